@@ -1,0 +1,53 @@
+import type { Label } from '../model/types.js';
+
+/** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
+export interface StoredPrediction {
+  /** Random UUID (crypto.randomUUID()). */
+  id: string;
+  review: string;
+  label: Label;
+  /** Probability of `label`, in [0.5, 1]. */
+  probability: number;
+  /** Identifies the model that made it (checksum prefix of the model file + watermark). */
+  modelVersion: string;
+  /** ISO-8601 time. */
+  createdAt: string;
+  /** review_db id of the feedback given on it, or null while none was given. */
+  feedbackReviewId: number | null;
+}
+
+/** A row of the feedback log `review_db`, in the classic columns plus id and provenance. */
+export interface ReviewRow {
+  id: number;
+  review: string;
+  sentiment: Label;
+  /** ISO-8601 time (classic rows keep whatever text they had). */
+  date: string;
+  predictionId: string | null;
+  /** 'feedback' | 'api' | 'classic-import' | ... */
+  source: string;
+}
+
+export type FeedbackOutcome =
+  | { status: 'recorded'; reviewId: number; sentiment: Label }
+  | { status: 'duplicate'; reviewId: number; sentiment: Label }
+  | { status: 'unknown' };
+
+export interface Store {
+  readonly path: string;
+  insertPrediction(prediction: Omit<StoredPrediction, 'feedbackReviewId'>): void;
+  getPrediction(id: string): StoredPrediction | undefined;
+  /**
+   * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
+   * (nothing written); else insert the review_db row (review text from the stored prediction,
+   * the given sentiment, date, prediction id, source) and link the prediction to it.
+   */
+  recordFeedback(predictionId: string, sentiment: Label, source: string, date?: string): FeedbackOutcome;
+  /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
+  insertReview(review: string, sentiment: Label, source: string, date?: string): number;
+  /** review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate(). */
+  reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
+  maxReviewId(): number;
+  countReviews(): number;
+  close(): void;
+}
