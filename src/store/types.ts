@@ -19,9 +19,15 @@ export interface StoredPrediction {
 /** A row of the feedback log `review_db`, in the classic columns plus id and provenance. */
 export interface ReviewRow {
   id: number;
+  /** The review text ('' for a classic-import row that had NULL). */
   review: string;
+  /**
+   * 0 or 1 for every row this app wrote (a CHECK enforces it). Rows adopted from a classic
+   * database (source 'classic-import') are kept exactly as found, so a broken one can carry
+   * another value (2, 0.5, 'maybe', null): the fold must skip rows whose sentiment is not 0 or 1.
+   */
   sentiment: Label;
-  /** ISO-8601 time (classic rows keep whatever text they had). */
+  /** ISO-8601 time (classic rows keep whatever text they had; '' when they had NULL). */
   date: string;
   predictionId: string | null;
   /** 'feedback' | 'api' | 'classic-import' | ... */
@@ -45,7 +51,11 @@ export interface Store {
   recordFeedback(predictionId: string, sentiment: Label, source: string, date?: string): FeedbackOutcome;
   /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
   insertReview(review: string, sentiment: Label, source: string, date?: string): number;
-  /** review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate(). */
+  /**
+   * review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate().
+   * While the iterator is open the same Store can read but not write (the connection is busy):
+   * finish or break out of the loop before recording anything.
+   */
   reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
   maxReviewId(): number;
   countReviews(): number;

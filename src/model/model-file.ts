@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { ModelFileError } from '../errors.js';
+import { validateFeatureSettings } from '../text/feature-settings.js';
+import { LogisticRegression } from './logistic-regression.js';
+import { NbScaling } from './nb-scaling.js';
+import { PRESET_NAMES, type ModelSpec } from './presets.js';
+import { SentimentModel } from './sentiment-model.js';
+import type { Label } from './types.js';
+import { ByteReader, ByteWriter, fromBytePlanes, toBytePlanes } from './varint.js';
+
+/** Format of the file this build writes and the only one it reads. */
+export const MODEL_FORMAT_VERSION = 1;
+const MAGIC = Buffer.from('MOVIECLF', 'latin1');
+const PREFIX_BYTES = MAGIC.length + 8;
+
+export interface TrainingFacts {
+  /** What the model was trained on, e.g. `aclImdb folder .../train (25000 documents)`. */
+  corpus: string;
+  documents: number;
+  epochs: number;
+  heldOutDocuments: number;
+  /** Accuracy on the held-out documents, or null when nothing was held out. */
+  heldOutAccuracy: number | null;
+  seed: number;
+  /** ISO-8601 time training finished. */
+  trainedAt: string;
+}
+
+/** A few labelled reviews kept with the model so `npm run update` can check it did no harm. */
+export interface CheckExample {
+  text: string;
+  label: Label;
+}
+
+export interface ModelHeader {
+  formatVersion: number;
+  spec: ModelSpec;
+  training: TrainingFacts;
+  /** Highest review_db id already folded into these weights (0 for a freshly trained model). */
+  feedbackWatermark: number;
+  /** Where the check set came from: held-out documents, or a sample of the training documents. */
+  checkSetSource: 'held-out' | 'training-sample' | 'none';
+  classifier: { intercept: number; samplesSeen: number };
+  /** sha256 over the header (without this field) and the body. */
+  checksum: string;
+}
+
+export interface ModelBundle {
+  model: SentimentModel;
+  header: ModelHeader;
+  checkSet: CheckExample[];
+}
+
+/**
+ * Serialises a model: magic, format version, header length, JSON header, deflated body. The body
+ * holds only the features with a non-zero weight or count (delta-coded indices, byte-planed
+ * float64 weights, varint NB counts) and the check set.
+ */
+export function encodeModel(bundle: {
+  model: SentimentModel;
+  training: TrainingFacts;
+  feedbackWatermark: number;
+  checkSet: CheckExample[];
+  checkSetSource: ModelHeader['checkSetSource'];
+}): Buffer {
+  const { model } = bundle;
+  const weights = model.classifier.weights();
+  const nb = model.nb;
+  const n = weights.length;
+  const active: number[] = [];
+  for (let j = 0; j < n; j++) {
+    if (weights[j] !== 0 || (nb !== null && (nb.positive[j] !== 0 || nb.negative[j] !== 0))) active.push(j);
+  }
+  const body = new ByteWriter();
+  body.varint(active.length);
+  let previous = 0;
+  for (const j of active) {
+    body.varint(j - previous);
+    previous = j;
+  }
+  body.bytes(toBytePlanes(Float64Array.from(active, (j) => weights[j])));
+  if (nb !== null) {
+    for (const j of active) body.varint(nb.positive[j]);
+    for (const j of active) body.varint(nb.negative[j]);
+  }
+  const check = Buffer.from(JSON.stringify(bundle.checkSet), 'utf8');
+  body.varint(check.length);
+  body.bytes(check);
+  const compressed = deflateSync(body.result(), { level: 6 });
+
+  const header: Omit<ModelHeader, 'checksum'> = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    spec: model.spec,
+    training: bundle.training,
+    feedbackWatermark: bundle.feedbackWatermark,
+    checkSetSource: bundle.checkSetSource,
+    classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t },
+  };
+  const checksum = checksumOf(JSON.stringify(header), compressed);
+  const headerBytes = Buffer.from(JSON.stringify({ ...header, checksum }), 'utf8');
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32LE(MODEL_FORMAT_VERSION, MAGIC.length);
+  prefix.writeUInt32LE(headerBytes.length, MAGIC.length + 4);
+  return Buffer.concat([prefix, headerBytes, compressed]);
+}
+
+function checksumOf(headerJson: string, body: Uint8Array): string {
+  return createHash('sha256').update(headerJson, 'utf8').update(body).digest('hex');
+}
+
+/**
+ * Parses and verifies a model file's bytes. Anything wrong — truncated, corrupted, another
+ * program's file, another format version — throws ModelFileError naming `path`; nothing is
+ * half-loaded.
+ */
+export function decodeModel(data: Buffer, path: string): ModelBundle {
+  const retrain = 'Rebuild it with `npm run train -- --data PATH` or restore a good copy (for example the .prev file beside it).';
+  if (data.length < PREFIX_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new ModelFileError(`${path} is not a movieclassifier model file (wrong signature). ${retrain}`, path);
+  }
+  const formatVersion = data.readUInt32LE(MAGIC.length);
+  if (formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(
+      `model file ${path} has format ${formatVersion}; this build reads ${MODEL_FORMAT_VERSION}. ${retrain}`,
+      path,
+    );
+  }
+  const headerLength = data.readUInt32LE(MAGIC.length + 4);
+  if (PREFIX_BYTES + headerLength > data.length) {
+    throw new ModelFileError(`model file ${path} is truncated (header cut short). ${retrain}`, path);
+  }
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(data.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength).toString('utf8')) as ModelHeader;
+  } catch (cause) {
+    throw new ModelFileError(`model file ${path} has a corrupted header. ${retrain}`, path, { cause });
+  }
+  const compressed = data.subarray(PREFIX_BYTES + headerLength);
+  const { checksum, ...rest } = header;
+  if (typeof checksum !== 'string' || checksumOf(JSON.stringify(rest), compressed) !== checksum) {
+    throw new ModelFileError(`model file ${path} is truncated or corrupted (checksum mismatch). ${retrain}`, path);
+  }
+  try {
+    return { header, ...decodeBody(header, inflateSync(compressed)) };
+  } catch (cause) {
+    throw new ModelFileError(`model file ${path} could not be decoded: ${(cause as Error).message}. ${retrain}`, path, {
+      cause,
+    });
+  }
+}
+
+function decodeBody(header: ModelHeader, body: Buffer): { model: SentimentModel; checkSet: CheckExample[] } {
+  const spec = header.spec;
+  if (!PRESET_NAMES.includes(spec.preset)) throw new Error(`unknown preset ${String(spec.preset)}`);
+  validateFeatureSettings(spec.features);
+  const n = spec.features.nFeatures;
+  const reader = new ByteReader(body);
+  const count = reader.varint();
+  const indices = new Int32Array(count);
+  let index = 0;
+  for (let k = 0; k < count; k++) {
+    index += reader.varint();
+    if (index >= n) throw new Error(`feature index ${index} outside the hash space of ${n}`);
+    indices[k] = index;
+  }
+  const values = fromBytePlanes(reader.bytes(count * 8), count);
+  const weights = new Float64Array(n);
+  for (let k = 0; k < count; k++) weights[indices[k]] = values[k];
+  let nb: NbScaling | null = null;
+  if (spec.nbAlpha !== null) {
+    const positive = new Float64Array(n);
+    const negative = new Float64Array(n);
+    for (let k = 0; k < count; k++) positive[indices[k]] = reader.varint();
+    for (let k = 0; k < count; k++) negative[indices[k]] = reader.varint();
+    nb = new NbScaling(n, spec.nbAlpha, { positive, negative });
+  }
+  const checkLength = reader.varint();
+  const checkSet = JSON.parse(Buffer.from(reader.bytes(checkLength)).toString('utf8')) as CheckExample[];
+  if (reader.remaining !== 0) throw new Error(`${reader.remaining} unexpected bytes after the body`);
+  const classifier = new LogisticRegression(n, spec.sgd, weights, header.classifier.intercept);
+  classifier.t = header.classifier.samplesSeen;
+  return { model: new SentimentModel(spec, classifier, nb), checkSet };
+}
+
+export function readModelFile(path: string): ModelBundle {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(cause)})`;
+    throw new ModelFileError(
+      `model file ${path} ${what}. Train one with \`npm run train -- --data PATH\` or set MODEL_PATH.`,
+      path,
+      { cause },
+    );
+  }
+  return decodeModel(data, path);
+}
+
+/**
+ * Writes `data` to `path` atomically: a temp file in the same folder, fsync, then rename over the
+ * target, so readers see the old file or the new one, never a mix. The file being replaced is
+ * kept as `<path>.prev`.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array): void {
+  const folder = dirname(path);
+  const temp = join(folder, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(temp, 'w', 0o644);
+  try {
+    let written = 0;
+    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (existsSync(path)) {
+    // Hard-link the current file to a temp name, then rename it over .prev: .prev is always a
+    // complete file, old or new.
+    const prevTemp = `${temp}.prev`;
+    linkSync(path, prevTemp);
+    renameSync(prevTemp, `${path}.prev`);
+  }
+  renameSync(temp, path);
+  const dirFd = openSync(folder, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export function writeModelFile(path: string, bundle: Parameters<typeof encodeModel>[0]): void {
+  writeFileAtomic(path, encodeModel(bundle));
+}
+
+/** Cleans up a temp file left by a crash mid-write (best effort). */
+export function removeIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

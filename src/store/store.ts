@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import Database from 'better-sqlite3';
+import { InvalidInputError } from '../errors.js';
+import type { Label } from '../model/types.js';
+import { migrate } from './migrations/index.js';
+import type { FeedbackOutcome, ReviewRow, Store, StoredPrediction } from './types.js';
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * How long a statement waits for another connection's write lock before failing with
+   * SQLITE_BUSY, in milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Open the file read-only (it must exist and already be at the current schema version).
+   * Write methods then throw.
+   * @default false
+   */
+  readonly?: boolean;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const isInMemory = (path: string): boolean => path === ':memory:' || path === '';
+
+function assertLabel(value: unknown, what: string): asserts value is Label {
+  if (value !== 0 && value !== 1) {
+    throw new InvalidInputError(`${what} must be 0 (negative) or 1 (positive); got ${String(value)}`);
+  }
+}
+
+function assertSource(source: unknown): asserts source is string {
+  if (typeof source !== 'string' || source === '') {
+    throw new InvalidInputError(`source must be a non-empty string such as 'feedback'; got ${String(source)}`);
+  }
+}
+
+interface PredictionLink {
+  review: string;
+  feedbackReviewId: number | null;
+}
+
+/**
+ * Open (creating if needed) the SQLite database at `path`, bring its schema up to date and
+ * return a {@link Store} on it.
+ *
+ * The connection uses WAL journaling (except for ':memory:'), `synchronous = NORMAL`
+ * (durable across process crashes; a power loss can drop the last commits, never corrupt),
+ * `foreign_keys = ON` and a busy timeout. The parent folder of the file is created if missing.
+ * A classic-schema database (the Python/Flask app's `review_db`) is migrated in place on
+ * first open. Every statement is prepared once, here.
+ *
+ * The store is synchronous and not re-entrant: while a `reviewsAfter` iterator is open, the
+ * same store can read but not write (better-sqlite3 reports the connection busy). Finish or
+ * `break` out of the loop first, or use a second store.
+ *
+ * @param path database file, or ':memory:' for a private in-memory database.
+ * @param options.busyTimeoutMs lock wait in milliseconds (default 5000).
+ * @param options.readonly open read-only (default false).
+ * @throws DatabaseVersionError when the database was written by a newer movieclassifier,
+ *   or cannot be used or migrated (see `migrate`).
+ * @example
+ *   const store = openStore('data/reviews.sqlite');
+ *   store.insertPrediction({ id, review, label: 1, probability: 0.93, modelVersion, createdAt });
+ *   store.recordFeedback(id, 0, 'feedback'); // -> { status: 'recorded', reviewId: 1, sentiment: 0 }
+ *   store.close();
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readonly = false } = options;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new InvalidInputError(`busyTimeoutMs must be a whole number of milliseconds >= 0; got ${busyTimeoutMs}`);
+  }
+  const inMemory = isInMemory(path);
+  if (!inMemory && !readonly) fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
+
+  // `timeout` is better-sqlite3's name for sqlite3_busy_timeout (PRAGMA busy_timeout).
+  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+  try {
+    if (!inMemory && !readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, path);
+    return createStore(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function createStore(db: Database.Database, path: string): Store {
+  const insertPredictionStmt = db.prepare<[Omit<StoredPrediction, 'feedbackReviewId'>]>(`
+    INSERT INTO predictions (id, review, label, probability, model_version, created_at)
+    VALUES (@id, @review, @label, @probability, @modelVersion, @createdAt)
+  `);
+  const getPredictionStmt = db.prepare<[string], StoredPrediction>(`
+    SELECT id, review, label, probability,
+           model_version AS modelVersion, created_at AS createdAt, feedback_review_id AS feedbackReviewId
+    FROM predictions WHERE id = ?
+  `);
+  const getPredictionLinkStmt = db.prepare<[string], PredictionLink>(`
+    SELECT review, feedback_review_id AS feedbackReviewId FROM predictions WHERE id = ?
+  `);
+  const getSentimentStmt = db.prepare<[number], Label>(`SELECT sentiment FROM review_db WHERE id = ?`).pluck();
+  const insertReviewStmt = db.prepare<
+    [{ review: string; sentiment: Label; date: string; predictionId: string | null; source: string }]
+  >(`
+    INSERT INTO review_db (review, sentiment, date, prediction_id, source)
+    VALUES (@review, @sentiment, @date, @predictionId, @source)
+  `);
+  const linkPredictionStmt = db.prepare<[number, string]>(`
+    UPDATE predictions SET feedback_review_id = ? WHERE id = ? AND feedback_review_id IS NULL
+  `);
+  // NULL review/date only occur in rows adopted from a classic database; '' keeps the
+  // ReviewRow type honest for readers that tokenize the text.
+  const reviewsAfterStmt = db.prepare<[{ afterId: number; upTo: number }], ReviewRow>(`
+    SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date,
+           prediction_id AS predictionId, source
+    FROM review_db
+    WHERE id > @afterId AND id <= @upTo
+    ORDER BY id
+  `);
+  const maxReviewIdStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
+  const countReviewsStmt = db.prepare<[], number>(`SELECT COUNT(*) FROM review_db`).pluck();
+
+  const insertReviewRow = (
+    review: string,
+    sentiment: Label,
+    date: string,
+    predictionId: string | null,
+    source: string,
+  ): number => Number(insertReviewStmt.run({ review, sentiment, date, predictionId, source }).lastInsertRowid);
+
+  // Nothing in here awaits: the whole check-insert-link runs under one write lock.
+  const recordFeedbackTx = db.transaction(
+    (predictionId: string, sentiment: Label, source: string, date: string): FeedbackOutcome => {
+      const prediction = getPredictionLinkStmt.get(predictionId);
+      if (prediction === undefined) return { status: 'unknown' };
+      if (prediction.feedbackReviewId !== null) {
+        const existing = getSentimentStmt.get(prediction.feedbackReviewId) as Label;
+        return { status: 'duplicate', reviewId: prediction.feedbackReviewId, sentiment: existing };
+      }
+      const reviewId = insertReviewRow(prediction.review, sentiment, date, predictionId, source);
+      linkPredictionStmt.run(reviewId, predictionId);
+      return { status: 'recorded', reviewId, sentiment };
+    },
+  );
+
+  function* reviewsAfter(afterId: number, upTo?: number): Generator<ReviewRow, void, undefined> {
+    // A generator, so the query starts on the first next() and a `break` releases it.
+    yield* reviewsAfterStmt.iterate({ afterId, upTo: upTo ?? Number.MAX_SAFE_INTEGER });
+  }
+
+  return {
+    path,
+
+    insertPrediction(prediction) {
+      assertLabel(prediction.label, 'label');
+      if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
+        throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
+      }
+      // Bind only the columns we know: extra properties on the object must not reach SQLite.
+      const { id, review, label, probability, modelVersion, createdAt } = prediction;
+      insertPredictionStmt.run({ id, review, label, probability, modelVersion, createdAt });
+    },
+
+    getPrediction(id) {
+      return getPredictionStmt.get(id);
+    },
+
+    recordFeedback(predictionId, sentiment, source, date = new Date().toISOString()) {
+      assertLabel(sentiment, 'sentiment');
+      assertSource(source);
+      // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
+      // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
+      return recordFeedbackTx.immediate(predictionId, sentiment, source, date);
+    },
+
+    insertReview(review, sentiment, source, date = new Date().toISOString()) {
+      assertLabel(sentiment, 'sentiment');
+      assertSource(source);
+      return insertReviewRow(review, sentiment, date, null, source);
+    },
+
+    reviewsAfter,
+
+    maxReviewId() {
+      return maxReviewIdStmt.get() as number;
+    },
+
+    countReviews() {
+      return countReviewsStmt.get() as number;
+    },
+
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { validateFeatureSettings, type FeatureSettings } from './feature-settings.js';
+import { murmur3 } from './murmur3.js';
+import { SparseAccumulator } from './sparse-accumulator.js';
+import { emptyRow, type SparseRow } from './sparse-row.js';
+import { scanTokens, TokenBuffer } from './token-scanner.js';
+
+/**
+ * Column and sign of a hashed term, exactly as scikit-learn's FeatureHasher: column is
+ * |h| mod n_features — |−2^31| is 2^31 here as there, because JS numbers do not overflow — and
+ * the sign is + for h >= 0, which "improves inner product preservation in the hashed space".
+ */
+export function columnOf(hash: number, nFeatures: number): number {
+  return Math.abs(hash) % nFeatures;
+}
+
+/**
+ * Turns texts into sparse rows: classic tokenizer, word n-grams joined by one space, MurmurHash3
+ * x86 32-bit (seed 0) of the UTF-8 bytes, counts or presence, optional alternate sign and L2 norm.
+ * With the settings of scikit-learn's HashingVectorizer it gives the same vectors.
+ *
+ * Stateless apart from reusable scratch buffers; the row returned by `transform` is overwritten
+ * by the next call.
+ *
+ * @example
+ * const v = new HashingVectorizer({ nFeatures: 2 ** 21, ngramMin: 1, ngramMax: 1,
+ *   removeStopWords: true, binary: false, alternateSign: true, l2Normalize: true });
+ * v.transform('A great film :)').length // 3
+ */
+export class HashingVectorizer {
+  readonly settings: Readonly<FeatureSettings>;
+  private readonly tokens = new TokenBuffer();
+  private readonly accumulator = new SparseAccumulator();
+  private readonly row = emptyRow();
+
+  constructor(settings: FeatureSettings) {
+    this.settings = Object.freeze({ ...validateFeatureSettings(settings) });
+  }
+
+  /** The sparse row of `text`, normalized as the settings say. Overwritten by the next call. */
+  transform(text: string): SparseRow {
+    const { nFeatures, ngramMin, ngramMax, binary, alternateSign, l2Normalize } = this.settings;
+    const tokens = this.tokens;
+    scanTokens(text, this.settings.removeStopWords, tokens);
+    const acc = this.accumulator;
+    const count = tokens.count;
+    const { bytes, starts, ends, hashes } = tokens;
+    for (let n = ngramMin; n <= ngramMax; n++) {
+      for (let i = 0; i + n <= count; i++) {
+        const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
+        const value = alternateSign && h < 0 ? -1 : 1;
+        acc.add(Math.abs(h) % nFeatures, value);
+      }
+    }
+    const row = acc.drainInto(this.row);
+    const values = row.values;
+    const length = row.length;
+    if (binary) {
+      for (let k = 0; k < length; k++) values[k] = Math.sign(values[k]);
+    }
+    if (l2Normalize) normalizeL2(row);
+    return row;
+  }
+
+  /** The kept tokens of `text` (same tokens the vectors are built from). */
+  tokenize(text: string): string[] {
+    scanTokens(text, this.settings.removeStopWords, this.tokens);
+    return Array.from({ length: this.tokens.count }, (_, k) => this.tokens.token(k));
+  }
+}
+
+/** Scales the row to unit Euclidean length in place; an all-zero row stays zero. */
+export function normalizeL2(row: SparseRow): void {
+  const values = row.values;
+  let sumSquares = 0;
+  for (let k = 0; k < row.length; k++) sumSquares += values[k] * values[k];
+  if (sumSquares === 0) return;
+  const inverse = 1 / Math.sqrt(sumSquares);
+  for (let k = 0; k < row.length; k++) values[k] *= inverse;
+}

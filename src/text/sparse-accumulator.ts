@@ -1,0 +1,81 @@
+import type { SparseRow } from './sparse-row.js';
+
+const EMPTY = -1;
+
+/**
+ * Sums values per feature index for one text, in an open-addressing table that is cleared in
+ * O(entries) rather than O(n_features), so vectorizing costs the text's length whatever the
+ * hash space (2^22 features would mean a 32 MB dense scratch array otherwise).
+ */
+export class SparseAccumulator {
+  private keys = new Int32Array(4096).fill(EMPTY);
+  private slots = new Int32Array(4096);
+  private mask = 4095;
+  private order = new Int32Array(2048);
+  private sums = new Float64Array(2048);
+  size = 0;
+
+  add(index: number, value: number): void {
+    let slot = Math.imul(index, 0x9e3779b1) >>> 0;
+    slot &= this.mask;
+    for (;;) {
+      const key = this.keys[slot];
+      if (key === index) {
+        this.sums[this.slots[slot]] += value;
+        return;
+      }
+      if (key === EMPTY) break;
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.size * 2 >= this.mask) {
+      this.grow();
+      this.add(index, value);
+      return;
+    }
+    this.keys[slot] = index;
+    this.slots[slot] = this.size;
+    this.order[this.size] = index;
+    this.sums[this.size] = value;
+    this.size++;
+  }
+
+  /** Copies the entries into `row` (growing its buffers if needed) and clears the table. */
+  drainInto(row: SparseRow): SparseRow {
+    const n = this.size;
+    if (row.indices.length < n) {
+      row.indices = new Int32Array(n * 2);
+      row.values = new Float64Array(n * 2);
+    }
+    row.indices.set(this.order.subarray(0, n));
+    row.values.set(this.sums.subarray(0, n));
+    row.length = n;
+    this.clear();
+    return row;
+  }
+
+  clear(): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    for (let k = 0; k < this.size; k++) {
+      let slot = (Math.imul(this.order[k], 0x9e3779b1) >>> 0) & mask;
+      while (keys[slot] !== EMPTY) {
+        keys[slot] = EMPTY;
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const entries = this.order.slice(0, this.size);
+    const sums = this.sums.slice(0, this.size);
+    const capacity = (this.mask + 1) * 2;
+    this.keys = new Int32Array(capacity).fill(EMPTY);
+    this.slots = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.order = new Int32Array(capacity / 2);
+    this.sums = new Float64Array(capacity / 2);
+    this.size = 0;
+    for (let k = 0; k < entries.length; k++) this.add(entries[k], sums[k]);
+  }
+}

@@ -1,0 +1,201 @@
+import { murmur3 } from './murmur3.js';
+import { ENGLISH_STOP_WORDS } from './stop-words.js';
+
+const HTML_TAG = /<[^>]*>/g;
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+const SPACE = 0x20;
+
+// ASCII word characters as Python's \w sees them: [A-Za-z0-9_] (text is lower-cased first).
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  ASCII_WORD[c] = /[a-z0-9_]/.test(ch) ? 1 : 0;
+}
+const nonAsciiWordCache = new Map<number, boolean>();
+function isNonAsciiWordChar(codePoint: number): boolean {
+  let known = nonAsciiWordCache.get(codePoint);
+  if (known === undefined) {
+    known = WORD_CHAR.test(String.fromCodePoint(codePoint));
+    // Bounded: review text draws on few distinct code points; an adversarial text can't grow it
+    // past this.
+    if (nonAsciiWordCache.size < 65_536) nonAsciiWordCache.set(codePoint, known);
+  }
+  return known;
+}
+
+const encoder = new TextEncoder();
+const STOP_WORD_BYTES = new Map<number, Uint8Array[]>();
+for (const word of ENGLISH_STOP_WORDS) {
+  const bytes = encoder.encode(word);
+  const hash = murmur3(bytes, 0, bytes.length);
+  const bucket = STOP_WORD_BYTES.get(hash);
+  if (bucket === undefined) STOP_WORD_BYTES.set(hash, [bytes]);
+  else bucket.push(bytes);
+}
+
+/**
+ * The tokens of one text, as UTF-8 bytes in one buffer separated by single spaces, with each
+ * token's byte range and MurmurHash3. Because kept tokens are separated by exactly one space, the
+ * bytes of the n-gram "w1 w2 w3" are the contiguous range from w1's start to w3's end, so n-grams
+ * are hashed without building strings. Reused across texts: one instance per vectorizer.
+ */
+export class TokenBuffer {
+  bytes: Uint8Array = new Uint8Array(1 << 16);
+  starts: Int32Array = new Int32Array(1 << 12);
+  ends: Int32Array = new Int32Array(1 << 12);
+  hashes: Int32Array = new Int32Array(1 << 12);
+  count = 0;
+  length = 0;
+
+  reset(): void {
+    this.count = 0;
+    this.length = 0;
+  }
+
+  ensureBytes(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  ensureTokens(): void {
+    if (this.count < this.starts.length) return;
+    const size = this.starts.length * 2;
+    const grow = (old: Int32Array): Int32Array => {
+      const grown = new Int32Array(size);
+      grown.set(old);
+      return grown;
+    };
+    this.starts = grow(this.starts);
+    this.ends = grow(this.ends);
+    this.hashes = grow(this.hashes);
+  }
+
+  /** The token at `index` as a string (for explanations and tests; not on the hot path). */
+  token(index: number): string {
+    return new TextDecoder().decode(this.bytes.subarray(this.starts[index], this.ends[index]));
+  }
+}
+
+function isStopWord(bytes: Uint8Array, start: number, end: number, hash: number): boolean {
+  const candidates = STOP_WORD_BYTES.get(hash);
+  if (candidates === undefined) return false;
+  outer: for (const word of candidates) {
+    if (word.length !== end - start) continue;
+    for (let k = 0; k < word.length; k++) if (word[k] !== bytes[start + k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** Writes `lower[from, to)` as UTF-8 at the end of the buffer (no separator). */
+function appendText(out: TokenBuffer, lower: string, from: number, to: number, ascii: boolean): void {
+  out.ensureBytes((to - from) * 3 + 4);
+  if (ascii) {
+    const bytes = out.bytes;
+    let pos = out.length;
+    for (let k = from; k < to; k++) bytes[pos++] = lower.charCodeAt(k);
+    out.length = pos;
+  } else {
+    const { written } = encoder.encodeInto(lower.slice(from, to), out.bytes.subarray(out.length));
+    out.length += written;
+  }
+}
+
+/** Registers the bytes from `start` to the buffer's end as a token, unless it is a stop word. */
+function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): void {
+  const end = out.length;
+  const hash = murmur3(out.bytes, start, end);
+  if (removeStopWords && isStopWord(out.bytes, start, end, hash)) {
+    out.length = start;
+    return;
+  }
+  out.ensureTokens();
+  out.starts[out.count] = start;
+  out.ends[out.count] = end;
+  out.hashes[out.count] = hash;
+  out.count++;
+  out.ensureBytes(1);
+  out.bytes[out.length++] = SPACE;
+}
+
+/**
+ * Tokenizes `text` exactly as `tokenize()` does (the classic recipe), writing the kept tokens
+ * into `out`. This is the fast path used for vectorizing; `tokenize()` is the readable reference
+ * it is tested against.
+ */
+export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuffer): void {
+  out.reset();
+  const lower = (text.indexOf('<') >= 0 ? text.replace(HTML_TAG, '') : text).toLowerCase();
+  const n = lower.length;
+  // Emoticons are collected as [first char, closing paren] code pairs; the dash is dropped.
+  let emoticons: number[] | null = null;
+  let emoticonResume = 0;
+  let wordStart = -1;
+  let wordAscii = true;
+  let i = 0;
+  while (i < n) {
+    const c = lower.charCodeAt(i);
+    let width = 1;
+    let isWord: boolean;
+    if (c < 128) {
+      isWord = ASCII_WORD[c] === 1;
+      if (!isWord && i >= emoticonResume && (c === 0x3a || c === 0x3b || c === 0x3d)) {
+        const next = lower.charCodeAt(i + 1);
+        if (next === 0x28 || next === 0x29) {
+          (emoticons ??= []).push(c, next);
+          emoticonResume = i + 2;
+        } else if (next === 0x2d) {
+          const after = lower.charCodeAt(i + 2);
+          if (after === 0x28 || after === 0x29) {
+            (emoticons ??= []).push(c, after);
+            emoticonResume = i + 3;
+          }
+        }
+      }
+    } else {
+      const codePoint = lower.codePointAt(i) as number;
+      if (codePoint > 0xffff) width = 2;
+      isWord = isNonAsciiWordChar(codePoint);
+    }
+    if (isWord) {
+      if (wordStart < 0) {
+        wordStart = i;
+        wordAscii = true;
+      }
+      if (c >= 128) wordAscii = false;
+    } else if (wordStart >= 0) {
+      const start = out.length;
+      appendText(out, lower, wordStart, i, wordAscii);
+      closeToken(out, start, removeStopWords);
+      wordStart = -1;
+    }
+    i += width;
+  }
+  // The recipe appends the emoticons right after the text, so when the text ends inside a word
+  // the first emoticon is glued to that word ("great:)").
+  let firstEmoticon = 0;
+  if (wordStart >= 0) {
+    const start = out.length;
+    appendText(out, lower, wordStart, n, wordAscii);
+    if (emoticons !== null) {
+      out.ensureBytes(2);
+      out.bytes[out.length++] = emoticons[0];
+      out.bytes[out.length++] = emoticons[1];
+      firstEmoticon = 2;
+    }
+    closeToken(out, start, removeStopWords);
+  }
+  if (emoticons !== null) {
+    for (let k = firstEmoticon; k < emoticons.length; k += 2) {
+      out.ensureBytes(3);
+      const start = out.length;
+      out.bytes[out.length++] = emoticons[k];
+      out.bytes[out.length++] = emoticons[k + 1];
+      closeToken(out, start, removeStopWords);
+    }
+  }
+}

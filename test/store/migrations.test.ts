@@ -1,0 +1,329 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseVersionError, MovieClassifierError } from '../../src/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } from '../../src/store/index.js';
+import { createClassicDatabase } from '../helpers/classic-db.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-migrations-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Read a file directly, bypassing the store, so assertions see what is really on disk. */
+function inspect<T>(file: string, read: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+const tableNames = (db: Database.Database): string[] =>
+  db
+    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all();
+
+const indexNames = (db: Database.Database): string[] =>
+  db
+    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all();
+
+describe('migrations list', () => {
+  it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions']);
+  });
+});
+
+describe('migrate on a fresh database', () => {
+  it('creates review_db and predictions with their indexes and sets user_version', () => {
+    // Arrange
+    const db = new Database(':memory:');
+
+    // Act
+    const result = migrate(db, ':memory:');
+
+    // Assert
+    expect(result).toEqual({ from: 0, to: SCHEMA_VERSION });
+    expect(readSchemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect(tableNames(db)).toEqual(['predictions', 'review_db']);
+    expect(indexNames(db)).toEqual(['predictions_feedback_review_id', 'review_db_prediction_id']);
+    const reviewColumns = db.prepare("SELECT name, type, pk FROM pragma_table_info('review_db') ORDER BY cid").all();
+    expect(reviewColumns).toEqual([
+      { name: 'review', type: 'TEXT', pk: 0 },
+      { name: 'sentiment', type: 'INTEGER', pk: 0 },
+      { name: 'date', type: 'TEXT', pk: 0 },
+      { name: 'id', type: 'INTEGER', pk: 1 },
+      { name: 'prediction_id', type: 'TEXT', pk: 0 },
+      { name: 'source', type: 'TEXT', pk: 0 },
+    ]);
+    const strict = db.prepare<[], { name: string; strict: number }>(
+      "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name IN ('predictions', 'review_db') ORDER BY name",
+    );
+    expect(strict.all()).toEqual([
+      { name: 'predictions', strict: 1 },
+      { name: 'review_db', strict: 0 },
+    ]);
+    db.close();
+  });
+
+  it('refuses new review_db rows whose sentiment is not 0 or 1, but not classic-import ones', () => {
+    // Arrange
+    const db = new Database(':memory:');
+    migrate(db, ':memory:');
+    const insert = db.prepare('INSERT INTO review_db (review, sentiment, date, source) VALUES (?, ?, ?, ?)');
+
+    // Act / Assert
+    expect(() => insert.run('text', 2, '2024-01-01', 'feedback')).toThrow(/review_db_typed_row/);
+    expect(() => insert.run('text', '1x', '2024-01-01', 'feedback')).toThrow(/review_db_typed_row/);
+    expect(() => insert.run(null, 1, '2024-01-01', 'feedback')).toThrow(/review_db_typed_row/);
+    expect(() => insert.run('text', 2, null, 'classic-import')).not.toThrow();
+    db.close();
+  });
+});
+
+describe('migrate on a classic-schema database', () => {
+  const classicRows = [
+    { review: 'I love this movie', sentiment: 1, date: '2016-05-01 10:00:00' },
+    { review: 'I disliked this movie', sentiment: 0, date: '2016-05-01 10:00:01' },
+    { review: 'Ein großartiger Film — 映画は最高 😀 "quoted" \'single\'', sentiment: 1, date: '2016-05-02 11:00:00' },
+    { review: 'A row without a date', sentiment: 0, date: null },
+    { review: 'Last one', sentiment: 1, date: '2016-05-03 12:00:00' },
+  ];
+
+  it('migrates it in place, keeping every row in rowid order with its text, sentiment and date', () => {
+    // Arrange
+    const file = path.join(dir, 'reviews.sqlite');
+    createClassicDatabase(file, classicRows);
+    const before = inspect(file, (db) => db.prepare('SELECT rowid, review, sentiment, date FROM review_db ORDER BY rowid').all());
+
+    // Act
+    openStore(file).close();
+
+    // Assert
+    const after = inspect(file, (db) => ({
+      version: readSchemaVersion(db),
+      rows: db.prepare('SELECT id, review, sentiment, date, prediction_id, source FROM review_db ORDER BY id').all(),
+      tables: tableNames(db),
+    }));
+    expect(after.version).toBe(SCHEMA_VERSION);
+    expect(after.tables).toEqual(['predictions', 'review_db']);
+    expect(after.rows).toEqual(
+      classicRows.map((row, i) => ({ id: i + 1, ...row, prediction_id: null, source: 'classic-import' })),
+    );
+    expect(after.rows.map((row) => (row as { id: number }).id)).toEqual(
+      before.map((row) => (row as { rowid: number }).rowid),
+    );
+  });
+
+  it('keeps classic rowids as ids, gaps included, and continues numbering after the largest', () => {
+    // Arrange: a classic table where row 2 was deleted at some point.
+    const file = path.join(dir, 'gappy.sqlite');
+    createClassicDatabase(file, classicRows.slice(0, 3));
+    const db = new Database(file);
+    db.prepare('DELETE FROM review_db WHERE rowid = 2').run();
+    db.close();
+
+    // Act
+    const store = openStore(file);
+    const ids = [...store.reviewsAfter(0)].map((row) => row.id);
+    const nextId = store.insertReview('new', 1, 'feedback');
+    store.close();
+
+    // Assert
+    expect(ids).toEqual([1, 3]);
+    expect(nextId).toBe(4);
+  });
+
+  it('serves classic rows through the store, with a missing date read as an empty string', () => {
+    // Arrange
+    const file = path.join(dir, 'reviews.sqlite');
+    createClassicDatabase(file, classicRows);
+
+    // Act
+    const store = openStore(file);
+    const rows = [...store.reviewsAfter(0)];
+    store.close();
+
+    // Assert
+    expect(rows).toEqual(
+      classicRows.map((row, i) => ({
+        id: i + 1,
+        review: row.review,
+        sentiment: row.sentiment,
+        date: row.date ?? '',
+        predictionId: null,
+        source: 'classic-import',
+      })),
+    );
+  });
+
+  it('coerces text labels to 0/1 and keeps sentiments it cannot coerce exactly as found', () => {
+    // Arrange
+    const file = path.join(dir, 'odd.sqlite');
+    createClassicDatabase(file, [
+      { review: 'a', sentiment: ' 1 ', date: 'd' },
+      { review: 'b', sentiment: 'negative', date: 'd' },
+      { review: 'c', sentiment: 'Positive', date: 'd' },
+      { review: 'd', sentiment: 2, date: 'd' },
+      { review: 'e', sentiment: 0.5, date: 'd' },
+      { review: 'f', sentiment: 'maybe', date: 'd' },
+      { review: 'g', sentiment: null, date: 'd' },
+      { review: null, sentiment: 1, date: 'd' },
+    ]);
+
+    // Act
+    openStore(file).close();
+
+    // Assert
+    const rows = inspect(file, (db) =>
+      db.prepare('SELECT review, sentiment, typeof(sentiment) AS type FROM review_db ORDER BY id').all(),
+    );
+    expect(rows).toEqual([
+      { review: 'a', sentiment: 1, type: 'integer' },
+      { review: 'b', sentiment: 0, type: 'integer' },
+      { review: 'c', sentiment: 1, type: 'integer' },
+      { review: 'd', sentiment: 2, type: 'integer' },
+      { review: 'e', sentiment: 0.5, type: 'real' },
+      { review: 'f', sentiment: 'maybe', type: 'text' },
+      { review: 'g', sentiment: null, type: 'null' },
+      { review: null, sentiment: 1, type: 'integer' },
+    ]);
+  });
+
+  it('migrates an empty classic table', () => {
+    // Arrange
+    const file = path.join(dir, 'empty.sqlite');
+    createClassicDatabase(file, []);
+
+    // Act
+    const store = openStore(file);
+
+    // Assert
+    expect(store.countReviews()).toBe(0);
+    expect(store.insertReview('first', 1, 'feedback')).toBe(1);
+    store.close();
+  });
+});
+
+describe('reopening and refusing', () => {
+  it('does nothing when the database is already at the current version', () => {
+    // Arrange
+    const file = path.join(dir, 'reviews.sqlite');
+    const first = openStore(file);
+    first.insertReview('kept', 1, 'feedback', '2024-01-01T00:00:00.000Z');
+    first.close();
+    const schemaBefore = inspect(file, (db) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all());
+
+    // Act
+    const db = new Database(file);
+    const result = migrate(db, file);
+    db.close();
+    const store = openStore(file);
+    const rows = [...store.reviewsAfter(0)];
+    store.close();
+
+    // Assert
+    expect(result).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+    expect(inspect(file, (db) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all())).toEqual(
+      schemaBefore,
+    );
+    expect(rows.map((row) => row.review)).toEqual(['kept']);
+  });
+
+  it('refuses a database from a newer movieclassifier with DatabaseVersionError naming the file', () => {
+    // Arrange
+    const file = path.join(dir, 'future.sqlite');
+    const db = new Database(file);
+    db.pragma('user_version = 999');
+    db.close();
+
+    // Act
+    let error: unknown;
+    try {
+      openStore(file);
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assert
+    expect(error).toBeInstanceOf(DatabaseVersionError);
+    expect(error).toMatchObject({ name: 'DatabaseVersionError', path: file, found: 999, supported: SCHEMA_VERSION });
+    const message = (error as Error).message;
+    expect(message).toContain(file);
+    expect(message).toContain('999');
+    expect(message).toContain(String(SCHEMA_VERSION));
+    expect(message).toMatch(/upgrade movieclassifier/i);
+    expect(message).toContain('DB_PATH');
+    expect(inspect(file, readSchemaVersion)).toBe(999);
+  });
+
+  it('refuses a version-0 database whose review_db is not the classic table, and leaves it alone', () => {
+    // Arrange
+    const file = path.join(dir, 'foreign.sqlite');
+    const db = new Database(file);
+    db.exec('CREATE TABLE review_db (id INTEGER PRIMARY KEY, text TEXT)');
+    db.close();
+
+    // Act / Assert
+    expect(() => openStore(file)).toThrow(DatabaseVersionError);
+    expect(() => openStore(file)).toThrow(/review_db with columns \(id, text\)/);
+    expect(inspect(file, (db) => db.prepare("SELECT name FROM pragma_table_info('review_db')").pluck().all())).toEqual([
+      'id',
+      'text',
+    ]);
+  });
+
+  it('rolls every migration back when one fails, leaving a classic database as it was', () => {
+    // Arrange: a classic database that also holds an unrelated `predictions` table, so
+    // migration 002 fails after 001 has already rebuilt review_db.
+    const file = path.join(dir, 'clash.sqlite');
+    createClassicDatabase(file, [{ review: 'kept', sentiment: 1, date: 'd' }]);
+    const db = new Database(file);
+    db.exec('CREATE TABLE predictions (anything TEXT)');
+    db.close();
+
+    // Act
+    let error: unknown;
+    try {
+      openStore(file);
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assert
+    expect(error).toBeInstanceOf(MovieClassifierError);
+    expect((error as Error).message).toMatch(/migration 002-predictions failed/);
+    expect((error as Error).message).toContain(file);
+    const after = inspect(file, (db) => ({
+      version: readSchemaVersion(db),
+      columns: db.prepare("SELECT name FROM pragma_table_info('review_db') ORDER BY cid").pluck().all(),
+      rows: db.prepare('SELECT review, sentiment, date FROM review_db').all(),
+    }));
+    expect(after).toEqual({
+      version: 0,
+      columns: ['review', 'sentiment', 'date'],
+      rows: [{ review: 'kept', sentiment: 1, date: 'd' }],
+    });
+  });
+
+  it('refuses to migrate a database opened read-only', () => {
+    // Arrange
+    const file = path.join(dir, 'classic.sqlite');
+    createClassicDatabase(file, [{ review: 'kept', sentiment: 1 }]);
+
+    // Act / Assert
+    expect(() => openStore(file, { readonly: true })).toThrow(/opened read-only and cannot be migrated/);
+    expect(inspect(file, readSchemaVersion)).toBe(0);
+  });
+});
