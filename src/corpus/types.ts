@@ -21,6 +21,8 @@ export interface StreamOptions {
 export interface Corpus {
   /** Human-readable description, e.g. `aclImdb folder data/train (25000 documents)`. */
   readonly description: string;
+  /** Number of documents, when known before reading (folders); undefined for CSV files. */
+  readonly size?: number;
   /**
    * Streams every labelled document once. Folders: the file list (paths only) is permuted with
    * the seed and files are read in small concurrent batches. CSV (optionally .gz): rows are read

@@ -1,0 +1,93 @@
+import cluster from 'node:cluster';
+import { loadConfig, type Config } from './config.js';
+import { createLearner } from './learner.js';
+import { readModelFile } from './model/model-file.js';
+import { openStore } from './store/index.js';
+import { createApp } from './web/app.js';
+import { createLogger } from './web/logging.js';
+import { MovieClassifierError } from './errors.js';
+
+/**
+ * One server process: config -> store -> learner -> app -> listen. Returns once listening.
+ */
+export async function startServer(config: Config): Promise<{ close: () => Promise<void>; port: number }> {
+  const logger = createLogger(config);
+  const started = performance.now();
+  const bundle = readModelFile(config.modelPath);
+  const loadMs = performance.now() - started;
+  const store = openStore(config.dbPath);
+  const replayStarted = performance.now();
+  const learner = createLearner({ bundle, store });
+  const replayMs = performance.now() - replayStarted;
+  const app = createApp({ learner, store, config, logger });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const facts = learner.facts();
+  logger.info(
+    {
+      address: `http://${config.host}:${port}`,
+      pid: process.pid,
+      model: { path: config.modelPath, ...facts, loadMs: Math.round(loadMs) },
+      replay: { ...learner.replayed, ms: Math.round(replayMs) },
+      db: config.dbPath,
+    },
+    `listening on http://${config.host}:${port} (model ${facts.preset} ${facts.version}, ` +
+      `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
+  );
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function fail(error: unknown): never {
+  if (error instanceof MovieClassifierError) {
+    process.stderr.write(`movieclassifier: ${error.message}\n`);
+  } else {
+    process.stderr.write(`movieclassifier: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.workers > 1 && cluster.isPrimary) {
+    for (let k = 0; k < config.workers; k++) cluster.fork();
+    let exiting = false;
+    cluster.on('exit', (worker, code, signal) => {
+      if (exiting) return;
+      // A worker that cannot start (bad model file) would fail again; stop everything instead.
+      exiting = true;
+      process.stderr.write(`movieclassifier: worker ${worker.process.pid} exited (${signal ?? code}); stopping.\n`);
+      for (const other of Object.values(cluster.workers ?? {})) other?.kill();
+      process.exitCode = typeof code === 'number' && code !== 0 ? code : 1;
+    });
+    const stop = (): void => {
+      exiting = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return;
+  }
+  const server = await startServer(config);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch(fail);

@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeModel, encodeModel, type ModelBundle } from '../../src/model/model-file.js';
+import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
+import { SentimentModel } from '../../src/model/sentiment-model.js';
+import type { Label } from '../../src/model/types.js';
+
+export const MINI_IMDB = join(import.meta.dirname, '..', 'fixtures', 'mini-imdb');
+
+/** The `default` recipe in a small hash space, so tests build models in milliseconds. */
+export function testSpec(): ModelSpec {
+  const spec = presetSpec('default');
+  return { ...spec, features: { ...spec.features, nFeatures: 2 ** 16 }, epochs: 5 };
+}
+
+export function miniImdbDocs(split: 'train' | 'test'): { text: string; label: Label }[] {
+  const docs: { text: string; label: Label }[] = [];
+  for (const [folder, label] of [['pos', 1], ['neg', 0]] as const) {
+    const dir = join(MINI_IMDB, split, folder);
+    for (const file of readdirSync(dir).sort()) docs.push({ text: readFileSync(join(dir, file), 'utf8'), label });
+  }
+  return docs;
+}
+
+let encoded: Buffer | undefined;
+
+/**
+ * A real model trained on the committed mini-imdb fixture (train split), as a fresh, independent
+ * bundle on every call: trained once per test process, then decoded from its file bytes.
+ */
+export function makeTestModel(): ModelBundle {
+  if (encoded === undefined) {
+    const spec = testSpec();
+    const model = SentimentModel.untrained(spec);
+    const docs = miniImdbDocs('train');
+    for (const doc of docs) model.observe(model.rawRow(doc.text), doc.label);
+    for (let epoch = 0; epoch < spec.epochs; epoch++) {
+      // A fixed interleaving instead of a shuffle: deterministic and mixes the two labels.
+      for (let k = 0; k < docs.length; k++) {
+        const doc = docs[(k * 7919) % docs.length];
+        model.trainStep(model.rawRow(doc.text), doc.label);
+      }
+    }
+    model.finishTraining();
+    encoded = encodeModel({
+      model,
+      training: {
+        corpus: 'test/fixtures/mini-imdb/train',
+        documents: docs.length,
+        epochs: spec.epochs,
+        heldOutDocuments: 0,
+        heldOutAccuracy: null,
+        seed: 0,
+        trainedAt: '2026-01-01T00:00:00.000Z',
+      },
+      feedbackWatermark: 0,
+      checkSet: miniImdbDocs('test'),
+      checkSetSource: 'held-out',
+    });
+  }
+  return decodeModel(encoded, 'test-model.bin');
+}
