@@ -10,10 +10,14 @@ export type { Learner } from './learner-types.js';
 /** Reviews shorter than this (trimmed) are not learned from: the form refuses them too. */
 export const MIN_REVIEW_LENGTH = 15;
 
-/** Why a log row was not folded into the model, or null when it is foldable. */
-export function foldRefusal(row: Pick<ReviewRow, 'review' | 'sentiment'>): string | null {
+/**
+ * Why a log row is not folded into the model, or null when it is. A rule of the log alone, so
+ * every process, a restart and `npm run update` skip the same rows.
+ */
+export function foldRefusal(row: Pick<ReviewRow, 'review' | 'sentiment' | 'duplicateOf'>): string | null {
   if (row.sentiment !== 0 && row.sentiment !== 1) return 'sentiment is not 0 or 1';
   if (typeof row.review !== 'string' || row.review.trim().length < MIN_REVIEW_LENGTH) return 'text too short';
+  if (row.duplicateOf !== null) return `repeats row ${row.duplicateOf}`;
   return null;
 }
 

@@ -7,6 +7,7 @@ import type { Label } from '../model/types.js';
 import { InvalidInputError } from '../errors.js';
 import { mulberry32, randomInt, type Rng } from './random.js';
 import type { Corpus, LabelledDoc, StreamOptions } from './types.js';
+import { shortPath } from './folder.js';
 
 export interface CsvProgress {
   /** Bytes read from the file so far (compressed bytes for a .gz file). */
@@ -320,7 +321,7 @@ export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}
   }
 
   return {
-    description: `CSV file ${path}${gzip ? ' (gzip)' : ''}, ${totalBytes} bytes`,
+    description: `CSV file ${shortPath(path)}${gzip ? ' (gzip)' : ''}, ${totalBytes} bytes`,
     path,
     gzip,
     totalBytes,

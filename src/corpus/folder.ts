@@ -144,7 +144,8 @@ export async function openFolderCorpus(path: string, options: FolderCorpusOption
   const size = sorted.length;
 
   return {
-    description: `aclImdb folder ${folder} (${size} documents: ${pos.length} pos, ${neg.length} neg)`,
+    // Only the last two path parts: the description is stored in model files, which are committed.
+    description: `aclImdb folder ${shortPath(folder)} (${size} documents: ${pos.length} pos, ${neg.length} neg)`,
     folder,
     size,
     counts: { pos: pos.length, neg: neg.length },
@@ -172,4 +173,9 @@ async function* readInBatches(entries: readonly FileEntry[], batchSize: number):
     pending?.catch(() => undefined);
     yield* await current;
   }
+}
+
+/** `.../aclImdb/train` -> `aclImdb/train`: enough to recognise, without the machine's layout. */
+export function shortPath(path: string): string {
+  return path.split(/[\\/]+/).filter((part) => part.length > 0).slice(-2).join('/');
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ModelFileError } from '../errors.js';
@@ -43,7 +43,11 @@ export interface ModelHeader {
   feedbackWatermark: number;
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
-  classifier: { intercept: number; samplesSeen: number };
+  /**
+   * The weights are stored as `scale * v` is kept in memory (raw v and the scale apart), so a
+   * saved and reloaded model computes exactly what the in-memory one did, to the last bit.
+   */
+  classifier: { intercept: number; samplesSeen: number; scale: number };
   /** sha256 over the header (without this field) and the body. */
   checksum: string;
 }
@@ -67,7 +71,8 @@ export function encodeModel(bundle: {
   checkSetSource: ModelHeader['checkSetSource'];
 }): Buffer {
   const { model } = bundle;
-  const weights = model.classifier.weights();
+  // Averaging state is not saved: a model is saved after training ends (finishTraining).
+  const weights = model.classifier.v;
   const nb = model.nb;
   const n = weights.length;
   const active: number[] = [];
@@ -97,7 +102,7 @@ export function encodeModel(bundle: {
     training: bundle.training,
     feedbackWatermark: bundle.feedbackWatermark,
     checkSetSource: bundle.checkSetSource,
-    classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t },
+    classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t, scale: model.classifier.scale },
   };
   const checksum = checksumOf(JSON.stringify(header), compressed);
   const headerBytes = Buffer.from(JSON.stringify({ ...header, checksum }), 'utf8');
@@ -183,6 +188,8 @@ function decodeBody(header: ModelHeader, body: Buffer): { model: SentimentModel;
   if (reader.remaining !== 0) throw new Error(`${reader.remaining} unexpected bytes after the body`);
   const classifier = new LogisticRegression(n, spec.sgd, weights, header.classifier.intercept);
   classifier.t = header.classifier.samplesSeen;
+  classifier.scale = header.classifier.scale;
+  if (!(classifier.scale > 0)) throw new Error(`weight scale ${classifier.scale} is not positive`);
   return { model: new SentimentModel(spec, classifier, nb), checkSet };
 }
 
@@ -236,13 +243,4 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
 
 export function writeModelFile(path: string, bundle: Parameters<typeof encodeModel>[0]): void {
   writeFileAtomic(path, encodeModel(bundle));
-}
-
-/** Cleans up a temp file left by a crash mid-write (best effort). */
-export function removeIfExists(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
 }

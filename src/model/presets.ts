@@ -30,8 +30,11 @@ export const PRESET_NAMES: readonly PresetName[] = ['classic', 'default'];
  * in minibatches of 1,000 (≈0.863 on the IMDb test set in scikit-learn).
  *
  * `default`: our best model that stays updatable online — no stop-word removal (keeps "not"),
- * word 1–3-grams, binary, 2^22 features, NB log-count-ratio scaling then L2 norm, averaged SGD
- * with a small L2 penalty, several epochs.
+ * word 1–2-grams, binary, 2^22 features, NB log-count-ratio scaling then L2 norm, averaged SGD
+ * with a small L2 penalty, 10 epochs. Tuned on a 10% hold-out of the IMDb training set: 1–3-grams
+ * scored the same within noise (0.9164–0.9176 against 0.9160–0.9180) at 1.5× the hashing cost and
+ * model size; step sizes 2–32 all land within 0.4 points once averaged; 2^23 features gained
+ * nothing.
  */
 export function presetSpec(preset: PresetName): ModelSpec {
   switch (preset) {
@@ -59,17 +62,17 @@ export function presetSpec(preset: PresetName): ModelSpec {
         features: {
           nFeatures: 2 ** 22,
           ngramMin: 1,
-          ngramMax: 3,
+          ngramMax: 2,
           removeStopWords: false,
           binary: true,
           alternateSign: false,
           l2Normalize: true,
         },
-        sgd: { alpha: 1e-6, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: true },
+        sgd: { alpha: 1e-6, learningRate: { kind: 'constant', eta0: 8 }, interceptDecay: 0.01, average: true },
         nbAlpha: 1,
         epochs: 10,
         batchSize: 1000,
-        onlineEta: 0.5,
+        onlineEta: 1,
       };
   }
 }

@@ -107,8 +107,8 @@ function createStore(db: Database.Database, path: string): Store {
   const insertReviewStmt = db.prepare<
     [{ review: string; sentiment: Label; date: string; predictionId: string | null; source: string }]
   >(`
-    INSERT INTO review_db (review, sentiment, date, prediction_id, source)
-    VALUES (@review, @sentiment, @date, @predictionId, @source)
+    INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash)
+    VALUES (@review, @sentiment, @date, @predictionId, @source, review_hash(@review))
   `);
   const linkPredictionStmt = db.prepare<[number, string]>(`
     UPDATE predictions SET feedback_review_id = ? WHERE id = ? AND feedback_review_id IS NULL
@@ -117,8 +117,11 @@ function createStore(db: Database.Database, path: string): Store {
   // ReviewRow type honest for readers that tokenize the text.
   const reviewsAfterStmt = db.prepare<[{ afterId: number; upTo: number }], ReviewRow>(`
     SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date,
-           prediction_id AS predictionId, source
-    FROM review_db
+           prediction_id AS predictionId, source,
+           (SELECT MIN(earlier.id) FROM review_db AS earlier
+             WHERE earlier.review_hash = r.review_hash AND earlier.sentiment = r.sentiment
+               AND earlier.id < r.id) AS duplicateOf
+    FROM review_db AS r
     WHERE id > @afterId AND id <= @upTo
     ORDER BY id
   `);

@@ -32,6 +32,8 @@ export interface ReviewRow {
   predictionId: string | null;
   /** 'feedback' | 'api' | 'classic-import' | ... */
   source: string;
+  /** Id of the first earlier row with the same text and sentiment, or null: the fold skips repeats. */
+  duplicateOf: number | null;
 }
 
 export type FeedbackOutcome =

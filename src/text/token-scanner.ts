@@ -61,9 +61,10 @@ export class TokenBuffer {
     this.bytes = grown;
   }
 
-  ensureTokens(): void {
-    if (this.count < this.starts.length) return;
-    const size = this.starts.length * 2;
+  ensureTokens(extra: number): void {
+    if (this.count + extra <= this.starts.length) return;
+    let size = this.starts.length * 2;
+    while (size < this.count + extra) size *= 2;
     const grow = (old: Int32Array): Int32Array => {
       const grown = new Int32Array(size);
       grown.set(old);
@@ -91,21 +92,10 @@ function isStopWord(bytes: Uint8Array, start: number, end: number, hash: number)
   return false;
 }
 
-/** Writes `lower[from, to)` as UTF-8 at the end of the buffer (no separator). */
-function appendText(out: TokenBuffer, lower: string, from: number, to: number, ascii: boolean): void {
-  out.ensureBytes((to - from) * 3 + 4);
-  if (ascii) {
-    const bytes = out.bytes;
-    let pos = out.length;
-    for (let k = from; k < to; k++) bytes[pos++] = lower.charCodeAt(k);
-    out.length = pos;
-  } else {
-    const { written } = encoder.encodeInto(lower.slice(from, to), out.bytes.subarray(out.length));
-    out.length += written;
-  }
-}
-
-/** Registers the bytes from `start` to the buffer's end as a token, unless it is a stop word. */
+/**
+ * Registers the bytes from `start` to the buffer's end as a token, unless it is a stop word.
+ * Capacity was reserved by the caller.
+ */
 function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): void {
   const end = out.length;
   const hash = murmur3(out.bytes, start, end);
@@ -113,12 +103,11 @@ function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): 
     out.length = start;
     return;
   }
-  out.ensureTokens();
-  out.starts[out.count] = start;
-  out.ends[out.count] = end;
-  out.hashes[out.count] = hash;
-  out.count++;
-  out.ensureBytes(1);
+  const count = out.count;
+  out.starts[count] = start;
+  out.ends[count] = end;
+  out.hashes[count] = hash;
+  out.count = count + 1;
   out.bytes[out.length++] = SPACE;
 }
 
@@ -131,19 +120,31 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
   out.reset();
   const lower = (text.indexOf('<') >= 0 ? text.replace(HTML_TAG, '') : text).toLowerCase();
   const n = lower.length;
+  // Worst cases: 3 UTF-8 bytes per UTF-16 unit plus separators and emoticons; a token per two
+  // characters plus emoticons. Reserving once keeps the per-character loop free of checks.
+  out.ensureBytes(n * 4 + 16);
+  out.ensureTokens(n + 4);
+  let bytes = out.bytes;
   // Emoticons are collected as [first char, closing paren] code pairs; the dash is dropped.
   let emoticons: number[] | null = null;
   let emoticonResume = 0;
-  let wordStart = -1;
+  let tokenStart = -1; // byte offset of the token being written, or -1 between tokens
+  let wordStart = 0; // its offset in `lower`, to re-encode a non-ASCII word
   let wordAscii = true;
-  let i = 0;
-  while (i < n) {
+  let pos = out.length;
+  for (let i = 0; i < n; i++) {
     const c = lower.charCodeAt(i);
-    let width = 1;
-    let isWord: boolean;
     if (c < 128) {
-      isWord = ASCII_WORD[c] === 1;
-      if (!isWord && i >= emoticonResume && (c === 0x3a || c === 0x3b || c === 0x3d)) {
+      if (ASCII_WORD[c] === 1) {
+        if (tokenStart < 0) {
+          tokenStart = pos;
+          wordStart = i;
+          wordAscii = true;
+        }
+        bytes[pos++] = c;
+        continue;
+      }
+      if (i >= emoticonResume && (c === 0x3a || c === 0x3b || c === 0x3d)) {
         const next = lower.charCodeAt(i + 1);
         if (next === 0x28 || next === 0x29) {
           (emoticons ??= []).push(c, next);
@@ -158,44 +159,58 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
       }
     } else {
       const codePoint = lower.codePointAt(i) as number;
-      if (codePoint > 0xffff) width = 2;
-      isWord = isNonAsciiWordChar(codePoint);
-    }
-    if (isWord) {
-      if (wordStart < 0) {
-        wordStart = i;
-        wordAscii = true;
+      const width = codePoint > 0xffff ? 2 : 1;
+      if (isNonAsciiWordChar(codePoint)) {
+        if (tokenStart < 0) {
+          tokenStart = pos;
+          wordStart = i;
+        }
+        wordAscii = false;
+        i += width - 1;
+        continue;
       }
-      if (c >= 128) wordAscii = false;
-    } else if (wordStart >= 0) {
-      const start = out.length;
-      appendText(out, lower, wordStart, i, wordAscii);
-      closeToken(out, start, removeStopWords);
-      wordStart = -1;
+      i += width - 1;
     }
-    i += width;
+    // A separator: close the open token, if any.
+    if (tokenStart >= 0) {
+      out.length = wordAscii ? pos : encodeWord(out, tokenStart, lower, wordStart, i);
+      closeToken(out, tokenStart, removeStopWords);
+      pos = out.length;
+      bytes = out.bytes;
+      tokenStart = -1;
+    }
   }
   // The recipe appends the emoticons right after the text, so when the text ends inside a word
   // the first emoticon is glued to that word ("great:)").
   let firstEmoticon = 0;
-  if (wordStart >= 0) {
-    const start = out.length;
-    appendText(out, lower, wordStart, n, wordAscii);
+  if (tokenStart >= 0) {
+    out.length = wordAscii ? pos : encodeWord(out, tokenStart, lower, wordStart, n);
     if (emoticons !== null) {
-      out.ensureBytes(2);
       out.bytes[out.length++] = emoticons[0];
       out.bytes[out.length++] = emoticons[1];
       firstEmoticon = 2;
     }
-    closeToken(out, start, removeStopWords);
+    closeToken(out, tokenStart, removeStopWords);
+  } else {
+    out.length = pos;
   }
   if (emoticons !== null) {
     for (let k = firstEmoticon; k < emoticons.length; k += 2) {
-      out.ensureBytes(3);
+      out.ensureBytes(4);
+      out.ensureTokens(1);
       const start = out.length;
       out.bytes[out.length++] = emoticons[k];
       out.bytes[out.length++] = emoticons[k + 1];
       closeToken(out, start, removeStopWords);
     }
   }
+}
+
+/**
+ * Rewrites a word that contains non-ASCII characters as UTF-8 from `start`; the ASCII bytes the
+ * scan already wrote for it are overwritten. Returns the new end offset.
+ */
+function encodeWord(out: TokenBuffer, start: number, lower: string, from: number, to: number): number {
+  const { written } = encoder.encodeInto(lower.slice(from, to), out.bytes.subarray(start));
+  return start + written;
 }

@@ -41,7 +41,7 @@ describe('migrations list', () => {
   it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash']);
   });
 });
 
@@ -57,7 +57,7 @@ describe('migrate on a fresh database', () => {
     expect(result).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(readSchemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(tableNames(db)).toEqual(['predictions', 'review_db']);
-    expect(indexNames(db)).toEqual(['predictions_feedback_review_id', 'review_db_prediction_id']);
+    expect(indexNames(db)).toEqual(['predictions_feedback_review_id', 'review_db_prediction_id', 'review_db_review_hash']);
     const reviewColumns = db.prepare("SELECT name, type, pk FROM pragma_table_info('review_db') ORDER BY cid").all();
     expect(reviewColumns).toEqual([
       { name: 'review', type: 'TEXT', pk: 0 },
@@ -66,6 +66,7 @@ describe('migrate on a fresh database', () => {
       { name: 'id', type: 'INTEGER', pk: 1 },
       { name: 'prediction_id', type: 'TEXT', pk: 0 },
       { name: 'source', type: 'TEXT', pk: 0 },
+      { name: 'review_hash', type: 'TEXT', pk: 0 },
     ]);
     const strict = db.prepare<[], { name: string; strict: number }>(
       "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name IN ('predictions', 'review_db') ORDER BY name",
@@ -164,6 +165,7 @@ describe('migrate on a classic-schema database', () => {
         date: row.date ?? '',
         predictionId: null,
         source: 'classic-import',
+        duplicateOf: null,
       })),
     );
   });

@@ -83,6 +83,7 @@ describe('recordFeedback', () => {
         date: '2024-05-01T12:01:00.000Z',
         predictionId: input.id,
         source: 'feedback',
+        duplicateOf: null,
       },
     ]);
     expect(store.getPrediction(input.id)?.feedbackReviewId).toBe(1);
@@ -211,7 +212,7 @@ describe('bound parameters', () => {
     expect(store.getPrediction(input.id)).toMatchObject({ review: nasty, modelVersion: "v'1" });
     expect(outcome).toMatchObject({ status: 'recorded' });
     expect([...store.reviewsAfter(0)]).toEqual([
-      { id: 1, review: nasty, sentiment: 1, date: "2024'); --", predictionId: input.id, source: "feed'back" },
+      { id: 1, review: nasty, sentiment: 1, date: "2024'); --", predictionId: input.id, source: "feed'back", duplicateOf: null },
       expect.objectContaining({ id: 2, review: nasty, source: 'api' }),
     ]);
   });
@@ -320,5 +321,24 @@ describe('files on disk', () => {
 
   it('refuses a negative busy timeout', () => {
     expect(() => openStore(':memory:', { busyTimeoutMs: -1 })).toThrow(InvalidInputError);
+  });
+});
+
+describe('reviewsAfter duplicate marking', () => {
+  it('marks a row that repeats an earlier row with the same text and sentiment, and only that', () => {
+    // Arrange
+    const store = openStore(':memory:');
+    const first = store.insertReview('The same words, posted again and again', 1, 'api');
+    store.insertReview('The same words, posted again and again', 0, 'api');
+    const repeat = store.insertReview('The same words, posted again and again', 1, 'api');
+    store.insertReview('Different words entirely, only once', 1, 'api');
+
+    // Act
+    const rows = [...store.reviewsAfter(0)];
+
+    // Assert
+    expect(rows.map((row) => row.duplicateOf)).toEqual([null, null, first, null]);
+    expect(rows[2].id).toBe(repeat);
+    store.close();
   });
 });

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { DatabaseVersionError, MovieClassifierError } from '../../errors.js';
 import { inspectUnversionedReviewDb, updateToSchemaVersion1 } from './001-review-db.js';
 import { updateToSchemaVersion2 } from './002-predictions.js';
+import { registerReviewHash, updateToSchemaVersion3 } from './003-review-hash.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -14,6 +15,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-review-db', up: updateToSchemaVersion1 },
   { version: 2, name: '002-predictions', up: updateToSchemaVersion2 },
+  { version: 3, name: '003-review-hash', up: updateToSchemaVersion3 },
 ];
 
 // A gap or a repeat would make `user_version` lie about what was applied: fail at import.
@@ -76,6 +78,7 @@ function assertAdoptable(db: BetterSqlite3.Database, path: string): void {
  *   migrate(db, 'data/reviews.sqlite') // -> { from: 0, to: 2 }
  */
 export function migrate(db: BetterSqlite3.Database, path: string): { from: number; to: number } {
+  registerReviewHash(db);
   const found = readSchemaVersion(db);
   if (found > SCHEMA_VERSION) throw futureVersionError(path, found);
   if (found === SCHEMA_VERSION) return { from: found, to: found };
