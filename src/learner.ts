@@ -56,13 +56,21 @@ export interface LearnerOptions {
  * review_db row after the file's watermark, and applies each new feedback row — its own or
  * another process's — strictly in id order.
  */
-export function createLearner({ bundle, store }: LearnerOptions): Learner & {
+export interface ServerLearner extends Learner {
   /** Rows applied at start-up (after the file's watermark). */
   readonly replayed: FoldCounts;
-} {
+  /**
+   * Swaps to another model file's contents (a newer `npm run update`, a retrained model): replays
+   * the log after that file's watermark first, then swaps in one synchronous step, so every
+   * request sees the old model or the new one, whole.
+   */
+  reload(next: ModelBundle): FoldCounts;
+}
+
+export function createLearner({ bundle, store }: LearnerOptions): ServerLearner {
   let current = bundle;
   let appliedThrough = bundle.header.feedbackWatermark;
-  const fileId = bundle.header.checksum.slice(0, 12);
+  let fileId = bundle.header.checksum.slice(0, 12);
 
   const catchUp = (upTo?: number): FoldCounts => {
     const counts = foldLog(current, store, appliedThrough, upTo);
@@ -74,6 +82,13 @@ export function createLearner({ bundle, store }: LearnerOptions): Learner & {
 
   return {
     replayed,
+    reload(next: ModelBundle): FoldCounts {
+      const counts = foldLog(next, store, next.header.feedbackWatermark);
+      current = next;
+      appliedThrough = counts.through;
+      fileId = next.header.checksum.slice(0, 12);
+      return counts;
+    },
     predict(review: string): PredictOutcome {
       const model = current.model;
       const prediction = model.predict(review);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { loadConfig, type Config } from './config.js';
 import { createLearner } from './learner.js';
 import { readModelFile } from './model/model-file.js';
@@ -39,10 +40,46 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
     `listening on http://${config.host}:${port} (model ${facts.preset} ${facts.version}, ` +
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
+
+  // Rows written by other processes (workers, other servers on this database): at most one
+  // poll interval behind. Own feedback is applied at once, in the request.
+  const poll = setInterval(() => {
+    const applied = learner.catchUp();
+    if (applied > 0) logger.debug({ applied, appliedThrough: learner.facts().appliedThrough }, 'caught up with the log');
+  }, config.reloadPollMs);
+  poll.unref();
+
+  // A new model file (npm run update, npm run train): load it whole, replay the log after its
+  // watermark, then swap. A bad file is logged and ignored; the current model keeps serving.
+  const reload = (reason: string): void => {
+    try {
+      const startedReload = performance.now();
+      const next = readModelFile(config.modelPath);
+      const counts = learner.reload(next);
+      logger.info(
+        { reason, model: learner.facts(), replayed: counts, ms: Math.round(performance.now() - startedReload) },
+        `reloaded model ${config.modelPath} (${reason})`,
+      );
+    } catch (error) {
+      logger.error({ err: error, reason }, `kept the current model: ${(error as Error).message}`);
+    }
+  };
+  const onModelFileChange = (now: Stats, before: Stats): void => {
+    if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) {
+      if (now.nlink > 0) reload('model file changed');
+    }
+  };
+  watchFile(config.modelPath, { interval: config.reloadPollMs, persistent: false }, onModelFileChange);
+  const onHangup = (): void => reload('SIGHUP');
+  process.on('SIGHUP', onHangup);
+
   return {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(poll);
+        unwatchFile(config.modelPath, onModelFileChange);
+        process.off('SIGHUP', onHangup);
         server.close(() => {
           store.close();
           resolve();
@@ -80,6 +117,9 @@ async function main(): Promise<void> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    process.on('SIGHUP', () => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+    });
     return;
   }
   const server = await startServer(config);

@@ -1,0 +1,70 @@
+import { Router, type RequestHandler } from 'express';
+import { matchedData } from 'express-validator';
+import createError from 'http-errors';
+
+import type { Learner } from '../learner-types.js';
+import { labelName } from '../model/types.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import type { RateLimits } from './rate-limits.js';
+import { jsonBody } from './request-parsing.js';
+import { feedbackApiRules, predictApiRules, rejectInvalid } from './validation.js';
+
+export interface ApiRoutesDeps {
+  learner: Learner;
+  limits: RateLimits;
+}
+
+/**
+ * The JSON API, mounted at /api/v1, under the same rules as the pages. It needs no CSRF token:
+ * it accepts only application/json, which a cross-site form cannot send, and a cross-site script
+ * cannot send it without a CORS preflight, which this app never answers.
+ */
+export function apiRoutes({ learner, limits }: ApiRoutesDeps): Router {
+  const router = Router();
+
+  router
+    .route('/predict')
+    .post(limits.predict, jsonBody(), predictApiRules(), rejectInvalid, predict(learner))
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/feedback')
+    .post(limits.feedback, jsonBody(), feedbackApiRules(), rejectInvalid, feedback(learner))
+    .all(methodNotAllowed('POST'));
+
+  return router;
+}
+
+function predict(learner: Learner): RequestHandler {
+  return (req, res) => {
+    const { review } = matchedData<{ review: string }>(req);
+    const outcome = learner.predict(review);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      label: outcome.label,
+      probability: outcome.probability,
+      positiveProbability: outcome.positiveProbability,
+      predictionId: outcome.predictionId,
+      modelVersion: outcome.modelVersion,
+      explanation: outcome.explanation.map(({ term, weight }) => ({ term, weight })),
+    });
+  };
+}
+
+function feedback(learner: Learner): RequestHandler {
+  return (req, res, next) => {
+    const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
+    const outcome = learner.feedback(predictionId, correct, 'api');
+    switch (outcome.status) {
+      case 'unknown':
+        return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)}`));
+      case 'duplicate':
+        return next(
+          createError(409, `feedback on prediction ${predictionId} was already recorded`, { code: 'already_recorded' }),
+        );
+      case 'recorded':
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(201).json({ label: labelName(outcome.sentiment), reviewId: outcome.reviewId });
+    }
+  };
+}

@@ -1,0 +1,116 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+import type { Logger } from './logging.js';
+
+/** Machine-readable codes of the JSON API's errors, by status (an error may carry its own `code`). */
+const CODES: Record<number, string> = {
+  400: 'invalid_request',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'already_recorded',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid_review',
+  429: 'rate_limited',
+  500: 'internal_error',
+};
+
+/** Page headings, by status. */
+const TITLES: Record<number, string> = {
+  400: 'That request could not be used',
+  403: 'This form cannot be accepted',
+  404: 'Page not found',
+  405: 'Method not allowed',
+  413: 'That review is too long',
+  415: 'Unsupported form encoding',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+};
+
+const MESSAGES: Record<number, string> = {
+  404: 'There is no page at this address.',
+  413: 'The request body is larger than 64 KB. Please shorten the review and try again.',
+  500: 'Something went wrong on our side. Please try again.',
+};
+
+interface HttpLikeError {
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  code?: unknown;
+  type?: unknown;
+  message?: unknown;
+  stack?: unknown;
+}
+
+const API_PREFIX = '/api/';
+
+/**
+ * The one error path. Routes throw or call next(err); errors carrying an HTTP status (http-errors,
+ * body-parser) keep it, anything else is a 500 whose message is not shown. /api/ paths get
+ * `{"error":{"code","message"}}`; other paths get the error page (or JSON if that is all the client
+ * accepts). The stack is shown only in development.
+ *
+ * Error-handling middleware must have four parameters; that arity is how Express recognises it.
+ */
+export function errorHandler(options: { development: boolean; logger?: Logger }): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    const error: HttpLikeError = typeof err === 'object' && err !== null ? (err as HttpLikeError) : {};
+    const status = httpStatus(error);
+    if (status >= 500) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
+
+    // Too late for a clean answer: let Express close the connection.
+    if (res.headersSent) return next(err);
+
+    const code = typeof error.code === 'string' && status < 500 ? error.code : (CODES[status] ?? `http_${status}`);
+    const message = publicMessage(error, status);
+    const stack = options.development && typeof error.stack === 'string' ? error.stack : undefined;
+
+    res.status(status);
+    res.setHeader('Cache-Control', 'no-store');
+    const sendJson = () => res.json({ error: { code, message } });
+    const sendPage = () => renderPage(res, { status, message, stack }, options.logger);
+
+    if (req.path.startsWith(API_PREFIX)) return sendJson();
+    res.format({ html: sendPage, json: sendJson, default: sendPage });
+  };
+}
+
+function httpStatus(error: HttpLikeError): number {
+  const status = typeof error.status === 'number' ? error.status : error.statusCode;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+}
+
+function publicMessage(error: HttpLikeError, status: number): string {
+  if (status >= 500 || error.expose === false) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  switch (error.type) {
+    // body-parser's own messages ("request entity too large") are terse; say what to do.
+    case 'entity.too.large':
+      return MESSAGES[413]!;
+    case 'entity.parse.failed':
+      return 'the request body is not valid JSON';
+  }
+  const message = typeof error.message === 'string' ? error.message : '';
+  // http-errors fills in the status text ("Not Found") when no message was given.
+  if (message === '' || message === STATUS_CODES[status]) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  return message;
+}
+
+function renderPage(
+  res: Response,
+  view: { status: number; message: string; stack: string | undefined },
+  logger: Logger | undefined,
+) {
+  const title = TITLES[view.status] ?? STATUS_CODES[view.status] ?? 'Error';
+  res.render('pages/error', { ...view, title }, (renderError: Error | null, html?: string) => {
+    // The error page itself failed (a broken template): still answer, in plain text.
+    if (renderError !== null || html === undefined) {
+      logger?.error({ err: renderError }, 'the error page could not be rendered');
+      res.type('text/plain').send(`${view.status} ${title}\n${view.message}\n`);
+      return;
+    }
+    res.type('html').send(html);
+  });
+}

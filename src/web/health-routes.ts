@@ -1,0 +1,23 @@
+import { Router } from 'express';
+
+import type { Learner } from '../learner-types.js';
+import type { Store } from '../store/types.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+
+export interface HealthRoutesDeps {
+  learner: Pick<Learner, 'facts'>;
+  store: Pick<Store, 'countReviews'>;
+}
+
+/** GET /healthz: the model's version facts and how many labelled reviews the database holds. */
+export function healthRoutes({ learner, store }: HealthRoutesDeps): Router {
+  const router = Router();
+  router
+    .route('/healthz')
+    .get((_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ status: 'ok', model: learner.facts(), reviews: store.countReviews() });
+    })
+    .all(methodNotAllowed('GET, HEAD'));
+  return router;
+}

@@ -1,0 +1,39 @@
+import type { RequestHandler } from 'express';
+import { pino, type Logger } from 'pino';
+
+import type { Config } from '../config.js';
+
+export type { Logger };
+
+/**
+ * The process logger: JSON lines on stdout through an asynchronous destination (sonic-boom with
+ * `sync: false`), so a slow terminal or pipe never blocks a request. pino flushes it on exit.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * One line per request, written when the response is finished (or the client went away).
+ * Logs the path without the query string and never the body: reviews are the readers' text.
+ */
+export function requestLogger(logger: Logger): RequestHandler {
+  if (!logger.isLevelEnabled('info')) return (_req, _res, next) => next();
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('close', () => {
+      logger.info(
+        {
+          method: req.method,
+          path: req.originalUrl.split('?', 1)[0],
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          ip: req.ip,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}

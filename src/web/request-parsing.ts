@@ -1,0 +1,63 @@
+import express, { type Request, type RequestHandler } from 'express';
+import createError from 'http-errors';
+
+/** Largest accepted request body. A 10,000-character review is well under it. */
+export const BODY_LIMIT = '64kb';
+
+const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' });
+const parseForm = express.urlencoded({
+  limit: BODY_LIMIT,
+  // `extended: false` uses node's querystring: no nested objects, so a field is a string or an
+  // array of strings and nothing else.
+  extended: false,
+  type: 'application/x-www-form-urlencoded',
+});
+
+/** Body of the JSON API: application/json, at most 64 KB, a JSON object. 415 / 413 / 400 otherwise. */
+export function jsonBody(): RequestHandler[] {
+  return [
+    requireContentType('application/json', 'send the body as application/json'),
+    parseJson,
+    (req, _res, next) => {
+      const body: unknown = req.body;
+      if (body === undefined) return next(createError(400, 'the request needs a JSON object body'));
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        return next(createError(400, 'the request body must be a JSON object'));
+      }
+      next();
+    },
+  ];
+}
+
+/** Body of a page form: application/x-www-form-urlencoded, at most 64 KB. 415 / 413 otherwise. */
+export function formBody(): RequestHandler[] {
+  return [
+    requireContentType('application/x-www-form-urlencoded', 'send the form as application/x-www-form-urlencoded'),
+    parseForm,
+    (req, _res, next) => {
+      // Express 5 leaves req.body undefined when there was no body; validators expect an object.
+      req.body ??= {};
+      next();
+    },
+  ];
+}
+
+/**
+ * A body of another type is refused with 415 rather than silently ignored (the body parsers skip
+ * it and the handler would then complain about missing fields). A request without a body passes,
+ * so it gets the usual "missing field" answer.
+ */
+function requireContentType(type: string, hint: string): RequestHandler {
+  return (req, _res, next) => {
+    if (hasBody(req) && req.is(type) === false) {
+      const got = req.headers['content-type'] ?? 'none';
+      return next(createError(415, `unsupported content type ${JSON.stringify(got)}; ${hint}`));
+    }
+    next();
+  };
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}

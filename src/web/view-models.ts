@@ -1,0 +1,61 @@
+import type { Contribution } from '../model/types.js';
+import type { TextSegment } from '../learner-types.js';
+
+export type Tone = 'positive' | 'negative';
+
+export interface HighlightedSegment {
+  text: string;
+  /** Which way this stretch pushed the decision, or null when it is not highlighted. */
+  tone: Tone | null;
+  /** 'strong' for at least half of the strongest push in this review, else 'weak'. */
+  strength: 'strong' | 'weak' | null;
+}
+
+/** Pushes weaker than this share of the strongest one in the review are not highlighted. */
+const HIGHLIGHT_FLOOR = 0.15;
+const STRONG = 0.5;
+
+/**
+ * Decide which stretches of the review to highlight. Weights are compared with the strongest in
+ * this review, so a review full of mild words still shows which of them mattered most. Runs of
+ * plain stretches are joined into one, so the template loops over a few pieces, not every word.
+ */
+export function highlightSegments(segments: readonly TextSegment[]): HighlightedSegment[] {
+  let strongest = 0;
+  for (const segment of segments) strongest = Math.max(strongest, Math.abs(segment.weight));
+  const pieces: HighlightedSegment[] = [];
+  for (const { text, weight } of segments) {
+    const share = strongest === 0 ? 0 : Math.abs(weight) / strongest;
+    if (share < HIGHLIGHT_FLOOR || weight === 0) {
+      const last = pieces[pieces.length - 1];
+      if (last !== undefined && last.tone === null) last.text += text;
+      else pieces.push({ text, tone: null, strength: null });
+      continue;
+    }
+    pieces.push({ text, tone: weight > 0 ? 'positive' : 'negative', strength: share >= STRONG ? 'strong' : 'weak' });
+  }
+  return pieces;
+}
+
+export interface ExplainedTerm extends Contribution {
+  tone: Tone;
+}
+
+/** The top terms for the list, without those whose push rounds to nothing ("+0.00"). */
+export function explainTerms(explanation: readonly Contribution[]): ExplainedTerm[] {
+  return explanation
+    .filter(({ weight }) => Math.abs(weight) >= 0.005)
+    .map(({ term, weight }) => ({ term, weight, tone: weight >= 0 ? 'positive' : 'negative' }));
+}
+
+/** 0.934 -> "93%"; never rounds a non-certain probability up to 100%. */
+export function percent(probability: number): string {
+  const value = Math.round(probability * 100);
+  return `${probability < 1 && value === 100 ? 99 : value}%`;
+}
+
+/** 1.234 -> "+1.23", -0.5 -> "−0.50" (a real minus sign). */
+export function signed(weight: number): string {
+  const text = Math.abs(weight).toFixed(2);
+  return weight < 0 ? `\u2212${text}` : `+${text}`;
+}

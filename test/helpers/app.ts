@@ -1,0 +1,86 @@
+import type { Express } from 'express';
+import { pino } from 'pino';
+import request from 'supertest';
+
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Learner } from '../../src/learner-types.js';
+import { createLearner } from '../../src/learner.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { createApp } from '../../src/web/app.js';
+import type { Logger } from '../../src/web/logging.js';
+import { makeTestModel } from './model.js';
+
+export interface TestApp {
+  app: Express;
+  learner: Learner;
+  store: Store;
+  config: Config;
+  /** Close the store (call in afterEach). */
+  close(): void;
+}
+
+export interface MakeAppOptions {
+  learner?: Learner;
+  store?: Store;
+  /** Settings over the test defaults (rate limits off, silent logging, a fixed CSRF secret). */
+  config?: Partial<Config>;
+  logger?: Logger;
+}
+
+export const TEST_CSRF_SECRET = 'test-csrf-secret-0123456789abcdef0123456789';
+
+/** The settings every HTTP test starts from. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT: 'off',
+    CSRF_SECRET: TEST_CSRF_SECRET,
+    DATA_DIR: '/nonexistent-test-data-dir',
+  });
+  return { ...base, ...overrides };
+}
+
+/**
+ * The whole app, in process, on small real parts: an in-memory SQLite store and the real learner
+ * on a small real model (trained once per test process on the mini-imdb fixture). Nothing
+ * listens; drive it with supertest.
+ */
+export function makeApp(options: MakeAppOptions = {}): TestApp {
+  const store = options.store ?? openStore(':memory:');
+  const learner = options.learner ?? createLearner({ bundle: makeTestModel(), store });
+  const config = testConfig(options.config);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const app = createApp({ learner, store, config, logger });
+  return { app, learner, store, config, close: () => store.close() };
+}
+
+export const POSITIVE_REVIEW = 'A wonderful, moving film with a brilliant cast. I loved every minute of it.';
+export const NEGATIVE_REVIEW = 'A boring, awful mess. The plot was dull and the acting was terrible.';
+
+/** The value of a hidden input in a page. */
+export function hiddenField(html: string, name: string): string {
+  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
+  if (match === null) throw new Error(`no hidden field ${name} in the page`);
+  return match[1]!;
+}
+
+export interface SubmittedReview {
+  agent: request.Agent;
+  predictionId: string;
+  csrfToken: string;
+  html: string;
+}
+
+/** Post a review through the form, as a browser would, keeping the cookie for the feedback post. */
+export async function submitReview(app: Express, review: string): Promise<SubmittedReview> {
+  const agent = request.agent(app);
+  const res = await agent.post('/results').type('form').send({ review }).expect(200);
+  return {
+    agent,
+    predictionId: hiddenField(res.text, 'predictionId'),
+    csrfToken: hiddenField(res.text, '_csrf'),
+    html: res.text,
+  };
+}

@@ -1,0 +1,66 @@
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { makeApp, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+afterEach(() => t.close());
+
+const SECRET_DETAIL = 'disk full at /var/secret/reviews.sqlite';
+
+function breakPredictions(app: TestApp): void {
+  vi.spyOn(app.learner, 'predict').mockImplementation(() => {
+    throw new Error(SECRET_DETAIL);
+  });
+}
+
+describe('errors inside a request', () => {
+  it('outside development, render a 500 page without the message or the stack', async () => {
+    t = makeApp({ config: { nodeEnv: 'production', production: true, development: false } });
+    breakPredictions(t);
+
+    const res = await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW });
+
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('Something went wrong');
+    expect(res.text).not.toContain(SECRET_DETAIL);
+    expect(res.text).not.toContain('data-qa="error-stack"');
+    expect(res.text).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('outside development, answer the API with a JSON 500 that hides the cause', async () => {
+    t = makeApp();
+    breakPredictions(t);
+
+    const res = await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW });
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
+    expect(JSON.stringify(res.body)).not.toContain(SECRET_DETAIL);
+  });
+
+  it('in development, show the stack on the error page', async () => {
+    t = makeApp({ config: { nodeEnv: 'development', production: false, development: true } });
+    breakPredictions(t);
+
+    const res = await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW });
+
+    expect(res.status).toBe(500);
+    expect(res.text).toContain('data-qa="error-stack"');
+    expect(res.text).toContain(SECRET_DETAIL);
+  });
+
+  it('logs a 500 with its cause for the operator', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    t = makeApp({ logger });
+    breakPredictions(t);
+
+    await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(500);
+
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string }; path?: string });
+    expect(logged).toMatchObject([{ msg: 'request failed', path: '/api/v1/predict', err: { message: SECRET_DETAIL } }]);
+  });
+});

@@ -1,0 +1,132 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { makeApp, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeEach(() => {
+  t = makeApp();
+});
+afterEach(() => t.close());
+
+describe('security headers', () => {
+  it.each([
+    ['GET', '/'],
+    ['POST', '/results'],
+    ['GET', '/healthz'],
+    ['GET', '/no-such-page'],
+  ])('%s %s carries a CSP that allows no inline script or style, and the other helmet headers', async (method, path) => {
+    const req = method === 'GET' ? request(t.app).get(path) : request(t.app).post(path).type('form').send({ review: POSITIVE_REVIEW });
+
+    const res = await req;
+
+    const csp = res.headers['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('request bodies', () => {
+  it('answers a form over 64 KB with 413 and the error page, and stores nothing', async () => {
+    const res = await request(t.app).post('/results').type('form').send({ review: 'a'.repeat(70_000) });
+
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('That review is too long');
+    expect(t.store.countReviews()).toBe(0);
+  });
+
+  it.each([
+    ['JSON', 'json', JSON.stringify({ review: POSITIVE_REVIEW })],
+    ['plain text', 'text/plain', POSITIVE_REVIEW],
+  ])('answers a %s body on a page with 415 and the error page', async (_case, type, body) => {
+    const res = await request(t.app).post('/results').type(type).send(body);
+
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('Unsupported form encoding');
+  });
+
+  it('answers a multipart form on a page with 415', async () => {
+    const res = await request(t.app).post('/results').field('review', POSITIVE_REVIEW);
+
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('routes that do not exist', () => {
+  it.each(['/admin', '/results/1', '/api', '/static/', '/static/../package.json', '/views/pages/index.njk'])(
+    'GET %s answers 404 with the error page in the layout',
+    async (path) => {
+      const res = await request(t.app).get(path);
+
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('Page not found');
+      expect(res.text).toContain('<a class="site-name" href="/">');
+      expect(res.text).not.toContain('"name": "movieclassifier"');
+    },
+  );
+
+  it('answers an unknown /api/ path with a JSON 404 naming the endpoint', async () => {
+    const res = await request(t.app).get('/api/v2/predict');
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'not_found', message: 'no endpoint GET /api/v2/predict' } });
+  });
+
+  it('answers a JSON-only client with a JSON 404', async () => {
+    const res = await request(t.app).get('/nowhere').set('Accept', 'application/json');
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+  });
+
+  it.each([
+    ['DELETE', '/'],
+    ['PUT', '/results'],
+    ['PATCH', '/thanks'],
+  ])('%s %s answers 405', async (method, path) => {
+    const res = await request(t.app)[method.toLowerCase() as 'delete' | 'put' | 'patch'](path);
+
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBeDefined();
+  });
+});
+
+describe('static files', () => {
+  it('serves the stylesheet at the versioned URL the pages link, cacheable for a year', async () => {
+    const page = await request(t.app).get('/');
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!;
+
+    const res = await request(t.app).get(href);
+
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/css/);
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.etag).toBeDefined();
+  });
+
+  it('serves an unversioned URL with a short cache lifetime', async () => {
+    const res = await request(t.app).get('/static/styles.css');
+
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+  });
+
+  it('revalidates static files on every request in development', async () => {
+    const dev = makeApp({ config: { development: true, nodeEnv: 'development' } });
+
+    const res = await request(dev.app).get('/static/styles.css');
+
+    expect(res.headers['cache-control']).toBe('no-cache');
+    dev.close();
+  });
+});

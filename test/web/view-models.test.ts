@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+
+import { explainTerms, highlightSegments, percent, signed } from '../../src/web/view-models.js';
+
+describe('highlightSegments', () => {
+  it('marks pushes by direction, strong at half the strongest push or more, weak down to 15%, and leaves the rest plain', () => {
+    const segments = [
+      { text: 'great', weight: 2 },
+      { text: ' ', weight: 0 },
+      { text: 'dull', weight: -1 },
+      { text: ' ', weight: 0 },
+      { text: 'slow', weight: -0.4 },
+      { text: ' ', weight: 0 },
+      { text: 'film', weight: 0.1 },
+      { text: '.', weight: 0 },
+    ];
+
+    expect(highlightSegments(segments)).toEqual([
+      { text: 'great', tone: 'positive', strength: 'strong' },
+      { text: ' ', tone: null, strength: null },
+      { text: 'dull', tone: 'negative', strength: 'strong' },
+      { text: ' ', tone: null, strength: null },
+      { text: 'slow', tone: 'negative', strength: 'weak' },
+      { text: ' film.', tone: null, strength: null },
+    ]);
+  });
+
+  it('keeps the text: the pieces joined give the review back', () => {
+    const segments = 'It was not bad at all , really .'.split(/(\s)/).map((text, i) => ({ text, weight: (i % 5) - 2 }));
+
+    expect(
+      highlightSegments(segments)
+        .map((piece) => piece.text)
+        .join(''),
+    ).toBe('It was not bad at all , really .');
+  });
+
+  it('highlights nothing when no word carries weight', () => {
+    expect(highlightSegments([{ text: 'plain words', weight: 0 }])).toEqual([
+      { text: 'plain words', tone: null, strength: null },
+    ]);
+  });
+});
+
+describe('explainTerms', () => {
+  it('gives each term the direction it pushed and leaves out pushes that round to zero', () => {
+    expect(
+      explainTerms([
+        { term: 'great', weight: 1.2 },
+        { term: 'dull', weight: -0.3 },
+        { term: 'film', weight: -0.004 },
+      ]),
+    ).toEqual([
+      { term: 'great', weight: 1.2, tone: 'positive' },
+      { term: 'dull', weight: -0.3, tone: 'negative' },
+    ]);
+  });
+});
+
+describe('percent', () => {
+  it.each([
+    [0.5, '50%'],
+    [0.934, '93%'],
+    [0.996, '99%'],
+    [1, '100%'],
+  ])('shows %d as %s, never rounding an uncertain prediction up to 100%%', (value, text) => {
+    expect(percent(value)).toBe(text);
+  });
+});
+
+describe('signed', () => {
+  it('writes weights with a sign and two decimals', () => {
+    expect(signed(1.234)).toBe('+1.23');
+    expect(signed(-0.5)).toBe('\u22120.50');
+    expect(signed(0)).toBe('+0.00');
+  });
+});
