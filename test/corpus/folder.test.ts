@@ -141,7 +141,7 @@ describe('openFolderCorpus', () => {
   it('gives the same order for the same seed and another order for another seed', async () => {
     // Arrange
     await writeFiles(dir, reviews('', 20));
-    const corpus = await openFolderCorpus(dir, { batchSize: 4 });
+    const corpus = await openFolderCorpus(dir);
     const keysFor = async (seed: number): Promise<string[]> =>
       (await collect(corpus.stream({ seed, shuffle: true }))).map((d) => d.key);
 
@@ -159,7 +159,7 @@ describe('openFolderCorpus', () => {
   it('with shuffle false gives documents sorted by key, whatever the seed', async () => {
     // Arrange
     await writeFiles(dir, reviews('', 12));
-    const corpus = await openFolderCorpus(dir, { batchSize: 5 });
+    const corpus = await openFolderCorpus(dir);
 
     // Act
     const a = (await collect(corpus.stream({ seed: 1, shuffle: false }))).map((d) => d.key);
@@ -170,10 +170,10 @@ describe('openFolderCorpus', () => {
     expect(b).toEqual(a);
   });
 
-  it('streams every document exactly once, with its own text, across batch boundaries', async () => {
-    // Arrange: 2 x 50 files in batches of 7, so the last batch is partial
+  it('streams every document exactly once, with its own text', async () => {
+    // Arrange: 2 x 50 files in one shuffled pass
     await writeFiles(dir, reviews('', 50));
-    const corpus = await openFolderCorpus(dir, { batchSize: 7 });
+    const corpus = await openFolderCorpus(dir);
 
     // Act
     const docs = await collect(corpus.stream({ seed: 123, shuffle: true }));
@@ -190,7 +190,7 @@ describe('openFolderCorpus', () => {
   it('lets a consumer stop early without reading the rest', async () => {
     // Arrange
     await writeFiles(dir, reviews('', 30));
-    const corpus = await openFolderCorpus(dir, { batchSize: 4 });
+    const corpus = await openFolderCorpus(dir);
 
     // Act
     const firstThree: string[] = [];
