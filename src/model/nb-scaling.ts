@@ -13,17 +13,29 @@ import type { Label } from './types.js';
  */
 export class NbScaling {
   readonly alpha: number;
-  readonly positive: Float64Array;
-  readonly negative: Float64Array;
+  // Float32 holds whole counts exactly up to 2^24 documents and r to ~7 digits, at half the
+  // memory of Float64: three arrays of n_features each are most of a server's footprint.
+  readonly positive: Float32Array;
+  readonly negative: Float32Array;
   /** Cached r_j; 0 for features never seen. */
-  readonly ratio: Float64Array;
+  readonly ratio: Float32Array;
 
-  constructor(nFeatures: number, alpha: number, counts?: { positive: Float64Array; negative: Float64Array }) {
+  /**
+   * @param counts saved counts, with `active` the indices where either is non-zero when known
+   *   (a model file lists them), so loading computes ratios for those only.
+   */
+  constructor(
+    nFeatures: number,
+    alpha: number,
+    counts?: { positive: Float32Array; negative: Float32Array; active?: Int32Array },
+  ) {
     this.alpha = alpha;
-    this.positive = counts?.positive ?? new Float64Array(nFeatures);
-    this.negative = counts?.negative ?? new Float64Array(nFeatures);
-    this.ratio = new Float64Array(nFeatures);
-    if (counts !== undefined) {
+    this.positive = counts?.positive ?? new Float32Array(nFeatures);
+    this.negative = counts?.negative ?? new Float32Array(nFeatures);
+    this.ratio = new Float32Array(nFeatures);
+    if (counts?.active !== undefined) {
+      for (const j of counts.active) this.ratio[j] = this.ratioOf(j);
+    } else if (counts !== undefined) {
       for (let j = 0; j < nFeatures; j++) {
         if (this.positive[j] !== 0 || this.negative[j] !== 0) this.ratio[j] = this.ratioOf(j);
       }

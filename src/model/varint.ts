@@ -54,6 +54,15 @@ export class ByteReader {
     }
   }
 
+  /** `count` little-endian float64 values, copied out (the source need not be aligned). */
+  float64s(count: number): Float64Array {
+    const bytes = this.bytes(count * 8);
+    // Copy into a fresh, aligned buffer (a Node Buffer's slice() is a view, not a copy).
+    const out = new Float64Array(count);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+
   bytes(length: number): Uint8Array {
     if (this.offset + length > this.data.length) throw new RangeError('unexpected end of data');
     const out = this.data.subarray(this.offset, this.offset + length);
@@ -64,25 +73,4 @@ export class ByteReader {
   get remaining(): number {
     return this.data.length - this.offset;
   }
-}
-
-/**
- * Float64 values as 8 byte planes (all first bytes, then all second bytes...). Neighbouring
- * weights share sign and exponent bytes, so planes compress far better under deflate than the
- * interleaved array does.
- */
-export function toBytePlanes(values: Float64Array): Uint8Array {
-  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const n = values.length;
-  const out = new Uint8Array(raw.length);
-  for (let i = 0; i < n; i++) for (let b = 0; b < 8; b++) out[b * n + i] = raw[i * 8 + b];
-  return out;
-}
-
-export function fromBytePlanes(planes: Uint8Array, n: number): Float64Array {
-  if (planes.length !== n * 8) throw new RangeError(`expected ${n * 8} bytes of float planes, got ${planes.length}`);
-  const out = new Float64Array(n);
-  const raw = new Uint8Array(out.buffer);
-  for (let i = 0; i < n; i++) for (let b = 0; b < 8; b++) raw[i * 8 + b] = planes[b * n + i];
-  return out;
 }
