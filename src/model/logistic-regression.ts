@@ -46,6 +46,8 @@ export class LogisticRegression {
   intercept = 0;
   /** Samples seen (scikit-learn's t_ - 1). */
   t = 0;
+  /** Bumped whenever every weight changes at once (rescale, finishing averaging). */
+  generation = 0;
   // Averaged-SGD state; null when not averaging.
   private u: Float64Array | null = null;
   private scaleSum = 0;
@@ -160,6 +162,7 @@ export class LogisticRegression {
     this.intercept = intercept;
     this.u = null;
     this.settings = { ...this.settings, average: false };
+    this.generation++;
   }
 
   /** Real weights (scale folded in), for saving. */
@@ -173,6 +176,7 @@ export class LogisticRegression {
     // Keep S*v - u invariant: v grew by 1/scale... v is now scale*v_old, so S must shrink.
     this.scaleSum /= scale;
     this.scale = 1;
+    this.generation++;
   }
 }
 

@@ -15,6 +15,16 @@ export class SentimentModel {
   readonly vectorizer: HashingVectorizer;
   readonly classifier: LogisticRegression;
   readonly nb: NbScaling | null;
+  /**
+   * What prediction reads, interleaved so one cache line serves a feature: [2j] = the feature's
+   * scale (its NB ratio, or 1), [2j+1] = its raw weight v_j, both as float32. A 2^22-feature
+   * model's arrays are far bigger than the CPU cache, so each feature of a review costs a cache
+   * miss per array read; one table halves that. Kept in step with the float64 learning state:
+   * `learn` updates the entries it touches, batch training marks it stale.
+   */
+  private readonly table: Float32Array;
+  private tableStale = true;
+  private tableGeneration = -1;
 
   constructor(spec: ModelSpec, classifier: LogisticRegression, nb: NbScaling | null) {
     this.spec = spec;
@@ -22,6 +32,7 @@ export class SentimentModel {
     this.vectorizer = new HashingVectorizer({ ...spec.features, l2Normalize: false });
     this.classifier = classifier;
     this.nb = nb;
+    this.table = new Float32Array(spec.features.nFeatures * 2);
   }
 
   /** A model that has seen nothing, ready for training. */
@@ -48,8 +59,57 @@ export class SentimentModel {
     return this.finishRow(this.rawRow(text));
   }
 
+  /**
+   * The decision value w·x + b for a text, fused: the vectorizer's per-column sums are scaled,
+   * normalized and dotted with the weights in one pass over the serving table, without building
+   * a row. Equal to `classifier.decision(row(text))` up to float32 rounding of the weights.
+   */
   decision(text: string): number {
-    return this.classifier.decision(this.row(text));
+    const table = this.servingTable();
+    const acc = this.vectorizer.accumulate(text);
+    const { order, sums, size } = acc;
+    const binary = this.spec.features.binary;
+    let dot = 0;
+    let sumSquares = 0;
+    for (let k = 0; k < size; k++) {
+      const at = order[k] * 2;
+      const value = binary ? Math.sign(sums[k]) : sums[k];
+      const scaled = value * table[at];
+      dot += scaled * table[at + 1];
+      sumSquares += scaled * scaled;
+    }
+    acc.clear();
+    const norm = this.spec.features.l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
+    return (dot / norm) * this.classifier.scale + this.classifier.intercept;
+  }
+
+  private servingTable(): Float32Array {
+    const classifier = this.classifier;
+    if (this.tableStale || this.tableGeneration !== classifier.generation) {
+      const { table } = this;
+      const v = classifier.v;
+      const ratio = this.nb?.ratio;
+      for (let j = 0; j < v.length; j++) {
+        table[2 * j] = ratio === undefined ? 1 : ratio[j];
+        table[2 * j + 1] = v[j];
+      }
+      this.tableStale = false;
+      this.tableGeneration = classifier.generation;
+    }
+    return this.table;
+  }
+
+  /** Copies the learning state of the row's features into the serving table. */
+  private syncTable(row: SparseRow): void {
+    if (this.tableStale || this.tableGeneration !== this.classifier.generation) return; // rebuilt on next use
+    const { table } = this;
+    const v = this.classifier.v;
+    const ratio = this.nb?.ratio;
+    for (let k = 0; k < row.length; k++) {
+      const j = row.indices[k];
+      if (ratio !== undefined) table[2 * j] = ratio[j];
+      table[2 * j + 1] = v[j];
+    }
   }
 
   positiveProbability(text: string): number {
@@ -72,11 +132,13 @@ export class SentimentModel {
    */
   trainStep(raw: SparseRow, label: Label): void {
     this.classifier.step(this.finishRow(raw), label);
+    this.tableStale = true;
   }
 
   /** Counts a raw row into the NB ratios (first pass of batch training; part of `learn`). */
   observe(raw: SparseRow, label: Label): void {
     this.nb?.observe(raw, label);
+    this.tableStale = true;
   }
 
   /**
@@ -84,14 +146,10 @@ export class SentimentModel {
    * Batch training does the same two things, in two passes.
    */
   learn(text: string, label: Label): void {
-    const raw = this.rawRow(text);
-    if (this.nb !== null) {
-      const kept = copyRow(raw);
-      this.nb.observe(kept, label);
-      this.classifier.step(this.finishRow(kept), label);
-    } else {
-      this.classifier.step(this.finishRow(raw), label);
-    }
+    const row = copyRow(this.rawRow(text));
+    this.nb?.observe(row, label);
+    this.classifier.step(this.finishRow(row), label);
+    this.syncTable(row);
   }
 
   /** Ends batch training: fixes the averaged weights and switches to the online step size. */

@@ -38,10 +38,28 @@ export class HashingVectorizer {
 
   /** The sparse row of `text`, normalized as the settings say. Overwritten by the next call. */
   transform(text: string): SparseRow {
-    const { nFeatures, ngramMin, ngramMax, binary, alternateSign, l2Normalize } = this.settings;
+    const { binary, l2Normalize } = this.settings;
+    const row = this.accumulate(text).drainInto(this.row);
+    const values = row.values;
+    const length = row.length;
+    if (binary) {
+      for (let k = 0; k < length; k++) values[k] = Math.sign(values[k]);
+    }
+    if (l2Normalize) normalizeL2(row);
+    return row;
+  }
+
+  /**
+   * The summed (signed) term values of `text` by column, left in the vectorizer's accumulator
+   * for a fused loop to read (`order`, `sums`, `size`) and `clear()`. Binary and normalization are
+   * not applied. For the hot path: no row is materialized.
+   */
+  accumulate(text: string): SparseAccumulator {
+    const { nFeatures, ngramMin, ngramMax, alternateSign } = this.settings;
     const tokens = this.tokens;
     scanTokens(text, this.settings.removeStopWords, tokens);
     const acc = this.accumulator;
+    acc.clear();
     const count = tokens.count;
     const { bytes, starts, ends, hashes } = tokens;
     for (let n = ngramMin; n <= ngramMax; n++) {
@@ -51,14 +69,7 @@ export class HashingVectorizer {
         acc.add(Math.abs(h) % nFeatures, value);
       }
     }
-    const row = acc.drainInto(this.row);
-    const values = row.values;
-    const length = row.length;
-    if (binary) {
-      for (let k = 0; k < length; k++) values[k] = Math.sign(values[k]);
-    }
-    if (l2Normalize) normalizeL2(row);
-    return row;
+    return acc;
   }
 
   /** The kept tokens of `text` (same tokens the vectors are built from). */

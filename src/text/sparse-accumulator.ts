@@ -11,8 +11,10 @@ export class SparseAccumulator {
   private keys = new Int32Array(4096).fill(EMPTY);
   private slots = new Int32Array(4096);
   private mask = 4095;
-  private order = new Int32Array(2048);
-  private sums = new Float64Array(2048);
+  /** Distinct indices in first-seen order, `size` of them; read directly by fused loops. */
+  order: Int32Array = new Int32Array(2048);
+  /** Summed value of `order[k]`. */
+  sums: Float64Array = new Float64Array(2048);
   size = 0;
 
   add(index: number, value: number): void {
