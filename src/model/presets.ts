@@ -30,11 +30,13 @@ export const PRESET_NAMES: readonly PresetName[] = ['classic', 'default'];
  * in minibatches of 1,000 (≈0.863 on the IMDb test set in scikit-learn).
  *
  * `default`: our best model that stays updatable online — no stop-word removal (keeps "not"),
- * word 1–2-grams, binary, 2^22 features, NB log-count-ratio scaling then L2 norm, averaged SGD
+ * word 1–2-grams, binary, 2^21 features, NB log-count-ratio scaling then L2 norm, averaged SGD
  * with a small L2 penalty, 10 epochs. Tuned on a 10% hold-out of the IMDb training set: 1–3-grams
  * scored the same within noise (0.9164–0.9176 against 0.9160–0.9180) at 1.5× the hashing cost and
  * model size; step sizes 2–32 all land within 0.4 points once averaged; 2^23 features gained
- * nothing.
+ * nothing, and 2^21 lost at most 0.2 points (0.9164 against 0.9180; 0.9278 against 0.9270 on
+ * another split) while its 16 MB serving table stays in the CPU cache, which makes prediction
+ * markedly faster.
  */
 export function presetSpec(preset: PresetName): ModelSpec {
   switch (preset) {
@@ -60,7 +62,7 @@ export function presetSpec(preset: PresetName): ModelSpec {
       return {
         preset,
         features: {
-          nFeatures: 2 ** 22,
+          nFeatures: 2 ** 21,
           ngramMin: 1,
           ngramMax: 2,
           removeStopWords: false,
