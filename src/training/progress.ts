@@ -38,11 +38,15 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
     };
   }
   let last = 0;
+  let lastLine = '';
   return {
     onProgress(p) {
       const now = Date.now();
       const done = p.total !== null && p.docs >= p.total;
       if (now - last < 2000 && !done) return;
+      const key = `${p.phase}:${p.epoch}:${p.docs}`;
+      if (key === lastLine) return;
+      lastLine = key;
       last = now;
       const of = p.total === null ? '' : `/${p.total}`;
       stream.write(`progress phase=${p.phase} ${label(p)} docs=${p.docs}${of}\n`);
