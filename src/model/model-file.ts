@@ -6,7 +6,7 @@ import { validateFeatureSettings } from '../text/feature-settings.js';
 import { LogisticRegression } from './logistic-regression.js';
 import { NbScaling } from './nb-scaling.js';
 import { PRESET_NAMES, type ModelSpec } from './presets.js';
-import { SentimentModel } from './sentiment-model.js';
+import { onlineSgdSettings, SentimentModel } from './sentiment-model.js';
 import type { Label } from './types.js';
 import { ByteReader, ByteWriter } from './varint.js';
 
@@ -187,7 +187,8 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
   const checkLength = reader.varint();
   const checkSet = JSON.parse(Buffer.from(reader.bytes(checkLength)).toString('utf8')) as CheckExample[];
   if (reader.remaining !== 0) throw new Error(`${reader.remaining} unexpected bytes after the body`);
-  const classifier = new LogisticRegression(n, spec.sgd, weights, header.classifier.intercept);
+  // A saved model has finished training: it learns from feedback with the online settings.
+  const classifier = new LogisticRegression(n, onlineSgdSettings(spec), weights, header.classifier.intercept);
   classifier.t = header.classifier.samplesSeen;
   classifier.scale = header.classifier.scale;
   if (!(classifier.scale > 0)) throw new Error(`weight scale ${classifier.scale} is not positive`);

@@ -1,6 +1,6 @@
 import { HashingVectorizer, normalizeL2 } from '../text/hashing-vectorizer.js';
 import { copyRow, type SparseRow } from '../text/sparse-row.js';
-import { LogisticRegression, sigmoid } from './logistic-regression.js';
+import { LogisticRegression, sigmoid, type SgdSettings } from './logistic-regression.js';
 import { NbScaling } from './nb-scaling.js';
 import type { ModelSpec } from './presets.js';
 import { labelName, type Label, type Prediction } from './types.js';
@@ -155,11 +155,18 @@ export class SentimentModel {
   /** Ends batch training: fixes the averaged weights and switches to the online step size. */
   finishTraining(): void {
     this.classifier.finishAveraging();
-    if (this.spec.onlineEta !== null) {
-      this.classifier.settings = {
-        ...this.classifier.settings,
-        learningRate: { kind: 'constant', eta0: this.spec.onlineEta },
-      };
-    }
+    this.classifier.settings = onlineSgdSettings(this.spec);
   }
+}
+
+/**
+ * How a trained model keeps learning from feedback: plain SGD (no averaging) with the preset's
+ * online step size, or the training schedule itself when the preset has none (classic).
+ */
+export function onlineSgdSettings(spec: ModelSpec): SgdSettings {
+  return {
+    ...spec.sgd,
+    average: false,
+    learningRate: spec.onlineEta === null ? spec.sgd.learningRate : { kind: 'constant', eta0: spec.onlineEta },
+  };
 }
