@@ -1,4 +1,4 @@
-import { loadConfig } from '../src/config.js';
+import { storagePaths } from '../src/config.js';
 import { foldIntoFile } from '../src/fold-into-file.js';
 import { openStore } from '../src/store/index.js';
 import { numberOption, parseCliArgs, runCli } from './cli.js';
@@ -20,9 +20,9 @@ runCli(async () => {
     },
     USAGE,
   );
-  const config = loadConfig();
-  const dbPath = args.db ?? config.dbPath;
-  const modelPath = args.model ?? config.modelPath;
+  const paths = storagePaths();
+  const dbPath = args.db ?? paths.dbPath;
+  const modelPath = args.model ?? paths.modelPath;
   const batch = numberOption('batch', args.batch, 10_000, (n) => Number.isInteger(n) && n >= 1);
   const store = openStore(dbPath);
   try {

@@ -68,7 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const dataDir = get('DATA_DIR') ?? 'data';
+  const { dataDir, modelPath, dbPath } = storagePaths(env);
   const nodeEnv = get('NODE_ENV') ?? 'development';
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -79,8 +79,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(get, 'PORT', 3000, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
     dataDir,
-    modelPath: get('MODEL_PATH') ?? path.join(dataDir, 'model.bin'),
-    dbPath: get('DB_PATH') ?? path.join(dataDir, 'reviews.sqlite'),
+    modelPath,
+    dbPath,
     nodeEnv,
     production: nodeEnv === 'production',
     development: nodeEnv === 'development',
@@ -93,6 +93,23 @@ export function loadConfig(env: Env = process.env): Config {
     },
     csrfSecret: csrfSecret(get('CSRF_SECRET'), dataDir),
     reloadPollMs: integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000),
+  };
+}
+
+/**
+ * Where the model file and the database are (DATA_DIR, MODEL_PATH, DB_PATH), without the rest of
+ * the server's settings: what the command-line tools need, with no side effects.
+ */
+export function storagePaths(env: Env = process.env): { dataDir: string; modelPath: string; dbPath: string } {
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const dataDir = get('DATA_DIR') ?? 'data';
+  return {
+    dataDir,
+    modelPath: get('MODEL_PATH') ?? path.join(dataDir, 'model.bin'),
+    dbPath: get('DB_PATH') ?? path.join(dataDir, 'reviews.sqlite'),
   };
 }
 

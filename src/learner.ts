@@ -90,9 +90,7 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
       return counts;
     },
     predict(review: string): PredictOutcome {
-      const model = current.model;
-      const prediction = model.predict(review);
-      const { contributions, segments } = explain(model, review);
+      const { prediction, contributions, segments } = explain(current.model, review);
       const predictionId = randomUUID();
       const modelVersion = version();
       store.insertPrediction({

@@ -1,8 +1,7 @@
-import { murmur3 } from '../text/murmur3.js';
 import { ENGLISH_STOP_WORDS } from '../text/stop-words.js';
-import { scanTokens, TokenBuffer } from '../text/token-scanner.js';
+import { sigmoid } from './logistic-regression.js';
 import type { SentimentModel } from './sentiment-model.js';
-import type { Contribution } from './types.js';
+import { labelName, type Contribution, type Label, type Prediction } from './types.js';
 
 export interface TextSegment {
   text: string;
@@ -11,7 +10,8 @@ export interface TextSegment {
 }
 
 export interface Explanation {
-  /** Terms (words and n-grams) by |weight|, strongest first; weights sum to decision − intercept. */
+  prediction: Prediction;
+  /** Terms (words and n-grams) by |weight|, strongest first; all of them sum to decision − intercept. */
   contributions: Contribution[];
   /** The text, split into stretches; concatenated they give the text back exactly. */
   segments: TextSegment[];
@@ -20,52 +20,78 @@ export interface Explanation {
 const WORD_OR_TAG = /<[^>]*>|[\p{L}\p{N}_]+/gu;
 
 /**
- * Why the model decided as it did for `text`: each feature's share of the decision value
- * (weight × scaled feature value), named by the first n-gram that hashes to it, and the same
- * shares spread over the words of the text for highlighting (an n-gram's share is split evenly
- * between its words and its occurrences).
+ * Classifies `text` and says why, from one pass of the vectorizer: each feature's share of the
+ * decision value (scaled, normalized feature value × weight — the same sum `model.decision`
+ * makes), named by the first n-gram that hashes to it, and the same shares spread over the words
+ * of the text for highlighting (an n-gram's share is split evenly between its words and its
+ * occurrences).
  *
  * @example explain(model, 'A wonderful film', 5).contributions[0] // { term: 'wonderful', weight: 1.7 }
  */
 export function explain(model: SentimentModel, text: string, top = 10): Explanation {
-  const { nFeatures, ngramMin, ngramMax, removeStopWords } = model.spec.features;
-  const row = model.row(text);
-  const classifier = model.classifier;
-  const contributionOf = new Map<number, number>();
-  for (let k = 0; k < row.length; k++) {
-    const j = row.indices[k];
-    contributionOf.set(j, classifier.v[j] * classifier.scale * row.values[k]);
+  const { ngramMin, ngramMax, removeStopWords, binary, l2Normalize } = model.spec.features;
+  const table = model.servingTable();
+  const vectorizer = model.vectorizer;
+  const acc = vectorizer.accumulate(text);
+  const { order, sums, size } = acc;
+  const raw = new Float64Array(size);
+  const slotOf = new Map<number, number>();
+  let dot = 0;
+  let sumSquares = 0;
+  for (let k = 0; k < size; k++) {
+    const at = order[k] * 2;
+    const value = binary ? Math.sign(sums[k]) : sums[k];
+    const scaled = value * table[at];
+    raw[k] = scaled * table[at + 1];
+    dot += raw[k];
+    sumSquares += scaled * scaled;
+    slotOf.set(order[k], k);
   }
+  acc.clear();
+  const norm = l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
+  const { scale, intercept } = model.classifier;
+  const decision = (dot / norm) * scale + intercept;
+  const contributionAt = (k: number): number => (raw[k] / norm) * scale;
 
-  const tokens = new TokenBuffer();
-  scanTokens(text, removeStopWords, tokens);
+  // Map n-gram occurrences back to words: gramColumns lists unigrams, then bigrams, ...
+  const tokens = vectorizer.tokens;
   const words = Array.from({ length: tokens.count }, (_, k) => tokens.token(k));
-  const grams: { start: number; n: number; column: number }[] = [];
+  const columns = vectorizer.gramColumns;
   const occurrences = new Map<number, number>();
+  for (let g = 0; g < vectorizer.gramCount; g++) occurrences.set(columns[g], (occurrences.get(columns[g]) ?? 0) + 1);
   const termOf = new Map<number, string>();
+  const wordWeight = new Float64Array(tokens.count);
+  let g = 0;
   for (let n = ngramMin; n <= ngramMax; n++) {
-    for (let i = 0; i + n <= tokens.count; i++) {
-      const h = n === 1 ? tokens.hashes[i] : murmur3(tokens.bytes, tokens.starts[i], tokens.ends[i + n - 1]);
-      const column = Math.abs(h) % nFeatures;
-      grams.push({ start: i, n, column });
-      occurrences.set(column, (occurrences.get(column) ?? 0) + 1);
+    for (let i = 0; i + n <= tokens.count; i++, g++) {
+      const column = columns[g];
       if (!termOf.has(column)) termOf.set(column, words.slice(i, i + n).join(' '));
+      const slot = slotOf.get(column);
+      if (slot === undefined) continue;
+      const share = contributionAt(slot) / (n * (occurrences.get(column) ?? 1));
+      for (let w = i; w < i + n; w++) wordWeight[w] += share;
     }
   }
 
   const contributions: Contribution[] = [];
-  for (const [column, weight] of contributionOf) {
+  for (const [column, slot] of slotOf) {
+    const weight = contributionAt(slot);
     const term = termOf.get(column);
     if (term !== undefined && weight !== 0) contributions.push({ term, weight });
   }
   contributions.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.term < b.term ? -1 : 1));
 
-  const wordWeight = new Float64Array(tokens.count);
-  for (const { start, n, column } of grams) {
-    const share = (contributionOf.get(column) ?? 0) / (n * (occurrences.get(column) ?? 1));
-    for (let i = start; i < start + n; i++) wordWeight[i] += share;
-  }
-  return { contributions: contributions.slice(0, top), segments: segmentsOf(text, words, wordWeight, removeStopWords) };
+  const positiveProbability = sigmoid(decision);
+  const label: Label = positiveProbability >= 0.5 ? 1 : 0;
+  return {
+    prediction: {
+      label: labelName(label),
+      probability: label === 1 ? positiveProbability : 1 - positiveProbability,
+      positiveProbability,
+    },
+    contributions: contributions.slice(0, top),
+    segments: segmentsOf(text, words, wordWeight, removeStopWords),
+  };
 }
 
 /**

@@ -83,7 +83,8 @@ export class SentimentModel {
     return (dot / norm) * this.classifier.scale + this.classifier.intercept;
   }
 
-  private servingTable(): Float32Array {
+  /** The interleaved (scale, weight) float32 table prediction reads; rebuilt first if stale. */
+  servingTable(): Float32Array {
     const classifier = this.classifier;
     if (this.tableStale || this.tableGeneration !== classifier.generation) {
       const { table } = this;

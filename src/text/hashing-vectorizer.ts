@@ -28,7 +28,15 @@ export function columnOf(hash: number, nFeatures: number): number {
  */
 export class HashingVectorizer {
   readonly settings: Readonly<FeatureSettings>;
-  private readonly tokens = new TokenBuffer();
+  /** Tokens of the last text accumulated (bytes, ranges, hashes). */
+  readonly tokens = new TokenBuffer();
+  /**
+   * Column of every n-gram occurrence of the last text, n-gram size by size: all unigrams in
+   * token order, then all bigrams, ... (`gramCount` of them). Explanations map columns back to
+   * words with it.
+   */
+  gramColumns: Int32Array = new Int32Array(4096);
+  gramCount = 0;
   private readonly accumulator = new SparseAccumulator();
   private readonly row = emptyRow();
 
@@ -60,15 +68,22 @@ export class HashingVectorizer {
     scanTokens(text, this.settings.removeStopWords, tokens);
     const acc = this.accumulator;
     acc.clear();
+    const grams = Math.max(0, (ngramMax - ngramMin + 1) * tokens.count);
+    if (this.gramColumns.length < grams) this.gramColumns = new Int32Array(grams * 2);
+    const columns = this.gramColumns;
+    let g = 0;
     const count = tokens.count;
     const { bytes, starts, ends, hashes } = tokens;
     for (let n = ngramMin; n <= ngramMax; n++) {
       for (let i = 0; i + n <= count; i++) {
         const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
-        acc.add(Math.abs(h) % nFeatures, value);
+        const column = Math.abs(h) % nFeatures;
+        columns[g++] = column;
+        acc.add(column, value);
       }
     }
+    this.gramCount = g;
     return acc;
   }
 

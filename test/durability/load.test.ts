@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { openStore } from '../../src/store/index.js';
+import { feedbackReview, replayedProbabilities, serverProbabilities } from '../helpers/probes.js';
+import { feedback, health, makeServerFolder, predict, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(async () => {
+  await stopAllServers();
+  for (const cleanup of cleanups) cleanup();
+  cleanups = [];
+});
+
+const CONCURRENT = 200;
+
+describe('POST /api/v1/feedback under load', () => {
+  it('records 200 concurrent verdicts as 200 rows, each prediction once, with no error response and no SQLITE_BUSY', async () => {
+    // Arrange
+    const paths = makeServerFolder('load');
+    cleanups.push(paths.remove);
+    const server = await startServerProcess(paths);
+    const predictions = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, k) => predict(server, feedbackReview(k))),
+    );
+
+    // Act
+    const responses = await Promise.all(
+      predictions.map((prediction, k) => feedback(server, prediction.predictionId, k % 3 === 0)),
+    );
+
+    // Assert: every request succeeded once.
+    expect(responses.map((res) => res.status)).toEqual(Array(CONCURRENT).fill(201));
+    const reviewIds = responses.map((res) => (res.body as { reviewId: number }).reviewId);
+    expect(new Set(reviewIds).size).toBe(CONCURRENT);
+
+    // Assert: the log holds exactly one row per prediction.
+    const store = openStore(paths.dbPath, { readonly: true });
+    let rowPredictionIds: (string | null)[];
+    try {
+      expect(store.countReviews()).toBe(CONCURRENT);
+      rowPredictionIds = [...store.reviewsAfter(0)].map((row) => row.predictionId);
+    } finally {
+      store.close();
+    }
+    expect([...rowPredictionIds].sort()).toEqual(predictions.map((p) => p.predictionId).sort());
+
+    // Assert: the server applied all of them, in id order (as a fresh replay would), and said nothing alarming.
+    expect((await health(server)).model.appliedThrough).toBe(CONCURRENT);
+    expect(await serverProbabilities(server)).toEqual(replayedProbabilities(paths.modelPath, paths.dbPath));
+    const output = server.output();
+    expect(output).not.toMatch(/SQLITE_BUSY|database is locked/i);
+    expect(output).not.toMatch(/"status":5\d\d/);
+    expect(output).not.toMatch(/"level":(50|60)/);
+  });
+});

@@ -1,0 +1,60 @@
+import { createLearner } from '../../src/learner.js';
+import { readModelFile } from '../../src/model/model-file.js';
+import { openStore } from '../../src/store/index.js';
+import { predict, type ServerProcess } from './server-process.js';
+
+/**
+ * Texts whose probabilities the durability tests compare. They share words with
+ * `feedbackReview(k)`, so learning from that feedback moves them.
+ */
+export const PROBE_TEXTS: readonly string[] = [
+  'A wonderful, moving film with a brilliant cast. I loved every minute of it.',
+  'A boring, awful mess. The plot was dull and the acting was terrible.',
+  'The soundtrack was loud and the ending surprised me completely.',
+  'I expected a masterpiece and got a perfectly ordinary afternoon film.',
+  'Brilliant direction, but the script felt dull in the middle.',
+  'The actors look tired and the jokes fall flat, yet the music is lovely.',
+  'Not the worst sequel ever made, but nowhere near the original.',
+  'A charming little story about a family and their strange old house.',
+  'Terrible pacing, wooden dialogue, and a villain nobody could fear.',
+  'My kids laughed all the way through and asked to see it again.',
+];
+
+const OPENINGS = ['The soundtrack', 'The ending', 'The script', 'The cast', 'The music', 'The direction'];
+const VERDICTS = ['felt wonderful', 'was dull', 'surprised me', 'was terrible', 'was lovely', 'fell flat'];
+
+/** A distinct, learnable review (well over the 15-character minimum) for feedback number `k`. */
+export function feedbackReview(k: number): string {
+  return `${OPENINGS[k % OPENINGS.length]} ${VERDICTS[(k * 5 + 1) % VERDICTS.length]} in take ${k} of this film.`;
+}
+
+/** P(positive) of every probe text, as a running server reports it through POST /api/v1/predict. */
+export async function serverProbabilities(
+  server: Pick<ServerProcess, 'url'>,
+  texts: readonly string[] = PROBE_TEXTS,
+): Promise<number[]> {
+  const values: number[] = [];
+  for (const text of texts) values.push((await predict(server, text)).positiveProbability);
+  return values;
+}
+
+/**
+ * P(positive) of every probe text from a learner built in this process, as a fresh start would
+ * build it: the model file, then the whole log after its watermark replayed from the database
+ * (opened read-only, so a server may be running on it).
+ */
+export function replayedProbabilities(modelPath: string, dbPath: string, texts: readonly string[] = PROBE_TEXTS): number[] {
+  const store = openStore(dbPath, { readonly: true });
+  try {
+    const learner = createLearner({ bundle: readModelFile(modelPath), store });
+    return texts.map((text) => learner.positiveProbability(text));
+  } finally {
+    store.close();
+  }
+}
+
+/** P(positive) of every probe text from the model file alone, with no feedback applied. */
+export function fileProbabilities(modelPath: string, texts: readonly string[] = PROBE_TEXTS): number[] {
+  const { model } = readModelFile(modelPath);
+  return texts.map((text) => model.positiveProbability(text));
+}
