@@ -1,4 +1,5 @@
 import { ENGLISH_STOP_WORDS } from '../text/stop-words.js';
+import { tagRanges } from '../text/strip-tags.js';
 import { sigmoid } from './logistic-regression.js';
 import type { SentimentModel } from './sentiment-model.js';
 import { labelName, type Contribution, type Label, type Prediction } from './types.js';
@@ -17,7 +18,7 @@ export interface Explanation {
   segments: TextSegment[];
 }
 
-const WORD_OR_TAG = /<[^>]*>|[\p{L}\p{N}_]+/gu;
+const WORD = /[\p{L}\p{N}_]+/gu;
 
 /**
  * Classifies `text` and says why, from one pass of the vectorizer: each feature's share of the
@@ -110,28 +111,32 @@ function segmentsOf(text: string, words: string[], weights: Float64Array, remove
   };
   let next = 0;
   let aligned = true;
+  const wordsOf = (stretch: string): void => {
+    let position = 0;
+    for (const match of stretch.matchAll(WORD)) {
+      push(stretch.slice(position, match.index), 0);
+      position = match.index + match[0].length;
+      const piece = match[0];
+      const lower = piece.toLowerCase();
+      if (removeStopWords && ENGLISH_STOP_WORDS.has(lower)) {
+        push(piece, 0);
+      } else if (aligned && words[next] === lower) {
+        push(piece, weights[next]);
+        next++;
+      } else {
+        aligned = false;
+        push(piece, 0);
+      }
+    }
+    push(stretch.slice(position), 0);
+  };
+  // Tags are shown as typed but hold no words (the tokenizer drops them).
   let position = 0;
-  for (const match of text.matchAll(WORD_OR_TAG)) {
-    push(text.slice(position, match.index), 0);
-    position = match.index + match[0].length;
-    const piece = match[0];
-    if (piece.startsWith('<')) {
-      push(piece, 0);
-      continue;
-    }
-    const lower = piece.toLowerCase();
-    if (removeStopWords && ENGLISH_STOP_WORDS.has(lower)) {
-      push(piece, 0);
-      continue;
-    }
-    if (aligned && words[next] === lower) {
-      push(piece, weights[next]);
-      next++;
-    } else {
-      aligned = false;
-      push(piece, 0);
-    }
+  for (const [start, end] of tagRanges(text)) {
+    wordsOf(text.slice(position, start));
+    push(text.slice(start, end), 0);
+    position = end;
   }
-  push(text.slice(position), 0);
+  wordsOf(text.slice(position));
   return segments;
 }

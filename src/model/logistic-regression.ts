@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../errors.js';
 import type { SparseRow } from '../text/sparse-row.js';
 import type { Label } from './types.js';
 
@@ -64,6 +65,11 @@ export class LogisticRegression {
     const typw = Math.sqrt(1 / Math.sqrt(settings.alpha));
     const eta0 = typw / Math.max(1, Math.abs(dloss(-typw, 1)));
     this.optimalInit = 1 / (eta0 * settings.alpha);
+    if (settings.learningRate.kind === 'optimal' && !(settings.alpha > 0)) {
+      throw new InvalidInputError(
+        `the "optimal" learning rate needs an L2 penalty alpha > 0 (it is 1 / (alpha * t)); got alpha=${settings.alpha}. Use alpha 1e-4 or a constant learning rate.`,
+      );
+    }
   }
 
   /** Step size for the next sample. */
@@ -171,10 +177,13 @@ export class LogisticRegression {
   }
 
   private rescale(): void {
-    const { v, scale } = this;
+    const { v, scale, u } = this;
+    if (u !== null) {
+      // Fold the running sum S*v - u into u alone (S = 0), so no huge S multiplies the new v.
+      for (let j = 0; j < v.length; j++) u[j] -= this.scaleSum * v[j];
+      this.scaleSum = 0;
+    }
     for (let j = 0; j < v.length; j++) v[j] *= scale;
-    // Keep S*v - u invariant: v grew by 1/scale... v is now scale*v_old, so S must shrink.
-    this.scaleSum /= scale;
     this.scale = 1;
     this.generation++;
   }

@@ -1,7 +1,7 @@
 import { murmur3 } from './murmur3.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
+import { stripTags } from './strip-tags.js';
 
-const HTML_TAG = /<[^>]*>/g;
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const SPACE = 0x20;
 
@@ -118,7 +118,7 @@ function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): 
  */
 export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuffer): void {
   out.reset();
-  const lower = (text.indexOf('<') >= 0 ? text.replace(HTML_TAG, '') : text).toLowerCase();
+  const lower = stripTags(text).toLowerCase();
   const n = lower.length;
   // Worst cases: 3 UTF-8 bytes per UTF-16 unit plus separators and emoticons; a token per two
   // characters plus emoticons. Reserving once keeps the per-character loop free of checks.
@@ -134,6 +134,7 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
   let pos = out.length;
   for (let i = 0; i < n; i++) {
     const c = lower.charCodeAt(i);
+    const at = i; // where this character starts: a token closed here ends before it
     if (c < 128) {
       if (ASCII_WORD[c] === 1) {
         if (tokenStart < 0) {
@@ -173,7 +174,7 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
     }
     // A separator: close the open token, if any.
     if (tokenStart >= 0) {
-      out.length = wordAscii ? pos : encodeWord(out, tokenStart, lower, wordStart, i);
+      out.length = wordAscii ? pos : encodeWord(out, tokenStart, lower, wordStart, at);
       closeToken(out, tokenStart, removeStopWords);
       pos = out.length;
       bytes = out.bytes;

@@ -1,11 +1,11 @@
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
+import { stripTags } from './strip-tags.js';
 
 export interface TokenizerOptions {
   /** Drop English stop words (the classic recipe does; negations are not in the list). */
   removeStopWords: boolean;
 }
 
-const HTML_TAG = /<[^>]*>/g;
 // The classic pattern is (?::|;|=)(?:-)?(?:\)|\(|D|P), applied to lower-cased text, so "D" and
 // "P" can never match: only :) :( ;) ;( =) =( and their dashed forms survive. We keep that quirk
 // so our tokens equal scikit-learn's.
@@ -24,7 +24,7 @@ const NON_WORD = /[^\p{L}\p{N}_]+/gu;
  * @example tokenize('<br />Loved it :-)', { removeStopWords: false }) // ['loved', 'it', ':)']
  */
 export function tokenize(text: string, options: TokenizerOptions): string[] {
-  const lower = text.replace(HTML_TAG, '').toLowerCase();
+  const lower = stripTags(text).toLowerCase();
   const emoticons = lower.match(EMOTICON);
   let joined = lower.replace(NON_WORD, ' ');
   if (emoticons !== null) joined += emoticons.join(' ').replaceAll('-', '');

@@ -1,0 +1,160 @@
+import { parseArgs } from 'node:util';
+
+import { InvalidInputError } from '../errors.js';
+import type { LogLevel } from '../config.js';
+
+/** The load cases, in the order they run. */
+export const CASE_NAMES = ['get', 'results', 'predict', 'feedback'] as const;
+export type CaseName = (typeof CASE_NAMES)[number];
+
+export type BuildMode = 'auto' | 'always' | 'never';
+
+export interface BenchOptions {
+  /** Seconds of load per case. @default 10 */
+  duration: number;
+  /** Concurrent connections (autocannon). @default 16 */
+  connections: number;
+  /** Seconds of mixed load after start-up, before the first case. @default 2 */
+  warmup: number;
+  /** Server process counts to measure, in order (WORKERS=N). @default [1, 2] */
+  workers: number[];
+  /** Cases to run, in the canonical order whatever order they were given in. @default every case */
+  cases: CaseName[];
+  /** aclImdb-style folder or CSV file: also measure training and prediction documents/s. */
+  data: string | null;
+  /** The review the load cases send. @default 'test/fixtures/bench-review.txt' */
+  reviewFile: string;
+  /** The model the servers load (copied into a temporary folder first). @default 'data/model.bin' */
+  model: string;
+  /** Predictions to create before the feedback case; null: 1.5 × the predict rate × duration, or 40,000. */
+  feedbackPool: number | null;
+  /** auto: run `npm run build` when dist/ is older than src/; always; never. @default 'auto' */
+  build: BuildMode;
+  /** LOG_LEVEL of the servers; their stdout goes to a temporary file. @default 'info' */
+  logLevel: LogLevel;
+  help: boolean;
+}
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+  --duration S        seconds of load per case (default 10)
+  --connections N     concurrent connections (default 16)
+  --warmup S          seconds of warm-up load after start-up (default 2)
+  --workers LIST      WORKERS settings to measure, e.g. 1,2 (default 1,2)
+  --cases LIST        any of get,results,predict,feedback (default all)
+  --data PATH         also measure training and prediction documents/s on this corpus
+  --review FILE       review text sent by the load cases (default test/fixtures/bench-review.txt)
+  --model FILE        model the servers load, copied to a temporary folder (default data/model.bin)
+  --feedback-pool N   predictions to create before the feedback case (default 1.5 x predict rate x duration)
+  --build MODE        auto (build when dist/ is stale), always or never (default auto)
+  --log-level LEVEL   server LOG_LEVEL; server stdout goes to a temporary file (default info)
+  --help              this text`;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Parses the bench's command-line arguments (without `node` and the script name).
+ * Throws InvalidInputError naming the option and the bad value.
+ *
+ * @example
+ *   parseBenchArgs(['--duration', '2', '--workers', '2', '--cases', 'predict,feedback'])
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        warmup: { type: 'string' },
+        workers: { type: 'string' },
+        cases: { type: 'string' },
+        data: { type: 'string' },
+        review: { type: 'string' },
+        model: { type: 'string' },
+        'feedback-pool': { type: 'string' },
+        build: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new InvalidInputError(`${(error as Error).message}\n${BENCH_USAGE}`);
+  }
+
+  const build = values.build ?? 'auto';
+  if (build !== 'auto' && build !== 'always' && build !== 'never') {
+    throw new InvalidInputError(`--build must be auto, always or never, got '${build}'.`);
+  }
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new InvalidInputError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'.`);
+  }
+  const pool = values['feedback-pool'];
+
+  return {
+    duration: positiveNumber('duration', values.duration, 10, 3600),
+    connections: wholeNumber('connections', values.connections, 16, 1, 1024),
+    warmup: nonNegativeNumber('warmup', values.warmup, 2, 600),
+    workers: workerList(values.workers),
+    cases: caseList(values.cases),
+    data: values.data ?? null,
+    reviewFile: values.review ?? 'test/fixtures/bench-review.txt',
+    model: values.model ?? 'data/model.bin',
+    feedbackPool: pool === undefined ? null : wholeNumber('feedback-pool', pool, 0, 1, 10_000_000),
+    build,
+    logLevel: logLevel as LogLevel,
+    help: values.help ?? false,
+  };
+}
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new InvalidInputError(`--${name} must be a number of seconds above 0 and at most ${max}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function nonNegativeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw new InvalidInputError(`--${name} must be a number of seconds from 0 to ${max}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = /^[0-9]+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'.`);
+  }
+  return value;
+}
+
+function workerList(raw: string | undefined): number[] {
+  if (raw === undefined) return [1, 2];
+  const items = raw.split(',').map((item) => item.trim());
+  const workers = items.map((item) => wholeNumber('workers', item, 0, 1, 64));
+  if (new Set(workers).size !== workers.length) {
+    throw new InvalidInputError(`--workers lists a setting twice: '${raw}'.`);
+  }
+  return workers;
+}
+
+function caseList(raw: string | undefined): CaseName[] {
+  if (raw === undefined) return [...CASE_NAMES];
+  const wanted = new Set<string>();
+  for (const item of raw.split(',').map((name) => name.trim().toLowerCase())) {
+    if (!(CASE_NAMES as readonly string[]).includes(item)) {
+      throw new InvalidInputError(`--cases: unknown case '${item}'; use any of ${CASE_NAMES.join(',')}.`);
+    }
+    wanted.add(item);
+  }
+  return CASE_NAMES.filter((name) => wanted.has(name));
+}

@@ -1,0 +1,103 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Resident memory of a process tree, from /proc (Linux). */
+export interface TreeRss {
+  /** Sum over the processes, in MB (2^20 bytes). */
+  totalMb: number;
+  processes: { pid: number; rssMb: number }[];
+}
+
+/**
+ * A `Key: value` field of a /proc/<pid>/status text, or undefined when absent (a zombie has
+ * no VmRSS line).
+ *
+ * @example
+ *   statusField('Name:\tnode\nVmRSS:\t  123456 kB\n', 'VmRSS') // '123456 kB'
+ */
+export function statusField(status: string, key: string): string | undefined {
+  for (const line of status.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon) === key) return line.slice(colon + 1).trim();
+  }
+  return undefined;
+}
+
+/** VmRSS in kB from a /proc/<pid>/status text; 0 when it has none. */
+export function vmRssKb(status: string): number {
+  const field = statusField(status, 'VmRSS');
+  if (field === undefined) return 0;
+  const match = /^(\d+)\s*kB$/i.exec(field);
+  if (match === null) throw new Error(`unexpected VmRSS field '${field}'`);
+  return Number(match[1]);
+}
+
+/** The parent pid from a /proc/<pid>/status text, or undefined. */
+export function parentPid(status: string): number | undefined {
+  const field = statusField(status, 'PPid');
+  return field === undefined || !/^\d+$/.test(field) ? undefined : Number(field);
+}
+
+function readStatus(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/**
+ * Direct children of a process: from /proc/<pid>/task/<tid>/children where the kernel offers it,
+ * else by reading every process's PPid.
+ */
+export function childPids(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children = new Set<number>();
+  let supported = false;
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    supported = true;
+    for (const item of text.trim().split(/\s+/)) if (item !== '') children.add(Number(item));
+  }
+  if (supported) return [...children];
+
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = readStatus(Number(entry));
+    if (status !== undefined && parentPid(status) === pid) children.add(Number(entry));
+  }
+  return [...children];
+}
+
+/** A process and all its descendants, parents first. */
+export function processTree(pid: number): number[] {
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    tree.push(next);
+    queue.push(...childPids(next));
+  }
+  return tree;
+}
+
+/** RSS of a process and its descendants (a cluster primary and its workers). */
+export function treeRss(pid: number): TreeRss {
+  const processes: TreeRss['processes'] = [];
+  for (const member of processTree(pid)) {
+    const status = readStatus(member);
+    if (status === undefined) continue;
+    processes.push({ pid: member, rssMb: Math.round((vmRssKb(status) / 1024) * 10) / 10 });
+  }
+  const totalMb = Math.round(processes.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10;
+  return { totalMb, processes };
+}
