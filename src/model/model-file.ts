@@ -47,6 +47,8 @@ export interface ModelHeader {
    * saved and reloaded model computes exactly what the in-memory one did, to the last bit.
    */
   classifier: { intercept: number; samplesSeen: number; scale: number };
+  /** Documents counted into the NB ratios, by class (null without NB scaling). */
+  nbDocuments: { positive: number; negative: number } | null;
   /** sha256 over the header (without this field) and the body. */
   checksum: string;
 }
@@ -104,6 +106,7 @@ export function encodeModel(bundle: {
     feedbackWatermark: bundle.feedbackWatermark,
     checkSetSource: bundle.checkSetSource,
     classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t, scale: model.classifier.scale },
+    nbDocuments: nb === null ? null : { positive: nb.positiveDocs, negative: nb.negativeDocs },
   };
   const checksum = checksumOf(JSON.stringify(header), compressed);
   const headerBytes = Buffer.from(JSON.stringify({ ...header, checksum }), 'utf8');
@@ -182,7 +185,17 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
     const negative = new Float32Array(n);
     for (let k = 0; k < count; k++) positive[indices[k]] = reader.varint();
     for (let k = 0; k < count; k++) negative[indices[k]] = reader.varint();
-    nb = new NbScaling(n, spec.nbAlpha, { positive, negative, active: indices });
+    const documents = header.nbDocuments;
+    if (documents === null || !(documents.positive >= 0 && documents.negative >= 0)) {
+      throw new Error('the header lacks the NB document counts');
+    }
+    nb = new NbScaling(n, spec.nbAlpha, {
+      positive,
+      negative,
+      positiveDocs: documents.positive,
+      negativeDocs: documents.negative,
+      active: indices,
+    });
   }
   const checkLength = reader.varint();
   const checkSet = JSON.parse(Buffer.from(reader.bytes(checkLength)).toString('utf8')) as CheckExample[];

@@ -14,7 +14,10 @@ export interface ModelSpec {
   batchSize: number;
   /**
    * Step size of online learning from feedback once training is over. Averaged SGD ends with a
-   * fixed model; feedback then moves it with plain SGD steps of this size.
+   * fixed model; feedback then moves it with plain SGD steps of this size. For `default`, 0.2 was
+   * measured on a held-out half of the 10% split: folding 1,246 truly-labelled reviews keeps
+   * accuracy on the other half (0.9326 → 0.9334), while a one-sided stream of 1,200 positive
+   * reviews costs 2 points on negative reviews (1.0 would cost 10; 0.05 nothing but barely moves).
    * Null: keep the training schedule (the classic recipe keeps calling partial_fit).
    */
   onlineEta: number | null;
@@ -74,7 +77,7 @@ export function presetSpec(preset: PresetName): ModelSpec {
         nbAlpha: 1,
         epochs: 10,
         batchSize: 1000,
-        onlineEta: 1,
+        onlineEta: 0.2,
       };
   }
 }

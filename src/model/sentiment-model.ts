@@ -69,18 +69,24 @@ export class SentimentModel {
     const acc = this.vectorizer.accumulate(text);
     const { order, sums, size } = acc;
     const binary = this.spec.features.binary;
+    const offset = this.scaleOffset();
     let dot = 0;
     let sumSquares = 0;
     for (let k = 0; k < size; k++) {
       const at = order[k] * 2;
       const value = binary ? Math.sign(sums[k]) : sums[k];
-      const scaled = value * table[at];
+      const scaled = value * (table[at] + offset);
       dot += scaled * table[at + 1];
       sumSquares += scaled * scaled;
     }
     acc.clear();
     const norm = this.spec.features.l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
     return (dot / norm) * this.classifier.scale + this.classifier.intercept;
+  }
+
+  /** Added to every table scale: the NB class-size term (0 without NB). */
+  scaleOffset(): number {
+    return this.nb === null ? 0 : this.nb.offset;
   }
 
   /** The interleaved (scale, weight) float32 table prediction reads; rebuilt first if stale. */

@@ -32,8 +32,8 @@ describe('NbScaling', () => {
     expect(nb.ratio[0]).toBeCloseTo(Math.log(1.5 / 0.5), 6);
   });
 
-  it('leaves features it has never seen at ratio 0, so they vanish from scaled rows', () => {
-    // Arrange
+  it('adds the class-size offset log((N + 2a) / (P + 2a)) to every ratio when scaling, seen or not', () => {
+    // Arrange: one positive document, no negative one
     const nb = new NbScaling(4, 1);
     nb.observe(rowOf([1], [1]), 1);
     const row = rowOf([0, 1], [1, 1]);
@@ -42,11 +42,13 @@ describe('NbScaling', () => {
     nb.scale(row);
 
     // Assert
-    expect(row.values[0]).toBe(0);
-    expect(row.values[1]).toBeCloseTo(Math.log(2), 6);
+    const offset = Math.log((0 + 2) / (1 + 2));
+    expect(nb.offset).toBeCloseTo(offset, 12);
+    expect(row.values[0]).toBeCloseTo(offset, 6);
+    expect(row.values[1]).toBeCloseTo(Math.log(2) + offset, 6);
   });
 
-  it('multiplies each value of a row by its feature\'s ratio, in place', () => {
+  it('has no offset for balanced classes, and multiplies each value by its full ratio in place', () => {
     // Arrange
     const nb = new NbScaling(4, 1);
     nb.observe(rowOf([2], [1]), 0);
@@ -57,8 +59,27 @@ describe('NbScaling', () => {
     nb.scale(row);
 
     // Assert
+    expect(nb.offset).toBe(0);
     expect(row.values[0]).toBeCloseTo(2 * Math.log(1 / 2), 6);
     expect(row.values[1]).toBeCloseTo(-3 * Math.log(2), 6);
+  });
+
+  it('keeps a feature common to both classes neutral when the stream of documents is one-sided', () => {
+    // Arrange: feature 0 in 100 documents of each class, then 50 more positive documents with it
+    const nb = new NbScaling(2, 1);
+    for (let k = 0; k < 100; k++) {
+      nb.observe(rowOf([0], [1]), 1);
+      nb.observe(rowOf([0], [1]), 0);
+    }
+
+    // Act
+    for (let k = 0; k < 50; k++) nb.observe(rowOf([0], [1]), 1);
+    const row = rowOf([0], [1]);
+    nb.scale(row);
+
+    // Assert: the per-feature ratio leans positive, the offset takes it back
+    expect(nb.ratio[0]).toBeGreaterThan(0.2);
+    expect(Math.abs(row.values[0])).toBeLessThan(0.01);
   });
 
   it('rebuilds the same ratios from saved counts, with or without the list of active features', () => {
@@ -67,7 +88,12 @@ describe('NbScaling', () => {
     original.observe(rowOf([0, 4], [1, 1]), 1);
     original.observe(rowOf([4, 5], [1, 1]), 0);
     original.observe(rowOf([5], [1]), 0);
-    const counts = { positive: original.positive.slice(), negative: original.negative.slice() };
+    const counts = {
+      positive: original.positive.slice(),
+      negative: original.negative.slice(),
+      positiveDocs: original.positiveDocs,
+      negativeDocs: original.negativeDocs,
+    };
 
     // Act
     const scanned = new NbScaling(6, 1, counts);
@@ -76,5 +102,6 @@ describe('NbScaling', () => {
     // Assert
     expect(scanned.ratio).toEqual(original.ratio);
     expect(listed.ratio).toEqual(original.ratio);
+    expect(listed.offset).toBe(original.offset);
   });
 });
