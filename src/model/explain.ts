@@ -36,52 +36,54 @@ export function explain(model: SentimentModel, text: string, top = 10): Explanat
   const vectorizer = model.vectorizer;
   const acc = vectorizer.accumulate(text);
   const { order, sums, size } = acc;
-  const raw = new Float64Array(size);
-  const slotOf = new Map<number, number>();
+  // Per distinct column (accumulator slot): its share of the decision, before normalization.
+  const share = new Float64Array(size);
   let dot = 0;
   let sumSquares = 0;
   for (let k = 0; k < size; k++) {
     const at = order[k] * 2;
     const value = binary ? Math.sign(sums[k]) : sums[k];
     const scaled = value * (table[at] + offset);
-    raw[k] = scaled * table[at + 1];
-    dot += raw[k];
+    share[k] = scaled * table[at + 1];
+    dot += share[k];
     sumSquares += scaled * scaled;
-    slotOf.set(order[k], k);
   }
-  acc.clear();
   const norm = l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
   const { scale, intercept } = model.classifier;
   const decision = (dot / norm) * scale + intercept;
-  const contributionAt = (k: number): number => (raw[k] / norm) * scale;
+  for (let k = 0; k < size; k++) share[k] = (share[k] / norm) * scale;
 
-  // Map n-gram occurrences back to words: gramColumns lists unigrams, then bigrams, ...
-  const tokens = vectorizer.tokens;
-  const words = Array.from({ length: tokens.count }, (_, k) => tokens.token(k));
+  // Slot of every n-gram occurrence (gramColumns lists unigrams, then bigrams, ...).
   const columns = vectorizer.gramColumns;
-  const occurrences = new Map<number, number>();
-  for (let g = 0; g < vectorizer.gramCount; g++) occurrences.set(columns[g], (occurrences.get(columns[g]) ?? 0) + 1);
-  const termOf = new Map<number, string>();
+  const grams = vectorizer.gramCount;
+  const gramSlot = new Int32Array(grams);
+  const occurrences = new Int32Array(size);
+  for (let g = 0; g < grams; g++) {
+    const slot = acc.slotOf(columns[g]);
+    gramSlot[g] = slot;
+    occurrences[slot]++;
+  }
+  acc.clear();
+
+  const tokens = vectorizer.tokens;
+  const words = tokens.allTokens();
   const wordWeight = new Float64Array(tokens.count);
+  // Top terms: the strongest slots, each named by its first n-gram occurrence.
+  const topSlots = strongest(share, top);
+  const termOfSlot = new Map<number, string>();
   let g = 0;
   for (let n = ngramMin; n <= ngramMax; n++) {
     for (let i = 0; i + n <= tokens.count; i++, g++) {
-      const column = columns[g];
-      if (!termOf.has(column)) termOf.set(column, words.slice(i, i + n).join(' '));
-      const slot = slotOf.get(column);
-      if (slot === undefined) continue;
-      const share = contributionAt(slot) / (n * (occurrences.get(column) ?? 1));
-      for (let w = i; w < i + n; w++) wordWeight[w] += share;
+      const slot = gramSlot[g];
+      const part = share[slot] / (n * occurrences[slot]);
+      for (let w = i; w < i + n; w++) wordWeight[w] += part;
+      if (topSlots.has(slot) && !termOfSlot.has(slot)) termOfSlot.set(slot, words.slice(i, i + n).join(' '));
     }
   }
-
   const contributions: Contribution[] = [];
-  for (const [column, slot] of slotOf) {
-    const weight = contributionAt(slot);
-    const term = termOf.get(column);
-    if (term !== undefined && weight !== 0) contributions.push({ term, weight });
-  }
+  for (const [slot, term] of termOfSlot) contributions.push({ term, weight: share[slot] });
   contributions.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.term < b.term ? -1 : 1));
+  contributions.length = Math.min(contributions.length, top);
 
   const positiveProbability = sigmoid(decision);
   const label: Label = positiveProbability >= 0.5 ? 1 : 0;
@@ -91,9 +93,24 @@ export function explain(model: SentimentModel, text: string, top = 10): Explanat
       probability: label === 1 ? positiveProbability : 1 - positiveProbability,
       positiveProbability,
     },
-    contributions: contributions.slice(0, top),
+    contributions,
     segments: segmentsOf(text, words, wordWeight, removeStopWords),
   };
+}
+
+/**
+ * Positions of the `top` non-zero entries of `values` by absolute value, with every entry tied
+ * with the weakest of them (the caller breaks ties by name, as a full sort would).
+ */
+function strongest(values: Float64Array, top: number): Set<number> {
+  const magnitudes = values.map(Math.abs).sort();
+  const threshold = magnitudes.length >= top ? magnitudes[magnitudes.length - top] : 0;
+  const picked = new Set<number>();
+  for (let k = 0; k < values.length; k++) {
+    const magnitude = Math.abs(values[k]);
+    if (magnitude !== 0 && magnitude >= threshold) picked.add(k);
+  }
+  return picked;
 }
 
 /**

@@ -151,6 +151,36 @@ function createStore(db: Database.Database, path: string): Store {
     },
   );
 
+  // Predictions are written in batches: every prediction made during one turn of the event loop
+  // goes to SQLite in one transaction right after it (setImmediate). A commit costs ~100 µs of
+  // system calls here, so one per request capped POST /results; until its batch commits, a
+  // prediction is served from `pending` to this process, and feedback flushes first.
+  const pending = new Map<string, Omit<StoredPrediction, 'feedbackReviewId'>>();
+  let flushScheduled = false;
+  const insertPendingTx = db.transaction((rows: Array<Omit<StoredPrediction, 'feedbackReviewId'>>) => {
+    for (const row of rows) insertPredictionStmt.run(row);
+  });
+  function flush(): void {
+    if (pending.size === 0) return;
+    const rows = [...pending.values()];
+    insertPendingTx.immediate(rows);
+    pending.clear();
+  }
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      try {
+        flush();
+      } catch (error) {
+        // Still pending (nothing was dropped): try again shortly, and say why meanwhile.
+        process.emitWarning(`could not store ${pending.size} predictions in ${path}: ${(error as Error).message}; retrying`);
+        setTimeout(scheduleFlush, 100).unref();
+      }
+    }).unref();
+  }
+
   function* reviewsAfter(afterId: number, upTo?: number): Generator<ReviewRow, void, undefined> {
     // A generator, so the query starts on the first next() and a `break` releases it.
     yield* reviewsAfterStmt.iterate({ afterId, upTo: upTo ?? Number.MAX_SAFE_INTEGER });
@@ -164,18 +194,26 @@ function createStore(db: Database.Database, path: string): Store {
       if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
         throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
       }
+      if (pending.has(prediction.id) || getPredictionStmt.get(prediction.id) !== undefined) {
+        throw new InvalidInputError(`prediction ${prediction.id} is already stored; prediction ids must be unique`);
+      }
       // Bind only the columns we know: extra properties on the object must not reach SQLite.
       const { id, review, label, probability, modelVersion, createdAt } = prediction;
-      insertPredictionStmt.run({ id, review, label, probability, modelVersion, createdAt });
+      pending.set(id, { id, review, label, probability, modelVersion, createdAt });
+      scheduleFlush();
     },
 
     getPrediction(id) {
-      return getPredictionStmt.get(id);
+      const queued = pending.get(id);
+      return queued === undefined ? getPredictionStmt.get(id) : { ...queued, feedbackReviewId: null };
     },
+
+    flush,
 
     recordFeedback(predictionId, sentiment, source, date = new Date().toISOString()) {
       assertLabel(sentiment, 'sentiment');
       assertSource(source);
+      flush();
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
       return recordFeedbackTx.immediate(predictionId, sentiment, source, date);
@@ -198,6 +236,7 @@ function createStore(db: Database.Database, path: string): Store {
     },
 
     close() {
+      flush();
       db.close();
     },
   };

@@ -43,8 +43,15 @@ export type FeedbackOutcome =
 
 export interface Store {
   readonly path: string;
+  /**
+   * Stores a prediction. Written to SQLite with the other predictions of the same event-loop
+   * turn, in one transaction, right after the turn (or at `flush()`, `recordFeedback`, `close`);
+   * `getPrediction` sees it at once.
+   */
   insertPrediction(prediction: Omit<StoredPrediction, 'feedbackReviewId'>): void;
   getPrediction(id: string): StoredPrediction | undefined;
+  /** Writes the predictions still queued, now. */
+  flush(): void;
   /**
    * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
    * (nothing written); else insert the review_db row (review text from the stored prediction,

@@ -41,6 +41,17 @@ export class SparseAccumulator {
     this.size++;
   }
 
+  /** Position of `index` in `order`/`sums`, or -1 when absent. */
+  slotOf(index: number): number {
+    let slot = (Math.imul(index, 0x9e3779b1) >>> 0) & this.mask;
+    for (;;) {
+      const key = this.keys[slot];
+      if (key === index) return this.slots[slot];
+      if (key === EMPTY) return -1;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   /** Copies the entries into `row` (growing its buffers if needed) and clears the table. */
   drainInto(row: SparseRow): SparseRow {
     const n = this.size;

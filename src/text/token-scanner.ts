@@ -24,6 +24,7 @@ function isNonAsciiWordChar(codePoint: number): boolean {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const STOP_WORD_BYTES = new Map<number, Uint8Array[]>();
 for (const word of ENGLISH_STOP_WORDS) {
   const bytes = encoder.encode(word);
@@ -77,7 +78,27 @@ export class TokenBuffer {
 
   /** The token at `index` as a string (for explanations and tests; not on the hot path). */
   token(index: number): string {
-    return new TextDecoder().decode(this.bytes.subarray(this.starts[index], this.ends[index]));
+    return decoder.decode(this.bytes.subarray(this.starts[index], this.ends[index]));
+  }
+
+  /** Every kept token as a string, decoding the buffer once when it is all ASCII. */
+  allTokens(): string[] {
+    const { bytes, starts, ends, count, length } = this;
+    let ascii = true;
+    for (let k = 0; k < length; k++) {
+      if (bytes[k] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const words = new Array<string>(count);
+    if (ascii) {
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+      for (let k = 0; k < count; k++) words[k] = text.slice(starts[k], ends[k]);
+    } else {
+      for (let k = 0; k < count; k++) words[k] = this.token(k);
+    }
+    return words;
   }
 }
 

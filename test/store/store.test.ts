@@ -256,6 +256,8 @@ describe('files on disk', () => {
     const b = open(file, { busyTimeoutMs: 2000 });
     const predictions = Array.from({ length: 20 }, () => prediction());
     predictions.forEach((p, i) => (i % 2 === 0 ? a : b).insertPrediction(p));
+    a.flush();
+    b.flush();
 
     // Act
     const outcomes = predictions.map((p, i) => (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
@@ -339,6 +341,70 @@ describe('reviewsAfter duplicate marking', () => {
     // Assert
     expect(rows.map((row) => row.duplicateOf)).toEqual([null, null, first, null]);
     expect(rows[2].id).toBe(repeat);
+    store.close();
+  });
+});
+
+describe('batched prediction writes', () => {
+  it('serves a new prediction at once to its own store and commits it for others after the turn', async () => {
+    // Arrange
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
+    const file = path.join(dir, 'batch.sqlite');
+    const writer = openStore(file);
+    const reader = openStore(file);
+    const first = prediction();
+    const second = prediction();
+
+    // Act
+    writer.insertPrediction(first);
+    writer.insertPrediction(second);
+    const seenBySelf = writer.getPrediction(first.id);
+    const seenByOtherBefore = reader.getPrediction(first.id);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Assert
+    expect(seenBySelf).toMatchObject({ id: first.id, feedbackReviewId: null });
+    expect(seenByOtherBefore).toBeUndefined();
+    expect(reader.getPrediction(first.id)).toMatchObject({ id: first.id, review: first.review });
+    expect(reader.getPrediction(second.id)).toMatchObject({ id: second.id });
+    writer.close();
+    reader.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes queued predictions before recording feedback and on close', () => {
+    // Arrange
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
+    const file = path.join(dir, 'batch.sqlite');
+    const store = openStore(file);
+    const queued = prediction();
+    const other = prediction();
+    store.insertPrediction(queued);
+
+    // Act
+    const outcome = store.recordFeedback(queued.id, 1, 'feedback');
+    store.insertPrediction(other);
+    store.close();
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
+    const reopened = openStore(file);
+    expect(reopened.getPrediction(other.id)).toMatchObject({ id: other.id });
+    reopened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a prediction id that is already stored or queued', () => {
+    // Arrange
+    const store = openStore(':memory:');
+    const p = prediction();
+    store.insertPrediction(p);
+
+    // Act + Assert
+    expect(() => store.insertPrediction(p)).toThrow(/already stored/);
+    store.flush();
+    expect(() => store.insertPrediction(p)).toThrow(/already stored/);
     store.close();
   });
 });
