@@ -5,13 +5,21 @@ import createError from 'http-errors';
 export const BODY_LIMIT = '64kb';
 
 const parseJson = express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' });
-const parseForm = express.urlencoded({
-  limit: BODY_LIMIT,
-  // `extended: false` uses node's querystring: no nested objects, so a field is a string or an
-  // array of strings and nothing else.
-  extended: false,
-  type: 'application/x-www-form-urlencoded',
-});
+// The form body is read by body-parser (limits, 413, charsets) as text and decoded with the
+// platform's URLSearchParams: body-parser 2's urlencoded parser goes through `qs` even with
+// `extended: false`, which cost ~65 µs of a ~2 ms POST /results here. Fields are plain strings;
+// a repeated field keeps all its values as an array, as `extended: false` did.
+const readForm = express.text({ limit: BODY_LIMIT, type: 'application/x-www-form-urlencoded' });
+const decodeForm: RequestHandler = (req, _res, next) => {
+  if (typeof req.body !== 'string') return next();
+  const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [name, value] of new URLSearchParams(req.body)) {
+    const seen = fields[name];
+    fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  req.body = { ...fields };
+  next();
+};
 
 /** Body of the JSON API: application/json, at most 64 KB, a JSON object. 415 / 413 / 400 otherwise. */
 export function jsonBody(): RequestHandler[] {
@@ -33,7 +41,8 @@ export function jsonBody(): RequestHandler[] {
 export function formBody(): RequestHandler[] {
   return [
     requireContentType('application/x-www-form-urlencoded', 'send the form as application/x-www-form-urlencoded'),
-    parseForm,
+    readForm,
+    decodeForm,
     (req, _res, next) => {
       // Express 5 leaves req.body undefined when there was no body; validators expect an object.
       req.body ??= {};

@@ -10,7 +10,7 @@ import type { RateLimits } from './rate-limits.js';
 import { formBody } from './request-parsing.js';
 import { noStore } from './security.js';
 import { feedbackFormRules, REVIEW_MAX_LENGTH, REVIEW_MIN_LENGTH, reviewRule } from './validation.js';
-import { explainTerms, highlightSegments } from './view-models.js';
+import { explainTerms, highlightedHtml, highlightSegments } from './view-models.js';
 
 export interface ReviewRoutesDeps {
   learner: Learner;
@@ -53,7 +53,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
       label: outcome.label,
       probability: outcome.probability,
       positiveProbability: outcome.positiveProbability,
-      segments: highlightSegments(outcome.segments),
+      highlighted: highlightedHtml(highlightSegments(outcome.segments)),
       terms: explainTerms(outcome.explanation),
       predictionId: outcome.predictionId,
       csrfToken: csrf.issue(req, res),

@@ -1,3 +1,4 @@
+import nunjucks from 'nunjucks';
 import type { Contribution } from '../model/types.js';
 import type { TextSegment } from '../learner-types.js';
 
@@ -35,6 +36,24 @@ export function highlightSegments(segments: readonly TextSegment[]): Highlighted
     pieces.push({ text, tone: weight > 0 ? 'positive' : 'negative', strength: share >= STRONG ? 'strong' : 'weak' });
   }
   return pieces;
+}
+
+/**
+ * The highlighted review as HTML, escaped with nunjucks' own `escape` (the template engine's
+ * autoescaping, applied here once instead of per loop iteration in the template: looping over a
+ * long review's pieces was the largest part of rendering the results page).
+ */
+export function highlightedHtml(pieces: readonly HighlightedSegment[]): nunjucks.runtime.SafeString {
+  const escape = (nunjucks.lib as unknown as { escape: (text: string) => string }).escape;
+  let html = '';
+  for (const { text, tone, strength } of pieces) {
+    const escaped = escape(text);
+    html +=
+      tone === null
+        ? escaped
+        : `<mark class="push push--${tone} push--${strength}" data-qa="push-${tone}">${escaped}</mark>`;
+  }
+  return new nunjucks.runtime.SafeString(html);
 }
 
 export interface ExplainedTerm extends Contribution {
