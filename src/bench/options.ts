@@ -32,6 +32,12 @@ export interface BenchOptions {
   build: BuildMode;
   /** LOG_LEVEL of the servers; their stdout goes to a temporary file. @default 'info' */
   logLevel: LogLevel;
+  /**
+   * Load generator of the fixed-request cases: wrk when installed (auto), else autocannon. The
+   * feedback case always uses autocannon (it sends a different prediction id per request).
+   * @default 'auto'
+   */
+  tool: 'auto' | 'autocannon' | 'wrk';
   help: boolean;
 }
 
@@ -47,6 +53,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --feedback-pool N   predictions to create before the feedback case (default 1.5 x predict rate x duration)
   --build MODE        auto (build when dist/ is stale), always or never (default auto)
   --log-level LEVEL   server LOG_LEVEL; server stdout goes to a temporary file (default info)
+  --tool TOOL         auto (wrk if installed, else autocannon), autocannon or wrk (default auto)
   --help              this text`;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -77,6 +84,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'feedback-pool': { type: 'string' },
         build: { type: 'string' },
         'log-level': { type: 'string' },
+        tool: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -93,6 +101,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     throw new InvalidInputError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'.`);
   }
   const pool = values['feedback-pool'];
+  const tool = values.tool ?? 'auto';
+  if (tool !== 'auto' && tool !== 'autocannon' && tool !== 'wrk') {
+    throw new InvalidInputError(`--tool must be auto, autocannon or wrk, got '${tool}'.`);
+  }
 
   return {
     duration: positiveNumber('duration', values.duration, 10, 3600),
@@ -106,6 +118,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     feedbackPool: pool === undefined ? null : wholeNumber('feedback-pool', pool, 0, 1, 10_000_000),
     build,
     logLevel: logLevel as LogLevel,
+    tool,
     help: values.help ?? false,
   };
 }

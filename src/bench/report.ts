@@ -51,7 +51,8 @@ export interface BenchReport {
     workers: number[];
     cases: CaseName[];
     reviewChars: number;
-    tool: 'autocannon';
+    /** Load generator of the fixed-request cases (the feedback case always uses autocannon). */
+    tool: 'autocannon' | 'wrk';
     serverLog: string;
     build: { built: boolean; ms: number };
   };

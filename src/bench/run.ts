@@ -7,6 +7,7 @@ import { PRESET_NAMES } from '../model/presets.js';
 import type { Cleanup } from './cleanup.js';
 import { checkFeedbackRows, maxReviewId, waitForQuietLog } from './feedback-check.js';
 import { caseRequest, createPredictions, runFeedbackLoad, runLoad, toAutocannon } from './load.js';
+import { runWrk, wrkAvailable } from './wrk.js';
 import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
@@ -54,9 +55,12 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
   if (!existsSync(modelFile)) throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
 
   const serverLog = `LOG_LEVEL=${options.logLevel}; server stdout (one pino line per request) goes to a temporary file`;
+  const tool = options.tool === 'auto' ? (wrkAvailable() ? 'wrk' : 'autocannon') : options.tool;
+  if (tool === 'wrk' && !wrkAvailable()) throw new InvalidInputError('--tool wrk: wrk is not installed (apt-get install -y wrk)');
+  const effective: BenchOptions = { ...options, tool };
   log(
     `bench: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
-      `autocannon, ${options.connections} connections, ${options.duration} s per case, warm-up ${options.warmup} s; ` +
+      `${tool === 'wrk' ? 'wrk (feedback case: autocannon)' : 'autocannon'}, ${options.connections} connections, ${options.duration} s per case, warm-up ${options.warmup} s; ` +
       `review ${review.length} characters (${options.reviewFile})`,
   );
   log(`bench: ${serverLog}; NODE_ENV=production, RATE_LIMIT=off, only 127.0.0.1`);
@@ -71,7 +75,7 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
   );
 
   const runs: ServerRun[] = [];
-  for (const workers of options.workers) runs.push(await runServer(workers, review, modelFile, options, context));
+  for (const workers of options.workers) runs.push(await runServer(workers, review, modelFile, effective, context));
 
   let offline: BenchReport['offline'] = null;
   if (options.data !== null) {
@@ -108,7 +112,7 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
       workers: options.workers,
       cases: options.cases,
       reviewChars: review.length,
-      tool: 'autocannon',
+      tool,
       serverLog,
       build,
     },
@@ -198,6 +202,9 @@ async function fixedCase(
   context: BenchContext,
 ): Promise<CaseSummary> {
   const request = caseRequest(name, review);
+  if (options.tool === 'wrk') {
+    return runWrk({ url: server.url, request, connections: options.connections, duration: options.duration, cleanup: context.cleanup });
+  }
   const run = await runLoad({
     url: server.url,
     connections: options.connections,
