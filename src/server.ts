@@ -1,17 +1,21 @@
 import cluster from 'node:cluster';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { loadConfig, type Config } from './config.js';
-import { createLearner } from './learner.js';
-import { readModelFile } from './model/model-file.js';
-import { openStore } from './store/index.js';
-import { createApp } from './web/app.js';
-import { createLogger } from './web/logging.js';
 import { MovieClassifierError } from './errors.js';
 
 /**
  * One server process: config -> store -> learner -> app -> listen. Returns once listening.
  */
 export async function startServer(config: Config): Promise<{ close: () => Promise<void>; port: number }> {
+  // Loaded here, not at the top: with WORKERS=N the cluster primary only forks and never needs
+  // the app, the model or SQLite, and skipping them gets the workers started sooner.
+  const [{ createLearner }, { readModelFile }, { openStore }, { createApp }, { createLogger }] = await Promise.all([
+    import('./learner.js'),
+    import('./model/model-file.js'),
+    import('./store/index.js'),
+    import('./web/app.js'),
+    import('./web/logging.js'),
+  ]);
   const logger = createLogger(config);
   const started = performance.now();
   const bundle = readModelFile(config.modelPath);

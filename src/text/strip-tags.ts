@@ -6,16 +6,12 @@
  * @example stripTags('Great<br />film') // 'Greatfilm'
  */
 export function stripTags(text: string): string {
+  if (text.indexOf('<') < 0) return text;
   let out = '';
   let from = 0;
-  for (;;) {
-    const open = text.indexOf('<', from);
-    if (open < 0) break;
-    const close = text.indexOf('>', open + 1);
-    // No '>' after this '<' means none after any later '<' either: the rest stays as it is.
-    if (close < 0) break;
-    out += text.slice(from, open);
-    from = close + 1;
+  for (const [start, end] of tagRanges(text)) {
+    out += text.slice(from, start);
+    from = end;
   }
   return from === 0 ? text : out + text.slice(from);
 }
@@ -30,6 +26,7 @@ export function tagRanges(text: string): Array<[number, number]> {
     const open = text.indexOf('<', from);
     if (open < 0) break;
     const close = text.indexOf('>', open + 1);
+    // No '>' after this '<' means none after any later '<' either: the rest is text.
     if (close < 0) break;
     ranges.push([open, close + 1]);
     from = close + 1;
