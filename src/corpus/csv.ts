@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import type { Label } from '../model/types.js';
 import { InvalidInputError } from '../errors.js';
-import { mulberry32, randomInt, type Rng } from './random.js';
+import { mulberry32, randomInt, shuffleInPlace, type Rng } from './random.js';
 import type { Corpus, LabelledDoc, StreamOptions } from './types.js';
 import { shortPath } from './folder.js';
 
@@ -69,6 +71,8 @@ interface RawRecord {
   fields: string[];
   /** 1-based line on which the record starts. */
   line: number;
+  /** UTF-8 bytes of the record's raw text (skipped blank lines before it included). */
+  bytes: number;
 }
 
 interface Header {
@@ -148,7 +152,7 @@ async function* readRecords(
       const raw = context.raw ?? '';
       const line = linesConsumed + countLeadingLineBreaks(raw) + 1;
       linesConsumed += countLineBreaks(raw);
-      return { fields: parsed.record, line };
+      return { fields: parsed.record, line, bytes: Buffer.byteLength(raw, 'utf8') };
     },
   };
   // The typings of parse() only know records of the default shape (string[]).
@@ -221,6 +225,82 @@ function toDoc(path: string, header: Header, record: RawRecord): LabelledDoc | n
     );
   }
   return { text: fields[header.textIndex], label, key: `line:${line}` };
+}
+
+/** Where each data row of a plain CSV file is: byte offset, byte length and first line. */
+interface RowIndex {
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  lines: Uint32Array;
+  count: number;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * One pass over a plain CSV file recording each data row's byte range (12 bytes a row, not its
+ * text), so epochs can read the rows in a true random order with positioned reads.
+ */
+async function indexRows(path: string): Promise<RowIndex> {
+  const head = Buffer.alloc(3);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 3, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let offset = UTF8_BOM.every((byte, k) => head[k] === byte) ? 3 : 0;
+  let capacity = 1024;
+  let index: RowIndex = { offsets: new Float64Array(capacity), lengths: new Uint32Array(capacity), lines: new Uint32Array(capacity), count: 0 };
+  let first = true;
+  for await (const record of readRecords(path, false)) {
+    if (first) {
+      first = false; // the header
+    } else {
+      if (index.count === capacity) {
+        capacity *= 2;
+        const grown: RowIndex = { offsets: new Float64Array(capacity), lengths: new Uint32Array(capacity), lines: new Uint32Array(capacity), count: index.count };
+        grown.offsets.set(index.offsets);
+        grown.lengths.set(index.lengths);
+        grown.lines.set(index.lines);
+        index = grown;
+      }
+      index.offsets[index.count] = offset;
+      index.lengths[index.count] = record.bytes;
+      index.lines[index.count] = record.line;
+      index.count++;
+    }
+    offset += record.bytes;
+  }
+  return index;
+}
+
+/** Reads the indexed rows in `order` (positions in the index), one positioned read each. */
+async function* rowsInOrder(path: string, header: Header, index: RowIndex, order: Uint32Array): AsyncGenerator<LabelledDoc> {
+  const fd = openSync(path, 'r');
+  let buffer = Buffer.alloc(1 << 16);
+  try {
+    for (const k of order) {
+      const length = index.lengths[k];
+      if (buffer.length < length) buffer = Buffer.alloc(length * 2);
+      readSync(fd, buffer, 0, length, index.offsets[k]);
+      const parsed = parseSync(buffer.subarray(0, length), {
+        columns: false,
+        relax_quotes: false,
+        relax_column_count: true,
+        skip_empty_lines: true,
+      }) as string[][];
+      if (parsed.length !== 1) {
+        throw new InvalidInputError(
+          `CSV file ${path} changed while training (line ${index.lines[k]} no longer holds one row); train again on a file that is not being written`,
+        );
+      }
+      const doc = toDoc(path, header, { fields: parsed[0], line: index.lines[k], bytes: length });
+      if (doc !== null) yield doc;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -303,6 +383,7 @@ export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}
   };
   const header = await readHeader();
 
+  let rowIndex: RowIndex | undefined;
   async function* docs(): AsyncGenerator<LabelledDoc> {
     let rows = 0;
     let bytesRead = 0;
@@ -327,7 +408,17 @@ export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}
     totalBytes,
     columns: { text: header.names[header.textIndex], label: header.names[header.labelIndex] },
     stream({ seed, shuffle }: StreamOptions): AsyncIterable<LabelledDoc> {
-      return shuffle ? shuffleBuffered(docs(), shuffleBufferSize, mulberry32(seed)) : docs();
+      if (!shuffle) return docs();
+      // A gzip stream cannot be read out of order: mix it through a bounded buffer, which
+      // cannot undo a file sorted by label. A plain file is indexed once and read in a true
+      // permutation — a CSV with all positive rows first would otherwise train a model that
+      // mostly answers with the last label it saw (measured: 0.53 held-out accuracy).
+      if (gzip) return shuffleBuffered(docs(), shuffleBufferSize, mulberry32(seed));
+      return (async function* () {
+        rowIndex ??= await indexRows(path);
+        const order = Uint32Array.from(shuffleInPlace(Array.from({ length: rowIndex.count }, (_, k) => k), mulberry32(seed)));
+        yield* rowsInOrder(path, header, rowIndex, order);
+      })();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -268,11 +268,16 @@ describe('openCsvCorpus', () => {
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     }
 
-    for (const shuffle of [false, true]) {
-      it(`yields its first document before the file is fully read (shuffle ${String(shuffle)})`, async () => {
+    for (const [shuffle, gzip] of [
+      [false, false],
+      [true, true],
+    ] as const) {
+      it(`yields its first document before the file is fully read (shuffle ${String(shuffle)}, gzip ${String(gzip)})`, async () => {
         // Arrange: 20,000 rows, about 4.6 MB
-        const path = `${dir}/big.csv`;
-        await writeBigCsv(path, 20_000);
+        const plain = `${dir}/big.csv`;
+        await writeBigCsv(plain, 20_000);
+        const path = gzip ? `${plain}.gz` : plain;
+        if (gzip) writeFileSync(path, gzipSync(readFileSync(plain)));
         const size = (await stat(path)).size;
         let progress: CsvProgress | undefined;
         const corpus = await openCsvCorpus(path, { onProgress: (p) => (progress = { ...p }) });
@@ -283,13 +288,40 @@ describe('openCsvCorpus', () => {
         const atFirst = progress;
         await iterator.return?.();
 
-        // Assert: only a buffer's worth of rows has been parsed, and the file is not read through
+        // Assert: only a buffer's worth of rows has been parsed (for gzip, the compressed file is
+        // small enough to be read in a chunk or two, so rows are what bound memory)
         expect(first.done).toBe(false);
         expect(atFirst?.totalBytes).toBe(size);
         expect(atFirst?.rows).toBeLessThanOrEqual(shuffle ? 4097 : 1);
-        expect(atFirst?.bytesRead).toBeLessThan(size / 2);
+        if (!gzip) expect(atFirst?.bytesRead).toBeLessThan(size / 2);
       });
     }
+
+    it('shuffles a plain file sorted by label across the whole file, not within a window', async () => {
+      // Arrange: 10,000 positive rows, then 10,000 negative ones
+      const path = `${dir}/sorted.csv`;
+      const out = createWriteStream(path);
+      out.write('review,sentiment\n');
+      for (let i = 0; i < 20_000; i++) out.write(`"row ${i}, a review with a comma",${i < 10_000 ? 1 : 0}\n`);
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      const corpus = await openCsvCorpus(path);
+
+      // Act
+      const firstThousand: number[] = [];
+      const keys = new Set<string>();
+      for await (const doc of corpus.stream({ seed: 5, shuffle: true })) {
+        if (firstThousand.length < 1000) firstThousand.push(doc.label);
+        keys.add(doc.key);
+      }
+
+      // Assert: both labels from the start, every row once, with its own line as key
+      const positives = firstThousand.filter((label) => label === 1).length;
+      expect(positives).toBeGreaterThan(400);
+      expect(positives).toBeLessThan(600);
+      expect(keys.size).toBe(20_000);
+      expect(keys.has('line:2')).toBe(true);
+      expect(keys.has('line:20001')).toBe(true);
+    });
 
     it('streams all 20,000 rows of a generated file exactly once', async () => {
       // Arrange

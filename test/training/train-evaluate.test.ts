@@ -137,16 +137,19 @@ describe('trainFromCorpus', () => {
     expect(seen.filter((p) => p.phase === 'training').every((p) => p.total === 120 && p.epochs === 2)).toBe(true);
   });
 
-  it('trains from the CSV fixture, plain and gzip-compressed, to the same model', async () => {
-    // Act
+  it('trains from the CSV fixture, plain and gzip-compressed, on the same documents and holds out the same ones', async () => {
+    // Act (plain files are shuffled by a full permutation, gzip streams through a buffer, so
+    // the orders — and the weights — differ; the documents and the hold-out do not)
     const plain = await trainFromCorpus({ corpus: await openCorpus(MINI_CSV), spec: testSpec(), holdout: 0.2, seed: 3 });
     const gzipped = await trainFromCorpus({ corpus: await openCorpus(MINI_CSV_GZ), spec: testSpec(), holdout: 0.2, seed: 3 });
 
     // Assert
     expect(plain.training.documents + plain.training.heldOutDocuments).toBe(40);
     expect(plain.training.heldOutDocuments).toBeGreaterThan(0);
-    expect(gzipped.model.classifier.v).toEqual(plain.model.classifier.v);
+    expect(gzipped.training.documents).toBe(plain.training.documents);
+    expect(gzipped.model.nb?.positive).toEqual(plain.model.nb?.positive);
     expect(accuracyOn(plain, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
+    expect(accuracyOn(gzipped, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
   });
 });
 
