@@ -71,8 +71,8 @@ interface RawRecord {
   fields: string[];
   /** 1-based line on which the record starts. */
   line: number;
-  /** UTF-8 bytes of the record's raw text (skipped blank lines before it included). */
-  bytes: number;
+  /** Byte offset in the (uncompressed) file just after the record and its line break. */
+  end: number;
 }
 
 interface Header {
@@ -152,7 +152,9 @@ async function* readRecords(
       const raw = context.raw ?? '';
       const line = linesConsumed + countLeadingLineBreaks(raw) + 1;
       linesConsumed += countLineBreaks(raw);
-      return { fields: parsed.record, line, bytes: Buffer.byteLength(raw, 'utf8') };
+      // `context.bytes` counts the input consumed through this record's delimiter (the raw text
+      // can miss the \n of a \r\n ending, so its length is not used for offsets).
+      return { fields: parsed.record, line, end: (context as { bytes?: number }).bytes ?? 0 };
     },
   };
   // The typings of parse() only know records of the default shape (string[]).
@@ -235,21 +237,12 @@ interface RowIndex {
   count: number;
 }
 
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-
 /**
  * One pass over a plain CSV file recording each data row's byte range (12 bytes a row, not its
  * text), so epochs can read the rows in a true random order with positioned reads.
  */
 async function indexRows(path: string): Promise<RowIndex> {
-  const head = Buffer.alloc(3);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, 3, 0);
-  } finally {
-    closeSync(fd);
-  }
-  let offset = UTF8_BOM.every((byte, k) => head[k] === byte) ? 3 : 0;
+  let offset = 0;
   let capacity = 1024;
   let index: RowIndex = { offsets: new Float64Array(capacity), lengths: new Uint32Array(capacity), lines: new Uint32Array(capacity), count: 0 };
   let first = true;
@@ -266,11 +259,11 @@ async function indexRows(path: string): Promise<RowIndex> {
         index = grown;
       }
       index.offsets[index.count] = offset;
-      index.lengths[index.count] = record.bytes;
+      index.lengths[index.count] = record.end - offset;
       index.lines[index.count] = record.line;
       index.count++;
     }
-    offset += record.bytes;
+    offset = record.end;
   }
   return index;
 }
@@ -295,7 +288,7 @@ async function* rowsInOrder(path: string, header: Header, index: RowIndex, order
           `CSV file ${path} changed while training (line ${index.lines[k]} no longer holds one row); train again on a file that is not being written`,
         );
       }
-      const doc = toDoc(path, header, { fields: parsed[0], line: index.lines[k], bytes: length });
+      const doc = toDoc(path, header, { fields: parsed[0], line: index.lines[k], end: index.offsets[k] + length });
       if (doc !== null) yield doc;
     }
   } finally {

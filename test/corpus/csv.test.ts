@@ -297,6 +297,23 @@ describe('openCsvCorpus', () => {
       });
     }
 
+    it('reads the same rows shuffled as in order from a file with a BOM, CRLF line ends, blank lines and quoted line breaks', async () => {
+      // Arrange
+      const path = `${dir}/crlf.csv`;
+      const rows = ['review,sentiment', '"First, with a comma",1', '', '"Second ""quoted""\r\nover two lines",0', 'Plain third,pos', '"Fourth: naïve café 😀",neg'];
+      writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(rows.join('\r\n') + '\r\n', 'utf8')]));
+      const corpus = await openCsvCorpus(path);
+
+      // Act
+      const ordered = await collect(corpus.stream({ seed: 1, shuffle: false }));
+      const shuffled = await collect(corpus.stream({ seed: 1, shuffle: true }));
+
+      // Assert
+      const byKey = (docs: typeof ordered) => [...docs].sort((a, b) => (a.key < b.key ? -1 : 1));
+      expect(ordered.map((d) => d.text)).toEqual(['First, with a comma', 'Second "quoted"\r\nover two lines', 'Plain third', 'Fourth: naïve café 😀']);
+      expect(byKey(shuffled)).toEqual(byKey(ordered));
+    });
+
     it('shuffles a plain file sorted by label across the whole file, not within a window', async () => {
       // Arrange: 10,000 positive rows, then 10,000 negative ones
       const path = `${dir}/sorted.csv`;
