@@ -1,12 +1,9 @@
+import type { TextSegment } from './model/explain.js';
 import type { Contribution, Label, LabelName, Prediction } from './model/types.js';
 import type { FeedbackOutcome } from './store/types.js';
 
 /** A stretch of the review text as the reader typed it, with how much it pushed the decision. */
-export interface TextSegment {
-  text: string;
-  /** > 0 pushed towards positive, < 0 towards negative, 0 = neutral or not a word. */
-  weight: number;
-}
+export type { TextSegment };
 
 export interface PredictOutcome extends Prediction {
   /** Id of the prediction stored server-side; feedback refers to it. */

@@ -30,28 +30,13 @@ const WORD = /[\p{L}\p{N}_]+/gu;
  * @example explain(model, 'A wonderful film', 5).contributions[0] // { term: 'wonderful', weight: 1.7 }
  */
 export function explain(model: SentimentModel, text: string, top = 10): Explanation {
-  const { ngramMin, ngramMax, removeStopWords, binary, l2Normalize } = model.spec.features;
-  const table = model.servingTable();
-  const offset = model.scaleOffset();
+  const { ngramMin, ngramMax, removeStopWords } = model.spec.features;
   const vectorizer = model.vectorizer;
   const acc = vectorizer.accumulate(text);
-  const { order, sums, size } = acc;
-  // Per distinct column (accumulator slot): its share of the decision, before normalization.
-  const share = new Float64Array(size);
-  let dot = 0;
-  let sumSquares = 0;
-  for (let k = 0; k < size; k++) {
-    const at = order[k] * 2;
-    const value = binary ? Math.sign(sums[k]) : sums[k];
-    const scaled = value * (table[at] + offset);
-    share[k] = scaled * table[at + 1];
-    dot += share[k];
-    sumSquares += scaled * scaled;
-  }
-  const norm = l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
-  const { scale, intercept } = model.classifier;
-  const decision = (dot / norm) * scale + intercept;
-  for (let k = 0; k < size; k++) share[k] = (share[k] / norm) * scale;
+  // Per distinct column (accumulator slot): its share of the decision.
+  const share = new Float64Array(acc.size);
+  const decision = model.score(acc, share);
+  const size = acc.size;
 
   // Slot of every n-gram occurrence (gramColumns lists unigrams, then bigrams, ...).
   const columns = vectorizer.gramColumns;

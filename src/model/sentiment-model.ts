@@ -1,4 +1,5 @@
 import { HashingVectorizer, normalizeL2 } from '../text/hashing-vectorizer.js';
+import type { SparseAccumulator } from '../text/sparse-accumulator.js';
 import { copyRow, type SparseRow } from '../text/sparse-row.js';
 import { LogisticRegression, sigmoid, type SgdSettings } from './logistic-regression.js';
 import { NbScaling } from './nb-scaling.js';
@@ -65,8 +66,20 @@ export class SentimentModel {
    * a row. Equal to `classifier.decision(row(text))` up to float32 rounding of the weights.
    */
   decision(text: string): number {
-    const table = this.servingTable();
     const acc = this.vectorizer.accumulate(text);
+    const decision = this.score(acc, null);
+    acc.clear();
+    return decision;
+  }
+
+  /**
+   * The decision value for the text the vectorizer just accumulated (left in place for the
+   * caller), reading the serving table once per distinct column. With `shares` (one slot per
+   * accumulator entry), also each column's share of the decision, which sum to decision −
+   * intercept (explanations).
+   */
+  score(acc: SparseAccumulator, shares: Float64Array | null): number {
+    const table = this.servingTable();
     const { order, sums, size } = acc;
     const binary = this.spec.features.binary;
     const offset = this.scaleOffset();
@@ -76,12 +89,15 @@ export class SentimentModel {
       const at = order[k] * 2;
       const value = binary ? Math.sign(sums[k]) : sums[k];
       const scaled = value * (table[at] + offset);
-      dot += scaled * table[at + 1];
+      const share = scaled * table[at + 1];
+      if (shares !== null) shares[k] = share;
+      dot += share;
       sumSquares += scaled * scaled;
     }
-    acc.clear();
     const norm = this.spec.features.l2Normalize && sumSquares > 0 ? Math.sqrt(sumSquares) : 1;
-    return (dot / norm) * this.classifier.scale + this.classifier.intercept;
+    const { scale, intercept } = this.classifier;
+    if (shares !== null) for (let k = 0; k < size; k++) shares[k] = (shares[k] / norm) * scale;
+    return (dot / norm) * scale + intercept;
   }
 
   /** Added to every table scale: the NB class-size term (0 without NB). */
