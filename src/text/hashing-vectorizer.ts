@@ -78,7 +78,7 @@ export class HashingVectorizer {
       for (let i = 0; i + n <= count; i++) {
         const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
-        const column = Math.abs(h) % nFeatures;
+        const column = columnOf(h, nFeatures);
         columns[g++] = column;
         acc.add(column, value);
       }
