@@ -51,11 +51,6 @@ export interface LearnerOptions {
   store: Store;
 }
 
-/**
- * The model as a fold over the feedback log: starts from a model file's weights, applies every
- * review_db row after the file's watermark, and applies each new feedback row — its own or
- * another process's — strictly in id order.
- */
 export interface ServerLearner extends Learner {
   /** Rows applied at start-up (after the file's watermark). */
   readonly replayed: FoldCounts;
@@ -67,6 +62,11 @@ export interface ServerLearner extends Learner {
   reload(next: ModelBundle): FoldCounts;
 }
 
+/**
+ * The model as a fold over the feedback log: starts from a model file's weights, applies every
+ * review_db row after the file's watermark, and applies each new feedback row — its own or
+ * another process's — strictly in id order.
+ */
 export function createLearner({ bundle, store }: LearnerOptions): ServerLearner {
   let current = bundle;
   let appliedThrough = bundle.header.feedbackWatermark;

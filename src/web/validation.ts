@@ -1,8 +1,10 @@
 import type { RequestHandler } from 'express';
 import { body, checkExact, validationResult, type ValidationError } from 'express-validator';
 import createError from 'http-errors';
+import { MIN_REVIEW_LENGTH } from '../learner.js';
 
-export const REVIEW_MIN_LENGTH = 15;
+/** The form's minimum is the learner's: a review the form accepts is one the model learns from. */
+export const REVIEW_MIN_LENGTH = MIN_REVIEW_LENGTH;
 export const REVIEW_MAX_LENGTH = 10_000;
 
 /** Ids are opaque to the web layer (the learner makes UUIDs); this only keeps junk away from SQL. */
