@@ -175,6 +175,17 @@ export class SentimentModel {
     this.syncTable(row);
   }
 
+  /**
+   * Online learning from labelled reviews, one `learn` step each, in order: the NB counts and the
+   * weights both move, as in batch training.
+   */
+  partialFit(texts: readonly string[], labels: readonly Label[]): void {
+    if (texts.length !== labels.length) {
+      throw new RangeError(`partialFit: ${texts.length} texts but ${labels.length} labels; give one label per text.`);
+    }
+    for (let k = 0; k < texts.length; k++) this.learn(texts[k], labels[k]);
+  }
+
   /** Ends batch training: fixes the averaged weights and switches to the online step size. */
   finishTraining(): void {
     this.classifier.finishAveraging();

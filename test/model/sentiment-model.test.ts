@@ -175,4 +175,24 @@ describe('SentimentModel', () => {
     expect(model.classifier.settings.learningRate).toEqual({ kind: 'constant', eta0: 0.123 });
     expect(model.classifier.settings.average).toBe(false);
   });
+
+  it('partialFit on texts equals one learn step per text, in order, NB counts included', () => {
+    // Arrange
+    const batch = makeTestModel().model;
+    const stepwise = makeTestModel().model;
+    const docs = miniImdbDocs('test').slice(0, 12);
+
+    // Act
+    batch.partialFit(
+      docs.map((d) => d.text),
+      docs.map((d) => (d.label === 1 ? 0 : 1) as Label),
+    );
+    for (const d of docs) stepwise.learn(d.text, (d.label === 1 ? 0 : 1) as Label);
+
+    // Assert
+    expect(batch.classifier.v).toEqual(stepwise.classifier.v);
+    expect(batch.nb?.positive).toEqual(stepwise.nb?.positive);
+    expect(batch.positiveProbability(docs[0]!.text)).toBe(stepwise.positiveProbability(docs[0]!.text));
+    expect(() => batch.partialFit(['one text'], [])).toThrow(RangeError);
+  });
 });
