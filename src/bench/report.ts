@@ -29,6 +29,10 @@ export interface ServerRun {
   rssAfterLastCaseMb: number;
   /** rssAfterLastCaseMb - rssAfterWarmupMb. */
   rssGrowthMb: number;
+  /** Total RSS of the server's processes after each case, in MB. */
+  rssAfterCaseMb: Partial<Record<CaseName, number>>;
+  /** What the last case added over the first (the flatness bar: at most 10 MB). */
+  rssLastOverFirstCaseMb: number;
   /** The largest single process (the per-worker figure) after the warm-up and after the last case. */
   rssLargestProcessMb: { afterWarmup: number; afterLastCase: number };
   rssAfterWarmup: TreeRss;

@@ -154,6 +154,8 @@ async function runServer(
     log(`workers=${workers}  RSS after warm-up: ${formatRss(rssAfterWarmup)}`);
 
     const cases: ServerRun['cases'] = {};
+    // RSS after each case: the issue's flatness bar compares the last case with the first.
+    const rssAfterCaseMb: Partial<Record<CaseName, number>> = {};
     for (const name of options.cases) {
       if (name === 'feedback') {
         cases.feedback = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
@@ -163,11 +165,19 @@ async function runServer(
         cases[name] = await fixedCase(server, name, review, options, context);
         log(formatCaseLine(workers, name, cases[name]));
       }
+      rssAfterCaseMb[name] = treeRss(server.pid).totalMb;
     }
 
     const rssAfterLastCase = treeRss(server.pid);
     const rssGrowthMb = round(rssAfterLastCase.totalMb - rssAfterWarmup.totalMb, 1);
-    log(`workers=${workers}  RSS after the last case: ${formatRss(rssAfterLastCase)}; ${rssGrowthMb >= 0 ? '+' : ''}${rssGrowthMb} MB`);
+    const firstCase = options.cases[0];
+    const rssLastOverFirstCaseMb =
+      firstCase === undefined ? 0 : round(rssAfterLastCase.totalMb - (rssAfterCaseMb[firstCase] ?? rssAfterLastCase.totalMb), 1);
+    log(
+      `workers=${workers}  RSS after the last case: ${formatRss(rssAfterLastCase)}; ` +
+        `${signedMb(rssGrowthMb)} over warm-up, ${signedMb(rssLastOverFirstCaseMb)} over the first case` +
+        (workers > 1 ? ` (all ${workers + 1} processes)` : ''),
+    );
     const serverLogBytes = server.logBytes();
     if (server.stderr().trim() !== '') log(`workers=${workers}  server stderr:\n${server.stderr().trim()}`);
 
@@ -179,6 +189,8 @@ async function runServer(
       rssAfterWarmupMb: rssAfterWarmup.totalMb,
       rssAfterLastCaseMb: rssAfterLastCase.totalMb,
       rssGrowthMb,
+      rssAfterCaseMb,
+      rssLastOverFirstCaseMb,
       rssLargestProcessMb: { afterWarmup: largest(rssAfterWarmup), afterLastCase: largest(rssAfterLastCase) },
       rssAfterWarmup,
       rssAfterLastCase,
@@ -188,6 +200,10 @@ async function runServer(
   } finally {
     await server.stop();
   }
+}
+
+function signedMb(mb: number): string {
+  return `${mb >= 0 ? '+' : ''}${mb} MB`;
 }
 
 function largest(rss: TreeRss): number {

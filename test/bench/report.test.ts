@@ -62,6 +62,8 @@ function sampleReport(): BenchReport {
         rssAfterWarmupMb: 180.5,
         rssAfterLastCaseMb: 180.5,
         rssGrowthMb: 0,
+        rssAfterCaseMb: { predict: 180.5, feedback: 180.5 },
+        rssLastOverFirstCaseMb: 0,
         rssLargestProcessMb: { afterWarmup: 180.5, afterLastCase: 180.5 },
         rssAfterWarmup: rss,
         rssAfterLastCase: rss,
