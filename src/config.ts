@@ -63,10 +63,7 @@ export const SECRET_FILE_NAME = '.secret';
  *   const config = loadConfig({ PORT: '0', RATE_LIMIT: 'off', CSRF_SECRET: 'x'.repeat(32) });
  */
 export function loadConfig(env: Env = process.env): Config {
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const get = reader(env);
 
   const { dataDir, modelPath, dbPath } = storagePaths(env);
   const nodeEnv = get('NODE_ENV') ?? 'development';
@@ -96,15 +93,20 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/** A variable's trimmed value, or undefined when it is unset or empty. */
+function reader(env: Env): (name: string) => string | undefined {
+  return (name) => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+}
+
 /**
  * Where the model file and the database are (DATA_DIR, MODEL_PATH, DB_PATH), without the rest of
  * the server's settings: what the command-line tools need, with no side effects.
  */
 export function storagePaths(env: Env = process.env): { dataDir: string; modelPath: string; dbPath: string } {
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const get = reader(env);
   const dataDir = get('DATA_DIR') ?? 'data';
   return {
     dataDir,

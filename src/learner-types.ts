@@ -1,5 +1,5 @@
 import type { TextSegment } from './model/explain.js';
-import type { Contribution, Label, LabelName, Prediction } from './model/types.js';
+import type { Contribution, Prediction } from './model/types.js';
 import type { FeedbackOutcome } from './store/types.js';
 
 /** A stretch of the review text as the reader typed it, with how much it pushed the decision. */
@@ -30,20 +30,24 @@ export interface ModelFacts {
   appliedThrough: number;
 }
 
-export type LearnerFeedbackOutcome = FeedbackOutcome;
-
 /**
  * The one mutable thing the server owns: the model as a fold over the feedback log.
  * Implemented in src/learner.ts (`createLearner({ model, store })`).
  */
 export interface Learner {
-  /** Classify, store the prediction server-side, and return it with its explanation. */
+  /**
+   * Classify, store the prediction server-side, and return it with its explanation. The
+   * prediction is committed with the others of the same event-loop turn: show its id to a reader
+   * only after `stored()` resolves.
+   */
   predict(review: string): PredictOutcome;
+  /** Resolves once every prediction made so far is in the database. */
+  stored(): Promise<void>;
   /**
    * Record the reader's verdict on a stored prediction: derives the label (the prediction if
    * correct, the other one if not), appends it to review_db once, and applies the log up to it.
    */
-  feedback(predictionId: string, correct: boolean, source: 'form' | 'api'): LearnerFeedbackOutcome;
+  feedback(predictionId: string, correct: boolean, source: 'form' | 'api'): FeedbackOutcome;
   /** P(positive) for a text, without storing anything (used by tests and /healthz probes). */
   positiveProbability(review: string): number;
   /** Apply review_db rows added by other processes; returns how many were applied. */
@@ -51,4 +55,3 @@ export interface Learner {
   facts(): ModelFacts;
 }
 
-export type { Label, LabelName };

@@ -58,7 +58,9 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
   let trainingDocs = 0;
   let heldOutDocs = 0;
   let stepped = 0;
-  // Reservoir sample of the check set, from held-out documents when there are any.
+  // Reservoir sample of the check set, taken during the first epoch: from the held-out documents,
+  // or, when nothing is held out, from the training documents (their accuracy is optimistic, but
+  // a fall in it is still a fall, which is what `update` checks for).
   const sampleRng = mulberry32(seed ^ 0x5bd1e995);
   const checkSet: CheckExample[] = [];
   let candidates = 0;
@@ -89,7 +91,10 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
           offerCheck(doc);
         }
       } else {
-        if (epoch === 1) trainingDocs++;
+        if (epoch === 1) {
+          trainingDocs++;
+          if (holdout === 0) offerCheck(doc);
+        }
         model.trainStep(model.rawRow(doc.text), doc.label);
         stepped++;
       }
@@ -106,18 +111,6 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
       for await (const doc of corpus.stream({ seed, shuffle: false })) if (heldOut(doc)) yield doc;
     }
     holdoutScores = await scoreStream(model, heldOutOnly(), (docs) => report('holdout', 0, docs));
-  } else {
-    // Nothing held out: keep a sample of training documents, so `update` can still catch a
-    // model that got worse (their accuracy is optimistic, a fall in it is still a fall).
-    const rng = mulberry32(seed ^ 0x27d4eb2f);
-    for await (const doc of corpus.stream({ seed, shuffle: false })) {
-      candidates++;
-      if (checkSet.length < checkSetSize) checkSet.push({ text: doc.text, label: doc.label });
-      else {
-        const slot = randomInt(rng, candidates);
-        if (slot < checkSetSize) checkSet[slot] = { text: doc.text, label: doc.label };
-      }
-    }
   }
 
   return {
