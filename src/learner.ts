@@ -104,6 +104,10 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
       return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
     },
 
+    stored(): Promise<void> {
+      return store.stored();
+    },
+
     feedback(predictionId: string, correct: boolean, source: 'form' | 'api'): FeedbackOutcome {
       const prediction = store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };

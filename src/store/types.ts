@@ -46,12 +46,14 @@ export interface Store {
   /**
    * Stores a prediction. Written to SQLite with the other predictions of the same event-loop
    * turn, in one transaction, right after the turn (or at `flush()`, `recordFeedback`, `close`);
-   * `getPrediction` sees it at once.
+   * `getPrediction` sees it at once, other connections once `stored()` resolves.
    */
   insertPrediction(prediction: Omit<StoredPrediction, 'feedbackReviewId'>): void;
   getPrediction(id: string): StoredPrediction | undefined;
   /** Writes the predictions still queued, now. */
   flush(): void;
+  /** Resolves once every prediction inserted so far is in SQLite (at once when none is queued). */
+  stored(): Promise<void>;
   /**
    * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
    * (nothing written); else insert the review_db row (review text from the stored prediction,

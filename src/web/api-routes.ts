@@ -36,9 +36,10 @@ export function apiRoutes({ learner, limits }: ApiRoutesDeps): Router {
 }
 
 function predict(learner: Learner): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const { review } = matchedData<{ review: string }>(req);
     const outcome = learner.predict(review);
+    await learner.stored();
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       label: outcome.label,

@@ -56,12 +56,13 @@ function renderPage(res: Response, next: NextFunction, view: string, locals: obj
 }
 
 function showResults(learner: Learner, csrf: Csrf): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const errors = validationResult(req).array({ onlyFirstError: true });
     if (errors.length > 0) return showFormAgain(req, res, String(errors[0]!.msg));
 
     const { review } = matchedData<{ review: string }>(req);
     const outcome = learner.predict(review);
+    await learner.stored();
     renderPage(res, next, 'pages/results', {
       review,
       label: outcome.label,

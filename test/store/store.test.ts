@@ -373,6 +373,28 @@ describe('batched prediction writes', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('resolves stored() only once the batch is visible to another connection', async () => {
+    // Arrange
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
+    const file = path.join(dir, 'batch.sqlite');
+    const writer = openStore(file);
+    const reader = openStore(file);
+    const p = prediction();
+
+    // Act
+    writer.insertPrediction(p);
+    const before = reader.getPrediction(p.id);
+    await writer.stored();
+
+    // Assert
+    expect(before).toBeUndefined();
+    expect(reader.getPrediction(p.id)).toMatchObject({ id: p.id });
+    await expect(writer.stored()).resolves.toBeUndefined();
+    writer.close();
+    reader.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('writes queued predictions before recording feedback and on close', () => {
     // Arrange
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
