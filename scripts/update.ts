@@ -1,5 +1,5 @@
 import { storagePaths } from '../src/config.js';
-import { foldIntoFile } from '../src/fold-into-file.js';
+import { updateModelFile } from '../src/learner/index.js';
 import { openStore } from '../src/store/index.js';
 import { numberOption, parseCliArgs, runCli } from './cli.js';
 
@@ -26,7 +26,7 @@ runCli(async () => {
   const batch = numberOption('batch', args.batch, 10_000, (n) => Number.isInteger(n) && n >= 1);
   const store = openStore(dbPath);
   try {
-    const result = await foldIntoFile({
+    const result = await updateModelFile({
       store,
       modelPath,
       batch,

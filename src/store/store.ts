@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { InvalidInputError } from '../errors.js';
 import type { Label } from '../model/types.js';
 import { migrate } from './migrations/index.js';
-import type { FeedbackOutcome, ReviewRow, Store, StoredPrediction } from './types.js';
+import type { FeedbackOutcome, NewPrediction, ReviewRow, Store, StoredPrediction } from './types.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -29,6 +29,17 @@ const isInMemory = (path: string): boolean => path === ':memory:' || path === ''
 function assertLabel(value: unknown, what: string): asserts value is Label {
   if (value !== 0 && value !== 1) {
     throw new InvalidInputError(`${what} must be 0 (negative) or 1 (positive); got ${String(value)}`);
+  }
+}
+
+/** Refuses a prediction row the predictions table would not hold as given. */
+export function assertNewPrediction(prediction: NewPrediction): void {
+  assertLabel(prediction.label, 'label');
+  if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
+    throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
+  }
+  if (typeof prediction.id !== 'string' || prediction.id === '') {
+    throw new InvalidInputError(`a prediction id must be a non-empty string; got ${String(prediction.id)}`);
   }
 }
 
@@ -91,7 +102,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 }
 
 function createStore(db: Database.Database, path: string): Store {
-  const insertPredictionStmt = db.prepare<[Omit<StoredPrediction, 'feedbackReviewId'>]>(`
+  const insertPredictionStmt = db.prepare<[NewPrediction]>(`
     INSERT INTO predictions (id, review, label, probability, model_version, created_at)
     VALUES (@id, @review, @label, @probability, @modelVersion, @createdAt)
   `);
@@ -151,49 +162,28 @@ function createStore(db: Database.Database, path: string): Store {
     },
   );
 
-  // Group commit: every prediction made during one turn of the event loop goes to SQLite in one
-  // transaction right after it (setImmediate), and the web layer answers only once `stored()`
-  // resolves, so no reader — and no other process — ever holds an id that is not in the database.
-  // A commit costs ~100 µs of system calls here; one per request cost ~20% of predict throughput.
-  // Until its batch commits, a prediction is served from `pending` to this process, and feedback
-  // flushes first.
-  const pending = new Map<string, Omit<StoredPrediction, 'feedbackReviewId'>>();
-  let waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  let flushScheduled = false;
-  const insertPendingTx = db.transaction((rows: Array<Omit<StoredPrediction, 'feedbackReviewId'>>) => {
+  const insertPredictionsTx = db.transaction((rows: readonly NewPrediction[]) => {
     for (const row of rows) insertPredictionStmt.run(row);
   });
-  function flush(): void {
-    if (pending.size > 0) {
-      insertPendingTx.immediate([...pending.values()]);
-      pending.clear();
+  const insertPredictionRows = (rows: readonly NewPrediction[]): void => {
+    try {
+      insertPredictionsTx.immediate(rows.map(columns));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
+      throw new InvalidInputError(
+        `a prediction among ${rows.map((row) => row.id).join(', ')} is already stored; prediction ids must be unique`,
+      );
     }
-    const done = waiting;
-    waiting = [];
-    for (const { resolve } of done) resolve();
-  }
-  function stored(): Promise<void> {
-    if (pending.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
-  }
-  function scheduleFlush(): void {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      try {
-        flush();
-      } catch (error) {
-        // Still pending (nothing was dropped): the requests waiting on it fail now, and the write
-        // is tried again shortly.
-        const failed = waiting;
-        waiting = [];
-        for (const { reject } of failed) reject(error);
-        process.emitWarning(`could not store ${pending.size} predictions in ${path}: ${(error as Error).message}; retrying`);
-        setTimeout(scheduleFlush, 100).unref();
-      }
-    });
-  }
+  };
+  // Bind only the columns we know: extra properties on the object must not reach SQLite.
+  const columns = ({ id, review, label, probability, modelVersion, createdAt }: NewPrediction): NewPrediction => ({
+    id,
+    review,
+    label,
+    probability,
+    modelVersion,
+    createdAt,
+  });
 
   function* reviewsAfter(afterId: number, upTo?: number): Generator<ReviewRow, void, undefined> {
     // A generator, so the query starts on the first next() and a `break` releases it.
@@ -204,31 +194,22 @@ function createStore(db: Database.Database, path: string): Store {
     path,
 
     insertPrediction(prediction) {
-      assertLabel(prediction.label, 'label');
-      if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
-        throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
-      }
-      if (pending.has(prediction.id) || getPredictionStmt.get(prediction.id) !== undefined) {
-        throw new InvalidInputError(`prediction ${prediction.id} is already stored; prediction ids must be unique`);
-      }
-      // Bind only the columns we know: extra properties on the object must not reach SQLite.
-      const { id, review, label, probability, modelVersion, createdAt } = prediction;
-      pending.set(id, { id, review, label, probability, modelVersion, createdAt });
-      scheduleFlush();
+      assertNewPrediction(prediction);
+      insertPredictionRows([prediction]);
+    },
+
+    insertPredictions(predictions) {
+      predictions.forEach(assertNewPrediction);
+      insertPredictionRows(predictions);
     },
 
     getPrediction(id) {
-      const queued = pending.get(id);
-      return queued === undefined ? getPredictionStmt.get(id) : { ...queued, feedbackReviewId: null };
+      return getPredictionStmt.get(id);
     },
-
-    flush,
-    stored,
 
     recordFeedback(predictionId, sentiment, source, date = new Date().toISOString()) {
       assertLabel(sentiment, 'sentiment');
       assertSource(source);
-      flush();
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
       return recordFeedbackTx.immediate(predictionId, sentiment, source, date);
@@ -251,7 +232,6 @@ function createStore(db: Database.Database, path: string): Store {
     },
 
     close() {
-      flush();
       db.close();
     },
   };

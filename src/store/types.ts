@@ -16,6 +16,9 @@ export interface StoredPrediction {
   feedbackReviewId: number | null;
 }
 
+/** A prediction as handed to the store, before any feedback. */
+export type NewPrediction = Omit<StoredPrediction, 'feedbackReviewId'>;
+
 /** A row of the feedback log `review_db`, in the classic columns plus id and provenance. */
 export interface ReviewRow {
   id: number;
@@ -43,17 +46,11 @@ export type FeedbackOutcome =
 
 export interface Store {
   readonly path: string;
-  /**
-   * Stores a prediction. Written to SQLite with the other predictions of the same event-loop
-   * turn, in one transaction, right after the turn (or at `flush()`, `recordFeedback`, `close`);
-   * `getPrediction` sees it at once, other connections once `stored()` resolves.
-   */
-  insertPrediction(prediction: Omit<StoredPrediction, 'feedbackReviewId'>): void;
+  /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
+  insertPrediction(prediction: NewPrediction): void;
+  /** Stores predictions in one transaction (all or none): what the prediction batcher calls. */
+  insertPredictions(predictions: readonly NewPrediction[]): void;
   getPrediction(id: string): StoredPrediction | undefined;
-  /** Writes the predictions still queued, now. */
-  flush(): void;
-  /** Resolves once every prediction inserted so far is in SQLite (at once when none is queued). */
-  stored(): Promise<void>;
   /**
    * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
    * (nothing written); else insert the review_db row (review text from the stored prediction,

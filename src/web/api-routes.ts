@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { matchedData } from 'express-validator';
 import createError from 'http-errors';
 
-import type { Learner } from '../learner-types.js';
+import type { Learner } from '../learner/index.js';
 import { labelName } from '../model/types.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { RateLimits } from './rate-limits.js';
@@ -38,8 +38,7 @@ export function apiRoutes({ learner, limits }: ApiRoutesDeps): Router {
 function predict(learner: Learner): RequestHandler {
   return async (req, res) => {
     const { review } = matchedData<{ review: string }>(req);
-    const outcome = learner.predict(review);
-    await learner.stored();
+    const outcome = await learner.predict(review);
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       label: outcome.label,

@@ -7,7 +7,7 @@ import express, { type Express, type Response } from 'express';
 import createError from 'http-errors';
 
 import type { Config } from '../config.js';
-import type { Learner } from '../learner-types.js';
+import type { Learner } from '../learner/index.js';
 import type { Store } from '../store/types.js';
 import { apiRoutes } from './api-routes.js';
 import { createCsrf } from './csrf.js';

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 
-import type { Learner } from '../learner-types.js';
+import type { Learner } from '../learner/index.js';
 import type { Store } from '../store/types.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 
 export interface HealthRoutesDeps {
-  learner: Pick<Learner, 'facts'>;
+  learner: Pick<Learner, 'modelInfo'>;
   store: Pick<Store, 'countReviews'>;
 }
 
@@ -16,7 +16,7 @@ export function healthRoutes({ learner, store }: HealthRoutesDeps): Router {
     .route('/healthz')
     .get((_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ status: 'ok', model: learner.facts(), reviews: store.countReviews() });
+      res.json({ status: 'ok', model: learner.modelInfo(), reviews: store.countReviews() });
     })
     .all(methodNotAllowed('GET, HEAD'));
   return router;

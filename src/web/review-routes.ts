@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { matchedData, validationResult } from 'express-validator';
 import createError from 'http-errors';
 
-import type { Learner } from '../learner-types.js';
+import type { Learner } from '../learner/index.js';
 import { labelName } from '../model/types.js';
 import type { Csrf } from './csrf.js';
 import { methodNotAllowed } from './method-not-allowed.js';
@@ -61,8 +61,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
     if (errors.length > 0) return showFormAgain(req, res, String(errors[0]!.msg));
 
     const { review } = matchedData<{ review: string }>(req);
-    const outcome = learner.predict(review);
-    await learner.stored();
+    const outcome = await learner.predict(review);
     renderPage(res, next, 'pages/results', {
       review,
       label: outcome.label,
@@ -95,7 +94,7 @@ function recordFeedback(learner: Learner): RequestHandler {
     if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
 
     const { predictionId, verdict } = matchedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
-    const outcome = learner.feedback(predictionId, verdict === 'correct', 'form');
+    const outcome = learner.feedback(predictionId, verdict === 'correct', 'feedback');
     if (outcome.status === 'unknown') return next(unknownPrediction());
 
     renderPage(res, next, 'pages/thanks', {

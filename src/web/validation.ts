@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { body, checkExact, validationResult, type ValidationError } from 'express-validator';
 import createError from 'http-errors';
-import { MIN_REVIEW_LENGTH } from '../learner.js';
+import { MIN_REVIEW_LENGTH } from '../learner/index.js';
 
 /** The form's minimum is the learner's: a review the form accepts is one the model learns from. */
 export const REVIEW_MIN_LENGTH = MIN_REVIEW_LENGTH;

@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import type { Contribution } from '../model/types.js';
-import type { TextSegment } from '../learner-types.js';
+import type { TextSegment } from '../learner/index.js';
 
 export type Tone = 'positive' | 'negative';
 

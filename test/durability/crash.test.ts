@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLearner } from '../../src/learner.js';
+import { createLearner } from '../../src/learner/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import { feedbackReview, fileProbabilities, PROBE_TEXTS, replayedProbabilities, serverProbabilities } from '../helpers/probes.js';
@@ -24,7 +24,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
     cleanups.push(paths.remove);
     const referenceStore = openStore(':memory:');
     cleanups.push(() => referenceStore.close());
-    const reference = createLearner({ bundle: readModelFile(paths.modelPath), store: referenceStore });
+    const reference = createLearner({ model: readModelFile(paths.modelPath), store: referenceStore });
     const server = await startServerProcess(paths);
     const sent: { predictionId: string; label: string }[] = [];
 
@@ -34,7 +34,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
       const res = await feedback(server, prediction.predictionId, false);
       expect(res.status).toBe(201);
       sent.push(prediction);
-      const mirrored = reference.predict(feedbackReview(k));
+      const mirrored = await reference.predict(feedbackReview(k));
       expect(mirrored.label).toBe(prediction.label);
       expect(reference.feedback(mirrored.predictionId, false, 'api').status).toBe('recorded');
     }

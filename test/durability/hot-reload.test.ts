@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { foldIntoFile } from '../../src/fold-into-file.js';
-import { createLearner } from '../../src/learner.js';
+import { updateModelFile } from '../../src/learner/index.js';
+import { createLearner } from '../../src/learner/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS, serverProbabilities } from '../helpers/probes.js';
@@ -41,7 +41,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
     // Act
     const store = openStore(paths.dbPath);
     cleanups.unshift(() => store.close());
-    const result = await foldIntoFile({ store, modelPath: paths.modelPath });
+    const result = await updateModelFile({ store, modelPath: paths.modelPath });
     const statuses: number[] = [];
     await waitFor(
       'the server to load the new model file',
@@ -77,7 +77,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
     }
     const store = openStore(paths.dbPath);
     cleanups.unshift(() => store.close());
-    await foldIntoFile({ store, modelPath: paths.modelPath });
+    await updateModelFile({ store, modelPath: paths.modelPath });
     server.signal('SIGHUP');
     await waitFor('the server to reload on SIGHUP', async () => (await health(server)).model.feedbackWatermark === 3);
 
@@ -90,7 +90,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
 
     // Assert
     expect(server.output()).toMatch(/reloaded model .*\(SIGHUP\)/);
-    const replay = createLearner({ bundle: readModelFile(paths.modelPath), store });
+    const replay = createLearner({ model: readModelFile(paths.modelPath), store });
     expect(replay.replayed).toMatchObject({ folded: 3, through: 6 });
     expect(live).toEqual(PROBE_TEXTS.map((text) => replay.positiveProbability(text)));
   });

@@ -1,8 +1,8 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 
-import { foldIntoFile } from '../../src/fold-into-file.js';
-import { createLearner } from '../../src/learner.js';
+import { updateModelFile } from '../../src/learner/index.js';
+import { createLearner } from '../../src/learner/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -87,7 +87,7 @@ function runUpdate(paths: ServerPaths, ...extra: string[]) {
   });
 }
 
-describe('foldIntoFile (npm run update)', () => {
+describe('updateModelFile (npm run update)', () => {
   it('folds the rows after the watermark, skips too-short and repeated rows, advances the watermark and keeps the previous file as .prev', async (context) => {
     // Arrange
     const { store, modelPath } = folder('update-fold', context);
@@ -95,7 +95,7 @@ describe('foldIntoFile (npm run update)', () => {
     const original = readFileSync(modelPath);
 
     // Act
-    const result = await foldIntoFile({ store, modelPath });
+    const result = await updateModelFile({ store, modelPath });
 
     // Assert
     expect(result).toMatchObject({
@@ -114,12 +114,12 @@ describe('foldIntoFile (npm run update)', () => {
     // Arrange
     const { store, modelPath } = folder('update-twice', context);
     seedMixedLog(store);
-    await foldIntoFile({ store, modelPath });
+    await updateModelFile({ store, modelPath });
     const afterFirst = readFileSync(modelPath);
     const prevAfterFirst = readFileSync(`${modelPath}.prev`);
 
     // Act
-    const second = await foldIntoFile({ store, modelPath });
+    const second = await updateModelFile({ store, modelPath });
 
     // Assert
     expect(second).toMatchObject({ folded: 0, skipped: 0, watermark: 10, previousWatermark: 10, written: false });
@@ -135,10 +135,10 @@ describe('foldIntoFile (npm run update)', () => {
     copyFileSync(modelPath, smallBatches);
 
     // Act
-    await foldIntoFile({ store, modelPath });
-    await foldIntoFile({ store, modelPath: smallBatches, batch: 3 });
-    const online = createLearner({ bundle: readModelFile(`${modelPath}.prev`), store });
-    const batch = createLearner({ bundle: readModelFile(modelPath), store });
+    await updateModelFile({ store, modelPath });
+    await updateModelFile({ store, modelPath: smallBatches, batch: 3 });
+    const online = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
+    const batch = createLearner({ model: readModelFile(modelPath), store });
 
     // Assert
     expect(online.replayed).toMatchObject({ folded: 6, skipped: 4, through: 10 });
@@ -160,7 +160,7 @@ describe('foldIntoFile (npm run update)', () => {
     const original = readFileSync(modelPath);
 
     // Act
-    const result = await foldIntoFile({ store, modelPath });
+    const result = await updateModelFile({ store, modelPath });
 
     // Assert
     expect(result.written).toBe(false);

@@ -3,8 +3,8 @@ import { pino } from 'pino';
 import request from 'supertest';
 
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Learner } from '../../src/learner-types.js';
-import { createLearner } from '../../src/learner.js';
+import type { Learner } from '../../src/learner/index.js';
+import { createLearner } from '../../src/learner/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { createApp } from '../../src/web/app.js';
@@ -49,7 +49,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
  */
 export function makeApp(options: MakeAppOptions = {}): TestApp {
   const store = options.store ?? openStore(':memory:');
-  const learner = options.learner ?? createLearner({ bundle: makeTestModel(), store });
+  const learner = options.learner ?? createLearner({ model: makeTestModel(), store });
   const config = testConfig(options.config);
   const logger = options.logger ?? pino({ level: 'silent' });
   const app = createApp({ learner, store, config, logger });

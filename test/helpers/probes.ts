@@ -1,4 +1,4 @@
-import { createLearner } from '../../src/learner.js';
+import { createLearner } from '../../src/learner/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import { predict, type ServerProcess } from './server-process.js';
@@ -46,7 +46,7 @@ export async function serverProbabilities(
 export function replayedProbabilities(modelPath: string, dbPath: string, texts: readonly string[] = PROBE_TEXTS): number[] {
   const store = openStore(dbPath, { readonly: true });
   try {
-    const learner = createLearner({ bundle: readModelFile(modelPath), store });
+    const learner = createLearner({ model: readModelFile(modelPath), store });
     return texts.map((text) => learner.positiveProbability(text));
   } finally {
     store.close();

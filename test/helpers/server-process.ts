@@ -125,7 +125,7 @@ function startUpLines(output: string): StartUpLine[] {
 }
 
 /**
- * Starts `src/server.ts` as a child process on 127.0.0.1 with PORT=0 and waits until it (or, with
+ * Starts `src/main.ts` as a child process on 127.0.0.1 with PORT=0 and waits until it (or, with
  * WORKERS=N, each of its N workers) has logged its start-up line, which names the port.
  * The process leads its own process group; `kill()` or `stopAllServers()` ends it and its workers.
  */
@@ -135,7 +135,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const workers = options.workers ?? 1;
   const env = serverEnv(paths, { ...(workers > 1 ? { WORKERS: String(workers) } : {}), ...options.env });
-  const { child, output } = spawnNode(['src/server.ts'], env);
+  const { child, output } = spawnNode(['src/main.ts'], env);
   const exited = exitOf(child);
   const timeoutMs = options.timeoutMs ?? 15_000;
 
@@ -182,14 +182,14 @@ export async function startServerProcess(
 }
 
 /**
- * Runs `src/server.ts` with the given paths and waits for it to exit on its own (for start-up
+ * Runs `src/main.ts` with the given paths and waits for it to exit on its own (for start-up
  * failures). Kills it and rejects if it is still running after `timeoutMs`.
  */
 export async function runServerToExit(
   paths: ServerPaths,
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ServerExit & { stdout: string; stderr: string }> {
-  return runNodeScript(['src/server.ts'], serverEnv(paths, options.env), options.timeoutMs);
+  return runNodeScript(['src/main.ts'], serverEnv(paths, options.env), options.timeoutMs);
 }
 
 /** Runs `node --import tsx <args>` from the repository root and collects its output and exit status. */

@@ -256,8 +256,6 @@ describe('files on disk', () => {
     const b = open(file, { busyTimeoutMs: 2000 });
     const predictions = Array.from({ length: 20 }, () => prediction());
     predictions.forEach((p, i) => (i % 2 === 0 ? a : b).insertPrediction(p));
-    a.flush();
-    b.flush();
 
     // Act
     const outcomes = predictions.map((p, i) => (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
@@ -345,87 +343,47 @@ describe('reviewsAfter duplicate marking', () => {
   });
 });
 
-describe('batched prediction writes', () => {
-  it('serves a new prediction at once to its own store and commits it for others after the turn', async () => {
+describe('prediction writes', () => {
+  it('commits a prediction on insert, so another connection sees it at once', () => {
     // Arrange
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
-    const file = path.join(dir, 'batch.sqlite');
-    const writer = openStore(file);
-    const reader = openStore(file);
-    const first = prediction();
-    const second = prediction();
-
-    // Act
-    writer.insertPrediction(first);
-    writer.insertPrediction(second);
-    const seenBySelf = writer.getPrediction(first.id);
-    const seenByOtherBefore = reader.getPrediction(first.id);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-
-    // Assert
-    expect(seenBySelf).toMatchObject({ id: first.id, feedbackReviewId: null });
-    expect(seenByOtherBefore).toBeUndefined();
-    expect(reader.getPrediction(first.id)).toMatchObject({ id: first.id, review: first.review });
-    expect(reader.getPrediction(second.id)).toMatchObject({ id: second.id });
-    writer.close();
-    reader.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('resolves stored() only once the batch is visible to another connection', async () => {
-    // Arrange
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
-    const file = path.join(dir, 'batch.sqlite');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-insert-'));
+    const file = path.join(dir, 'insert.sqlite');
     const writer = openStore(file);
     const reader = openStore(file);
     const p = prediction();
 
     // Act
     writer.insertPrediction(p);
-    const before = reader.getPrediction(p.id);
-    await writer.stored();
 
     // Assert
-    expect(before).toBeUndefined();
-    expect(reader.getPrediction(p.id)).toMatchObject({ id: p.id });
-    await expect(writer.stored()).resolves.toBeUndefined();
+    expect(reader.getPrediction(p.id)).toMatchObject({ id: p.id, review: p.review, feedbackReviewId: null });
     writer.close();
     reader.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes queued predictions before recording feedback and on close', () => {
+  it('writes a batch of predictions all or none', () => {
     // Arrange
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-batch-'));
-    const file = path.join(dir, 'batch.sqlite');
-    const store = openStore(file);
-    const queued = prediction();
-    const other = prediction();
-    store.insertPrediction(queued);
+    const store = openStore(':memory:');
+    const stored = prediction();
+    store.insertPrediction(stored);
+    const fresh = prediction();
 
-    // Act
-    const outcome = store.recordFeedback(queued.id, 1, 'feedback');
-    store.insertPrediction(other);
+    // Act + Assert: the repeated id fails the whole batch, so `fresh` is not written either.
+    expect(() => store.insertPredictions([fresh, stored])).toThrow(/already stored/);
+    expect(store.getPrediction(fresh.id)).toBeUndefined();
+    store.insertPredictions([fresh]);
+    expect(store.getPrediction(fresh.id)).toMatchObject({ id: fresh.id });
     store.close();
-
-    // Assert
-    expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
-    const reopened = openStore(file);
-    expect(reopened.getPrediction(other.id)).toMatchObject({ id: other.id });
-    reopened.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses a prediction id that is already stored or queued', () => {
+  it('refuses a prediction id that is already stored', () => {
     // Arrange
     const store = openStore(':memory:');
     const p = prediction();
     store.insertPrediction(p);
 
     // Act + Assert
-    expect(() => store.insertPrediction(p)).toThrow(/already stored/);
-    store.flush();
     expect(() => store.insertPrediction(p)).toThrow(/already stored/);
     store.close();
   });

@@ -27,7 +27,7 @@ describe('POST /thanks', () => {
     // Learned at once: the row is applied and the model changed. Not necessarily more confident:
     // the review's unseen n-grams join the NB-scaled features (weight ~0, they only add to the
     // norm), which can pull an already confident prediction slightly towards 0.5.
-    expect(t.learner.facts().appliedThrough).toBe(rows()[0]!.id);
+    expect(t.learner.modelInfo().appliedThrough).toBe(rows()[0]!.id);
     expect(t.learner.positiveProbability(POSITIVE_REVIEW)).not.toBe(before);
   });
 

@@ -1,12 +1,12 @@
-import { openCorpus } from './corpus/index.js';
-import { MovieClassifierError } from './errors.js';
-import { foldLog } from './learner.js';
-import { readModelFile, writeModelFile, type CheckExample } from './model/model-file.js';
-import type { SentimentModel } from './model/sentiment-model.js';
-import type { Store } from './store/types.js';
+import { openCorpus } from '../corpus/index.js';
+import { MovieClassifierError } from '../errors.js';
+import { foldLog } from './fold.js';
+import { readModelFile, writeModelFile, type CheckExample } from '../model/model-file.js';
+import type { SentimentModel } from '../model/sentiment-model.js';
+import type { Store } from '../store/types.js';
 
-export interface FoldIntoFileOptions {
-  store: Store;
+export interface UpdateModelFileOptions {
+  store: Pick<Store, 'reviewsAfter' | 'maxReviewId'>;
   modelPath: string;
   /** review_db ids per batch (progress is reported between batches). @default 10000 */
   batch?: number;
@@ -21,7 +21,7 @@ export interface FoldIntoFileOptions {
   onBatch?: (progress: { folded: number; skipped: number; through: number; last: number }) => void;
 }
 
-export interface FoldIntoFileResult {
+export interface UpdateModelFileResult {
   folded: number;
   skipped: number;
   /** The watermark the file has now (or would have, on a dry run / refusal). */
@@ -56,7 +56,7 @@ async function loadCheckSet(path: string): Promise<CheckExample[]> {
  * had), checks the result against a labelled check set, and writes it atomically with the new
  * watermark, keeping the previous file as `<name>.prev`. Running it again folds nothing.
  */
-export async function foldIntoFile(options: FoldIntoFileOptions): Promise<FoldIntoFileResult> {
+export async function updateModelFile(options: UpdateModelFileOptions): Promise<UpdateModelFileResult> {
   const { store, modelPath, dryRun = false, force = false, maxDrop = 0.01 } = options;
   const batch = options.batch ?? 10_000;
   if (!Number.isSafeInteger(batch) || batch < 1) {
@@ -81,7 +81,7 @@ export async function foldIntoFile(options: FoldIntoFileOptions): Promise<FoldIn
     options.onBatch?.({ folded, skipped, through, last });
   }
   const accuracyAfter = checkAccuracy(bundle.model, checkSet);
-  const result: FoldIntoFileResult = {
+  const result: UpdateModelFileResult = {
     folded,
     skipped,
     watermark: Math.max(through, previousWatermark),

@@ -1,0 +1,74 @@
+import type { ModelBundle } from '../model/model-file.js';
+import type { TextSegment } from '../model/explain.js';
+import type { Contribution, Prediction } from '../model/types.js';
+import type { FeedbackOutcome } from '../store/types.js';
+
+export type { TextSegment };
+
+export interface PredictOutcome extends Prediction {
+  /** Id of the prediction stored server-side; feedback refers to it. */
+  predictionId: string;
+  /** Top terms for this text by |weight|, strongest first (at most 10). */
+  explanation: Contribution[];
+  /** The whole review split into segments; concatenating `text` gives the review back. */
+  segments: TextSegment[];
+  modelVersion: string;
+}
+
+/** What the served model is and how much of the log it holds (GET /healthz, start-up log). */
+export interface ModelInfo {
+  /** Short id of the loaded model file plus how much of the log is applied. */
+  version: string;
+  preset: string;
+  formatVersion: number;
+  trainedAt: string;
+  documents: number;
+  heldOutAccuracy: number | null;
+  nFeatures: number;
+  /** Highest review_db id folded into the model file. */
+  feedbackWatermark: number;
+  /** Highest review_db id applied in memory (>= feedbackWatermark). */
+  appliedThrough: number;
+}
+
+/** How a stretch of the log was applied to a model. */
+export interface FoldCounts {
+  folded: number;
+  skipped: number;
+  /** Highest id looked at (folded or skipped); the new watermark. */
+  through: number;
+}
+
+/**
+ * The one mutable thing the server owns: the model as a fold over the feedback log. Made by
+ * `createLearner({ model, store })` (src/learner/learner.ts).
+ */
+export interface Learner {
+  /** Rows applied when the learner was made (the log after the model file's watermark). */
+  readonly replayed: FoldCounts;
+  /**
+   * Classify and explain a review, and store the prediction server-side. Resolves once the
+   * prediction is in the database, so its id can be shown to a reader at once: feedback on it
+   * reaching any process finds it. Rejects when it could not be stored.
+   */
+  predict(review: string): Promise<PredictOutcome>;
+  /**
+   * Record a reader's answer on a stored prediction: the label is the prediction's if `correct`,
+   * the other one if not. Appends it to the log once (tagged with `source`, e.g. 'feedback' or
+   * 'api') and applies the log up to it.
+   */
+  feedback(predictionId: string, correct: boolean, source: string): FeedbackOutcome;
+  /** P(positive) for a text under the served model; stores nothing. */
+  positiveProbability(review: string): number;
+  /** Apply log rows written by other processes since the last look. */
+  catchUp(): FoldCounts;
+  /**
+   * Serve another model file's contents (a newer `npm run update`, a retrained model): replays
+   * the log after that file's watermark first, then swaps in one synchronous step, so every
+   * request sees the old model or the new one, whole.
+   */
+  reload(next: ModelBundle): FoldCounts;
+  modelInfo(): ModelInfo;
+  /** Resolves once every prediction accepted so far is written (or has failed). */
+  drain(): Promise<void>;
+}

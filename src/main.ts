@@ -1,0 +1,78 @@
+import cluster, { type Worker } from 'node:cluster';
+import { loadConfig, type Config } from './config.js';
+import { MovieClassifierError } from './errors.js';
+
+/** More worker crashes than this within RESPAWN_WINDOW_MS means something is wrong: stop instead. */
+const MAX_RESPAWNS = 10;
+const RESPAWN_WINDOW_MS = 60_000;
+
+/**
+ * The process entry (`npm start`): reads the settings, then serves in this process, or with
+ * WORKERS=N forks N workers that each run this file and serve. Owns signals and exit codes:
+ * SIGTERM/SIGINT stop gracefully, SIGHUP reloads the model file.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.workers > 1 && cluster.isPrimary) return superviseWorkers(config);
+  // Loaded here, not at the top: the cluster primary only forks and never needs the app, the
+  // model or SQLite, and skipping them gets the workers started sooner.
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config);
+  process.on('SIGHUP', () => server.reloadModelFile('SIGHUP'));
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+/**
+ * Forks the workers and keeps them running. A worker that dies after it was serving is replaced
+ * (a crash in one must not take the site down); one that dies before it ever listened would fail
+ * again the same way (bad model file, port taken), so that stops everything with its exit code.
+ */
+function superviseWorkers(config: Config): void {
+  const listening = new WeakSet<Worker>();
+  const respawns: number[] = [];
+  let stopping = false;
+
+  const stopAll = (code: number): void => {
+    stopping = true;
+    process.exitCode = code;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+  };
+  cluster.on('listening', (worker) => listening.add(worker));
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const how = signal ?? `code ${code}`;
+    if (!listening.has(worker)) {
+      process.stderr.write(`movieclassifier: worker ${worker.process.pid} exited (${how}) while starting; stopping.\n`);
+      return stopAll(typeof code === 'number' && code !== 0 ? code : 1);
+    }
+    const now = Date.now();
+    respawns.push(now);
+    while (respawns.length > 0 && respawns[0]! < now - RESPAWN_WINDOW_MS) respawns.shift();
+    if (respawns.length > MAX_RESPAWNS) {
+      process.stderr.write(`movieclassifier: ${respawns.length} worker crashes within a minute; stopping.\n`);
+      return stopAll(1);
+    }
+    process.stderr.write(`movieclassifier: worker ${worker.process.pid} exited (${how}); starting a new one.\n`);
+    cluster.fork();
+  });
+  for (let k = 0; k < config.workers; k++) cluster.fork();
+
+  const stop = (): void => stopAll(0);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
+}
+
+function fail(error: unknown): never {
+  const text = error instanceof MovieClassifierError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`movieclassifier: ${text}\n`);
+  process.exit(1);
+}
+
+main().catch(fail);
