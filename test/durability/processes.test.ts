@@ -115,3 +115,29 @@ describe('WORKERS=2: two cluster workers behind one port', { timeout: 40_000 }, 
     expect(values[0]).not.toBe(before);
   });
 });
+
+describe('WORKERS=2: a worker that crashes while serving', { timeout: 40_000 }, () => {
+  it('is replaced by a new worker, and the server keeps answering on the same port', async () => {
+    // Arrange
+    const paths = makeServerFolder('respawn');
+    cleanups.push(paths.remove);
+    const server = await startServerProcess(paths, { workers: 2 });
+    const [victim, survivor] = server.workerPids;
+
+    // Act
+    process.kill(victim!, 'SIGKILL');
+    await waitFor(
+      'a third worker to log its start-up line',
+      () => (server.output().match(/listening on http/g) ?? []).length >= 3,
+      20_000,
+    );
+    const statuses: number[] = [];
+    for (let k = 0; k < 6; k++) statuses.push((await health(server, { close: true })).status === 'ok' ? 200 : 0);
+
+    // Assert
+    expect(server.output()).toMatch(new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting a new one`));
+    expect(statuses).toEqual(Array(6).fill(200));
+    expect(() => process.kill(survivor!, 0)).not.toThrow();
+    expect(() => process.kill(server.pid, 0)).not.toThrow();
+  });
+});

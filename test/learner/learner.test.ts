@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createLearner, followChanges, updateModelFile, type ChangeLog } from '../../src/learner/index.js';
+import { readModelFile } from '../../src/model/model-file.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
+import { makeServerFolder, waitFor } from '../helpers/server-process.js';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.reverse()) cleanup();
+  cleanups = [];
+});
+
+/** A model file and a database file in a fresh folder, and a store on it that afterEach closes. */
+function folder(): { modelPath: string; dbPath: string; open: () => Store } {
+  const paths = makeServerFolder('learner');
+  cleanups.push(paths.remove);
+  return {
+    ...paths,
+    open: () => {
+      const store = openStore(paths.dbPath);
+      cleanups.push(() => store.close());
+      return store;
+    },
+  };
+}
+
+const probabilities = (learner: { positiveProbability(text: string): number }): number[] =>
+  PROBE_TEXTS.map((text) => learner.positiveProbability(text));
+
+/** A log that keeps what it is told, for asserting on what the follower reported. */
+function memoryLog(): ChangeLog & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (_d, m) => lines.push(`info ${m}`), error: (_d, m) => lines.push(`error ${m}`), debug: (_d, m) => lines.push(`debug ${m}`) };
+}
+
+describe('createLearner', () => {
+  it('resolves predict() only once another connection can find the prediction', async () => {
+    // Arrange
+    const { modelPath, open } = folder();
+    const learner = createLearner({ model: readModelFile(modelPath), store: open() });
+    const other = open();
+
+    // Act
+    const outcome = await learner.predict(PROBE_TEXTS[0]!);
+
+    // Assert
+    expect(other.getPrediction(outcome.predictionId)).toMatchObject({
+      id: outcome.predictionId,
+      review: PROBE_TEXTS[0],
+      label: outcome.label === 'positive' ? 1 : 0,
+      modelVersion: outcome.modelVersion,
+    });
+  });
+
+  it('stores feedback under the source the caller names', async () => {
+    // Arrange
+    const { modelPath, open } = folder();
+    const store = open();
+    const learner = createLearner({ model: readModelFile(modelPath), store });
+    const { predictionId } = await learner.predict(feedbackReview(0));
+
+    // Act
+    const outcome = learner.feedback(predictionId, true, 'feedback');
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
+    expect([...store.reviewsAfter(0)].map((row) => row.source)).toEqual(['feedback']);
+  });
+
+  it('catches up with feedback another process wrote, ending at exactly its model', async () => {
+    // Arrange: two learners on one database file, as two workers would be.
+    const { modelPath, open } = folder();
+    const first = createLearner({ model: readModelFile(modelPath), store: open() });
+    const second = createLearner({ model: readModelFile(modelPath), store: open() });
+    const before = probabilities(second);
+
+    // Act
+    for (let k = 0; k < 6; k++) {
+      const { predictionId } = await first.predict(feedbackReview(k));
+      expect(first.feedback(predictionId, k % 3 !== 0, 'api').status).toBe('recorded');
+    }
+    const counts = second.catchUp();
+
+    // Assert
+    expect(counts).toEqual({ folded: 6, skipped: 0, through: 6 });
+    expect(probabilities(second)).toEqual(probabilities(first));
+    expect(probabilities(second)).not.toEqual(before);
+    expect(second.modelInfo()).toMatchObject({ appliedThrough: 6, feedbackWatermark: 0 });
+    expect(second.catchUp()).toEqual({ folded: 0, skipped: 0, through: 6 });
+  });
+
+  it('reloads an updated model file without changing a single probability, then learns on from it', async () => {
+    // Arrange
+    const { modelPath, open } = folder();
+    const store = open();
+    const learner = createLearner({ model: readModelFile(modelPath), store });
+    for (let k = 0; k < 4; k++) {
+      const { predictionId } = await learner.predict(feedbackReview(k));
+      learner.feedback(predictionId, k % 2 === 0, 'api');
+    }
+    const before = probabilities(learner);
+    await updateModelFile({ store, modelPath });
+
+    // Act
+    const counts = learner.reload(readModelFile(modelPath));
+
+    // Assert: the new file already holds the 4 rows, so nothing is replayed and nothing moves.
+    expect(counts).toEqual({ folded: 0, skipped: 0, through: 4 });
+    expect(probabilities(learner)).toEqual(before);
+    expect(learner.modelInfo()).toMatchObject({ feedbackWatermark: 4, appliedThrough: 4 });
+    const { predictionId } = await learner.predict(feedbackReview(9));
+    learner.feedback(predictionId, false, 'api');
+    const fresh = createLearner({ model: readModelFile(modelPath), store: open() });
+    expect(probabilities(learner)).toEqual(probabilities(fresh));
+  });
+});
+
+describe('followChanges', () => {
+  it('applies other processes’ rows on its poll and swaps in a rewritten model file', async () => {
+    // Arrange
+    const { modelPath, open } = folder();
+    const writerStore = open();
+    const writer = createLearner({ model: readModelFile(modelPath), store: writerStore });
+    const follower = createLearner({ model: readModelFile(modelPath), store: open() });
+    const log = memoryLog();
+    const following = followChanges({ learner: follower, modelPath, pollMs: 20, log });
+    cleanups.push(following.stop);
+
+    // Act 1: another process's feedback.
+    const { predictionId } = await writer.predict(feedbackReview(1));
+    writer.feedback(predictionId, false, 'api');
+    await waitFor('the follower to apply row 1', () => follower.modelInfo().appliedThrough === 1, 2000);
+
+    // Act 2: npm run update rewrites the file.
+    await updateModelFile({ store: writerStore, modelPath });
+    await waitFor('the follower to load the new file', () => follower.modelInfo().feedbackWatermark === 1, 2000);
+
+    // Assert
+    expect(probabilities(follower)).toEqual(probabilities(writer));
+    expect(log.lines.some((line) => line.startsWith('info reloaded model'))).toBe(true);
+  });
+
+  it('keeps the current model and logs why when the file is not a model', async () => {
+    // Arrange
+    const { modelPath, open } = folder();
+    const learner = createLearner({ model: readModelFile(modelPath), store: open() });
+    const version = learner.modelInfo().version;
+    const log = memoryLog();
+    const following = followChanges({ learner, modelPath: `${modelPath}.missing`, pollMs: 1000, log });
+    cleanups.push(following.stop);
+
+    // Act
+    following.reloadModelFile('SIGHUP');
+
+    // Assert
+    expect(learner.modelInfo().version).toBe(version);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatch(/^error kept the current model: .*model\.bin\.missing/);
+  });
+});
