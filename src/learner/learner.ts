@@ -48,7 +48,7 @@ export function createLearner({ model, store, predictions = createPredictionBatc
       await predictions.enqueue({
         id: predictionId,
         review,
-        label: prediction.label === 'positive' ? 1 : 0,
+        sentiment: prediction.label === 'positive' ? 1 : 0,
         probability: prediction.probability,
         modelVersion,
         createdAt: new Date().toISOString(),
@@ -59,7 +59,7 @@ export function createLearner({ model, store, predictions = createPredictionBatc
     feedback(predictionId: string, correct: boolean, source: string) {
       const prediction = store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
-      const sentiment: Label = correct ? prediction.label : prediction.label === 1 ? 0 : 1;
+      const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
       const outcome = store.recordFeedback(predictionId, sentiment, source);
       if (outcome.status === 'recorded') catchUp(outcome.reviewId);
       return outcome;

@@ -41,7 +41,7 @@ interface Waiter {
  *
  * @example
  *   const batcher = createPredictionBatcher(store);
- *   await batcher.enqueue({ id, review, label: 1, probability: 0.93, modelVersion, createdAt });
+ *   await batcher.enqueue({ id, review, sentiment: 1, probability: 0.93, modelVersion, createdAt });
  */
 export function createPredictionBatcher(
   store: Pick<Store, 'insertPredictions'>,

@@ -34,7 +34,7 @@ function assertLabel(value: unknown, what: string): asserts value is Label {
 
 /** Refuses a prediction row the predictions table would not hold as given. */
 export function assertNewPrediction(prediction: NewPrediction): void {
-  assertLabel(prediction.label, 'label');
+  assertLabel(prediction.sentiment, 'sentiment');
   if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
     throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
   }
@@ -75,7 +75,7 @@ interface PredictionLink {
  *   or cannot be used or migrated (see `migrate`).
  * @example
  *   const store = openStore('data/reviews.sqlite');
- *   store.insertPrediction({ id, review, label: 1, probability: 0.93, modelVersion, createdAt });
+ *   store.insertPrediction({ id, review, sentiment: 1, probability: 0.93, modelVersion, createdAt });
  *   store.recordFeedback(id, 0, 'feedback'); // -> { status: 'recorded', reviewId: 1, sentiment: 0 }
  *   store.close();
  */
@@ -104,10 +104,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 function createStore(db: Database.Database, path: string): Store {
   const insertPredictionStmt = db.prepare<[NewPrediction]>(`
     INSERT INTO predictions (id, review, label, probability, model_version, created_at)
-    VALUES (@id, @review, @label, @probability, @modelVersion, @createdAt)
+    VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt)
   `);
   const getPredictionStmt = db.prepare<[string], StoredPrediction>(`
-    SELECT id, review, label, probability,
+    SELECT id, review, label AS sentiment, probability,
            model_version AS modelVersion, created_at AS createdAt, feedback_review_id AS feedbackReviewId
     FROM predictions WHERE id = ?
   `);
@@ -176,10 +176,10 @@ function createStore(db: Database.Database, path: string): Store {
     }
   };
   // Bind only the columns we know: extra properties on the object must not reach SQLite.
-  const columns = ({ id, review, label, probability, modelVersion, createdAt }: NewPrediction): NewPrediction => ({
+  const columns = ({ id, review, sentiment, probability, modelVersion, createdAt }: NewPrediction): NewPrediction => ({
     id,
     review,
-    label,
+    sentiment,
     probability,
     modelVersion,
     createdAt,

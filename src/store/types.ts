@@ -5,8 +5,9 @@ export interface StoredPrediction {
   /** Random UUID (crypto.randomUUID()). */
   id: string;
   review: string;
-  label: Label;
-  /** Probability of `label`, in [0.5, 1]. */
+  /** The predicted label, 0 or 1 as in review_db.sentiment (the predictions table's `label` column). */
+  sentiment: Label;
+  /** Probability of `sentiment`, in [0.5, 1]. */
   probability: number;
   /** Identifies the model that made it (checksum prefix of the model file + watermark). */
   modelVersion: string;

@@ -49,7 +49,7 @@ describe('createLearner', () => {
     expect(other.getPrediction(outcome.predictionId)).toMatchObject({
       id: outcome.predictionId,
       review: PROBE_TEXTS[0],
-      label: outcome.label === 'positive' ? 1 : 0,
+      sentiment: outcome.label === 'positive' ? 1 : 0,
       modelVersion: outcome.modelVersion,
     });
   });

@@ -28,7 +28,7 @@ function prediction(overrides: Partial<NewPrediction> = {}): NewPrediction {
   return {
     id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
     review: `review number ${counter}`,
-    label: 1,
+    sentiment: 1,
     probability: 0.87,
     modelVersion: 'abc123+0',
     createdAt: '2024-05-01T12:00:00.000Z',

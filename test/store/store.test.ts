@@ -30,7 +30,7 @@ function prediction(overrides: Partial<Omit<StoredPrediction, 'feedbackReviewId'
   return {
     id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
     review: `review number ${counter}`,
-    label: 1 as const,
+    sentiment: 1 as const,
     probability: 0.87,
     modelVersion: 'abc123@0',
     createdAt: '2024-05-01T12:00:00.000Z',
@@ -42,7 +42,7 @@ describe('predictions', () => {
   it('returns an inserted prediction as it was stored, with no feedback yet', () => {
     // Arrange
     const store = open();
-    const input = prediction({ label: 0, probability: 0.61 });
+    const input = prediction({ sentiment: 0, probability: 0.61 });
 
     // Act
     store.insertPrediction(input);
@@ -57,7 +57,7 @@ describe('predictions', () => {
 
   it('refuses a label other than 0/1 or a probability outside [0, 1]', () => {
     const store = open();
-    expect(() => store.insertPrediction({ ...prediction(), label: 2 as never })).toThrow(InvalidInputError);
+    expect(() => store.insertPrediction({ ...prediction(), sentiment: 2 as never })).toThrow(InvalidInputError);
     expect(() => store.insertPrediction(prediction({ probability: 1.5 }))).toThrow(InvalidInputError);
     expect(() => store.insertPrediction(prediction({ probability: Number.NaN }))).toThrow(InvalidInputError);
   });

@@ -40,7 +40,7 @@ describe('POST /api/v1/predict', () => {
     expect(body.probability).toBeLessThanOrEqual(1);
     expect(body.explanation.length).toBeGreaterThan(0);
     for (const item of body.explanation) expect(Object.keys(item).sort()).toEqual(['term', 'weight']);
-    expect(t.store.getPrediction(body.predictionId)).toMatchObject({ review: NEGATIVE_REVIEW, label: 0 });
+    expect(t.store.getPrediction(body.predictionId)).toMatchObject({ review: NEGATIVE_REVIEW, sentiment: 0 });
   });
 
   it.each([

@@ -54,7 +54,7 @@ describe('POST /results', () => {
     expect(Number(meterValue)).toBeGreaterThanOrEqual(0.5);
 
     const stored = t.store.getPrediction(hiddenField(res.text, 'predictionId'));
-    expect(stored).toMatchObject({ review: POSITIVE_REVIEW, label: 1, feedbackReviewId: null });
+    expect(stored).toMatchObject({ review: POSITIVE_REVIEW, sentiment: 1, feedbackReviewId: null });
     expect(`${shownPercent}%`).toBe(percent(stored!.probability));
   });
 
