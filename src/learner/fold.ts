@@ -3,17 +3,14 @@ import type { Label } from '../model/types.js';
 import type { ReviewRow, Store } from '../store/types.js';
 import type { FoldCounts } from './types.js';
 
-/** Reviews shorter than this (trimmed) are not learned from: the form refuses them too. */
-export const MIN_REVIEW_LENGTH = 15;
-
 /**
- * Why a log row is not folded into the model, or null when it is. A rule of the log alone, so
- * every process, a restart and `npm run update` skip the same rows.
+ * Why a log row is not folded into the model, or null when it is: only accepted rows with a
+ * 0/1 sentiment fold. The verdict is decided once when the row is written (src/learner/verdict-rule.ts),
+ * so every process, a restart and `npm run update` fold the same rows.
  */
-export function foldRefusal(row: Pick<ReviewRow, 'review' | 'sentiment' | 'duplicateOf'>): string | null {
+export function foldRefusal(row: Pick<ReviewRow, 'sentiment' | 'verdict' | 'verdictReason'>): string | null {
+  if (row.verdict !== 'accepted') return row.verdictReason === null ? row.verdict : `${row.verdict}: ${row.verdictReason}`;
   if (row.sentiment !== 0 && row.sentiment !== 1) return 'sentiment is not 0 or 1';
-  if (typeof row.review !== 'string' || row.review.trim().length < MIN_REVIEW_LENGTH) return 'text too short';
-  if (row.duplicateOf !== null) return `repeats row ${row.duplicateOf}`;
   return null;
 }
 

@@ -4,7 +4,18 @@ import Database from 'better-sqlite3';
 import { InvalidInputError } from '../errors.js';
 import type { Label } from '../model/types.js';
 import { migrate } from './migrations/index.js';
-import type { FeedbackOutcome, NewPrediction, ReviewRow, Store, StoredPrediction } from './types.js';
+import { fingerprint } from '../text/fingerprint.js';
+import type {
+  FeedbackOutcome,
+  LogHistory,
+  NewPrediction,
+  ReviewRow,
+  Store,
+  StoredPrediction,
+  Verdict,
+  VerdictDecision,
+  VerdictRule,
+} from './types.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -20,6 +31,11 @@ export interface OpenStoreOptions {
    * @default false
    */
   readonly?: boolean;
+  /**
+   * Decides each new log row's verdict when it is written (the server passes the moderation rule).
+   * @default ACCEPT_EVERY_ROW
+   */
+  verdictRule?: VerdictRule;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -51,7 +67,59 @@ function assertSource(source: unknown): asserts source is string {
 
 interface PredictionLink {
   review: string;
+  sentiment: Label;
   feedbackReviewId: number | null;
+}
+
+interface ReviewInsert {
+  review: string;
+  sentiment: Label;
+  date: string;
+  predictionId: string | null;
+  source: string;
+  client: string | null;
+  correction: 0 | 1 | null;
+  verdict: Verdict;
+  reason: string | null;
+  normalizedHash: string;
+  signature: Buffer;
+}
+
+/**
+ * The rule used when none is given: accept every row (its sentiment is checked before it gets
+ * here). Tools and tests that import trusted rows use it; the server passes the moderation rule.
+ */
+export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
+
+/** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
+function logHistory(db: Database.Database): LogHistory {
+  const byHash = db
+    .prepare<[string], number>(`SELECT id FROM review_db WHERE normalized_hash = ? ORDER BY id LIMIT 1`)
+    .pluck();
+  const byBand = db.prepare<[string], { id: number; signature: Buffer }>(`
+    SELECT r.id, r.signature FROM review_db AS r
+    WHERE r.id IN (SELECT review_id FROM review_bands WHERE band_key IN (SELECT value FROM json_each(?)))
+      AND r.signature IS NOT NULL
+    ORDER BY r.id
+  `);
+  const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(`
+    SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
+    WHERE client = ? AND date >= ? AND verdict = 'accepted'
+  `);
+  return {
+    firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
+    sharingBands: (keys) =>
+      keys.length === 0
+        ? []
+        : byBand.all(JSON.stringify(keys)).map((row) => ({
+            id: row.id,
+            signature: new Uint32Array(row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength)),
+          })),
+    acceptedFromClientSince: (client, since) => {
+      const counts = byClient.get(client, since)!;
+      return { rows: counts.rows, corrections: counts.corrections ?? 0 };
+    },
+  };
 }
 
 /**
@@ -76,7 +144,7 @@ interface PredictionLink {
  * @example
  *   const store = openStore('data/reviews.sqlite');
  *   store.insertPrediction({ id, review, sentiment: 1, probability: 0.93, modelVersion, createdAt });
- *   store.recordFeedback(id, 0, 'feedback'); // -> { status: 'recorded', reviewId: 1, sentiment: 0 }
+ *   store.recordFeedback(id, 0, 'feedback', { client }); // -> { status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null }
  *   store.close();
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
@@ -94,14 +162,14 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, path);
-    return createStore(db, path);
+    return createStore(db, path, options.verdictRule ?? ACCEPT_EVERY_ROW);
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
-function createStore(db: Database.Database, path: string): Store {
+function createStore(db: Database.Database, path: string, verdictRule: VerdictRule): Store {
   const insertPredictionStmt = db.prepare<[NewPrediction]>(`
     INSERT INTO predictions (id, review, label, probability, model_version, created_at)
     VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt)
@@ -112,15 +180,18 @@ function createStore(db: Database.Database, path: string): Store {
     FROM predictions WHERE id = ?
   `);
   const getPredictionLinkStmt = db.prepare<[string], PredictionLink>(`
-    SELECT review, feedback_review_id AS feedbackReviewId FROM predictions WHERE id = ?
+    SELECT review, label AS sentiment, feedback_review_id AS feedbackReviewId FROM predictions WHERE id = ?
   `);
-  const getSentimentStmt = db.prepare<[number], Label>(`SELECT sentiment FROM review_db WHERE id = ?`).pluck();
-  const insertReviewStmt = db.prepare<
-    [{ review: string; sentiment: Label; date: string; predictionId: string | null; source: string }]
-  >(`
-    INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash)
-    VALUES (@review, @sentiment, @date, @predictionId, @source, review_hash(@review))
+  const getFeedbackStmt = db.prepare<[number], { sentiment: Label; verdict: Verdict; reason: string | null }>(
+    `SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = ?`,
+  );
+  const insertReviewStmt = db.prepare<[ReviewInsert]>(`
+    INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash,
+                           verdict, verdict_reason, client, correction, normalized_hash, signature)
+    VALUES (@review, @sentiment, @date, @predictionId, @source, review_hash(@review),
+            @verdict, @reason, @client, @correction, @normalizedHash, @signature)
   `);
+  const insertBandStmt = db.prepare<[number, number]>(`INSERT INTO review_bands (band_key, review_id) VALUES (?, ?)`);
   const linkPredictionStmt = db.prepare<[number, string]>(`
     UPDATE predictions SET feedback_review_id = ? WHERE id = ? AND feedback_review_id IS NULL
   `);
@@ -128,38 +199,67 @@ function createStore(db: Database.Database, path: string): Store {
   // ReviewRow type honest for readers that tokenize the text.
   const reviewsAfterStmt = db.prepare<[{ afterId: number; upTo: number }], ReviewRow>(`
     SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date,
-           prediction_id AS predictionId, source,
-           (SELECT MIN(earlier.id) FROM review_db AS earlier
-             WHERE earlier.review_hash = r.review_hash AND earlier.sentiment = r.sentiment
-               AND earlier.id < r.id) AS duplicateOf
-    FROM review_db AS r
+           prediction_id AS predictionId, source, verdict, verdict_reason AS verdictReason, client
+    FROM review_db
     WHERE id > @afterId AND id <= @upTo
     ORDER BY id
   `);
   const maxReviewIdStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
   const countReviewsStmt = db.prepare<[], number>(`SELECT COUNT(*) FROM review_db`).pluck();
 
-  const insertReviewRow = (
-    review: string,
-    sentiment: Label,
-    date: string,
-    predictionId: string | null,
-    source: string,
-  ): number => Number(insertReviewStmt.run({ review, sentiment, date, predictionId, source }).lastInsertRowid);
+  const history = logHistory(db);
+  const insertReviewRow = (row: {
+    review: string;
+    sentiment: Label;
+    date: string;
+    predictionId: string | null;
+    source: string;
+    client: string | null;
+    correction: boolean | null;
+  }): { id: number } & VerdictDecision => {
+    const print = fingerprint(row.review);
+    const decision = verdictRule({ ...row, fingerprint: print }, history);
+    const id = Number(
+      insertReviewStmt.run({
+        ...row,
+        correction: row.correction === null ? null : row.correction ? 1 : 0,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        normalizedHash: print.normalizedHash,
+        signature: Buffer.from(print.signature.buffer, print.signature.byteOffset, print.signature.byteLength),
+      }).lastInsertRowid,
+    );
+    for (const key of print.bandKeys) insertBandStmt.run(key, id);
+    return { id, ...decision };
+  };
 
-  // Nothing in here awaits: the whole check-insert-link runs under one write lock.
+  // Nothing in here awaits: the whole check-decide-insert-link runs under one write lock, so the
+  // verdict rule sees exactly the rows before this one, in every process.
   const recordFeedbackTx = db.transaction(
-    (predictionId: string, sentiment: Label, source: string, date: string): FeedbackOutcome => {
+    (predictionId: string, sentiment: Label, source: string, date: string, client: string | null): FeedbackOutcome => {
       const prediction = getPredictionLinkStmt.get(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       if (prediction.feedbackReviewId !== null) {
-        const existing = getSentimentStmt.get(prediction.feedbackReviewId) as Label;
-        return { status: 'duplicate', reviewId: prediction.feedbackReviewId, sentiment: existing };
+        const existing = getFeedbackStmt.get(prediction.feedbackReviewId)!;
+        return { status: 'duplicate', reviewId: prediction.feedbackReviewId, ...existing };
       }
-      const reviewId = insertReviewRow(prediction.review, sentiment, date, predictionId, source);
-      linkPredictionStmt.run(reviewId, predictionId);
-      return { status: 'recorded', reviewId, sentiment };
+      const correction = sentiment !== prediction.sentiment;
+      const { id, verdict, reason } = insertReviewRow({
+        review: prediction.review,
+        sentiment,
+        date,
+        predictionId,
+        source,
+        client,
+        correction,
+      });
+      linkPredictionStmt.run(id, predictionId);
+      return { status: 'recorded', reviewId: id, sentiment, verdict, reason };
     },
+  );
+  const insertReviewTx = db.transaction(
+    (review: string, sentiment: Label, source: string, date: string, client: string | null) =>
+      insertReviewRow({ review, sentiment, date, predictionId: null, source, client, correction: null }).id,
   );
 
   const insertPredictionsTx = db.transaction((rows: readonly NewPrediction[]) => {
@@ -207,18 +307,18 @@ function createStore(db: Database.Database, path: string): Store {
       return getPredictionStmt.get(id);
     },
 
-    recordFeedback(predictionId, sentiment, source, date = new Date().toISOString()) {
+    recordFeedback(predictionId, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
       assertLabel(sentiment, 'sentiment');
       assertSource(source);
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
-      return recordFeedbackTx.immediate(predictionId, sentiment, source, date);
+      return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client);
     },
 
-    insertReview(review, sentiment, source, date = new Date().toISOString()) {
+    insertReview(review, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
       assertLabel(sentiment, 'sentiment');
       assertSource(source);
-      return insertReviewRow(review, sentiment, date, null, source);
+      return insertReviewTx.immediate(review, sentiment, source, date, client);
     },
 
     reviewsAfter,

@@ -1,3 +1,4 @@
+import type { Fingerprint } from '../text/fingerprint.js';
 import type { Label } from '../model/types.js';
 
 /** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
@@ -16,6 +17,43 @@ export interface StoredPrediction {
   /** review_db id of the feedback given on it, or null while none was given. */
   feedbackReviewId: number | null;
 }
+
+/** What a log row is to the model: folded, waiting for an operator, or never folded. */
+export type Verdict = 'accepted' | 'held' | 'rejected';
+export const VERDICTS: readonly Verdict[] = ['accepted', 'held', 'rejected'];
+
+export interface VerdictDecision {
+  verdict: Verdict;
+  /** Why, in a few words ('near-duplicate of row 12 (similarity 0.91)'); null for a plain accept. */
+  reason: string | null;
+}
+
+/** A row about to be written, as the verdict rule sees it. */
+export interface WriteCandidate {
+  review: string;
+  /** May be anything for a classic import; the rule rejects what is not 0 or 1. */
+  sentiment: unknown;
+  /** Keyed hash of the client address; null for rows no client sent (imports). */
+  client: string | null;
+  /** The answer said the prediction was wrong (null when there was no prediction). */
+  correction: boolean | null;
+  /** ISO-8601 time of the row. */
+  date: string;
+  fingerprint: Fingerprint;
+}
+
+/** What the verdict rule may ask of the rows written before the candidate (read in the same transaction). */
+export interface LogHistory {
+  /** Id of the first earlier row whose normalized text is the same, or null. */
+  firstWithNormalizedHash(hash: string): number | null;
+  /** Earlier rows sharing at least one LSH band key, with their MinHash signatures. */
+  sharingBands(bandKeys: readonly number[]): Array<{ id: number; signature: Uint32Array }>;
+  /** A client's accepted rows dated at or after `since` (ISO-8601), and how many of them were corrections. */
+  acceptedFromClientSince(client: string, since: string): { rows: number; corrections: number };
+}
+
+/** Decides a row's verdict once, when it is written, from the row and the log before it. */
+export type VerdictRule = (candidate: WriteCandidate, history: LogHistory) => VerdictDecision;
 
 /** A prediction as handed to the store, before any feedback. */
 export type NewPrediction = Omit<StoredPrediction, 'feedbackReviewId'>;
@@ -36,14 +74,24 @@ export interface ReviewRow {
   predictionId: string | null;
   /** 'feedback' | 'api' | 'classic-import' | ... */
   source: string;
-  /** Id of the first earlier row with the same text and sentiment, or null: the fold skips repeats. */
-  duplicateOf: number | null;
+  verdict: Verdict;
+  verdictReason: string | null;
+  /** Keyed hash of the client address, or null (imports, rows from before client identity). */
+  client: string | null;
 }
 
 export type FeedbackOutcome =
-  | { status: 'recorded'; reviewId: number; sentiment: Label }
-  | { status: 'duplicate'; reviewId: number; sentiment: Label }
+  | { status: 'recorded'; reviewId: number; sentiment: Label; verdict: Verdict; reason: string | null }
+  | { status: 'duplicate'; reviewId: number; sentiment: Label; verdict: Verdict; reason: string | null }
   | { status: 'unknown' };
+
+/** Who sent a log row and when (defaults: no client, now). */
+export interface RowOptions {
+  /** ISO-8601 time. @default now */
+  date?: string;
+  /** Keyed hash of the client address. @default null */
+  client?: string | null;
+}
 
 export interface Store {
   readonly path: string;
@@ -55,11 +103,12 @@ export interface Store {
   /**
    * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
    * (nothing written); else insert the review_db row (review text from the stored prediction,
-   * the given sentiment, date, prediction id, source) and link the prediction to it.
+   * the given sentiment, date, prediction id, source, client) with the verdict the store's rule
+   * decides, and link the prediction to it.
    */
-  recordFeedback(predictionId: string, sentiment: Label, source: string, date?: string): FeedbackOutcome;
+  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): FeedbackOutcome;
   /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
-  insertReview(review: string, sentiment: Label, source: string, date?: string): number;
+  insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): number;
   /**
    * review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate().
    * While the iterator is open the same Store can read but not write (the connection is busy):

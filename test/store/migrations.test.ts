@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseVersionError, MovieClassifierError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } from '../../src/store/index.js';
 import { createClassicDatabase } from '../helpers/classic-db.js';
+import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
 
 let dir: string;
 beforeEach(() => {
@@ -41,7 +42,7 @@ describe('migrations list', () => {
   it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts']);
   });
 });
 
@@ -56,8 +57,16 @@ describe('migrate on a fresh database', () => {
     // Assert
     expect(result).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(readSchemaVersion(db)).toBe(SCHEMA_VERSION);
-    expect(tableNames(db)).toEqual(['predictions', 'review_db']);
-    expect(indexNames(db)).toEqual(['predictions_feedback_review_id', 'review_db_prediction_id', 'review_db_review_hash']);
+    expect(tableNames(db)).toEqual(['predictions', 'review_bands', 'review_db', 'verdict_changes']);
+    expect(indexNames(db)).toEqual([
+      'predictions_feedback_review_id',
+      'review_bands_key',
+      'review_db_client_date',
+      'review_db_normalized_hash',
+      'review_db_prediction_id',
+      'review_db_review_hash',
+      'review_db_verdict_id',
+    ]);
     const reviewColumns = db.prepare("SELECT name, type, pk FROM pragma_table_info('review_db') ORDER BY cid").all();
     expect(reviewColumns).toEqual([
       { name: 'review', type: 'TEXT', pk: 0 },
@@ -67,6 +76,12 @@ describe('migrate on a fresh database', () => {
       { name: 'prediction_id', type: 'TEXT', pk: 0 },
       { name: 'source', type: 'TEXT', pk: 0 },
       { name: 'review_hash', type: 'TEXT', pk: 0 },
+      { name: 'verdict', type: 'TEXT', pk: 0 },
+      { name: 'verdict_reason', type: 'TEXT', pk: 0 },
+      { name: 'client', type: 'TEXT', pk: 0 },
+      { name: 'correction', type: 'INTEGER', pk: 0 },
+      { name: 'normalized_hash', type: 'TEXT', pk: 0 },
+      { name: 'signature', type: 'BLOB', pk: 0 },
     ]);
     const strict = db.prepare<[], { name: string; strict: number }>(
       "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name IN ('predictions', 'review_db') ORDER BY name",
@@ -89,6 +104,44 @@ describe('migrate on a fresh database', () => {
     expect(() => insert.run('text', '1x', '2024-01-01', 'feedback')).toThrow(/review_db_typed_row/);
     expect(() => insert.run(null, 1, '2024-01-01', 'feedback')).toThrow(/review_db_typed_row/);
     expect(() => insert.run('text', 2, null, 'classic-import')).not.toThrow();
+    db.close();
+  });
+});
+
+describe('migration 4 (verdicts) on a log written before it', () => {
+  it('carries rows over as accepted, and holds those the fold skipped, saying why', () => {
+    // Arrange: a version-3 database with one row of each kind.
+    const db = new Database(':memory:');
+    registerReviewHash(db);
+    for (const migration of MIGRATIONS.slice(0, 3)) migration.up(db);
+    db.pragma('user_version = 3');
+    const insert = db.prepare(
+      "INSERT INTO review_db (review, sentiment, date, source, review_hash) VALUES (?, ?, '2024-01-01', ?, review_hash(?))",
+    );
+    for (const [review, sentiment, source] of [
+      ['A perfectly ordinary review of a film', 1, 'feedback'],
+      ['Too short', 1, 'feedback'],
+      ['A perfectly ordinary review of a film', 1, 'api'],
+      ['A perfectly ordinary review of a film', 0, 'api'],
+      ['A classic row with an odd label', 'maybe', 'classic-import'],
+    ] as const) {
+      insert.run(review, sentiment, source, review);
+    }
+
+    // Act
+    migrate(db, ':memory:');
+
+    // Assert
+    const rows = db.prepare('SELECT id, verdict, verdict_reason AS reason FROM review_db ORDER BY id').all();
+    expect(rows).toEqual([
+      { id: 1, verdict: 'accepted', reason: null },
+      { id: 2, verdict: 'held', reason: 'migrated: text too short' },
+      { id: 3, verdict: 'held', reason: 'migrated: repeats row 1' },
+      { id: 4, verdict: 'accepted', reason: null },
+      { id: 5, verdict: 'held', reason: 'migrated: sentiment is not 0 or 1' },
+    ]);
+    const bands = db.prepare('SELECT COUNT(DISTINCT review_id) FROM review_bands').pluck().get();
+    expect(bands).toBe(5);
     db.close();
   });
 });
@@ -118,7 +171,7 @@ describe('migrate on a classic-schema database', () => {
       tables: tableNames(db),
     }));
     expect(after.version).toBe(SCHEMA_VERSION);
-    expect(after.tables).toEqual(['predictions', 'review_db']);
+    expect(after.tables).toEqual(['predictions', 'review_bands', 'review_db', 'verdict_changes']);
     expect(after.rows).toEqual(
       classicRows.map((row, i) => ({ id: i + 1, ...row, prediction_id: null, source: 'classic-import' })),
     );
@@ -165,7 +218,10 @@ describe('migrate on a classic-schema database', () => {
         date: row.date ?? '',
         predictionId: null,
         source: 'classic-import',
-        duplicateOf: null,
+        // 'Last one' is under the 15 characters the fold required before verdicts: held.
+        verdict: row.review === 'Last one' ? 'held' : 'accepted',
+        verdictReason: row.review === 'Last one' ? 'migrated: text too short' : null,
+        client: null,
       })),
     );
   });
@@ -223,7 +279,7 @@ describe('reopening and refusing', () => {
     // Arrange
     const file = path.join(dir, 'reviews.sqlite');
     const first = openStore(file);
-    first.insertReview('kept', 1, 'feedback', '2024-01-01T00:00:00.000Z');
+    first.insertReview('kept', 1, 'feedback', { date: '2024-01-01T00:00:00.000Z' });
     first.close();
     const schemaBefore = inspect(file, (db) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all());
 

@@ -71,10 +71,10 @@ describe('recordFeedback', () => {
     store.insertPrediction(input);
 
     // Act
-    const outcome = store.recordFeedback(input.id, 0, 'feedback', '2024-05-01T12:01:00.000Z');
+    const outcome = store.recordFeedback(input.id, 0, 'feedback', { date: '2024-05-01T12:01:00.000Z' });
 
     // Assert
-    expect(outcome).toEqual({ status: 'recorded', reviewId: 1, sentiment: 0 });
+    expect(outcome).toEqual({ status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null });
     expect([...store.reviewsAfter(0)]).toEqual([
       {
         id: 1,
@@ -83,7 +83,9 @@ describe('recordFeedback', () => {
         date: '2024-05-01T12:01:00.000Z',
         predictionId: input.id,
         source: 'feedback',
-        duplicateOf: null,
+        verdict: 'accepted',
+        verdictReason: null,
+        client: null,
       },
     ]);
     expect(store.getPrediction(input.id)?.feedbackReviewId).toBe(1);
@@ -113,8 +115,8 @@ describe('recordFeedback', () => {
     const second = store.recordFeedback(input.id, 0, 'api');
 
     // Assert
-    expect(first).toEqual({ status: 'recorded', reviewId: 1, sentiment: 1 });
-    expect(second).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1 });
+    expect(first).toEqual({ status: 'recorded', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
+    expect(second).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
     expect(store.countReviews()).toBe(1);
     expect([...store.reviewsAfter(0)].map((row) => [row.sentiment, row.source])).toEqual([[1, 'feedback']]);
   });
@@ -145,7 +147,7 @@ describe('reviewsAfter', () => {
     // Arrange
     const store = open();
     const ids = ['one', 'two', 'three', 'four', 'five'].map((text, i) =>
-      store.insertReview(text, (i % 2) as 0 | 1, 'api', `2024-01-0${i + 1}`),
+      store.insertReview(text, (i % 2) as 0 | 1, 'api', { date: `2024-01-0${i + 1}` }),
     );
 
     // Act
@@ -205,14 +207,24 @@ describe('bound parameters', () => {
 
     // Act
     store.insertPrediction(input);
-    const outcome = store.recordFeedback(input.id, 1, "feed'back", "2024'); --");
+    const outcome = store.recordFeedback(input.id, 1, "feed'back", { date: "2024'); --", client: "c'); DROP TABLE review_db; --" });
     store.insertReview(nasty, 0, 'api');
 
     // Assert
     expect(store.getPrediction(input.id)).toMatchObject({ review: nasty, modelVersion: "v'1" });
     expect(outcome).toMatchObject({ status: 'recorded' });
     expect([...store.reviewsAfter(0)]).toEqual([
-      { id: 1, review: nasty, sentiment: 1, date: "2024'); --", predictionId: input.id, source: "feed'back", duplicateOf: null },
+      {
+        id: 1,
+        review: nasty,
+        sentiment: 1,
+        date: "2024'); --",
+        predictionId: input.id,
+        source: "feed'back",
+        verdict: 'accepted',
+        verdictReason: null,
+        client: "c'); DROP TABLE review_db; --",
+      },
       expect.objectContaining({ id: 2, review: nasty, source: 'api' }),
     ]);
   });
@@ -246,7 +258,7 @@ describe('files on disk', () => {
     const second = open(file);
 
     expect(second.getPrediction(input.id)?.feedbackReviewId).toBe(1);
-    expect(second.recordFeedback(input.id, 0, 'feedback')).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1 });
+    expect(second.recordFeedback(input.id, 0, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1, sentiment: 1 });
   });
 
   it('gives distinct, gap-free, increasing ids when two stores on one file interleave feedback', () => {
@@ -324,22 +336,37 @@ describe('files on disk', () => {
   });
 });
 
-describe('reviewsAfter duplicate marking', () => {
-  it('marks a row that repeats an earlier row with the same text and sentiment, and only that', () => {
-    // Arrange
-    const store = openStore(':memory:');
-    const first = store.insertReview('The same words, posted again and again', 1, 'api');
-    store.insertReview('The same words, posted again and again', 0, 'api');
-    const repeat = store.insertReview('The same words, posted again and again', 1, 'api');
-    store.insertReview('Different words entirely, only once', 1, 'api');
+describe('verdicts', () => {
+  it('writes each row with the verdict its rule decides from the rows before it, and reads it back', () => {
+    // Arrange: a rule that rejects a text seen before and holds a client's third row.
+    const seen: string[] = [];
+    const store = openStore(':memory:', {
+      verdictRule: (row, history) => {
+        seen.push(row.fingerprint.normalizedHash);
+        const same = history.firstWithNormalizedHash(row.fingerprint.normalizedHash);
+        if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
+        if (row.client !== null && history.acceptedFromClientSince(row.client, '2024-01-01').rows >= 2) {
+          return { verdict: 'held', reason: 'budget' };
+        }
+        return { verdict: 'accepted', reason: null };
+      },
+    });
+    opened.push(store);
 
     // Act
-    const rows = [...store.reviewsAfter(0)];
+    store.insertReview('The same words, posted again and again', 1, 'api', { client: 'a', date: '2024-01-02' });
+    store.insertReview('THE SAME words... posted again and AGAIN!!', 0, 'api', { client: 'b', date: '2024-01-02' });
+    store.insertReview('Different words entirely, only once', 1, 'api', { client: 'a', date: '2024-01-02' });
+    store.insertReview('A third text from the first client', 1, 'api', { client: 'a', date: '2024-01-02' });
 
     // Assert
-    expect(rows.map((row) => row.duplicateOf)).toEqual([null, null, first, null]);
-    expect(rows[2].id).toBe(repeat);
-    store.close();
+    expect([...store.reviewsAfter(0)].map((row) => [row.verdict, row.verdictReason, row.client])).toEqual([
+      ['accepted', null, 'a'],
+      ['rejected', 'repeats row 1', 'b'],
+      ['accepted', null, 'a'],
+      ['held', 'budget', 'a'],
+    ]);
+    expect(seen).toHaveLength(4);
   });
 });
 

@@ -3,6 +3,7 @@ import { DatabaseVersionError, MovieClassifierError } from '../../errors.js';
 import { inspectUnversionedReviewDb, updateToSchemaVersion1 } from './001-review-db.js';
 import { updateToSchemaVersion2 } from './002-predictions.js';
 import { registerReviewHash, updateToSchemaVersion3 } from './003-review-hash.js';
+import { updateToSchemaVersion4 } from './004-verdicts.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001-review-db', up: updateToSchemaVersion1 },
   { version: 2, name: '002-predictions', up: updateToSchemaVersion2 },
   { version: 3, name: '003-review-hash', up: updateToSchemaVersion3 },
+  { version: 4, name: '004-verdicts', up: updateToSchemaVersion4 },
 ];
 
 // A gap or a repeat would make `user_version` lie about what was applied: fail at import.
@@ -75,7 +77,7 @@ function assertAdoptable(db: BetterSqlite3.Database, path: string): void {
  *   unknown review_db, or a read-only database that needs migrating.
  * @throws MovieClassifierError when a migration fails (its SQLite error is the `cause`).
  * @example
- *   migrate(db, 'data/reviews.sqlite') // -> { from: 0, to: 2 }
+ *   migrate(db, 'data/reviews.sqlite') // -> { from: 0, to: 4 }
  */
 export function migrate(db: BetterSqlite3.Database, path: string): { from: number; to: number } {
   registerReviewHash(db);

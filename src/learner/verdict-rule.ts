@@ -1,0 +1,86 @@
+import { InvalidInputError } from '../errors.js';
+import { similarity } from '../text/fingerprint.js';
+import type { VerdictRule } from '../store/types.js';
+
+/** Reviews shorter than this (trimmed) are refused by the form and the API before any rule. */
+export const MIN_REVIEW_LENGTH = 15;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The moderation settings (each a documented environment variable; see src/config.ts). */
+export interface ModerationSettings {
+  /** Fewest words a review needs to be learned from. @default 4 */
+  minWords: number;
+  /** Estimated Jaccard similarity of word 3-shingles at or above which a row repeats an earlier one. @default 0.7 */
+  nearDuplicateSimilarity: number;
+  /** Accepted rows per client per 24 hours; the rest are held. @default 30 */
+  clientRowsPerDay: number;
+  /** Accepted "Incorrect" answers (the reader says the model was wrong) per client per 24 hours; the rest are held. @default 5 */
+  clientCorrectionsPerDay: number;
+}
+
+export const DEFAULT_MODERATION: ModerationSettings = {
+  minWords: 4,
+  nearDuplicateSimilarity: 0.7,
+  clientRowsPerDay: 30,
+  clientCorrectionsPerDay: 5,
+};
+
+/**
+ * The moderation rule: a verdict for a new log row from the row and the rows before it, decided
+ * once when it is written, so replay, every process and `npm run update` agree by reading it.
+ * In order:
+ * 1. a sentiment that is not 0 or 1 -> rejected;
+ * 2. fewer than `minWords` words (after normalization: 15 NULs or zero-width spaces have none) -> rejected;
+ * 3. the same normalized text as an earlier row (case, spacing, punctuation, repeated characters,
+ *    digits ignored) -> rejected: a review counts once;
+ * 4. a MinHash similarity >= `nearDuplicateSimilarity` to an earlier row -> rejected, likewise;
+ * 5. the client already has `clientRowsPerDay` accepted rows in the 24 hours before -> held;
+ * 6. the answer says the model was wrong and the client already has `clientCorrectionsPerDay`
+ *    accepted corrections in the 24 hours before -> held.
+ * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
+ * rarely told the model was wrong (it is right ~91% of the time), while turning a confident
+ * prediction around takes dozens of corrections. Rows without a client (imports) skip them.
+ *
+ * @example
+ *   const store = openStore('data/reviews.sqlite', { verdictRule: moderationRule(DEFAULT_MODERATION) });
+ */
+export function moderationRule(settings: ModerationSettings): VerdictRule {
+  assertSettings(settings);
+  return (row, history) => {
+    if (row.sentiment !== 0 && row.sentiment !== 1) return { verdict: 'rejected', reason: 'sentiment is not 0 or 1' };
+    const { fingerprint } = row;
+    if (fingerprint.words < settings.minWords) {
+      return { verdict: 'rejected', reason: `${fingerprint.words} words; at least ${settings.minWords} are needed` };
+    }
+    const same = history.firstWithNormalizedHash(fingerprint.normalizedHash);
+    if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
+    for (const earlier of history.sharingBands(fingerprint.bandKeys)) {
+      const score = similarity(fingerprint.signature, earlier.signature);
+      if (score >= settings.nearDuplicateSimilarity) {
+        return { verdict: 'rejected', reason: `near-duplicate of row ${earlier.id} (similarity ${score.toFixed(2)})` };
+      }
+    }
+    if (row.client !== null) {
+      const since = new Date(Date.parse(row.date) - DAY_MS).toISOString();
+      const recent = history.acceptedFromClientSince(row.client, since);
+      if (recent.rows >= settings.clientRowsPerDay) {
+        return { verdict: 'held', reason: `client over its ${settings.clientRowsPerDay} rows a day` };
+      }
+      if (row.correction === true && recent.corrections >= settings.clientCorrectionsPerDay) {
+        return { verdict: 'held', reason: `client over its ${settings.clientCorrectionsPerDay} corrections a day` };
+      }
+    }
+    return { verdict: 'accepted', reason: null };
+  };
+}
+
+function assertSettings(settings: ModerationSettings): void {
+  const { minWords, nearDuplicateSimilarity, clientRowsPerDay, clientCorrectionsPerDay } = settings;
+  for (const [name, value] of Object.entries({ minWords, clientRowsPerDay, clientCorrectionsPerDay })) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
+  }
+  if (!(nearDuplicateSimilarity > 0 && nearDuplicateSimilarity <= 1)) {
+    throw new InvalidInputError(`nearDuplicateSimilarity must be in (0, 1]; got ${nearDuplicateSimilarity}`);
+  }
+}

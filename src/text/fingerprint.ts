@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { murmur3 } from './murmur3.js';
+
+/** Hash functions in a MinHash signature. */
+export const SIGNATURE_SIZE = 64;
+/** LSH bands the signature is cut into; SIGNATURE_SIZE / BANDS values each. */
+export const BANDS = 16;
+const ROWS_PER_BAND = SIGNATURE_SIZE / BANDS;
+/** Words per shingle: three keeps "not good at" apart from "good at all". */
+const SHINGLE_WORDS = 3;
+
+/** What the near-duplicate rule knows of a review; computed once, when its row is written. */
+export interface Fingerprint {
+  /** sha256 (hex, 32 characters) of the normalized text: equal for texts that differ only in case, spacing, punctuation, repeats or digits. */
+  normalizedHash: string;
+  /** Words in the normalized text (runs holding at least one letter). */
+  words: number;
+  /** MinHash over word 3-shingles: the share of equal positions estimates Jaccard similarity. */
+  signature: Uint32Array;
+  /** One key per LSH band (band number in the high bits): rows sharing a key are candidates. */
+  bandKeys: number[];
+}
+
+// Per-position hash parameters, fixed: signatures are stored, so they must never change.
+const MULTIPLIERS = new Uint32Array(SIGNATURE_SIZE);
+const OFFSETS = new Uint32Array(SIGNATURE_SIZE);
+{
+  let state = 0x9e3779b9;
+  const next = (): number => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (state ^ (state >>> 13)) >>> 0;
+  };
+  for (let i = 0; i < SIGNATURE_SIZE; i++) {
+    MULTIPLIERS[i] = next() | 1; // odd: a bijection on 32-bit words
+    OFFSETS[i] = next();
+  }
+}
+
+/**
+ * The form two reviews are compared in: Unicode-compatibility folded, lower-case, invisible
+ * format characters and HTML tags dropped, every run of digits one `0`, punctuation and symbols
+ * spaces, every run of one repeated character that character once, whitespace single spaces.
+ * "GREAT!!!  Loved it 10/10" and "great! loved it 9/10" both become "great loved it 0 0".
+ */
+export function normalizeReview(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[\p{Cf}\p{Cc}]/gu, ' ')
+    .replace(/\p{N}+/gu, '0')
+    .replace(/[\p{P}\p{S}]/gu, ' ')
+    .replace(/(.)\1+/gu, '$1')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/** Words of a normalized text: space-separated runs that hold at least one letter. */
+function wordsOf(normalized: string): string[] {
+  return normalized === '' ? [] : normalized.split(' ').filter((word) => /\p{L}/u.test(word));
+}
+
+/** Fingerprint of a review for the near-duplicate and minimum-words rules. */
+export function fingerprint(text: string): Fingerprint {
+  const normalized = normalizeReview(text);
+  const words = wordsOf(normalized);
+  const encoder = new TextEncoder();
+  const shingles = new Set<number>();
+  const width = Math.min(SHINGLE_WORDS, words.length);
+  for (let i = 0; width > 0 && i + width <= words.length; i++) {
+    const bytes = encoder.encode(words.slice(i, i + width).join(' '));
+    shingles.add(murmur3(bytes, 0, bytes.length, 0) >>> 0);
+  }
+  const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
+  for (const shingle of shingles) {
+    for (let i = 0; i < SIGNATURE_SIZE; i++) {
+      const value = (Math.imul(shingle, MULTIPLIERS[i]!) + OFFSETS[i]!) >>> 0;
+      if (value < signature[i]!) signature[i] = value;
+    }
+  }
+  const bandKeys: number[] = [];
+  if (shingles.size > 0) {
+    const bytes = new Uint8Array(signature.buffer);
+    for (let band = 0; band < BANDS; band++) {
+      const start = band * ROWS_PER_BAND * 4;
+      // 2^32 * band + hash: distinct bands never collide, and the key stays a safe integer.
+      bandKeys.push(band * 2 ** 32 + (murmur3(bytes, start, start + ROWS_PER_BAND * 4, band) >>> 0));
+    }
+  }
+  return {
+    normalizedHash: createHash('sha256').update(normalized).digest('hex').slice(0, 32),
+    words: words.length,
+    signature,
+    bandKeys,
+  };
+}
+
+/** Estimated Jaccard similarity of the shingle sets behind two signatures, in [0, 1]. */
+export function similarity(a: Uint32Array, b: Uint32Array): number {
+  let equal = 0;
+  for (let i = 0; i < SIGNATURE_SIZE; i++) if (a[i] === b[i]) equal++;
+  return equal / SIGNATURE_SIZE;
+}
