@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench } from '../src/bench/index.js';
+import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench } from '../tools/bench/index.js';
 import { runCli } from './cli.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { compareFeedback } from '../../src/bench/feedback-check.js';
+import { compareFeedback } from '../../tools/bench/feedback-check.js';
 
 const rows = (ids: number[]) => ids.map((id) => ({ id, predictionId: `p${id}` }));
 

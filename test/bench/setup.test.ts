@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { caseRequest, feedbackReview } from '../../src/bench/load.js';
-import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../src/bench/run.js';
-import { parseStartUpLines } from '../../src/bench/server-process.js';
+import { caseRequest, feedbackReview } from '../../tools/bench/load.js';
+import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../tools/bench/run.js';
+import { parseStartUpLines } from '../../tools/bench/server-process.js';
 
 describe('the bench review fixture', () => {
   it('is a review of about 1,000 characters that the form accepts', () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { InvalidInputError } from '../errors.js';
-import type { LogLevel } from '../config.js';
+import { InvalidInputError } from '../../src/errors.js';
+import type { LogLevel } from '../../src/config.js';
 
 /** The load cases, in the order they run. */
 export const CASE_NAMES = ['get', 'results', 'predict', 'feedback'] as const;

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 
-import { InvalidInputError } from '../errors.js';
-import { PRESET_NAMES } from '../model/presets.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { PRESET_NAMES } from '../../src/model/presets.js';
 import type { Cleanup } from './cleanup.js';
 import { checkFeedbackRows, maxReviewId, waitForQuietLog } from './feedback-check.js';
 import { caseRequest, createPredictions, runFeedbackLoad, runLoad, toAutocannon } from './load.js';

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { LogLevel } from '../config.js';
-import { MovieClassifierError } from '../errors.js';
+import type { LogLevel } from '../../src/config.js';
+import { MovieClassifierError } from '../../src/errors.js';
 import type { Cleanup } from './cleanup.js';
 
 /** The compiled entry point the bench measures (never tsx). */
