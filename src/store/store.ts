@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { InvalidInputError } from '../errors.js';
 import type { Label } from '../model/types.js';
 import { migrate } from './migrations/index.js';
-import type { FeedbackOutcome, ReviewRow, Store, StoredPrediction } from './types.js';
+import type { FeedbackLinks, FeedbackOutcome, ReviewRow, Store, StoredPrediction } from './types.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -127,6 +127,17 @@ function createStore(db: Database.Database, path: string): Store {
   `);
   const maxReviewIdStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
   const countReviewsStmt = db.prepare<[], number>(`SELECT COUNT(*) FROM review_db`).pluck();
+  const feedbackRowsAfterStmt = db.prepare<[number], FeedbackLinks['rows'][number]>(`
+    SELECT id, prediction_id AS predictionId FROM review_db WHERE id > ? ORDER BY id
+  `);
+  const countLinkedPredictionsStmt = db
+    .prepare<[number, number], number>(`SELECT COUNT(*) FROM predictions WHERE feedback_review_id > ? AND feedback_review_id <= ?`)
+    .pluck();
+  const feedbackLinksAfterTx = db.transaction((afterId: number): FeedbackLinks => {
+    const rows = feedbackRowsAfterStmt.all(afterId);
+    const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
+    return { rows, linkedPredictions: countLinkedPredictionsStmt.get(afterId, last) as number };
+  });
 
   const insertReviewRow = (
     review: string,
@@ -248,6 +259,10 @@ function createStore(db: Database.Database, path: string): Store {
 
     countReviews() {
       return countReviewsStmt.get() as number;
+    },
+
+    feedbackLinksAfter(afterId) {
+      return feedbackLinksAfterTx(afterId);
     },
 
     close() {
