@@ -1,6 +1,6 @@
 /** `npm run bench`: load the real server and report throughput, latency, start-up and memory. */
 export { Cleanup, type CleanupStep } from './cleanup.js';
-export { checkFeedbackRows, compareFeedback, maxReviewId, waitForQuietLog, type FeedbackCheck } from './feedback-check.js';
+export { checkFeedbackRows, compareFeedback, waitForQuietLog, type FeedbackCheck, type FeedbackLog } from './feedback-check.js';
 export { caseRequest, createPredictions, feedbackReview, runFeedbackLoad, runLoad, type LoadRequest } from './load.js';
 export { measurePrediction, measureTraining, type PredictionSpeed, type TrainingSpeed } from './offline.js';
 export { BENCH_USAGE, CASE_NAMES, parseBenchArgs, type BenchOptions, type CaseName } from './options.js';
