@@ -22,7 +22,6 @@ runCli(async () => {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', () => cleanup.killGroupsNow());
 
   try {
     const root = path.resolve(import.meta.dirname, '..');

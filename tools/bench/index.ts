@@ -7,5 +7,5 @@ export { BENCH_USAGE, CASE_NAMES, parseBenchArgs, type BenchOptions, type CaseNa
 export { benchJsonLine, formatCaseLine, type BenchReport, type ServerRun } from './report.js';
 export { parentPid, statusField, treeRss, vmRssKb, type TreeRss } from './rss.js';
 export { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview, runBench, type BenchContext } from './run.js';
-export { BenchError, parseStartUpLines, startBenchServer, type BenchServer } from './server-process.js';
+export { BenchError, startBenchServer, startUpFacts, type BenchServer, type StartUpFacts } from './bench-server.js';
 export { percentile, summarizeCase, summarizeLatencies, type CaseSummary } from './stats.js';

@@ -13,7 +13,8 @@ import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
 import { treeRss, type TreeRss } from './rss.js';
-import { ensureBuild, startBenchServer, type BenchServer } from './server-process.js';
+import { startBenchServer, type BenchServer } from './bench-server.js';
+import { ensureBuild } from './build.js';
 import { round, summarizeCase, type CaseSummary } from './stats.js';
 
 export interface BenchContext {
