@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench } from '../src/bench/index.js';
+import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench } from '../tools/bench/index.js';
 import { runCli } from './cli.js';
 
 /**
@@ -22,7 +22,6 @@ runCli(async () => {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', () => cleanup.killGroupsNow());
 
   try {
     const root = path.resolve(import.meta.dirname, '..');

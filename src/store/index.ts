@@ -3,6 +3,7 @@ export { migrate, MIGRATIONS, SCHEMA_VERSION, readSchemaVersion, type Migration 
 export { CLASSIC_IMPORT_SOURCE } from './migrations/001-review-db.js';
 export { VERDICTS } from './types.js';
 export type {
+  FeedbackLinks,
   FeedbackOutcome,
   LogHistory,
   NewPrediction,

@@ -6,6 +6,7 @@ import type { Label } from '../model/types.js';
 import { migrate } from './migrations/index.js';
 import { fingerprint } from '../text/fingerprint.js';
 import type {
+  FeedbackLinks,
   FeedbackOutcome,
   LogHistory,
   NewPrediction,
@@ -206,6 +207,17 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   `);
   const maxReviewIdStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
   const countReviewsStmt = db.prepare<[], number>(`SELECT COUNT(*) FROM review_db`).pluck();
+  const feedbackRowsAfterStmt = db.prepare<[number], FeedbackLinks['rows'][number]>(`
+    SELECT id, prediction_id AS predictionId FROM review_db WHERE id > ? ORDER BY id
+  `);
+  const countLinkedPredictionsStmt = db
+    .prepare<[number, number], number>(`SELECT COUNT(*) FROM predictions WHERE feedback_review_id > ? AND feedback_review_id <= ?`)
+    .pluck();
+  const feedbackLinksAfterTx = db.transaction((afterId: number): FeedbackLinks => {
+    const rows = feedbackRowsAfterStmt.all(afterId);
+    const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
+    return { rows, linkedPredictions: countLinkedPredictionsStmt.get(afterId, last) as number };
+  });
 
   const history = logHistory(db);
   const insertReviewRow = (row: {
@@ -329,6 +341,10 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
     countReviews() {
       return countReviewsStmt.get() as number;
+    },
+
+    feedbackLinksAfter(afterId) {
+      return feedbackLinksAfterTx(afterId);
     },
 
     close() {

@@ -80,6 +80,14 @@ export interface ReviewRow {
   client: string | null;
 }
 
+/** The review_db rows after some id, with the links the predictions hold to them, read in one snapshot. */
+export interface FeedbackLinks {
+  /** Rows with id > afterId, in id order: the id and the prediction the row answers (null when none). */
+  rows: { id: number; predictionId: string | null }[];
+  /** Predictions whose feedback is one of those rows; equals rows.length when every row came from feedback. */
+  linkedPredictions: number;
+}
+
 export type FeedbackOutcome =
   | { status: 'recorded'; reviewId: number; sentiment: Label; verdict: Verdict; reason: string | null }
   | { status: 'duplicate'; reviewId: number; sentiment: Label; verdict: Verdict; reason: string | null }
@@ -116,6 +124,12 @@ export interface Store {
    */
   reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
   maxReviewId(): number;
+  /**
+   * The rows after `afterId` and how many predictions link to them, in one read transaction, so
+   * a writer on another connection cannot add a row between the two reads. For checking that each
+   * feedback produced one row and one link (the bench); it reads ids only, not the texts.
+   */
+  feedbackLinksAfter(afterId: number): FeedbackLinks;
   countReviews(): number;
   close(): void;
 }

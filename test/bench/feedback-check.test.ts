@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { compareFeedback } from '../../src/bench/feedback-check.js';
+import { openStore } from '../../src/store/index.js';
+import { checkFeedbackRows, compareFeedback } from '../../tools/bench/feedback-check.js';
 
 const rows = (ids: number[]) => ids.map((id) => ({ id, predictionId: `p${id}` }));
 
@@ -44,5 +45,48 @@ describe('compareFeedback', () => {
 
   it('fails when a new row is not linked back to its prediction', () => {
     expect(compareFeedback(rows([1, 2]), [1, 2], 1, 16).exactlyOnce).toBe(false);
+  });
+});
+
+describe('checkFeedbackRows', () => {
+  const storeWithPredictions = (count: number) => {
+    const store = openStore(':memory:');
+    const ids = Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+    for (const id of ids) {
+      store.insertPrediction({ id, review: `review ${id}`, sentiment: 1, probability: 0.9, modelVersion: 'm@0', createdAt: '2024-05-01T00:00:00.000Z' });
+    }
+    return { store, ids };
+  };
+
+  it('reads the rows after the mark from the store and passes when each feedback made one linked row', () => {
+    // Arrange
+    const { store, ids } = storeWithPredictions(3);
+    store.recordFeedback(ids[0], 1, 'api');
+    const before = store.maxReviewId();
+    const answered = ids.slice(1).map((id) => {
+      const outcome = store.recordFeedback(id, 0, 'api');
+      return outcome.status === 'recorded' ? outcome.reviewId : -1;
+    });
+
+    // Act
+    const check = checkFeedbackRows(store, before, answered, 16);
+    store.close();
+
+    // Assert
+    expect(check).toMatchObject({ rowsAdded: 2, answeredAndStored: 2, linkedPredictions: 2, exactlyOnce: true });
+  });
+
+  it('fails when a row appeared that no prediction links to', () => {
+    // Arrange
+    const { store, ids } = storeWithPredictions(1);
+    const outcome = store.recordFeedback(ids[0], 1, 'api');
+    store.insertReview('a row written around the API', 0, 'api');
+
+    // Act
+    const check = checkFeedbackRows(store, 0, outcome.status === 'recorded' ? [outcome.reviewId] : [], 16);
+    store.close();
+
+    // Assert
+    expect(check).toMatchObject({ rowsAdded: 2, linkedPredictions: 1, exactlyOnce: false });
   });
 });

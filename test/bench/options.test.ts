@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { CASE_NAMES, parseBenchArgs } from '../../src/bench/options.js';
+import { CASE_NAMES, parseBenchArgs } from '../../tools/bench/options.js';
 import { InvalidInputError } from '../../src/errors.js';
 
 describe('parseBenchArgs', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { benchJsonLine, formatCaseLine, type BenchReport, type FeedbackSummary } from '../../src/bench/report.js';
-import type { CaseSummary } from '../../src/bench/stats.js';
+import { benchJsonLine, formatCaseLine, type BenchReport, type FeedbackSummary } from '../../tools/bench/report.js';
+import type { CaseSummary } from '../../tools/bench/stats.js';
 
 const predict: CaseSummary = {
   method: 'POST',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parentPid, statusField, treeRss, vmRssKb } from '../../src/bench/rss.js';
+import { parentPid, statusField, treeRss, vmRssKb } from '../../tools/bench/rss.js';
 
 const STATUS = [
   'Name:\tnode',

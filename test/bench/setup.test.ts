@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { caseRequest, feedbackReview } from '../../src/bench/load.js';
-import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../src/bench/run.js';
-import { parseStartUpLines } from '../../src/bench/server-process.js';
+import { caseRequest, feedbackReview } from '../../tools/bench/load.js';
+import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../tools/bench/run.js';
+import { parseStartUpLines } from '../../tools/server-process.js';
+import { startUpFacts } from '../../tools/bench/bench-server.js';
 
 describe('the bench review fixture', () => {
   it('is a review of about 1,000 characters that the form accepts', () => {
@@ -50,7 +51,7 @@ describe('feedbackPoolSize', () => {
   });
 });
 
-describe('parseStartUpLines', () => {
+describe('startUpFacts of parseStartUpLines', () => {
   it("takes each worker's address, pid and model load time from the pino log, skipping request lines and a cut line", () => {
     // Arrange
     const log = [
@@ -61,7 +62,7 @@ describe('parseStartUpLines', () => {
     ].join('\n');
 
     // Act
-    const lines = parseStartUpLines(log);
+    const lines = startUpFacts(parseStartUpLines(log));
 
     // Assert
     expect(lines).toEqual([

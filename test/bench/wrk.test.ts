@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseWrkOutput, wrkScript } from '../../src/bench/wrk.js';
+import { parseWrkOutput, wrkScript } from '../../tools/bench/wrk.js';
 
 const SAMPLE = `Running 5s test @ http://127.0.0.1:3111/results
   1 threads and 16 connections

@@ -1,13 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { writeModelFile } from '../../src/model/model-file.js';
+import {
+  SERVER_ENTRY,
+  SERVER_HOST,
+  signalGroup,
+  spawnNode,
+  spawnServer,
+  type ServerExit,
+  type StartUpLine,
+} from '../../tools/server-process.js';
 import { makeTestModel } from './model.js';
 
-/** The repository root: every child runs from here so `--import tsx` and relative paths resolve. */
-export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export { stopAllServers, type ServerExit, type StartUpLine } from '../../tools/server-process.js';
 
 /** How often a child server polls the log and the model file, in ms. */
 export const POLL_MS = 200;
@@ -16,11 +23,6 @@ export interface ServerPaths {
   modelPath: string;
   dbPath: string;
   dataDir: string;
-}
-
-export interface ServerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 export interface ServerProcess {
@@ -41,40 +43,13 @@ export interface ServerProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-const live = new Set<ChildProcess>();
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    // Negative pid: the group this child leads (spawned detached), so cluster workers go too.
-    process.kill(-child.pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-// Last resort if a test run is torn down without afterEach/afterAll: leave no server behind.
-process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
-
-function exitOf(child: ChildProcess): Promise<ServerExit> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode });
-      return;
-    }
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
 /** The environment of a child server: the test defaults, the given paths, then `extra`. */
 export function serverEnv(paths: ServerPaths, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     PORT: '0',
-    HOST: '127.0.0.1',
+    HOST: SERVER_HOST,
     MODEL_PATH: paths.modelPath,
     DB_PATH: paths.dbPath,
     DATA_DIR: paths.dataDir,
@@ -87,47 +62,11 @@ export function serverEnv(paths: ServerPaths, extra: Record<string, string> = {}
   };
 }
 
-function spawnNode(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  let text = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  return { child, output: () => text };
-}
-
-/** The JSON line a server logs once it listens (with the model facts and what it replayed). */
-export interface StartUpLine {
-  address: string;
-  pid: number;
-  replay?: { folded: number; skipped: number; through: number; ms: number };
-  model?: { feedbackWatermark: number; appliedThrough: number };
-}
-
-function startUpLines(output: string): StartUpLine[] {
-  const lines: StartUpLine[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.includes('"address":"http://127.0.0.1:')) continue;
-    try {
-      const parsed = JSON.parse(line) as Partial<StartUpLine>;
-      if (typeof parsed.address === 'string' && typeof parsed.pid === 'number') lines.push(parsed as StartUpLine);
-    } catch {
-      // A line cut by a chunk boundary; it is parsed whole on the next chunk.
-    }
-  }
-  return lines;
-}
-
 /**
- * Starts `src/main.ts` as a child process on 127.0.0.1 with PORT=0 and waits until it (or, with
- * WORKERS=N, each of its N workers) has logged its start-up line, which names the port.
- * The process leads its own process group; `kill()` or `stopAllServers()` ends it and its workers.
+ * Starts the server from source (through tsx) as a child process on 127.0.0.1 with PORT=0 and
+ * waits until it (or, with WORKERS=N, each of its N workers) has logged its start-up line, which
+ * names the port. The process leads its own process group; `kill()` or `stopAllServers()` ends it
+ * and its workers.
  */
 export async function startServerProcess(
   paths: ServerPaths,
@@ -135,61 +74,35 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const workers = options.workers ?? 1;
   const env = serverEnv(paths, { ...(workers > 1 ? { WORKERS: String(workers) } : {}), ...options.env });
-  const { child, output } = spawnNode(['src/main.ts'], env);
-  const exited = exitOf(child);
-  const timeoutMs = options.timeoutMs ?? 15_000;
-
-  const lines = await new Promise<StartUpLine[]>((resolve, reject) => {
-    const check = (): void => {
-      const found = startUpLines(output());
-      if (found.length >= workers) done(() => resolve(found));
-    };
-    const timer = setTimeout(
-      () => done(() => reject(new Error(`server did not start within ${timeoutMs} ms; output:\n${output()}`))),
-      timeoutMs,
-    );
-    const onExit = (): void =>
-      done(() => reject(new Error(`server exited before it was listening; output:\n${output()}`)));
-    const done = (settle: () => void): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', check);
-      child.off('exit', onExit);
-      settle();
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-  }).catch(async (error: unknown) => {
-    killGroup(child, 'SIGKILL');
-    await exited;
-    throw error;
-  });
-
+  const server = spawnServer({ entry: 'source', env });
+  let lines: StartUpLine[];
+  try {
+    lines = await server.waitForStartUp(workers, options.timeoutMs ?? 15_000);
+  } catch (error) {
+    await server.kill();
+    throw new Error(`server ${(error as Error).message}; output:\n${server.output()}`);
+  }
   return {
-    pid: child.pid as number,
+    pid: server.pid,
     url: lines[0].address,
     workerPids: lines.map((line) => line.pid),
     startUp: lines,
-    output,
-    exited,
-    kill: async () => {
-      killGroup(child, 'SIGKILL');
-      return exited;
-    },
-    signal: (signal) => {
-      process.kill(child.pid as number, signal);
-    },
+    output: server.output,
+    exited: server.exited,
+    kill: server.kill,
+    signal: server.signal,
   };
 }
 
 /**
- * Runs `src/main.ts` with the given paths and waits for it to exit on its own (for start-up
- * failures). Kills it and rejects if it is still running after `timeoutMs`.
+ * Runs the server from source with the given paths and waits for it to exit on its own (for
+ * start-up failures). Kills it and rejects if it is still running after `timeoutMs`.
  */
 export async function runServerToExit(
   paths: ServerPaths,
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ServerExit & { stdout: string; stderr: string }> {
-  return runNodeScript(['src/main.ts'], serverEnv(paths, options.env), options.timeoutMs);
+  return runNodeScript([SERVER_ENTRY.source], serverEnv(paths, options.env), options.timeoutMs);
 }
 
 /** Runs `node --import tsx <args>` from the repository root and collects its output and exit status. */
@@ -198,33 +111,19 @@ export async function runNodeScript(
   env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME },
   timeoutMs = 20_000,
 ): Promise<ServerExit & { stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  live.add(child);
+  const child = spawnNode(args, { env, tsx: true });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => signalGroup(child.pid as number, 'SIGKILL'), timeoutMs);
   // 'close' waits for the pipes to drain as well as for the exit.
   const exit = await new Promise<ServerExit>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
   clearTimeout(timer);
-  live.delete(child);
   if (exit.signal === 'SIGKILL') throw new Error(`${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}${stderr}`);
   return { ...exit, stdout, stderr };
-}
-
-/** SIGKILLs every child this helper started that is still running, and waits for them. Call in afterEach. */
-export async function stopAllServers(): Promise<void> {
-  const children = [...live];
-  for (const child of children) killGroup(child, 'SIGKILL');
-  await Promise.all(children.map(exitOf));
 }
 
 /** A temporary folder with the test model written to `model.bin` and a database path beside it. */

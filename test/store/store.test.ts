@@ -198,6 +198,33 @@ describe('reviewsAfter', () => {
   });
 });
 
+describe('feedbackLinksAfter', () => {
+  it('lists the rows after the id with their prediction ids, and counts only the links to those rows', () => {
+    // Arrange
+    const store = open();
+    const [first, second, third] = [prediction(), prediction(), prediction()];
+    for (const p of [first, second, third]) store.insertPrediction(p);
+    store.recordFeedback(first.id, 1, 'api');
+    store.insertReview('not from a prediction', 0, 'api');
+    store.recordFeedback(second.id, 0, 'feedback');
+    store.recordFeedback(third.id, 1, 'api');
+
+    // Act
+    const links = store.feedbackLinksAfter(1);
+
+    // Assert
+    expect(links).toEqual({
+      rows: [
+        { id: 2, predictionId: null },
+        { id: 3, predictionId: second.id },
+        { id: 4, predictionId: third.id },
+      ],
+      linkedPredictions: 2,
+    });
+    expect(store.feedbackLinksAfter(4)).toEqual({ rows: [], linkedPredictions: 0 });
+  });
+});
+
 describe('bound parameters', () => {
   it('round-trips quotes, SQL and template syntax verbatim', () => {
     // Arrange

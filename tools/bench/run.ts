@@ -2,17 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 
-import { InvalidInputError } from '../errors.js';
-import { PRESET_NAMES } from '../model/presets.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { PRESET_NAMES } from '../../src/model/presets.js';
+import { openStore } from '../../src/store/index.js';
 import type { Cleanup } from './cleanup.js';
-import { checkFeedbackRows, maxReviewId, waitForQuietLog } from './feedback-check.js';
+import { checkFeedbackRows, waitForQuietLog } from './feedback-check.js';
 import { caseRequest, createPredictions, runFeedbackLoad, runLoad, toAutocannon } from './load.js';
 import { runWrk, wrkAvailable } from './wrk.js';
 import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
 import { treeRss, type TreeRss } from './rss.js';
-import { ensureBuild, startBenchServer, type BenchServer } from './server-process.js';
+import { startBenchServer, type BenchServer } from './bench-server.js';
+import { ensureBuild } from './build.js';
 import { round, summarizeCase, type CaseSummary } from './stats.js';
 
 export interface BenchContext {
@@ -245,19 +247,25 @@ async function feedbackCase(
     `workers=${workers}  feedback: ${pool.ids.length} predictions created through the API in ${fmt(pool.seconds, 1)} s` +
       (pool.failed > 0 ? ` (${pool.failed} failed)` : ''),
   );
-  const before = maxReviewId(server.dbPath);
-  const run = await runFeedbackLoad({
-    url: server.url,
-    ids: pool.ids,
-    connections: options.connections,
-    duration: options.duration,
-    cleanup: context.cleanup,
-  });
-  await waitForQuietLog(server.dbPath);
-  const stored = checkFeedbackRows(server.dbPath, before, run.reviewIds, options.connections);
-  return {
-    ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
-    pool: { created: pool.ids.length, seconds: round(pool.seconds, 2), failed: pool.failed, used: run.used, exhausted: run.exhausted },
-    stored,
-  };
+  // Read-only: the server alone writes; WAL lets this connection read beside it.
+  const feedbackLog = openStore(server.dbPath, { readonly: true });
+  try {
+    const before = feedbackLog.maxReviewId();
+    const run = await runFeedbackLoad({
+      url: server.url,
+      ids: pool.ids,
+      connections: options.connections,
+      duration: options.duration,
+      cleanup: context.cleanup,
+    });
+    await waitForQuietLog(feedbackLog);
+    const stored = checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
+    return {
+      ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
+      pool: { created: pool.ids.length, seconds: round(pool.seconds, 2), failed: pool.failed, used: run.used, exhausted: run.exhausted },
+      stored,
+    };
+  } finally {
+    feedbackLog.close();
+  }
 }

@@ -2,7 +2,8 @@ import autocannon from 'autocannon';
 
 import type { Cleanup, CleanupStep } from './cleanup.js';
 import type { CaseName } from './options.js';
-import { BENCH_HOST, BenchError } from './server-process.js';
+import { SERVER_HOST } from '../server-process.js';
+import { BenchError } from './bench-server.js';
 import { LatencyRecorder, type LoadCounts } from './stats.js';
 
 /** One HTTP request of a load case. */
@@ -60,8 +61,8 @@ export interface LoadRunResult {
  * While it runs, the cleanup can stop it.
  */
 export function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
-  if (!options.url.startsWith(`http://${BENCH_HOST}:`)) {
-    throw new BenchError(`the bench only loads http://${BENCH_HOST}, not ${options.url}`);
+  if (!options.url.startsWith(`http://${SERVER_HOST}:`)) {
+    throw new BenchError(`the bench only loads http://${SERVER_HOST}, not ${options.url}`);
   }
   options.cleanup.throwIfAborted();
   const recorder = new LatencyRecorder();

@@ -11,8 +11,6 @@ export interface CleanupStep {
  */
 export class Cleanup {
   private readonly steps: { name: string; run: () => void | Promise<void> }[] = [];
-  /** Process groups to SIGKILL synchronously if the process exits before `runAll` finished. */
-  private readonly groups = new Set<number>();
 
   /** Registers a step; the handle runs it early (once) or drops it when it is no longer needed. */
   add(name: string, run: () => void | Promise<void>): CleanupStep {
@@ -32,15 +30,6 @@ export class Cleanup {
         unregister();
       },
     };
-  }
-
-  /** Remembers a process group (a detached child's pid) for `killGroupsNow`. */
-  trackGroup(pgid: number): void {
-    this.groups.add(pgid);
-  }
-
-  untrackGroup(pgid: number): void {
-    this.groups.delete(pgid);
   }
 
   private aborted = false;
@@ -65,17 +54,5 @@ export class Cleanup {
         report(`cleanup: ${step.name} failed: ${(error as Error).message}`);
       }
     }
-  }
-
-  /** Last resort, synchronous (for process 'exit'): SIGKILL every tracked process group. */
-  killGroupsNow(): void {
-    for (const pgid of this.groups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    this.groups.clear();
   }
 }

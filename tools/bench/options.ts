@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { InvalidInputError } from '../errors.js';
-import type { LogLevel } from '../config.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { LOG_LEVELS, type LogLevel } from '../../src/config.js';
 
 /** The load cases, in the order they run. */
 export const CASE_NAMES = ['get', 'results', 'predict', 'feedback'] as const;
@@ -55,8 +55,6 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --log-level LEVEL   server LOG_LEVEL; server stdout goes to a temporary file (default info)
   --tool TOOL         auto (wrk if installed, else autocannon), autocannon or wrk (default auto)
   --help              this text`;
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
  * Parses the bench's command-line arguments (without `node` and the script name).

@@ -1,8 +1,8 @@
-import { openCorpus } from '../corpus/index.js';
-import { readModelFile } from '../model/model-file.js';
-import { presetSpec, type PresetName } from '../model/presets.js';
-import { scoreStream } from '../training/scores.js';
-import { trainFromCorpus } from '../training/train-from-corpus.js';
+import { openCorpus } from '../../src/corpus/index.js';
+import { readModelFile } from '../../src/model/model-file.js';
+import { presetSpec, type PresetName } from '../../src/model/presets.js';
+import { scoreStream } from '../../src/training/scores.js';
+import { trainFromCorpus } from '../../src/training/train-from-corpus.js';
 import { round } from './stats.js';
 
 export interface TrainingSpeed {

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type { Store } from '../../src/store/index.js';
 
 /** Did every feedback the server acknowledged land in review_db exactly once? */
 export interface FeedbackCheck {
@@ -24,27 +24,20 @@ export interface FeedbackCheck {
   exactlyOnce: boolean;
 }
 
-/** Highest review_db id in a database the server has open (read-only, WAL). */
-export function maxReviewId(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare<[], number>('SELECT COALESCE(MAX(id), 0) FROM review_db').pluck().get() ?? 0;
-  } finally {
-    db.close();
-  }
-}
+/** The server's database, as the bench reads it: a read-only Store on the file the server has open. */
+export type FeedbackLog = Pick<Store, 'maxReviewId' | 'feedbackLinksAfter'>;
 
 /**
  * Waits until no new review_db row has appeared for `quietMs` (the server finishing requests
  * whose connections the load generator already closed), at most `timeoutMs`.
  */
-export async function waitForQuietLog(dbPath: string, quietMs = 300, timeoutMs = 5000): Promise<void> {
+export async function waitForQuietLog(log: FeedbackLog, quietMs = 300, timeoutMs = 5000): Promise<void> {
   const started = performance.now();
-  let last = maxReviewId(dbPath);
+  let last = log.maxReviewId();
   let lastChange = performance.now();
   while (performance.now() - lastChange < quietMs && performance.now() - started < timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const now = maxReviewId(dbPath);
+    const now = log.maxReviewId();
     if (now !== last) {
       last = now;
       lastChange = performance.now();
@@ -53,30 +46,14 @@ export async function waitForQuietLog(dbPath: string, quietMs = 300, timeoutMs =
 }
 
 /**
- * Reads back, in one read transaction (one snapshot), the rows added after `afterId` and the
- * predictions linked to them, and checks them against the review ids the 2xx answers reported.
+ * Reads back, in one snapshot, the rows added after `afterId` and the predictions linked to them,
+ * and checks them against the review ids the 2xx answers reported.
  *
  * @param connections the load's connection count: the bound on rows stored after the cut-off.
  */
-export function checkFeedbackRows(dbPath: string, afterId: number, answeredIds: readonly number[], connections: number): FeedbackCheck {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const rowsStmt = db.prepare<[number], { id: number; predictionId: string | null }>(
-      'SELECT id, prediction_id AS predictionId FROM review_db WHERE id > ? ORDER BY id',
-    );
-    const linkedStmt = db
-      .prepare<[number, number], number>('SELECT COUNT(*) FROM predictions WHERE feedback_review_id > ? AND feedback_review_id <= ?')
-      .pluck();
-    const snapshot = db.transaction(() => {
-      const rows = rowsStmt.all(afterId);
-      const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
-      return { rows, linked: linkedStmt.get(afterId, last) ?? 0 };
-    });
-    const { rows, linked } = snapshot();
-    return compareFeedback(rows, answeredIds, linked, connections);
-  } finally {
-    db.close();
-  }
+export function checkFeedbackRows(log: FeedbackLog, afterId: number, answeredIds: readonly number[], connections: number): FeedbackCheck {
+  const { rows, linkedPredictions } = log.feedbackLinksAfter(afterId);
+  return compareFeedback(rows, answeredIds, linkedPredictions, connections);
 }
 
 /** The pure part of `checkFeedbackRows`. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import type { Cleanup } from './cleanup.js';
 import type { LoadRequest } from './load.js';
-import { BENCH_HOST, BenchError } from './server-process.js';
+import { SERVER_HOST } from '../server-process.js';
+import { BenchError } from './bench-server.js';
 import { round, type CaseSummary } from './stats.js';
 
 /** True when the `wrk` load generator is on the PATH (Debian: apt-get install -y wrk). */
@@ -90,8 +91,8 @@ export async function runWrk(options: {
   duration: number;
   cleanup: Cleanup;
 }): Promise<CaseSummary> {
-  if (!options.url.startsWith(`http://${BENCH_HOST}:`)) {
-    throw new BenchError(`the bench only loads http://${BENCH_HOST}, not ${options.url}`);
+  if (!options.url.startsWith(`http://${SERVER_HOST}:`)) {
+    throw new BenchError(`the bench only loads http://${SERVER_HOST}, not ${options.url}`);
   }
   options.cleanup.throwIfAborted();
   const dir = mkdtempSync(join(tmpdir(), 'movieclassifier-wrk-'));
