@@ -15,7 +15,7 @@ export interface PredictOutcome extends Prediction {
   modelVersion: string;
 }
 
-export interface ModelFacts {
+export interface ModelInfo {
   /** Short id of the loaded model file plus how much of the log is applied. */
   version: string;
   preset: string;
@@ -36,22 +36,19 @@ export interface ModelFacts {
  */
 export interface Learner {
   /**
-   * Classify, store the prediction server-side, and return it with its explanation. The
-   * prediction is committed with the others of the same event-loop turn: show its id to a reader
-   * only after `stored()` resolves.
+   * Classify, store the prediction server-side, and return it with its explanation. Resolves once
+   * the prediction is in the database, so its id can be shown to a reader at once.
    */
-  predict(review: string): PredictOutcome;
-  /** Resolves once every prediction made so far is in the database. */
-  stored(): Promise<void>;
+  predict(review: string): Promise<PredictOutcome>;
   /**
    * Record the reader's verdict on a stored prediction: derives the label (the prediction if
    * correct, the other one if not), appends it to review_db once, and applies the log up to it.
    */
-  feedback(predictionId: string, correct: boolean, source: 'form' | 'api'): FeedbackOutcome;
+  feedback(predictionId: string, correct: boolean, source: string): FeedbackOutcome;
   /** P(positive) for a text, without storing anything (used by tests and /healthz probes). */
   positiveProbability(review: string): number;
   /** Apply review_db rows added by other processes; returns how many were applied. */
   catchUp(): number;
-  facts(): ModelFacts;
+  modelInfo(): ModelInfo;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Learner, ModelFacts, PredictOutcome } from './learner-types.js';
+import type { Learner, ModelInfo, PredictOutcome } from './learner-types.js';
 import { explain } from './model/explain.js';
 import type { ModelBundle } from './model/model-file.js';
 import type { Label } from './model/types.js';
@@ -89,7 +89,7 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
       fileId = next.header.checksum.slice(0, 12);
       return counts;
     },
-    predict(review: string): PredictOutcome {
+    async predict(review: string): Promise<PredictOutcome> {
       const { prediction, contributions, segments } = explain(current.model, review);
       const predictionId = randomUUID();
       const modelVersion = version();
@@ -101,18 +101,15 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
         modelVersion,
         createdAt: new Date().toISOString(),
       });
+      await store.stored();
       return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
     },
 
-    stored(): Promise<void> {
-      return store.stored();
-    },
-
-    feedback(predictionId: string, correct: boolean, source: 'form' | 'api'): FeedbackOutcome {
+    feedback(predictionId: string, correct: boolean, source: string): FeedbackOutcome {
       const prediction = store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.label : prediction.label === 1 ? 0 : 1;
-      const outcome = store.recordFeedback(predictionId, sentiment, source === 'form' ? 'feedback' : 'api');
+      const outcome = store.recordFeedback(predictionId, sentiment, source);
       if (outcome.status === 'recorded') catchUp(outcome.reviewId);
       return outcome;
     },
@@ -125,7 +122,7 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
       return catchUp().folded;
     },
 
-    facts(): ModelFacts {
+    modelInfo(): ModelInfo {
       const { header } = current;
       return {
         version: version(),

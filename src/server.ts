@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { loadConfig, type Config } from './config.js';
+import { readOrCreateCsrfSecret } from './csrf-secret.js';
 import { MovieClassifierError } from './errors.js';
 
 /**
@@ -14,7 +15,7 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
     import('./model/model-file.js'),
     import('./store/index.js'),
     import('./web/app.js'),
-    import('./web/logging.js'),
+    import('./web/logger.js'),
   ]);
   const logger = createLogger(config);
   const started = performance.now();
@@ -24,7 +25,8 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
   const replayStarted = performance.now();
   const learner = createLearner({ bundle, store });
   const replayMs = performance.now() - replayStarted;
-  const app = createApp({ learner, store, config, logger });
+  const csrfSecret = config.csrfSecret ?? readOrCreateCsrfSecret(config.dataDir);
+  const app = createApp({ learner, store, config: { ...config, csrfSecret }, logger });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -32,7 +34,7 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const facts = learner.facts();
+  const facts = learner.modelInfo();
   logger.info(
     {
       address: `http://${config.host}:${port}`,
@@ -49,7 +51,7 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
   // poll interval behind. Own feedback is applied at once, in the request.
   const poll = setInterval(() => {
     const applied = learner.catchUp();
-    if (applied > 0) logger.debug({ applied, appliedThrough: learner.facts().appliedThrough }, 'caught up with the log');
+    if (applied > 0) logger.debug({ applied, appliedThrough: learner.modelInfo().appliedThrough }, 'caught up with the log');
   }, config.reloadPollMs);
   poll.unref();
 
@@ -61,7 +63,7 @@ export async function startServer(config: Config): Promise<{ close: () => Promis
       const next = readModelFile(config.modelPath);
       const counts = learner.reload(next);
       logger.info(
-        { reason, model: learner.facts(), replayed: counts, ms: Math.round(performance.now() - startedReload) },
+        { reason, model: learner.modelInfo(), replayed: counts, ms: Math.round(performance.now() - startedReload) },
         `reloaded model ${config.modelPath} (${reason})`,
       );
     } catch (error) {

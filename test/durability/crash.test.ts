@@ -34,7 +34,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
       const res = await feedback(server, prediction.predictionId, false);
       expect(res.status).toBe(201);
       sent.push(prediction);
-      const mirrored = reference.predict(feedbackReview(k));
+      const mirrored = await reference.predict(feedbackReview(k));
       expect(mirrored.label).toBe(prediction.label);
       expect(reference.feedback(mirrored.predictionId, false, 'api').status).toBe('recorded');
     }

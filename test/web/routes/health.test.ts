@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -16,7 +16,7 @@ describe('GET /healthz', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ status: 'ok', model: t.learner.facts(), reviews: 0 });
+    expect(res.body).toEqual({ status: 'ok', model: t.learner.modelInfo(), reviews: 0 });
   });
 
   it('counts a review stored through the feedback form', async () => {

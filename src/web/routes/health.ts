@@ -1,0 +1,23 @@
+import { Router } from 'express';
+
+import type { Learner } from '../../learner-types.js';
+import type { Store } from '../../store/types.js';
+import { methodNotAllowed } from '../middleware/method-not-allowed.js';
+
+export interface HealthDeps {
+  learner: Pick<Learner, 'modelInfo'>;
+  store: Pick<Store, 'countReviews'>;
+}
+
+/** GET /healthz: the model's info (file, version, log applied) and how many labelled reviews the database holds. */
+export function healthRoutes({ learner, store }: HealthDeps): Router {
+  const router = Router();
+  router
+    .route('/healthz')
+    .get((_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ status: 'ok', model: learner.modelInfo(), reviews: store.countReviews() });
+    })
+    .all(methodNotAllowed('GET, HEAD'));
+  return router;
+}
