@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    // Model and SQLite tests share no state, but browser/process tests start servers:
-    // keep them from fighting over the two cores.
+    // Browser and process tests start real servers, which on a busy two-core machine take far
+    // longer than vitest's 5 s default; unit tests finish in milliseconds either way.
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

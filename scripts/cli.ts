@@ -1,37 +1,70 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MovieClassifierError } from '../src/errors.js';
 
-/**
- * Runs a command-line entry point: known errors print their message and exit 1 without a stack
- * trace; anything else is a bug and keeps its stack.
- */
-export function runCli(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    if (error instanceof MovieClassifierError) {
-      process.stderr.write(`error: ${error.message}\n`);
-    } else {
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    }
-    process.exitCode = 1;
-  });
+import { MovieClassifierError, UsageError } from '../src/errors.js';
+
+/** A script's body: gets the command-line arguments, throws to fail. */
+export type Command = (argv: readonly string[]) => Promise<void>;
+
+export interface CommandContext {
+  argv: readonly string[];
+  /** Printed after the message of a UsageError. */
+  usage?: string;
+  stderr: { write(text: string): unknown };
 }
 
-export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string) {
+/**
+ * Runs a command and says how it ended, as an exit code: 0 when it returned; 2 for a UsageError
+ * (its message, then the usage); 1 for another MovieClassifierError (its message on one line, no
+ * stack: the command refused, and the message says why); 1 with the stack for anything else, a bug.
+ */
+export async function runCommand(command: Command, { argv, usage, stderr }: CommandContext): Promise<number> {
   try {
-    return parseArgs({ options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
-    process.exit(2);
+    await command(argv);
+    return 0;
+  } catch (error: unknown) {
+    if (error instanceof UsageError) {
+      stderr.write(`error: ${error.message}\n${usage === undefined ? '' : `\n${usage}\n`}`);
+      return 2;
+    }
+    if (error instanceof MovieClassifierError) {
+      stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
   }
 }
 
-/** Parses a numeric option, failing with the option's name and the bad value. */
-export function numberOption(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean): number {
+/**
+ * The one runner of the scripts: runs the command on this process's arguments and sets the exit
+ * code `runCommand` gives (a command may set its own, which a clean return leaves as it is).
+ */
+export function runCli(command: Command, options: { usage?: string } = {}): void {
+  void runCommand(command, { argv: process.argv.slice(2), stderr: process.stderr, ...options }).then((code) => {
+    if (code !== 0) process.exitCode = code;
+  });
+}
+
+/** `--name value` options only, no positionals; anything else is a UsageError. */
+export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+}
+
+/** Parses a numeric option, `fallback` when absent; a bad value is a UsageError naming the option and the value. */
+export function numberOption<F extends number | undefined>(
+  name: string,
+  raw: string | undefined,
+  fallback: F,
+  check: (n: number) => boolean,
+): number | F {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || !check(value)) {
-    process.stderr.write(`--${name}: '${raw}' is not a valid value.\n`);
-    process.exit(2);
+    throw new UsageError(`--${name}: '${raw}' is not a valid value.`);
   }
   return value;
 }

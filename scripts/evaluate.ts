@@ -1,22 +1,12 @@
 import { openCorpus } from '../src/corpus/index.js';
-import { InvalidInputError } from '../src/errors.js';
 import { readModelFile } from '../src/model/model-file.js';
 import { scoreStream } from '../src/training/scores.js';
-import { parseCliArgs, runCli } from './cli.js';
+import { EVALUATE_USAGE, parseEvaluateArgs } from './args.js';
+import { runCli } from './cli.js';
 
-const USAGE = `usage: npm run evaluate -- --data PATH [--split train|test] [--model FILE]
-  PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.`;
-
-runCli(async () => {
-  const args = parseCliArgs(
-    { data: { type: 'string' }, split: { type: 'string' }, model: { type: 'string', default: 'data/model.bin' } },
-    USAGE,
-  );
-  if (args.data === undefined) throw new InvalidInputError(`--data is required.\n${USAGE}`);
-  if (args.split !== undefined && args.split !== 'train' && args.split !== 'test') {
-    throw new InvalidInputError(`--split must be 'train' or 'test', got '${args.split}'.`);
-  }
-  const { model, header } = readModelFile(args.model as string);
+runCli(async (argv) => {
+  const args = parseEvaluateArgs(argv);
+  const { model, header } = readModelFile(args.model);
   const corpus = await openCorpus(args.data, args.split === undefined ? {} : { split: args.split });
   process.stdout.write(`evaluating model=${args.model} preset=${header.spec.preset} corpus="${corpus.description}"\n`);
   const s = await scoreStream(model, corpus.stream({ seed: 0, shuffle: false }));
@@ -31,4 +21,4 @@ runCli(async () => {
       `accuracy=${s.accuracy.toFixed(4)} n=${s.n} logloss=${s.logLoss.toFixed(4)} docs_per_s=${Math.round(s.docsPerSecond)}`,
     ].join('\n') + '\n',
   );
-});
+}, { usage: EVALUATE_USAGE });

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+import { MIN_CSRF_SECRET_LENGTH } from './csrf-secret.js';
 import { ConfigError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** Every setting of the server, read once from the environment by `loadConfig`. */
+/** Every setting of the server, read once from the environment by `loadConfig`, which writes nothing. */
 export interface Config {
   /** TCP port to listen on. @default 3000 */
   port: number;
@@ -37,26 +37,30 @@ export interface Config {
     feedbackPerMinute: number;
   };
   /**
-   * Key for the CSRF tokens (HMAC-SHA256). From CSRF_SECRET, or else from `${dataDir}/.secret`,
-   * created with mode 0600 on first start, so that every worker and every restart agree.
+   * Key for the CSRF tokens (HMAC-SHA256), from CSRF_SECRET. Undefined when unset: start-up then
+   * reads or creates `${dataDir}/.secret` (`readOrCreateCsrfSecret` in src/csrf-secret.ts).
    */
-  csrfSecret: string;
+  csrfSecret: string | undefined;
   /** How often a worker looks for feedback rows written by other workers, in ms. @default 1000 */
   reloadPollMs: number;
+  /** The Nunjucks templates; tests may point elsewhere, the environment cannot. @default the package's views/ */
+  viewsDir: string;
+  /** Files served at /static; tests may point elsewhere, the environment cannot. @default the package's public/ */
+  publicDir: string;
 }
 
 type Env = Record<string, string | undefined>;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const MIN_SECRET_LENGTH = 32;
-export const SECRET_FILE_NAME = '.secret';
+
+// This module runs from src/ (tsx, vitest) or compiled from dist/src/ (tsconfig.build.json keeps
+// rootDir '.'), so the package folder is one or two levels up; no need to look at the disk.
+const PACKAGE_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../..' : '..', import.meta.url));
 
 /**
  * Read every setting from the environment, once, at start-up. Unset or empty variables take their
- * defaults; a malformed value throws a ConfigError naming the variable and the value.
- *
- * One side effect: when CSRF_SECRET is unset, the secret is read from `${DATA_DIR}/.secret`, which
- * is created (mode 0600, atomically, so concurrent workers end up with the same one) if missing.
+ * defaults; a malformed value throws a ConfigError naming the variable and the value. Reads no
+ * file and writes none.
  *
  * @example
  *   const config = loadConfig();                       // process.env
@@ -88,8 +92,10 @@ export function loadConfig(env: Env = process.env): Config {
       predictPerMinute: integer(get, 'RATE_LIMIT_PREDICT_PER_MIN', 120, 1, 1_000_000),
       feedbackPerMinute: integer(get, 'RATE_LIMIT_FEEDBACK_PER_MIN', 60, 1, 1_000_000),
     },
-    csrfSecret: csrfSecret(get('CSRF_SECRET'), dataDir),
+    csrfSecret: csrfSecret(get('CSRF_SECRET')),
     reloadPollMs: integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000),
+    viewsDir: path.join(PACKAGE_DIR, 'views'),
+    publicDir: path.join(PACKAGE_DIR, 'public'),
   };
 }
 
@@ -141,56 +147,12 @@ function onOff(get: (name: string) => string | undefined, name: string, fallback
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not on or off`);
 }
 
-function csrfSecret(fromEnv: string | undefined, dataDir: string): string {
-  if (fromEnv !== undefined) {
-    if (fromEnv.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(
-        `CSRF_SECRET is ${fromEnv.length} characters long; use at least ${MIN_SECRET_LENGTH} random characters ` +
-          `(for example: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")`,
-      );
-    }
-    return fromEnv;
-  }
-  return readOrCreateSecretFile(path.join(dataDir, SECRET_FILE_NAME));
-}
-
-/**
- * The file is written in full under a temporary name and then hard-linked into place: link() fails
- * if the name exists, so two workers starting together cannot both win, and nobody reads half a file.
- */
-function readOrCreateSecretFile(file: string): string {
-  const existing = readSecret(file);
-  if (existing !== undefined) return existing;
-
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temp, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(temp);
-  }
-  const secret = readSecret(file);
-  if (secret === undefined) throw new ConfigError(`could not create the CSRF secret file ${file}`);
-  return secret;
-}
-
-function readSecret(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const secret = text.trim();
-  if (secret.length < MIN_SECRET_LENGTH) {
+function csrfSecret(raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.length < MIN_CSRF_SECRET_LENGTH) {
     throw new ConfigError(
-      `the CSRF secret file ${file} holds ${secret.length} characters; delete it to have a new one made, ` +
-        `or set CSRF_SECRET`,
+      `CSRF_SECRET is ${raw.length} characters long; use at least ${MIN_CSRF_SECRET_LENGTH} random characters ` +
+        `(for example: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")`,
     );
   }
-  return secret;
+  return raw;
 }

@@ -43,3 +43,11 @@ export class DatabaseVersionError extends MovieClassifierError {
 export class ConfigError extends MovieClassifierError {
   override name = 'ConfigError' as const;
 }
+
+/**
+ * Command-line arguments that cannot be used (an unknown option, a missing or malformed value).
+ * The scripts' runner prints the message and the script's usage, and exits with code 2.
+ */
+export class UsageError extends MovieClassifierError {
+  override name = 'UsageError' as const;
+}

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { loadConfig, type Config } from './config.js';
+import { readOrCreateCsrfSecret } from './csrf-secret.js';
 import { MovieClassifierError } from './errors.js';
 
 /** More worker crashes than this within RESPAWN_WINDOW_MS means something is wrong: stop instead. */
@@ -12,7 +13,10 @@ const RESPAWN_WINDOW_MS = 60_000;
  * SIGTERM/SIGINT stop gracefully, SIGHUP reloads the model file.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const settings = loadConfig();
+  // Made (or read) in the primary before forking, so a bad secret file fails once, and every
+  // worker then reads the one file the primary made.
+  const config = { ...settings, csrfSecret: settings.csrfSecret ?? readOrCreateCsrfSecret(settings.dataDir) };
   if (config.workers > 1 && cluster.isPrimary) return superviseWorkers(config);
   // Loaded here, not at the top: the cluster primary only forks and never needs the app, the
   // model or SQLite, and skipping them gets the workers started sooner.

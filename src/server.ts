@@ -3,7 +3,10 @@ import { createLearner, followChanges } from './learner/index.js';
 import { readModelFile } from './model/model-file.js';
 import { openStore } from './store/index.js';
 import { createApp } from './web/app.js';
-import { createLogger } from './web/logging.js';
+import { createLogger } from './web/logger.js';
+
+/** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
+export type ServerConfig = Config & { csrfSecret: string };
 
 /** A listening server process; see {@link startServer}. */
 export interface RunningServer {
@@ -20,11 +23,11 @@ export interface RunningServer {
  * codes, cluster): that is src/main.ts.
  *
  * @example
- *   const server = await startServer(loadConfig({ PORT: '0', CSRF_SECRET: secret }));
+ *   const server = await startServer({ ...loadConfig({ PORT: '0' }), csrfSecret });
  *   await fetch(`http://127.0.0.1:${server.port}/healthz`);
  *   await server.close();
  */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config);
   const started = performance.now();
   const model = readModelFile(config.modelPath);

@@ -17,13 +17,10 @@ describe('startServer', () => {
     // Arrange
     const paths = makeServerFolder('start-server');
     cleanups.push(paths.remove);
-    const config = loadConfig({
-      PORT: '0',
-      DATA_DIR: paths.dataDir,
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT: 'off',
-      CSRF_SECRET: TEST_CSRF_SECRET,
-    });
+    const config = {
+      ...loadConfig({ PORT: '0', DATA_DIR: paths.dataDir, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }),
+      csrfSecret: TEST_CSRF_SECRET,
+    };
     const signalListeners = ['SIGHUP', 'SIGTERM', 'SIGINT'].map((s) => process.listenerCount(s));
 
     // Act

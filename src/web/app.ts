@@ -1,28 +1,33 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import express, { type Express, type Response } from 'express';
+import express, { type Express } from 'express';
 import createError from 'http-errors';
 
 import type { Config } from '../config.js';
 import type { Learner } from '../learner/index.js';
 import type { Store } from '../store/types.js';
-import { apiRoutes } from './api-routes.js';
-import { createCsrf } from './csrf.js';
 import { errorHandler } from './error-handler.js';
-import { healthRoutes } from './health-routes.js';
-import { createLogger, requestLogger, type Logger } from './logging.js';
+import { createLogger, type Logger } from './logger.js';
+import { createCsrf } from './middleware/csrf.js';
+import { setUpRateLimits } from './middleware/rate-limits.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
-import { setUpRateLimits } from './rate-limits.js';
-import { reviewRoutes } from './review-routes.js';
-import { setUpSecurity } from './security.js';
+import { apiRoutes } from './routes/api.js';
+import { healthRoutes } from './routes/health.js';
+import { reviewPageRoutes } from './routes/review-pages.js';
+import { assetVersionOf, staticFiles } from './routes/static-files.js';
+
+/**
+ * The settings the app reads, with the CSRF key settled: from CSRF_SECRET, or from the secret
+ * file that start-up reads or creates (`readOrCreateCsrfSecret`).
+ */
+export type AppConfig = Pick<Config, 'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir'> & {
+  csrfSecret: string;
+};
 
 export interface AppDeps {
   learner: Learner;
   store: Pick<Store, 'countReviews'>;
-  config: Config;
+  config: AppConfig;
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;
 }
@@ -32,9 +37,8 @@ export interface AppDeps {
  * except the templates and the stylesheet it reads once; src/server.ts listens.
  */
 export function createApp({ learner, store, config, logger = createLogger(config) }: AppDeps): Express {
-  const root = projectRoot();
-  const publicDir = path.join(root, 'public');
-  const assetVersion = fileVersion(path.join(publicDir, 'styles.css'));
+  const { viewsDir, publicDir } = config;
+  const assetVersion = assetVersionOf(publicDir);
   const limits = setUpRateLimits(config);
   const csrf = createCsrf(config.csrfSecret);
 
@@ -42,12 +46,12 @@ export function createApp({ learner, store, config, logger = createLogger(config
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('etag', false); // pages and API answers are per request; static files keep their own ETags
-  nunjucksSetup(app, { viewsDir: path.join(root, 'views'), development: config.development, assetVersion });
+  nunjucksSetup(app, { viewsDir, development: config.development, assetVersion });
 
   app.use(requestLogger(logger));
   app.use(setUpSecurity());
 
-  app.use(reviewRoutes({ learner, csrf, limits })); // GET /, POST /results, POST /thanks
+  app.use(reviewPageRoutes({ learner, csrf, limits })); // GET /, POST /results, POST /thanks
   app.use('/api/v1', apiRoutes({ learner, limits })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
@@ -59,36 +63,4 @@ export function createApp({ learner, store, config, logger = createLogger(config
 
 function notFoundMessage(method: string, urlPath: string): string {
   return urlPath.startsWith('/api/') ? `no endpoint ${method} ${urlPath}` : 'There is no page at this address.';
-}
-
-/**
- * Files under public/, at /static. Pages link them as `/static/styles.css?v=<content hash>`, so a
- * request carrying the current hash may be cached for a year; anything else for five minutes.
- */
-function staticFiles(dir: string, version: string, development: boolean) {
-  return express.static(dir, {
-    index: false,
-    dotfiles: 'ignore',
-    fallthrough: true,
-    setHeaders: (res: Response) => {
-      if (development) return res.setHeader('Cache-Control', 'no-cache');
-      const immutable = res.req.query.v === version;
-      res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
-    },
-  });
-}
-
-function fileVersion(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
-}
-
-/** The folder holding package.json, views/ and public/, whether run from src/ (tsx) or dist/src/. */
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'views'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the project folder (with package.json and views/) above ${dir}`);
-    dir = parent;
-  }
 }

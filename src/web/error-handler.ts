@@ -1,7 +1,9 @@
-import type { ErrorRequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 
-import type { Logger } from './logging.js';
+import type { ErrorRequestHandler, Response } from 'express';
+
+import type { Logger } from './logger.js';
+import { renderPage } from './render-page.js';
 
 /** Machine-readable codes of the JSON API's errors, by status (an error may carry its own `code`). */
 const CODES: Record<number, string> = {
@@ -71,7 +73,7 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
     res.status(status);
     res.setHeader('Cache-Control', 'no-store');
     const sendJson = () => res.json({ error: { code, message } });
-    const sendPage = () => renderPage(res, { status, message, stack }, options.logger);
+    const sendPage = () => sendErrorPage(res, { status, message, stack }, options.logger);
 
     if (req.path.startsWith(API_PREFIX)) return sendJson();
     res.format({ html: sendPage, json: sendJson, default: sendPage });
@@ -98,19 +100,15 @@ function publicMessage(error: HttpLikeError, status: number): string {
   return message;
 }
 
-function renderPage(
+function sendErrorPage(
   res: Response,
   view: { status: number; message: string; stack: string | undefined },
   logger: Logger | undefined,
-) {
+): void {
   const title = TITLES[view.status] ?? STATUS_CODES[view.status] ?? 'Error';
-  res.render('pages/error', { ...view, title }, (renderError: Error | null, html?: string) => {
+  renderPage(res, 'pages/error', { ...view, title }, (renderError) => {
     // The error page itself failed (a broken template): still answer, in plain text.
-    if (renderError !== null || html === undefined) {
-      logger?.error({ err: renderError }, 'the error page could not be rendered');
-      res.type('text/plain').send(`${view.status} ${title}\n${view.message}\n`);
-      return;
-    }
-    res.type('html').send(html);
+    logger?.error({ err: renderError }, 'the error page could not be rendered');
+    res.type('text/plain').send(`${view.status} ${title}\n${view.message}\n`);
   });
 }

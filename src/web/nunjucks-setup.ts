@@ -1,10 +1,15 @@
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 
-import { percent, signed } from './view-models.js';
+import { percent, signed, type PageName } from './view-models.js';
 
 /** Every page the app renders; compiled at start-up so a broken template fails there, not on a request. */
-export const PAGES = ['pages/index.njk', 'pages/results.njk', 'pages/thanks.njk', 'pages/error.njk'] as const;
+export const PAGES = [
+  'pages/index.njk',
+  'pages/results.njk',
+  'pages/thanks.njk',
+  'pages/error.njk',
+] as const satisfies readonly `${PageName}.njk`[];
 
 export interface NunjucksOptions {
   viewsDir: string;

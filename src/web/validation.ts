@@ -1,31 +1,42 @@
 import type { RequestHandler } from 'express';
 import { body, checkExact, validationResult, type ValidationError } from 'express-validator';
 import createError from 'http-errors';
+
 import { MIN_REVIEW_LENGTH } from '../learner/index.js';
 
-/** The form's minimum is the learner's: a review the form accepts is one the model learns from. */
-export const REVIEW_MIN_LENGTH = MIN_REVIEW_LENGTH;
 export const REVIEW_MAX_LENGTH = 10_000;
 
 /** Ids are opaque to the web layer (the learner makes UUIDs); this only keeps junk away from SQL. */
 const PREDICTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The review: a string, trimmed, 15 to 10,000 characters. Same rule for the form and the API. */
+/**
+ * The review: a string, trimmed, 15 to 10,000 characters. Same rule for the form and the API. The
+ * minimum is the learner's, so a review the form accepts is one the model learns from.
+ */
 export const reviewRule = () =>
   body('review')
     .isString()
     .withMessage('Please enter your review as text.')
     .bail()
     .trim()
-    .isLength({ min: REVIEW_MIN_LENGTH })
-    .withMessage(`Please enter a review of at least ${REVIEW_MIN_LENGTH} characters.`)
+    .isLength({ min: MIN_REVIEW_LENGTH })
+    .withMessage(`Please enter a review of at least ${MIN_REVIEW_LENGTH} characters.`)
     .bail()
     .isLength({ max: REVIEW_MAX_LENGTH })
     .withMessage(`Please keep the review to at most ${REVIEW_MAX_LENGTH.toLocaleString('en')} characters.`);
 
+/** The prediction id, same rule for the form and the API: 1 to 64 letters, digits, '-' or '_'. */
+const predictionIdRule = () =>
+  body('predictionId')
+    .isString()
+    .withMessage('predictionId must be a string')
+    .bail()
+    .matches(PREDICTION_ID)
+    .withMessage("predictionId must be 1 to 64 letters, digits, '-' or '_'");
+
 /** The hidden fields of the results page's feedback form. */
 export const feedbackFormRules = () => [
-  body('predictionId').isString().bail().matches(PREDICTION_ID).withMessage('unknown prediction'),
+  predictionIdRule(),
   body('verdict').isIn(['correct', 'incorrect']).withMessage('verdict must be "correct" or "incorrect"'),
 ];
 
@@ -35,20 +46,9 @@ export const predictApiRules = () => checkExact([reviewRule()], { message: unkno
 /** POST /api/v1/feedback: exactly `{ "predictionId": string, "correct": boolean }`, types checked strictly. */
 export const feedbackApiRules = () =>
   checkExact(
-    [
-      body('predictionId')
-        .isString()
-        .withMessage('predictionId must be a string')
-        .bail()
-        .isLength({ min: 1, max: 200 })
-        .withMessage('predictionId must be 1 to 200 characters'),
-      body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false'),
-    ],
+    [predictionIdRule(), body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false')],
     { message: unknownFieldsMessage },
   );
-
-/** Is this a well-formed prediction id? Malformed ids are answered like unknown ones (404). */
-export const isPredictionId = (value: string): boolean => PREDICTION_ID.test(value);
 
 /** For the JSON API: the first validation error, as a 400. */
 export const rejectInvalid: RequestHandler = (req, _res, next) => {
@@ -57,15 +57,9 @@ export const rejectInvalid: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function describeValidationError(error: ValidationError): string {
-  switch (error.type) {
-    case 'field':
-      return `${error.path}: ${String(error.msg)}`;
-    case 'unknown_fields':
-      return String(error.msg);
-    default:
-      return String(error.msg);
-  }
+/** A field's error names the field; checkExact's unknown-fields error names them itself. */
+function describeValidationError(error: ValidationError): string {
+  return error.type === 'field' ? `${error.path}: ${String(error.msg)}` : String(error.msg);
 }
 
 function unknownFieldsMessage(fields: { path: string }[]): string {

@@ -1,6 +1,27 @@
 import nunjucks from 'nunjucks';
-import type { Contribution } from '../model/types.js';
+
 import type { TextSegment } from '../learner/index.js';
+import type { Contribution, LabelName } from '../model/types.js';
+
+/**
+ * What each page template reads, and nothing more: the contract between the routes and
+ * views/pages/, checked when `renderPage` is called.
+ */
+export interface PageLocals {
+  'pages/index': { minLength: number; maxLength: number; review?: string; error?: string };
+  'pages/results': {
+    label: LabelName;
+    probability: number;
+    highlighted: nunjucks.runtime.SafeString;
+    terms: ExplainedTerm[];
+    predictionId: string;
+    csrfToken: string;
+  };
+  'pages/thanks': { alreadyRecorded: boolean; label: LabelName };
+  'pages/error': { status: number; title: string; message: string; stack: string | undefined };
+}
+
+export type PageName = keyof PageLocals;
 
 export type Tone = 'positive' | 'negative';
 

@@ -7,15 +7,15 @@ import type { Learner } from '../../src/learner/index.js';
 import { createLearner } from '../../src/learner/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { createApp } from '../../src/web/app.js';
-import type { Logger } from '../../src/web/logging.js';
+import { createApp, type AppConfig } from '../../src/web/app.js';
+import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel } from './model.js';
 
 export interface TestApp {
   app: Express;
   learner: Learner;
   store: Store;
-  config: Config;
+  config: TestConfig;
   /** Close the store (call in afterEach). */
   close(): void;
 }
@@ -24,22 +24,19 @@ export interface MakeAppOptions {
   learner?: Learner;
   store?: Store;
   /** Settings over the test defaults (rate limits off, silent logging, a fixed CSRF secret). */
-  config?: Partial<Config>;
+  config?: Partial<TestConfig>;
   logger?: Logger;
 }
 
 export const TEST_CSRF_SECRET = 'test-csrf-secret-0123456789abcdef0123456789';
 
+/** Every setting, with the CSRF key settled as start-up settles it. */
+export type TestConfig = Config & AppConfig;
+
 /** The settings every HTTP test starts from. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  const base = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT: 'off',
-    CSRF_SECRET: TEST_CSRF_SECRET,
-    DATA_DIR: '/nonexistent-test-data-dir',
-  });
-  return { ...base, ...overrides };
+export function testConfig(overrides: Partial<TestConfig> = {}): TestConfig {
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
+  return { ...base, csrfSecret: TEST_CSRF_SECRET, ...overrides };
 }
 
 /**

@@ -1,8 +1,12 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, testConfig, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -62,5 +66,23 @@ describe('errors inside a request', () => {
 
     const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string }; path?: string });
     expect(logged).toMatchObject([{ msg: 'request failed', path: '/api/v1/predict', err: { message: SECRET_DETAIL } }]);
+  });
+
+  it('when the error page itself cannot be rendered, still answers with the status, in plain text', async () => {
+    // Development re-reads templates on each render, so a broken error page fails on the request.
+    const viewsDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-views-'));
+    cpSync(testConfig().viewsDir, viewsDir, { recursive: true });
+    writeFileSync(path.join(viewsDir, 'pages/error.njk'), '{% if %}');
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    t = makeApp({ logger, config: { viewsDir, nodeEnv: 'development', production: false, development: true } });
+
+    const res = await request(t.app).get('/missing');
+
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toBe('404 Page not found\nThere is no page at this address.\n');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['the error page could not be rendered']);
+    rmSync(viewsDir, { recursive: true, force: true });
   });
 });

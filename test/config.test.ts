@@ -1,13 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 
 const SECRET = 's'.repeat(32);
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 let dataDir: string;
 beforeEach(() => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-config-'));
@@ -30,7 +32,10 @@ describe('loadConfig', () => {
       workers: 1,
       logLevel: 'info',
       rateLimit: { enabled: true, predictPerMinute: 120, feedbackPerMinute: 60 },
+      csrfSecret: undefined,
       reloadPollMs: 1000,
+      viewsDir: path.join(PACKAGE_DIR, 'views'),
+      publicDir: path.join(PACKAGE_DIR, 'public'),
     });
   });
 
@@ -72,6 +77,8 @@ describe('loadConfig', () => {
       rateLimit: { enabled: false, predictPerMinute: 500, feedbackPerMinute: 50 },
       csrfSecret: SECRET,
       reloadPollMs: 250,
+      viewsDir: path.join(PACKAGE_DIR, 'views'),
+      publicDir: path.join(PACKAGE_DIR, 'public'),
     });
   });
 
@@ -113,34 +120,20 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ CSRF_SECRET: 'short' })).toThrow(/CSRF_SECRET .*at least 32/);
     });
 
-    it('when CSRF_SECRET is unset, creates DATA_DIR/.secret with mode 0600 and reuses it on the next start', () => {
-      const first = loadConfig({ DATA_DIR: dataDir });
-      const second = loadConfig({ DATA_DIR: dataDir });
-
-      const file = path.join(dataDir, '.secret');
-      expect(first.csrfSecret).toMatch(/^[0-9a-f]{64}$/);
-      expect(second.csrfSecret).toBe(first.csrfSecret);
-      expect(readFileSync(file, 'utf8').trim()).toBe(first.csrfSecret);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-    });
-
-    it('creates DATA_DIR when it does not exist yet', () => {
-      const nested = path.join(dataDir, 'a', 'b');
-
-      expect(loadConfig({ DATA_DIR: nested }).csrfSecret).toHaveLength(64);
-    });
-
-    it('refuses a secret file too short to be safe, saying how to fix it', () => {
-      writeFileSync(path.join(dataDir, '.secret'), 'abc\n');
-
-      expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(/delete it .* or set CSRF_SECRET/);
-    });
-
-    it('prefers CSRF_SECRET over the file and then creates no file', () => {
+    it('takes CSRF_SECRET as it is and then creates no file', () => {
       const config = loadConfig({ DATA_DIR: dataDir, CSRF_SECRET: SECRET });
 
       expect(config.csrfSecret).toBe(SECRET);
-      expect(() => statSync(path.join(dataDir, '.secret'))).toThrow();
+      expect(readdirSync(dataDir)).toEqual([]);
+    });
+
+    it('when CSRF_SECRET is unset, leaves the secret to start-up: reading the settings writes nothing', () => {
+      const nested = path.join(dataDir, 'a', 'b');
+
+      const config = loadConfig({ DATA_DIR: nested });
+
+      expect(config.csrfSecret).toBeUndefined();
+      expect(readdirSync(dataDir)).toEqual([]);
     });
   });
 });

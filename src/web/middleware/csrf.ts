@@ -30,7 +30,7 @@ export interface Csrf {
  * and SameSite=Strict keeps the browser from sending the cookie with a cross-site post at all. No
  * server-side state, one HMAC per form shown or posted, so it costs microseconds on the hot path.
  *
- * @param serverSecret at least 32 characters, the same in every worker (Config.csrfSecret).
+ * @param serverSecret at least 32 characters, the same in every worker (Config.csrfSecret, or the secret file).
  */
 export function createCsrf(serverSecret: string): Csrf {
   const key = createSecretKey(Buffer.from(serverSecret, 'utf8'));

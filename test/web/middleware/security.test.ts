@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -98,35 +98,5 @@ describe('routes that do not exist', () => {
 
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBeDefined();
-  });
-});
-
-describe('static files', () => {
-  it('serves the stylesheet at the versioned URL the pages link, cacheable for a year', async () => {
-    const page = await request(t.app).get('/');
-    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!;
-
-    const res = await request(t.app).get(href);
-
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/css/);
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(res.headers.etag).toBeDefined();
-  });
-
-  it('serves an unversioned URL with a short cache lifetime', async () => {
-    const res = await request(t.app).get('/static/styles.css');
-
-    expect(res.status).toBe(200);
-    expect(res.headers['cache-control']).toBe('public, max-age=300');
-  });
-
-  it('revalidates static files on every request in development', async () => {
-    const dev = makeApp({ config: { development: true, nodeEnv: 'development' } });
-
-    const res = await request(dev.app).get('/static/styles.css');
-
-    expect(res.headers['cache-control']).toBe('no-cache');
-    dev.close();
   });
 });

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import createError from 'http-errors';
 
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 export interface RateLimits {
   /** POST /results and POST /api/v1/predict share one budget per client address. */

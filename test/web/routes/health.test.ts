@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {

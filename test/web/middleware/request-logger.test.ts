@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 afterEach(() => t.close());

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, submitReview, testConfig, type TestApp } from '../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, submitReview, testConfig, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 afterEach(() => t.close());

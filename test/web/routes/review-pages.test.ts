@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { percent } from '../../src/web/view-models.js';
-import { hiddenField, makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+import { percent } from '../../../src/web/view-models.js';
+import { hiddenField, makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {

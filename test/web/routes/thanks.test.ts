@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type TestApp } from '../helpers/app.js';
+import { makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -59,6 +59,14 @@ describe('POST /thanks', () => {
     }
     expect(rows()).toEqual(afterFirst.rows);
     expect(t.learner.positiveProbability(NEGATIVE_REVIEW)).toBe(afterFirst.p);
+  });
+
+  it('stores the answer with source feedback', async () => {
+    const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
+
+    await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' }).expect(200);
+
+    expect(rows()).toMatchObject([{ predictionId, source: 'feedback' }]);
   });
 
   it('answers 404 with the error page for a well-formed id that names no prediction', async () => {

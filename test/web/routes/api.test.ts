@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, type TestApp } from '../helpers/app.js';
+import { makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -162,6 +162,26 @@ describe('POST /api/v1/feedback', () => {
     expectJsonError(res, 400, 'invalid_request');
     expect(rows()).toEqual([]);
     expect(t.store.getPrediction(predictionId)?.feedbackReviewId).toBeNull();
+  });
+
+  it.each([
+    ['with spaces and quotes', `1' OR '1'='1`],
+    ['too long', 'a'.repeat(65)],
+    ['empty', ''],
+  ])('answers 400 naming predictionId for a malformed id (%s), by the rule the form uses', async (_case, predictionId) => {
+    const res = await request(t.app).post('/api/v1/feedback').send({ predictionId, correct: true });
+
+    expectJsonError(res, 400, 'invalid_request');
+    expect((res.body as { error: { message: string } }).error.message).toMatch(/^predictionId: /);
+    expect(rows()).toEqual([]);
+  });
+
+  it('stores the answer with source api', async () => {
+    const predictionId = await predict(POSITIVE_REVIEW);
+
+    await request(t.app).post('/api/v1/feedback').send({ predictionId, correct: true }).expect(201);
+
+    expect(rows()).toMatchObject([{ predictionId, source: 'api' }]);
   });
 
   it('answers 415 for a form post and stores nothing', async () => {

@@ -2,17 +2,20 @@ import { Router, type RequestHandler } from 'express';
 import { matchedData } from 'express-validator';
 import createError from 'http-errors';
 
-import type { Learner } from '../learner/index.js';
-import { labelName } from '../model/types.js';
-import { methodNotAllowed } from './method-not-allowed.js';
-import type { RateLimits } from './rate-limits.js';
-import { jsonBody } from './request-parsing.js';
-import { feedbackApiRules, predictApiRules, rejectInvalid } from './validation.js';
+import type { Learner } from '../../learner/index.js';
+import { labelName } from '../../model/types.js';
+import { methodNotAllowed } from '../middleware/method-not-allowed.js';
+import type { RateLimits } from '../middleware/rate-limits.js';
+import { jsonBody } from '../middleware/request-parsing.js';
+import { feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.js';
 
 export interface ApiRoutesDeps {
   learner: Learner;
   limits: RateLimits;
 }
+
+/** review_db.source of the rows written through the API. */
+const API_SOURCE = 'api';
 
 /**
  * The JSON API, mounted at /api/v1, under the same rules as the pages. It needs no CSRF token:
@@ -54,7 +57,7 @@ function predict(learner: Learner): RequestHandler {
 function feedback(learner: Learner): RequestHandler {
   return (req, res, next) => {
     const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
-    const outcome = learner.feedback(predictionId, correct, 'api');
+    const outcome = learner.feedback(predictionId, correct, API_SOURCE);
     switch (outcome.status) {
       case 'unknown':
         return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)}`));

@@ -1,16 +1,16 @@
 import { Router } from 'express';
 
-import type { Learner } from '../learner/index.js';
-import type { Store } from '../store/types.js';
-import { methodNotAllowed } from './method-not-allowed.js';
+import type { Learner } from '../../learner/index.js';
+import type { Store } from '../../store/types.js';
+import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 
-export interface HealthRoutesDeps {
+export interface HealthDeps {
   learner: Pick<Learner, 'modelInfo'>;
   store: Pick<Store, 'countReviews'>;
 }
 
-/** GET /healthz: the model's version facts and how many labelled reviews the database holds. */
-export function healthRoutes({ learner, store }: HealthRoutesDeps): Router {
+/** GET /healthz: the model's info (file, version, log applied) and how many labelled reviews the database holds. */
+export function healthRoutes({ learner, store }: HealthDeps): Router {
   const router = Router();
   router
     .route('/healthz')

@@ -2,8 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { createCsrf, CSRF_COOKIE } from '../../src/web/csrf.js';
-import { errorHandler } from '../../src/web/error-handler.js';
+import { createCsrf, CSRF_COOKIE } from '../../../src/web/middleware/csrf.js';
+import { errorHandler } from '../../../src/web/error-handler.js';
 
 /** A two-route app: GET /form issues a token, POST /submit checks it. */
 function csrfApp(secret = 'server-secret-0123456789abcdef0123') {

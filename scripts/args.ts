@@ -1,0 +1,102 @@
+import { storagePaths } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+import { PRESET_NAMES, type PresetName } from '../src/model/presets.js';
+import { numberOption, parseCliArgs } from './cli.js';
+
+// The arguments of each script, parsed without touching the process, so that tests run in-process.
+// Every function throws a UsageError naming the option and the bad value.
+
+export const TRAIN_USAGE = `usage: npm run train -- --data PATH [--preset default|classic] [--epochs N] [--holdout 0.1] [--seed N] [--out FILE]
+  PATH: an aclImdb-style folder (train/pos + train/neg, or pos + neg) or a CSV file (.csv or .csv.gz)`;
+
+export interface TrainArgs {
+  data: string;
+  preset: PresetName;
+  /** Undefined: the preset's own number of epochs. */
+  epochs: number | undefined;
+  holdout: number;
+  seed: number;
+  /** As given (printed back); resolve it before writing. */
+  out: string;
+}
+
+export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+  const args = parseCliArgs(argv, {
+    data: { type: 'string' },
+    preset: { type: 'string', default: 'default' },
+    epochs: { type: 'string' },
+    holdout: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string', default: 'data/model.bin' },
+  });
+  if (args.data === undefined) throw new UsageError('--data is required.');
+  const preset = args.preset as string;
+  if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
+    throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${preset}'.`);
+  }
+  return {
+    data: args.data,
+    preset: preset as PresetName,
+    epochs: numberOption('epochs', args.epochs, undefined, (n) => Number.isInteger(n) && n >= 1),
+    holdout: numberOption('holdout', args.holdout, 0.1, (n) => n >= 0 && n < 1),
+    seed: numberOption('seed', args.seed, 1, Number.isInteger),
+    out: args.out as string,
+  };
+}
+
+export const EVALUATE_USAGE = `usage: npm run evaluate -- --data PATH [--split train|test] [--model FILE]
+  PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.`;
+
+export interface EvaluateArgs {
+  data: string;
+  /** Undefined: PATH itself. */
+  split: 'train' | 'test' | undefined;
+  model: string;
+}
+
+export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
+  const args = parseCliArgs(argv, {
+    data: { type: 'string' },
+    split: { type: 'string' },
+    model: { type: 'string', default: 'data/model.bin' },
+  });
+  if (args.data === undefined) throw new UsageError('--data is required.');
+  if (args.split !== undefined && args.split !== 'train' && args.split !== 'test') {
+    throw new UsageError(`--split must be 'train' or 'test', got '${args.split}'.`);
+  }
+  return { data: args.data, split: args.split, model: args.model as string };
+}
+
+export const UPDATE_USAGE = `usage: npm run update -- [--db PATH] [--model PATH] [--batch 10000] [--check PATH] [--dry-run] [--force]
+  Folds the feedback collected in the database into the model file (defaults: DB_PATH, MODEL_PATH).`;
+
+export interface UpdateArgs {
+  dbPath: string;
+  modelPath: string;
+  batch: number;
+  /** Undefined: the update's own choice of check set. */
+  checkPath: string | undefined;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/** `env` gives the defaults of --db and --model (DATA_DIR, DB_PATH, MODEL_PATH). */
+export function parseUpdateArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): UpdateArgs {
+  const args = parseCliArgs(argv, {
+    db: { type: 'string' },
+    model: { type: 'string' },
+    batch: { type: 'string' },
+    check: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+  });
+  const paths = storagePaths(env);
+  return {
+    dbPath: args.db ?? paths.dbPath,
+    modelPath: args.model ?? paths.modelPath,
+    batch: numberOption('batch', args.batch, 10_000, (n) => Number.isInteger(n) && n >= 1),
+    checkPath: args.check,
+    dryRun: args['dry-run'] === true,
+    force: args.force === true,
+  };
+}

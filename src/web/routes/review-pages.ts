@@ -1,0 +1,110 @@
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { matchedData, validationResult } from 'express-validator';
+import createError from 'http-errors';
+
+import { MIN_REVIEW_LENGTH, type Learner } from '../../learner/index.js';
+import { labelName } from '../../model/types.js';
+import type { Csrf } from '../middleware/csrf.js';
+import { methodNotAllowed } from '../middleware/method-not-allowed.js';
+import type { RateLimits } from '../middleware/rate-limits.js';
+import { formBody } from '../middleware/request-parsing.js';
+import { noStore } from '../middleware/security.js';
+import { renderPage } from '../render-page.js';
+import { feedbackFormRules, REVIEW_MAX_LENGTH, reviewRule } from '../validation.js';
+import { explainTerms, highlightedHtml, highlightSegments } from '../view-models.js';
+
+export interface ReviewPageDeps {
+  learner: Learner;
+  csrf: Csrf;
+  limits: RateLimits;
+}
+
+/** review_db.source of the rows written by the feedback form. */
+const FORM_SOURCE = 'feedback';
+
+/** The pages a reader meets: the form, the prediction with its reasons, and the thank-you page. */
+export function reviewPageRoutes({ learner, csrf, limits }: ReviewPageDeps): Router {
+  const router = Router();
+
+  router.route('/').get(showForm).all(methodNotAllowed('GET, HEAD'));
+
+  router
+    .route('/results')
+    .post(limits.predict, formBody(), reviewRule(), noStore, showResults(learner, csrf))
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/thanks')
+    .post(limits.feedback, formBody(), noStore, csrf.verify, feedbackFormRules(), recordFeedback(learner))
+    .all(methodNotAllowed('POST'));
+
+  return router;
+}
+
+const showForm: RequestHandler = (_req, res, next) => {
+  renderPage(res, 'pages/index', { minLength: MIN_REVIEW_LENGTH, maxLength: REVIEW_MAX_LENGTH }, next);
+};
+
+function showResults(learner: Learner, csrf: Csrf): RequestHandler {
+  return async (req, res, next) => {
+    const errors = validationResult(req).array({ onlyFirstError: true });
+    if (errors.length > 0) return showFormAgain(req, res, next, String(errors[0]!.msg));
+
+    const { review } = matchedData<{ review: string }>(req);
+    const outcome = await learner.predict(review);
+    renderPage(
+      res,
+      'pages/results',
+      {
+        label: outcome.label,
+        probability: outcome.probability,
+        highlighted: highlightedHtml(highlightSegments(outcome.segments)),
+        terms: explainTerms(outcome.explanation),
+        predictionId: outcome.predictionId,
+        csrfToken: csrf.issue(req, res),
+      },
+      next,
+    );
+  };
+}
+
+/** 422: the form again, with the message under the field and the reader's text still in it. */
+function showFormAgain(req: Request, res: Response, next: NextFunction, message: string): void {
+  const typed: unknown = (req.body as Record<string, unknown>).review;
+  res.status(422);
+  renderPage(
+    res,
+    'pages/index',
+    {
+      minLength: MIN_REVIEW_LENGTH,
+      maxLength: REVIEW_MAX_LENGTH,
+      review: typeof typed === 'string' ? typed : '',
+      error: message,
+    },
+    next,
+  );
+}
+
+function recordFeedback(learner: Learner): RequestHandler {
+  return (req, res, next) => {
+    const errors = validationResult(req).mapped();
+    // A malformed id cannot name a stored prediction: answer as for an unknown one.
+    if (errors.predictionId !== undefined) return next(unknownPrediction());
+    if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
+
+    const { predictionId, verdict } = matchedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
+    const outcome = learner.feedback(predictionId, verdict === 'correct', FORM_SOURCE);
+    if (outcome.status === 'unknown') return next(unknownPrediction());
+
+    renderPage(
+      res,
+      'pages/thanks',
+      { alreadyRecorded: outcome.status === 'duplicate', label: labelName(outcome.sentiment) },
+      next,
+    );
+  };
+}
+
+function unknownPrediction(): Error {
+  return createError(404, 'There is no prediction with this id. Please submit your review again.');
+}

@@ -1,0 +1,98 @@
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { parseEvaluateArgs, parseTrainArgs, parseUpdateArgs } from '../../scripts/args.js';
+import { UsageError } from '../../src/errors.js';
+
+describe('parseTrainArgs', () => {
+  it('takes the documented defaults', () => {
+    expect(parseTrainArgs(['--data', 'corpus'])).toEqual({
+      data: 'corpus',
+      preset: 'default',
+      epochs: undefined,
+      holdout: 0.1,
+      seed: 1,
+      out: 'data/model.bin',
+    });
+  });
+
+  it('reads every option', () => {
+    const argv = ['--data', 'c.csv', '--preset', 'classic', '--epochs', '3', '--holdout', '0', '--seed', '7', '--out', 'm.bin'];
+
+    expect(parseTrainArgs(argv)).toEqual({ data: 'c.csv', preset: 'classic', epochs: 3, holdout: 0, seed: 7, out: 'm.bin' });
+  });
+
+  it.each([
+    ['without --data', ['--out', 'm.bin'], /--data is required/],
+    ['with an unknown preset', ['--data', 'c', '--preset', 'fancy'], /--preset must be one of classic, default.*fancy/],
+    ['with --epochs 0', ['--data', 'c', '--epochs', '0'], /--epochs.*'0'/],
+    ['with --epochs 1.5', ['--data', 'c', '--epochs', '1.5'], /--epochs.*'1\.5'/],
+    ['with --holdout 1.5', ['--data', 'c', '--holdout', '1.5'], /--holdout.*'1\.5'/],
+    ['with --seed 0.5', ['--data', 'c', '--seed', '0.5'], /--seed.*'0\.5'/],
+    ['with an unknown option', ['--data', 'c', '--epoch', '3'], /epoch/],
+  ])('refuses to train %s, with a UsageError', (_case, argv, message) => {
+    expect(() => parseTrainArgs(argv)).toThrow(UsageError);
+    expect(() => parseTrainArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseEvaluateArgs', () => {
+  it('takes the shipped model and the folder itself by default', () => {
+    expect(parseEvaluateArgs(['--data', 'corpus'])).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin' });
+  });
+
+  it('reads --split and --model', () => {
+    expect(parseEvaluateArgs(['--data', 'c', '--split', 'test', '--model', 'm.bin'])).toEqual({
+      data: 'c',
+      split: 'test',
+      model: 'm.bin',
+    });
+  });
+
+  it.each([
+    ['without --data', ['--split', 'test'], /--data is required/],
+    ['with --split dev', ['--data', 'c', '--split', 'dev'], /--split must be 'train' or 'test', got 'dev'/],
+  ])('refuses to evaluate %s, with a UsageError', (_case, argv, message) => {
+    expect(() => parseEvaluateArgs(argv)).toThrow(UsageError);
+    expect(() => parseEvaluateArgs(argv)).toThrow(message);
+  });
+});
+
+describe('parseUpdateArgs', () => {
+  it('finds the database and the model file as the server does (DATA_DIR, DB_PATH, MODEL_PATH)', () => {
+    expect(parseUpdateArgs([], {})).toEqual({
+      dbPath: path.join('data', 'reviews.sqlite'),
+      modelPath: path.join('data', 'model.bin'),
+      batch: 10_000,
+      checkPath: undefined,
+      dryRun: false,
+      force: false,
+    });
+    expect(parseUpdateArgs([], { DATA_DIR: '/srv/mc', MODEL_PATH: '/models/m.bin' })).toMatchObject({
+      dbPath: path.join('/srv/mc', 'reviews.sqlite'),
+      modelPath: '/models/m.bin',
+    });
+  });
+
+  it('lets the options win over the environment', () => {
+    const argv = ['--db', 'r.sqlite', '--model', 'm.bin', '--batch', '50', '--check', 'c.csv', '--dry-run', '--force'];
+
+    expect(parseUpdateArgs(argv, { DB_PATH: 'other.sqlite' })).toEqual({
+      dbPath: 'r.sqlite',
+      modelPath: 'm.bin',
+      batch: 50,
+      checkPath: 'c.csv',
+      dryRun: true,
+      force: true,
+    });
+  });
+
+  it.each([
+    ['--batch 0', ['--batch', '0'], /--batch.*'0'/],
+    ['a value after a flag', ['--force', 'yes'], /yes/],
+  ])('refuses %s with a UsageError', (_case, argv, message) => {
+    expect(() => parseUpdateArgs(argv, {})).toThrow(UsageError);
+    expect(() => parseUpdateArgs(argv, {})).toThrow(message);
+  });
+});
