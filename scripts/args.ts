@@ -73,6 +73,8 @@ export const UPDATE_USAGE = `usage: npm run update -- [--db PATH] [--model PATH]
 export interface UpdateArgs {
   dbPath: string;
   modelPath: string;
+  /** `${DATA_DIR}/checkpoints`, where the server keeps them too. */
+  checkpointDir: string;
   batch: number;
   /** Undefined: the update's own choice of check set. */
   checkPath: string | undefined;
@@ -94,6 +96,7 @@ export function parseUpdateArgs(argv: readonly string[], env: Record<string, str
   return {
     dbPath: args.db ?? paths.dbPath,
     modelPath: args.model ?? paths.modelPath,
+    checkpointDir: paths.checkpointDir,
     batch: numberOption('batch', args.batch, 10_000, (n) => Number.isInteger(n) && n >= 1),
     checkPath: args.check,
     dryRun: args['dry-run'] === true,

@@ -1,4 +1,4 @@
-import { updateModelFile } from '../src/learner/index.js';
+import { openCheckpoints, updateModelFile } from '../src/learner/index.js';
 import { openStore } from '../src/store/index.js';
 import { parseUpdateArgs, UPDATE_USAGE } from './args.js';
 import { runCli } from './cli.js';
@@ -13,21 +13,26 @@ runCli(async (argv) => {
     const result = await updateModelFile({
       store,
       modelPath,
+      checkpoints: openCheckpoints(args.checkpointDir),
       batch,
       dryRun: args.dryRun,
       force: args.force,
       ...(args.checkPath === undefined ? {} : { checkPath: args.checkPath }),
       onBatch: (p) => process.stderr.write(`progress folded=${p.folded} skipped=${p.skipped} through=${p.through}/${p.last}\n`),
     });
-    if (result.refusal !== null) process.stderr.write(`refused: ${result.refusal}\n`);
-    else if (args.dryRun) process.stdout.write(`dry run: ${modelPath} not written\n`);
+    if (result.held > 0) {
+      process.stderr.write(
+        `${args.dryRun ? 'would hold' : 'held'} ${result.held} rows: ${result.heldReason}. ` +
+          `List them with GET /api/v1/admin/feedback?verdict=held; accept the good ones, or run again with --force to fold them all.\n`,
+      );
+    }
+    if (args.dryRun) process.stdout.write(`dry run: ${modelPath} not written\n`);
     else if (result.written) process.stdout.write(`wrote ${modelPath} (previous kept as ${modelPath}.prev)\n`);
     else process.stdout.write(`nothing to fold: ${modelPath} already holds the log through id ${result.watermark}\n`);
     process.stdout.write(
-      `folded=${result.folded} skipped=${result.skipped} watermark=${result.watermark} ` +
+      `folded=${result.folded} skipped=${result.skipped} held=${result.held} watermark=${result.watermark} ` +
         `accuracy_before=${fixed(result.accuracyBefore)} accuracy_after=${fixed(result.accuracyAfter)}\n`,
     );
-    if (result.refusal !== null) process.exitCode = 1;
   } finally {
     store.close();
   }

@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { isIP } from 'node:net';
+
 import { MIN_CSRF_SECRET_LENGTH } from './csrf-secret.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_MODERATION, type ModerationSettings } from './learner/verdict-rule.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,6 +21,8 @@ export interface Config {
   modelPath: string;
   /** SQLite database, created with its schema on first start. @default `${dataDir}/reviews.sqlite` */
   dbPath: string;
+  /** Kept model files (the trained base and each update), to rebuild from after a verdict change. `${dataDir}/checkpoints` */
+  checkpointDir: string;
   /** @default 'development' */
   nodeEnv: string;
   /** NODE_ENV === 'production': compiled templates cached, long static caching. */
@@ -43,6 +48,17 @@ export interface Config {
   csrfSecret: string | undefined;
   /** How often a worker looks for feedback rows written by other workers, in ms. @default 1000 */
   reloadPollMs: number;
+  /**
+   * Express's `trust proxy` (TRUST_PROXY): false (default: the peer address is the client), a hop
+   * count, or a comma list of addresses, subnets and the names loopback, linklocal, uniquelocal.
+   * Set it when the app sits behind a reverse proxy, so each client is told apart by the address
+   * the proxy reports in X-Forwarded-For.
+   */
+  trustProxy: false | number | string;
+  /** Bearer token of the admin API (ADMIN_TOKEN, at least 24 characters); unset: the admin API answers 404. */
+  adminToken: string | undefined;
+  /** The moderation rule's settings (MODERATION_* variables; see src/learner/verdict-rule.ts). */
+  moderation: ModerationSettings;
   /** The Nunjucks templates; tests may point elsewhere, the environment cannot. @default the package's views/ */
   viewsDir: string;
   /** Files served at /static; tests may point elsewhere, the environment cannot. @default the package's public/ */
@@ -69,7 +85,7 @@ const PACKAGE_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../
 export function loadConfig(env: Env = process.env): Config {
   const get = reader(env);
 
-  const { dataDir, modelPath, dbPath } = storagePaths(env);
+  const { dataDir, modelPath, dbPath, checkpointDir } = storagePaths(env);
   const nodeEnv = get('NODE_ENV') ?? 'development';
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -82,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     modelPath,
     dbPath,
+    checkpointDir,
     nodeEnv,
     production: nodeEnv === 'production',
     development: nodeEnv === 'development',
@@ -94,6 +111,20 @@ export function loadConfig(env: Env = process.env): Config {
     },
     csrfSecret: csrfSecret(get('CSRF_SECRET')),
     reloadPollMs: integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000),
+    trustProxy: trustProxy(get('TRUST_PROXY')),
+    adminToken: adminToken(get('ADMIN_TOKEN')),
+    moderation: {
+      minWords: integer(get, 'MODERATION_MIN_WORDS', DEFAULT_MODERATION.minWords, 0, 10_000),
+      nearDuplicateSimilarity: fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity),
+      clientRowsPerDay: integer(get, 'MODERATION_CLIENT_ROWS_PER_DAY', DEFAULT_MODERATION.clientRowsPerDay, 0, 1_000_000),
+      clientCorrectionsPerDay: integer(
+        get,
+        'MODERATION_CLIENT_CORRECTIONS_PER_DAY',
+        DEFAULT_MODERATION.clientCorrectionsPerDay,
+        0,
+        1_000_000,
+      ),
+    },
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),
   };
@@ -111,14 +142,23 @@ function reader(env: Env): (name: string) => string | undefined {
  * Where the model file and the database are (DATA_DIR, MODEL_PATH, DB_PATH), without the rest of
  * the server's settings: what the command-line tools need, with no side effects.
  */
-export function storagePaths(env: Env = process.env): { dataDir: string; modelPath: string; dbPath: string } {
+export function storagePaths(env: Env = process.env): StoragePaths {
   const get = reader(env);
   const dataDir = get('DATA_DIR') ?? 'data';
   return {
     dataDir,
     modelPath: get('MODEL_PATH') ?? path.join(dataDir, 'model.bin'),
     dbPath: get('DB_PATH') ?? path.join(dataDir, 'reviews.sqlite'),
+    checkpointDir: path.join(dataDir, 'checkpoints'),
   };
+}
+
+export interface StoragePaths {
+  dataDir: string;
+  modelPath: string;
+  dbPath: string;
+  /** Every model file served or written is kept here, to rebuild from after a verdict change. */
+  checkpointDir: string;
 }
 
 function integer(
@@ -152,6 +192,46 @@ function csrfSecret(raw: string | undefined): string | undefined {
     throw new ConfigError(
       `CSRF_SECRET is ${raw.length} characters long; use at least ${MIN_CSRF_SECRET_LENGTH} random characters ` +
         `(for example: node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")`,
+    );
+  }
+  return raw;
+}
+
+/** A decimal in (0, 1]. */
+function fraction(get: (name: string) => string | undefined, name: string, fallback: number): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const value = /^(0?\.[0-9]+|1(\.0*)?)$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value > 0 && value <= 1)) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a decimal above 0 and at most 1`);
+  return value;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(raw: string | undefined): false | number | string {
+  if (raw === undefined || ['off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
+  if (/^[0-9]+$/.test(raw)) return Number(raw);
+  for (const part of raw.split(',').map((item) => item.trim())) {
+    const [address, bits, ...rest] = part.split('/');
+    const isAddress = address !== undefined && isIP(address) !== 0;
+    const bitsOk = bits === undefined || (/^[0-9]+$/.test(bits) && Number(bits) <= (isIP(address ?? '') === 6 ? 128 : 32));
+    if (!(PROXY_NAMES.has(part) || (isAddress && bitsOk && rest.length === 0))) {
+      throw new ConfigError(
+        `TRUST_PROXY=${JSON.stringify(raw)}: ${JSON.stringify(part)} is not an address, a subnet (10.0.0.0/8) or one of ` +
+          `loopback, linklocal, uniquelocal; or give a number of proxy hops, or off`,
+      );
+    }
+  }
+  return raw;
+}
+
+const MIN_ADMIN_TOKEN_LENGTH = 24;
+
+function adminToken(raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `ADMIN_TOKEN is ${raw.length} characters long; use at least ${MIN_ADMIN_TOKEN_LENGTH} random characters ` +
+        `(for example: node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")`,
     );
   }
   return raw;

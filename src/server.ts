@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
-import { createLearner, followChanges } from './learner/index.js';
-import { readModelFile } from './model/model-file.js';
+import { createLearner, followChanges, moderationRule, openCheckpoints } from './learner/index.js';
+import { decodeModel, readModelFileBytes } from './model/model-file.js';
 import { openStore } from './store/index.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
@@ -30,11 +30,14 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config);
   const started = performance.now();
-  const model = readModelFile(config.modelPath);
+  const bytes = readModelFileBytes(config.modelPath);
+  const model = decodeModel(bytes, config.modelPath);
   const loadMs = performance.now() - started;
-  const store = openStore(config.dbPath);
+  const checkpoints = openCheckpoints(config.checkpointDir);
+  checkpoints.keep(bytes, model.header);
+  const store = openStore(config.dbPath, { verdictRule: moderationRule(config.moderation) });
   const replayStarted = performance.now();
-  const learner = createLearner({ model, store });
+  const learner = createLearner({ model, store, checkpoints });
   const replayMs = performance.now() - replayStarted;
   const app = createApp({ learner, store, config, logger });
   const server = app.listen(config.port, config.host);
@@ -61,7 +64,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     `listening on http://${config.host}:${port} (model ${info.preset} ${info.version}, ` +
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
-  const follower = followChanges({ learner, modelPath: config.modelPath, pollMs: config.reloadPollMs, log: logger });
+  const follower = followChanges({ learner, checkpoints, modelPath: config.modelPath, pollMs: config.reloadPollMs, log: logger });
 
   return {
     port,

@@ -1,5 +1,6 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
-import { readModelFile } from '../model/model-file.js';
+import { decodeModel, readModelFileBytes } from '../model/model-file.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { Learner } from './types.js';
 
 /** The part of a pino logger this module writes to. */
@@ -11,6 +12,8 @@ export interface ChangeLog {
 
 export interface FollowChangesOptions {
   learner: Pick<Learner, 'catchUp' | 'reload' | 'modelInfo'>;
+  /** Where each model file loaded is kept, before it is served. */
+  checkpoints: Checkpoints;
   /** The model file to watch; a new file there (npm run update, npm run train) is loaded and served. */
   modelPath: string;
   /** How often to look for new log rows and a changed model file, in milliseconds. */
@@ -30,17 +33,30 @@ export interface ChangeFollower {
  * `npm run update` or `npm run train` write (loaded whole, the log after their watermark replayed,
  * then swapped in). Timers are unref'd: following never keeps a process alive.
  */
-export function followChanges({ learner, modelPath, pollMs, log }: FollowChangesOptions): ChangeFollower {
+export function followChanges({ learner, checkpoints, modelPath, pollMs, log }: FollowChangesOptions): ChangeFollower {
   const poll = setInterval(() => {
-    const { folded } = learner.catchUp();
-    if (folded > 0) log.debug({ applied: folded, appliedThrough: learner.modelInfo().appliedThrough }, 'caught up with the log');
+    try {
+      const rebuiltBefore = learner.modelInfo().rebuiltFrom;
+      const { folded } = learner.catchUp();
+      const info = learner.modelInfo();
+      if (info.rebuiltFrom !== rebuiltBefore && info.rebuiltFrom !== null) {
+        log.info({ model: info }, `rebuilt the model from ${info.rebuiltFrom} after a verdict change`);
+      } else if (folded > 0) {
+        log.debug({ applied: folded, appliedThrough: info.appliedThrough }, 'caught up with the log');
+      }
+    } catch (error) {
+      log.error({ err: error }, `could not catch up with the log: ${(error as Error).message}`);
+    }
   }, pollMs);
   poll.unref();
 
   const reloadModelFile = (reason: string): void => {
     try {
       const started = performance.now();
-      const counts = learner.reload(readModelFile(modelPath));
+      const bytes = readModelFileBytes(modelPath);
+      const next = decodeModel(bytes, modelPath);
+      checkpoints.keep(bytes, next.header);
+      const counts = learner.reload(next);
       log.info(
         { reason, model: learner.modelInfo(), replayed: counts, ms: Math.round(performance.now() - started) },
         `reloaded model ${modelPath} (${reason})`,

@@ -8,4 +8,6 @@ export {
   type UpdateModelFileOptions,
   type UpdateModelFileResult,
 } from './update-model-file.js';
-export type { FoldCounts, Learner, ModelInfo, PredictOutcome, TextSegment } from './types.js';
+export type { FeedbackOrigin, FoldCounts, Learner, ModelInfo, PredictOutcome, TextSegment } from './types.js';
+export { openCheckpoints, type CheckpointInfo, type Checkpoints } from './checkpoints.js';
+export { advance, fromModelFile, type ModelAtLog } from './log-position.js';

@@ -3,46 +3,56 @@ import { explain } from '../model/explain.js';
 import type { ModelBundle } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
-import type { Store } from '../store/types.js';
-import { foldLog } from './fold.js';
+import type { Store, Verdict } from '../store/types.js';
+import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
+import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
 import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
 
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
   model: ModelBundle;
   store: Store;
+  /**
+   * Kept model files to rebuild from when a verdict changes on a row the model holds.
+   * @default none: such a change then throws, saying what is missing (fine for read-only replays)
+   */
+  checkpoints?: Checkpoints;
   /** Writes predictions in group commits. @default createPredictionBatcher(store) */
   predictions?: PredictionBatcher;
 }
 
 /**
  * The model as a fold over the feedback log: starts from a model file's weights, applies every
- * review_db row after the file's watermark, and applies each new feedback row — its own or
- * another process's — strictly in id order.
+ * accepted review_db row after the file's watermark, and applies each new row — its own or
+ * another process's — strictly in id order. A verdict changed on a row it already holds
+ * (an operator's reject, update's check) makes it rebuild from a checkpoint without that row.
  *
  * @example
- *   const learner = createLearner({ model: readModelFile('data/model.bin'), store: openStore(':memory:') });
+ *   const learner = createLearner({ model: readModelFile('data/model.bin'), store, checkpoints });
  *   const { predictionId, label } = await learner.predict('A wonderful, moving film.');
- *   learner.feedback(predictionId, true, 'api'); // -> { status: 'recorded', reviewId: 1, sentiment: 1 }
+ *   learner.feedback(predictionId, true, { source: 'api', client: null }); // -> { status: 'recorded', verdict: 'accepted', ... }
  */
-export function createLearner({ model, store, predictions = createPredictionBatcher(store) }: LearnerOptions): Learner {
-  let current = model;
-  let appliedThrough = model.header.feedbackWatermark;
-  let fileId = model.header.checksum.slice(0, 12);
-
-  const catchUp = (upTo?: number): FoldCounts => {
-    const counts = foldLog(current, store, appliedThrough, upTo);
-    appliedThrough = counts.through;
-    return counts;
+export function createLearner({
+  model,
+  store,
+  checkpoints = NO_CHECKPOINTS,
+  predictions = createPredictionBatcher(store),
+}: LearnerOptions): Learner {
+  let state: ModelAtLog = fromModelFile(model);
+  const advanceTo = (upTo?: number): FoldCounts => {
+    const next = advance(state, store, checkpoints, upTo);
+    state = next.state;
+    return next.counts;
   };
-  const replayed = catchUp();
-  const version = (): string => `${fileId}+${appliedThrough}`;
+  const replayed = advanceTo();
+  const fileId = (): string => state.model.header.checksum.slice(0, 12);
+  const version = (): string => `${fileId()}+${state.appliedThrough}.${state.verdictChangesSeen}`;
 
   return {
     replayed,
 
     async predict(review: string): Promise<PredictOutcome> {
-      const { prediction, contributions, segments } = explain(current.model, review);
+      const { prediction, contributions, segments } = explain(state.model.model, review);
       const predictionId = randomUUID();
       const modelVersion = version();
       await predictions.enqueue({
@@ -56,31 +66,35 @@ export function createLearner({ model, store, predictions = createPredictionBatc
       return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
     },
 
-    feedback(predictionId: string, correct: boolean, source: string) {
+    feedback(predictionId, correct, { source, client }) {
       const prediction = store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
-      const outcome = store.recordFeedback(predictionId, sentiment, source);
-      if (outcome.status === 'recorded') catchUp(outcome.reviewId);
+      const outcome = store.recordFeedback(predictionId, sentiment, source, { client });
+      if (outcome.status === 'recorded') advanceTo(outcome.reviewId);
       return outcome;
     },
 
     positiveProbability(review: string): number {
-      return current.model.positiveProbability(review);
+      return state.model.model.positiveProbability(review);
     },
 
-    catchUp: () => catchUp(),
+    catchUp: () => advanceTo(),
 
     reload(next: ModelBundle): FoldCounts {
-      const counts = foldLog(next, store, next.header.feedbackWatermark);
-      current = next;
-      appliedThrough = counts.through;
-      fileId = next.header.checksum.slice(0, 12);
-      return counts;
+      const moved = advance(fromModelFile(next), store, checkpoints);
+      state = moved.state;
+      return moved.counts;
+    },
+
+    changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string) {
+      const changed = store.changeVerdicts(reviewIds, verdict, reason);
+      advanceTo();
+      return { changed, modelVersion: version() };
     },
 
     modelInfo(): ModelInfo {
-      const { header } = current;
+      const { header } = state.model;
       return {
         version: version(),
         preset: header.spec.preset,
@@ -90,7 +104,9 @@ export function createLearner({ model, store, predictions = createPredictionBatc
         heldOutAccuracy: header.training.heldOutAccuracy,
         nFeatures: header.spec.features.nFeatures,
         feedbackWatermark: header.feedbackWatermark,
-        appliedThrough,
+        appliedThrough: state.appliedThrough,
+        verdictChangesSeen: state.verdictChangesSeen,
+        rebuiltFrom: state.rebuiltFrom,
       };
     },
 

@@ -1,7 +1,13 @@
 import type { ModelBundle } from '../model/model-file.js';
 import type { TextSegment } from '../model/explain.js';
 import type { Contribution, Prediction } from '../model/types.js';
-import type { FeedbackOutcome } from '../store/types.js';
+import type { FeedbackOutcome, Verdict } from '../store/types.js';
+
+/** Where a feedback came from: review_db.source ('feedback' for the form, 'api') and the keyed client hash. */
+export interface FeedbackOrigin {
+  source: string;
+  client: string | null;
+}
 
 export type { TextSegment };
 
@@ -29,6 +35,10 @@ export interface ModelInfo {
   feedbackWatermark: number;
   /** Highest review_db id applied in memory (>= feedbackWatermark). */
   appliedThrough: number;
+  /** Last verdict change the served weights reflect. */
+  verdictChangesSeen: number;
+  /** The checkpoint the served weights were rebuilt from after a verdict change, or null. */
+  rebuiltFrom: string | null;
 }
 
 /** How a stretch of the log was applied to a model. */
@@ -54,10 +64,10 @@ export interface Learner {
   predict(review: string): Promise<PredictOutcome>;
   /**
    * Record a reader's answer on a stored prediction: the label is the prediction's if `correct`,
-   * the other one if not. Appends it to the log once (tagged with `source`, e.g. 'feedback' or
-   * 'api') and applies the log up to it.
+   * the other one if not. Appends it to the log once, with the verdict the moderation rule gives
+   * it, and applies the log up to it (so an accepted row is learned before this returns).
    */
-  feedback(predictionId: string, correct: boolean, source: string): FeedbackOutcome;
+  feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): FeedbackOutcome;
   /** P(positive) for a text under the served model; stores nothing. */
   positiveProbability(review: string): number;
   /** Apply log rows written by other processes since the last look. */
@@ -68,6 +78,12 @@ export interface Learner {
    * request sees the old model or the new one, whole.
    */
   reload(next: ModelBundle): FoldCounts;
+  /**
+   * An operator's verdict on log rows: sets it (recorded as a verdict change every process
+   * follows) and, when it changes what the model holds, rebuilds the served model from a
+   * checkpoint before returning. Returns the ids that changed and the version now served.
+   */
+  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string): { changed: number[]; modelVersion: string };
   modelInfo(): ModelInfo;
   /** Resolves once every prediction accepted so far is written (or has failed). */
   drain(): Promise<void>;

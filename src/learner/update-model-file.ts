@@ -1,22 +1,25 @@
 import { openCorpus } from '../corpus/index.js';
 import { MovieClassifierError } from '../errors.js';
-import { foldLog } from './fold.js';
-import { readModelFile, writeModelFile, type CheckExample } from '../model/model-file.js';
+import { decodeModel, encodeModel, readModelFileBytes, writeFileAtomic, type CheckExample, type ModelBundle } from '../model/model-file.js';
+import type { Checkpoints } from './checkpoints.js';
+import { advance, fromModelFile, type LogReader } from './log-position.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
 import type { Store } from '../store/types.js';
 
 export interface UpdateModelFileOptions {
-  store: Pick<Store, 'reviewsAfter' | 'maxReviewId'>;
+  store: LogReader & Pick<Store, 'maxReviewId' | 'changeVerdicts'>;
   modelPath: string;
+  /** Where the file replaced and the file written are kept, and rebuilds start from. */
+  checkpoints: Checkpoints;
   /** review_db ids per batch (progress is reported between batches). @default 10000 */
   batch?: number;
   /** Report what would happen; write nothing. */
   dryRun?: boolean;
-  /** Write even when the check set's accuracy falls by more than `maxDrop`. */
+  /** Fold every accepted row, even when the check set's accuracy falls by more than `maxDrop`. */
   force?: boolean;
   /** A labelled corpus to check against instead of the check set stored in the model file. */
   checkPath?: string;
-  /** Largest accepted fall in check accuracy, as a fraction. @default 0.01 (one point) */
+  /** Largest fall in check accuracy a batch may cause before its rows are held, as a fraction. @default 0.01 (one point) */
   maxDrop?: number;
   onBatch?: (progress: { folded: number; skipped: number; through: number; last: number }) => void;
 }
@@ -31,8 +34,10 @@ export interface UpdateModelFileResult {
   accuracyAfter: number | null;
   checkSize: number;
   written: boolean;
-  /** Set when the new model was refused: why. */
-  refusal: string | null;
+  /** Rows that became held because their batch cost check accuracy (0 with --force). */
+  held: number;
+  /** Why the last such batch was held, or null. */
+  heldReason: string | null;
 }
 
 /** Accuracy of `model` on labelled examples, or null for an empty set. */
@@ -51,62 +56,109 @@ async function loadCheckSet(path: string): Promise<CheckExample[]> {
 }
 
 /**
- * `npm run update`: folds the review_db rows after the model file's watermark into the file, with
- * the same fold the server applies (so a server reloading the result holds the model it already
- * had), checks the result against a labelled check set, and writes it atomically with the new
- * watermark, keeping the previous file as `<name>.prev`. Running it again folds nothing.
+ * `npm run update`: folds the accepted review_db rows after the model file's watermark into the
+ * file, with the same fold the server applies (so a server reloading the result holds the model
+ * it already had), and writes it atomically with the new watermark, keeping the previous file as
+ * `<name>.prev` and both as checkpoints. Running it again folds nothing.
+ *
+ * The check set is a verdict, not a gate: the log is folded in batches of `batch` ids, and a batch
+ * after which the check set's accuracy is more than `maxDrop` below where it started is undone
+ * and its accepted rows become held ("check set: ..."), for an operator to look at. Every server
+ * follows that verdict change and drops those rows too, so the served model never keeps them.
+ * Verdict changes since the file was written (an operator's reject) are applied first, by
+ * rebuilding from a checkpoint when they touch rows the file holds.
  */
 export async function updateModelFile(options: UpdateModelFileOptions): Promise<UpdateModelFileResult> {
-  const { store, modelPath, dryRun = false, force = false, maxDrop = 0.01 } = options;
+  const { store, modelPath, checkpoints, dryRun = false, force = false, maxDrop = 0.01 } = options;
   const batch = options.batch ?? 10_000;
   if (!Number.isSafeInteger(batch) || batch < 1) {
     throw new MovieClassifierError(`--batch must be a whole number >= 1, got ${batch}.`);
   }
-  const bundle = readModelFile(modelPath);
-  const checkSet = options.checkPath === undefined ? bundle.checkSet : await loadCheckSet(options.checkPath);
-  const accuracyBefore = checkAccuracy(bundle.model, checkSet);
-  const previousWatermark = bundle.header.feedbackWatermark;
+  const bytes = readModelFileBytes(modelPath);
+  const file = decodeModel(bytes, modelPath);
+  if (!dryRun) checkpoints.keep(bytes, file.header);
+  const checkSet = options.checkPath === undefined ? file.checkSet : await loadCheckSet(options.checkPath);
+  const previousWatermark = file.header.feedbackWatermark;
+  const previousChanges = file.header.verdictChangesThrough ?? 0;
+
+  // Verdicts changed since the file was written: start from what the log says the file holds.
+  let state = advance(fromModelFile(file), store, checkpoints, previousWatermark).state;
+  const accuracyBefore = checkAccuracy(state.model.model, checkSet);
 
   // Fold up to the log's end as it is now; rows added meanwhile are the next run's (the server
   // replays them after reloading this file).
   const last = store.maxReviewId();
-  let through = previousWatermark;
   let folded = 0;
   let skipped = 0;
-  while (through < last) {
-    const counts = foldLog(bundle, store, through, Math.min(through + batch, last));
-    folded += counts.folded;
-    skipped += counts.skipped;
-    through = Math.min(through + batch, last);
-    options.onBatch?.({ folded, skipped, through, last });
+  let held = 0;
+  let heldReason: string | null = null;
+  while (state.appliedThrough < last) {
+    const start = state.appliedThrough;
+    const end = Math.min(start + batch, last);
+    const snapshot = force ? null : copyOf(state.model);
+    const step = advance(state, store, checkpoints, end);
+    const accuracy = checkAccuracy(step.state.model.model, checkSet);
+    if (snapshot !== null && accuracyBefore !== null && accuracy !== null && accuracyBefore - accuracy > maxDrop) {
+      const reason =
+        `check set: accuracy would fall from ${accuracyBefore.toFixed(4)} to ${accuracy.toFixed(4)} ` +
+        `(more than ${(maxDrop * 100).toFixed(1)} points) with rows ${start + 1}-${end}`;
+      const ids = [...store.reviewsAfter(start, end)].filter((row) => row.verdict === 'accepted').map((row) => row.id);
+      if (dryRun) {
+        state = { ...state, appliedThrough: end };
+        skipped += ids.length;
+      } else {
+        store.changeVerdicts(ids, 'held', reason);
+        // Undo the batch: back to the model before it, then fold it again under the new verdicts.
+        const redo = advance({ ...state, model: snapshot }, store, checkpoints, end);
+        state = redo.state;
+        folded += redo.counts.folded;
+        skipped += redo.counts.skipped;
+      }
+      held += ids.length;
+      heldReason = reason;
+    } else {
+      state = step.state;
+      folded += step.counts.folded;
+      skipped += step.counts.skipped;
+    }
+    options.onBatch?.({ folded, skipped, through: state.appliedThrough, last });
   }
-  const accuracyAfter = checkAccuracy(bundle.model, checkSet);
   const result: UpdateModelFileResult = {
     folded,
     skipped,
-    watermark: Math.max(through, previousWatermark),
+    held,
+    heldReason,
+    watermark: Math.max(state.appliedThrough, previousWatermark),
     previousWatermark,
     accuracyBefore,
-    accuracyAfter,
+    accuracyAfter: checkAccuracy(state.model.model, checkSet),
     checkSize: checkSet.length,
     written: false,
-    refusal: null,
   };
-  if (accuracyBefore !== null && accuracyAfter !== null && accuracyBefore - accuracyAfter > maxDrop && !force) {
-    result.refusal =
-      `check accuracy would fall from ${accuracyBefore.toFixed(4)} to ${accuracyAfter.toFixed(4)} ` +
-      `(more than ${(maxDrop * 100).toFixed(1)} points) on ${checkSet.length} reviews; ${modelPath} is unchanged. ` +
-      `Inspect the feedback rows after id ${previousWatermark}, or pass --force to write anyway.`;
-    return result;
-  }
-  if (dryRun || result.watermark === previousWatermark) return result;
-  writeModelFile(modelPath, {
-    model: bundle.model,
-    training: bundle.header.training,
+  const unchanged = result.watermark === previousWatermark && state.verdictChangesSeen === previousChanges;
+  if (dryRun || unchanged) return result;
+  const written = encodeModel({
+    model: state.model.model,
+    training: file.header.training,
     feedbackWatermark: result.watermark,
-    checkSet: bundle.checkSet,
-    checkSetSource: bundle.header.checkSetSource,
+    verdictChangesThrough: state.verdictChangesSeen,
+    checkSet: file.checkSet,
+    checkSetSource: file.header.checkSetSource,
   });
+  writeFileAtomic(modelPath, written);
+  checkpoints.keep(written, decodeModel(written, modelPath).header);
   result.written = true;
   return result;
+}
+
+/** An independent copy of a model (through its file encoding: exact to the bit). */
+function copyOf(model: ModelBundle): ModelBundle {
+  const bytes = encodeModel({
+    model: model.model,
+    training: model.header.training,
+    feedbackWatermark: model.header.feedbackWatermark,
+    checkSet: model.checkSet,
+    checkSetSource: model.header.checkSetSource,
+  });
+  return decodeModel(bytes, '(copy in memory)');
 }

@@ -40,6 +40,11 @@ export interface ModelHeader {
   training: TrainingFacts;
   /** Highest review_db id already folded into these weights (0 for a freshly trained model). */
   feedbackWatermark: number;
+  /**
+   * Last verdict_changes id these weights reflect (absent in files written before verdicts: 0).
+   * A later change to a row at or below the watermark means the weights must be rebuilt.
+   */
+  verdictChangesThrough?: number;
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
   /**
@@ -68,6 +73,7 @@ export function encodeModel(bundle: {
   model: SentimentModel;
   training: TrainingFacts;
   feedbackWatermark: number;
+  verdictChangesThrough?: number;
   checkSet: CheckExample[];
   checkSetSource: ModelHeader['checkSetSource'];
 }): Buffer {
@@ -104,6 +110,7 @@ export function encodeModel(bundle: {
     spec: model.spec,
     training: bundle.training,
     feedbackWatermark: bundle.feedbackWatermark,
+    ...(bundle.verdictChangesThrough ? { verdictChangesThrough: bundle.verdictChangesThrough } : {}),
     checkSetSource: bundle.checkSetSource,
     classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t, scale: model.classifier.scale },
     nbDocuments: nb === null ? null : { positive: nb.positiveDocs, negative: nb.negativeDocs },
@@ -209,9 +216,13 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
 }
 
 export function readModelFile(path: string): ModelBundle {
-  let data: Buffer;
+  return decodeModel(readModelFileBytes(path), path);
+}
+
+/** A model file's bytes, unchecked (decodeModel checks them); a missing or unreadable file throws ModelFileError. */
+export function readModelFileBytes(path: string): Buffer {
   try {
-    data = readFileSync(path);
+    return readFileSync(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(cause)})`;
@@ -221,7 +232,6 @@ export function readModelFile(path: string): ModelBundle {
       { cause },
     );
   }
-  return decodeModel(data, path);
 }
 
 /**

@@ -3,7 +3,9 @@ export { migrate, MIGRATIONS, SCHEMA_VERSION, readSchemaVersion, type Migration 
 export { CLASSIC_IMPORT_SOURCE } from './migrations/001-review-db.js';
 export { VERDICTS } from './types.js';
 export type {
+  FeedbackFilter,
   FeedbackLinks,
+  FeedbackListRow,
   FeedbackOutcome,
   LogHistory,
   NewPrediction,
@@ -12,6 +14,7 @@ export type {
   Store,
   StoredPrediction,
   Verdict,
+  VerdictChange,
   VerdictDecision,
   VerdictRule,
   WriteCandidate,

@@ -5,7 +5,11 @@ import { InvalidInputError } from '../errors.js';
 import type { Label } from '../model/types.js';
 import { migrate } from './migrations/index.js';
 import { fingerprint } from '../text/fingerprint.js';
+import { VERDICTS } from './types.js';
 import type {
+  FeedbackFilter,
+  FeedbackListRow,
+  VerdictChange,
   FeedbackLinks,
   FeedbackOutcome,
   LogHistory,
@@ -91,6 +95,29 @@ interface ReviewInsert {
  * here). Tools and tests that import trusted rows use it; the server passes the moderation rule.
  */
 export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
+
+/**
+ * The operator's view of the log, newest first. Filters are bound parameters; the text filter is
+ * a LIKE with its wildcards escaped, so '%' and '_' in it match themselves.
+ */
+function listFeedbackQuery(db: Database.Database, filter: FeedbackFilter): FeedbackListRow[] {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: filter.limit };
+  if (filter.verdict !== undefined) (where.push('verdict = @verdict'), (params.verdict = filter.verdict));
+  if (filter.client !== undefined) (where.push('client = @client'), (params.client = filter.client));
+  if (filter.sentiment !== undefined) (where.push('sentiment = @sentiment'), (params.sentiment = filter.sentiment));
+  if (filter.beforeId !== undefined) (where.push('id < @beforeId'), (params.beforeId = filter.beforeId));
+  if (filter.text !== undefined) {
+    where.push(`review LIKE @text ESCAPE '\\'`);
+    params.text = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  const sql = `
+    SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
+           verdict_reason AS reason, client, source, prediction_id AS predictionId
+    FROM review_db ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY id DESC LIMIT @limit`;
+  return db.prepare<[Record<string, unknown>], FeedbackListRow>(sql).all(params);
+}
 
 /** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
 function logHistory(db: Database.Database): LogHistory {
@@ -219,6 +246,34 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     return { rows, linkedPredictions: countLinkedPredictionsStmt.get(afterId, last) as number };
   });
 
+  const verdictOfStmt = db.prepare<[number], { verdict: Verdict; sentiment: unknown }>(
+    `SELECT verdict, sentiment FROM review_db WHERE id = ?`,
+  );
+  const setVerdictStmt = db.prepare<[Verdict, string, number]>(`UPDATE review_db SET verdict = ?, verdict_reason = ? WHERE id = ?`);
+  const addVerdictChangeStmt = db.prepare<[number, Verdict, string, string]>(
+    `INSERT INTO verdict_changes (review_id, verdict, reason, at) VALUES (?, ?, ?, ?)`,
+  );
+  const changeVerdictsTx = db.transaction((ids: readonly number[], verdict: Verdict, reason: string, at: string) => {
+    const changed: number[] = [];
+    for (const id of ids) {
+      const row = verdictOfStmt.get(id);
+      if (row === undefined || row.verdict === verdict) continue;
+      if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) continue;
+      setVerdictStmt.run(verdict, reason, id);
+      addVerdictChangeStmt.run(id, verdict, reason, at);
+      changed.push(id);
+    }
+    return changed;
+  });
+  const idsOfClientStmt = db.prepare<[string], number>(`SELECT id FROM review_db WHERE client = ? ORDER BY id`).pluck();
+  const changesAfterStmt = db.prepare<[number], VerdictChange>(
+    `SELECT id, review_id AS reviewId, verdict FROM verdict_changes WHERE id > ? ORDER BY id`,
+  );
+  const firstChangedStmt = db
+    .prepare<[number], number | null>(`SELECT MIN(review_id) FROM verdict_changes WHERE id > ?`)
+    .pluck();
+  const lastChangeStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM verdict_changes`).pluck();
+
   const history = logHistory(db);
   const insertReviewRow = (row: {
     review: string;
@@ -345,6 +400,31 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
     feedbackLinksAfter(afterId) {
       return feedbackLinksAfterTx(afterId);
+    },
+
+    changeVerdicts(reviewIds, verdict, reason, at = new Date().toISOString()) {
+      if (!VERDICTS.includes(verdict)) throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
+      return changeVerdictsTx.immediate(reviewIds, verdict, reason, at);
+    },
+
+    reviewIdsOfClient(client) {
+      return idsOfClientStmt.all(client);
+    },
+
+    verdictChangesAfter(afterId) {
+      return changesAfterStmt.all(afterId);
+    },
+
+    lastVerdictChangeId() {
+      return lastChangeStmt.get() as number;
+    },
+
+    firstRowChangedAfter(afterId) {
+      return (firstChangedStmt.get(afterId) as number | null | undefined) ?? null;
+    },
+
+    listFeedback(filter) {
+      return listFeedbackQuery(db, filter);
     },
 
     close() {

@@ -101,6 +101,40 @@ export interface RowOptions {
   client?: string | null;
 }
 
+/** One change of a row's verdict after it was written (an operator, or update's check set). */
+export interface VerdictChange {
+  /** Position in the verdict_changes table: processes remember the last one they applied. */
+  id: number;
+  reviewId: number;
+  verdict: Verdict;
+}
+
+/** Filters of {@link Store.listFeedback}; every one optional, all must hold. */
+export interface FeedbackFilter {
+  verdict?: Verdict;
+  client?: string;
+  sentiment?: Label;
+  /** Rows whose text contains this, case-insensitively (ASCII case). */
+  text?: string;
+  /** Rows with an id below this (the page before). */
+  beforeId?: number;
+  /** Most rows to return. */
+  limit: number;
+}
+
+/** A log row as the operator sees it. */
+export interface FeedbackListRow {
+  id: number;
+  review: string;
+  sentiment: unknown;
+  date: string;
+  verdict: Verdict;
+  reason: string | null;
+  client: string | null;
+  source: string;
+  predictionId: string | null;
+}
+
 export interface Store {
   readonly path: string;
   /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
@@ -131,5 +165,21 @@ export interface Store {
    */
   feedbackLinksAfter(afterId: number): FeedbackLinks;
   countReviews(): number;
+  /**
+   * Sets the verdict of the given rows, in one transaction, recording each real change in
+   * verdict_changes (rows that already have it, or do not exist, are left alone; a row whose
+   * sentiment is not 0 or 1 cannot be accepted). Returns the ids whose verdict changed.
+   */
+  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string, at?: string): number[];
+  /** Ids of every row the client sent, oldest first. */
+  reviewIdsOfClient(client: string): number[];
+  /** Verdict changes after the one with id `afterId`, in order. */
+  verdictChangesAfter(afterId: number): VerdictChange[];
+  /** Id of the last verdict change (0 when there is none). */
+  lastVerdictChangeId(): number;
+  /** The lowest review_db id whose verdict changed after the change with id `afterId`, or null. */
+  firstRowChangedAfter(afterId: number): number | null;
+  /** Log rows matching `filter`, newest first. */
+  listFeedback(filter: FeedbackFilter): FeedbackListRow[];
   close(): void;
 }

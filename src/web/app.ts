@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import createError from 'http-errors';
 
 import type { Config } from '../config.js';
+import { clientIdentity } from './client-identity.js';
 import type { Learner } from '../learner/index.js';
 import type { Store } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
@@ -20,7 +21,10 @@ import { assetVersionOf, staticFiles } from './routes/static-files.js';
  * The settings the app reads, with the CSRF key settled: from CSRF_SECRET, or from the secret
  * file that start-up reads or creates (`readOrCreateCsrfSecret`).
  */
-export type AppConfig = Pick<Config, 'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir'> & {
+export type AppConfig = Pick<
+  Config,
+  'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir' | 'trustProxy' | 'adminToken'
+> & {
   csrfSecret: string;
 };
 
@@ -41,18 +45,19 @@ export function createApp({ learner, store, config, logger = createLogger(config
   const assetVersion = assetVersionOf(publicDir);
   const limits = setUpRateLimits(config);
   const csrf = createCsrf(config.csrfSecret);
+  const clientOf = clientIdentity(config.csrfSecret);
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy);
   app.set('etag', false); // pages and API answers are per request; static files keep their own ETags
   nunjucksSetup(app, { viewsDir, development: config.development, assetVersion });
 
   app.use(requestLogger(logger));
   app.use(setUpSecurity());
 
-  app.use(reviewPageRoutes({ learner, csrf, limits })); // GET /, POST /results, POST /thanks
-  app.use('/api/v1', apiRoutes({ learner, limits })); // POST /api/v1/predict, POST /api/v1/feedback
+  app.use(reviewPageRoutes({ learner, csrf, limits, clientOf })); // GET /, POST /results, POST /thanks
+  app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
 

@@ -2,6 +2,7 @@ import nunjucks from 'nunjucks';
 
 import type { TextSegment } from '../learner/index.js';
 import type { Contribution, LabelName } from '../model/types.js';
+import type { Verdict } from '../store/types.js';
 
 /**
  * What each page template reads, and nothing more: the contract between the routes and
@@ -17,7 +18,13 @@ export interface PageLocals {
     predictionId: string;
     csrfToken: string;
   };
-  'pages/thanks': { alreadyRecorded: boolean; label: LabelName };
+  'pages/thanks': {
+    alreadyRecorded: boolean;
+    label: LabelName;
+    /** accepted: learned now; held: waits for an operator; rejected: never learned. */
+    verdict: Verdict;
+    notLearnedBecause: string | null;
+  };
   'pages/error': { status: number; title: string; message: string; stack: string | undefined };
 }
 

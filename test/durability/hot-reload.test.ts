@@ -6,6 +6,7 @@ import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS, serverProbabilities } from '../helpers/probes.js';
 import {
+  checkpointsBeside,
   feedback,
   health,
   makeServerFolder,
@@ -41,7 +42,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
     // Act
     const store = openStore(paths.dbPath);
     cleanups.unshift(() => store.close());
-    const result = await updateModelFile({ store, modelPath: paths.modelPath });
+    const result = await updateModelFile({ store, checkpoints: checkpointsBeside(paths.modelPath), modelPath: paths.modelPath });
     const statuses: number[] = [];
     await waitFor(
       'the server to load the new model file',
@@ -77,7 +78,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
     }
     const store = openStore(paths.dbPath);
     cleanups.unshift(() => store.close());
-    await updateModelFile({ store, modelPath: paths.modelPath });
+    await updateModelFile({ store, checkpoints: checkpointsBeside(paths.modelPath), modelPath: paths.modelPath });
     server.signal('SIGHUP');
     await waitFor('the server to reload on SIGHUP', async () => (await health(server)).model.feedbackWatermark === 3);
 

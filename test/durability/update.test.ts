@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { miniImdbDocs } from '../helpers/model.js';
 import { PROBE_TEXTS } from '../helpers/probes.js';
-import { makeServerFolder, runNodeScript, stopAllServers, type ServerPaths } from '../helpers/server-process.js';
+import { checkpointsBeside, makeServerFolder, runNodeScript, stopAllServers, type ServerPaths } from '../helpers/server-process.js';
 
 // The CLI children are awaited in their tests; this only matters if a test is torn down early.
 afterAll(stopAllServers);
@@ -58,18 +58,20 @@ function seedFlippedLog(store: Store): number {
   return last;
 }
 
-const FINAL_LINE = /^folded=(\d+) skipped=(\d+) watermark=(\d+) accuracy_before=([\d.]+|none) accuracy_after=([\d.]+|none)$/;
+const FINAL_LINE =
+  /^folded=(\d+) skipped=(\d+) held=(\d+) watermark=(\d+) accuracy_before=([\d.]+|none) accuracy_after=([\d.]+|none)$/;
 
-function finalLine(stdout: string): { folded: number; skipped: number; watermark: number; before: number; after: number } {
+function finalLine(stdout: string): { folded: number; skipped: number; held: number; watermark: number; before: number; after: number } {
   const last = stdout.trimEnd().split('\n').at(-1) ?? '';
   const match = FINAL_LINE.exec(last);
   if (match === null) throw new Error(`no final key=value line in:\n${stdout}`);
   return {
     folded: Number(match[1]),
     skipped: Number(match[2]),
-    watermark: Number(match[3]),
-    before: Number(match[4]),
-    after: Number(match[5]),
+    held: Number(match[3]),
+    watermark: Number(match[4]),
+    before: Number(match[5]),
+    after: Number(match[6]),
   };
 }
 
@@ -91,7 +93,7 @@ describe('updateModelFile (npm run update)', () => {
     const original = readFileSync(modelPath);
 
     // Act
-    const result = await updateModelFile({ store, modelPath });
+    const result = await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
 
     // Assert
     expect(result).toMatchObject({
@@ -100,7 +102,7 @@ describe('updateModelFile (npm run update)', () => {
       watermark: expected.last,
       previousWatermark: 0,
       written: true,
-      refusal: null,
+      held: 0,
     });
     expect(readModelFile(modelPath).header.feedbackWatermark).toBe(expected.last);
     expect(readFileSync(`${modelPath}.prev`).equals(original)).toBe(true);
@@ -110,12 +112,12 @@ describe('updateModelFile (npm run update)', () => {
     // Arrange
     const { store, modelPath } = folder('update-twice', context);
     seedMixedLog(store);
-    await updateModelFile({ store, modelPath });
+    await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
     const afterFirst = readFileSync(modelPath);
     const prevAfterFirst = readFileSync(`${modelPath}.prev`);
 
     // Act
-    const second = await updateModelFile({ store, modelPath });
+    const second = await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
 
     // Assert
     expect(second).toMatchObject({ folded: 0, skipped: 0, watermark: 10, previousWatermark: 10, written: false });
@@ -131,8 +133,8 @@ describe('updateModelFile (npm run update)', () => {
     copyFileSync(modelPath, smallBatches);
 
     // Act
-    await updateModelFile({ store, modelPath });
-    await updateModelFile({ store, modelPath: smallBatches, batch: 3 });
+    await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
+    await updateModelFile({ store, checkpoints: checkpointsBeside(smallBatches), modelPath: smallBatches, batch: 3 });
     const online = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
     const batch = createLearner({ model: readModelFile(modelPath), store });
 
@@ -149,22 +151,32 @@ describe('updateModelFile (npm run update)', () => {
     );
   });
 
-  it('refuses a model that learned deliberately flipped labels and leaves the file untouched', async (context) => {
-    // Arrange
+  it('holds the rows of a batch that costs check accuracy, with the reason, and writes a model that never learned them', async (context) => {
+    // Arrange: good rows folded by a first update; flipped ones after.
     const { store, modelPath } = folder('update-flipped', context);
-    seedFlippedLog(store);
-    const original = readFileSync(modelPath);
+    const good = seedMixedLog(store);
+    await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
+    const last = seedFlippedLog(store);
+    const before = PROBE_TEXTS.map((text) => readModelFile(modelPath).model.positiveProbability(text));
 
     // Act
-    const result = await updateModelFile({ store, modelPath });
+    const result = await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
 
     // Assert
-    expect(result.written).toBe(false);
-    expect(result.refusal).toMatch(/check accuracy would fall/);
-    expect(result.refusal).toContain('--force');
-    expect(result.accuracyBefore! - result.accuracyAfter!).toBeGreaterThan(0.01);
-    expect(readFileSync(modelPath).equals(original)).toBe(true);
-    expect(existsSync(`${modelPath}.prev`)).toBe(false);
+    expect(result).toMatchObject({ folded: 0, held: last - good.last, watermark: last, written: true });
+    expect(result.heldReason).toMatch(/^check set: accuracy would fall from [\d.]+ to [\d.]+ \(more than 1\.0 points\)/);
+    const rows = [...store.reviewsAfter(good.last)];
+    expect(new Set(rows.map((row) => row.verdict))).toEqual(new Set(['held']));
+    expect(rows[0]!.verdictReason).toBe(result.heldReason);
+    // The written model is the good rows' model: replaying the log on the old file gives it exactly.
+    const written = readModelFile(modelPath);
+    const replayed = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
+    expect(PROBE_TEXTS.map((text) => written.model.positiveProbability(text))).toEqual(
+      PROBE_TEXTS.map((text) => replayed.positiveProbability(text)),
+    );
+    expect(written.header.verdictChangesThrough).toBe(last - good.last);
+    expect(result.accuracyAfter).toBe(result.accuracyBefore);
+    expect(PROBE_TEXTS.map((text) => written.model.positiveProbability(text))).toEqual(before);
   });
 });
 
@@ -190,29 +202,30 @@ describe('scripts/update.ts', () => {
     expect(readFileSync(`${paths.modelPath}.prev`).equals(original)).toBe(true);
   });
 
-  it.concurrent('exits 1 with a message and an unchanged file on flipped labels, and --force writes it anyway', async (context) => {
+  it.concurrent('holds flipped labels and says so, exit 0; with --force it folds them all', async (context) => {
     // Arrange
-    const paths = folder('update-cli-flipped', context);
-    const last = seedFlippedLog(paths.store);
-    const original = readFileSync(paths.modelPath);
+    const plain = folder('update-cli-flipped', context);
+    const forcedFolder = folder('update-cli-forced', context);
+    const last = seedFlippedLog(plain.store);
+    seedFlippedLog(forcedFolder.store);
+    const original = readModelFile(plain.modelPath);
 
     // Act
-    const refused = await runUpdate(paths);
-    const afterRefusal = readFileSync(paths.modelPath);
-    const prevAfterRefusal = existsSync(`${paths.modelPath}.prev`);
-    const forced = await runUpdate(paths, '--force');
+    const held = await runUpdate(plain);
+    const forced = await runUpdate(forcedFolder, '--force');
 
     // Assert
-    expect(refused.code, refused.stderr).toBe(1);
-    expect(refused.stderr).toMatch(/refused: check accuracy would fall .* --force/);
-    const refusedLine = finalLine(refused.stdout);
-    expect(refusedLine).toMatchObject({ folded: last, skipped: 0, watermark: last });
-    expect(refusedLine.before - refusedLine.after).toBeGreaterThan(0.01);
-    expect(afterRefusal.equals(original)).toBe(true);
-    expect(prevAfterRefusal).toBe(false);
+    expect(held.code, held.stderr).toBe(0);
+    expect(held.stderr).toMatch(/held \d+ rows: check set: accuracy would fall .*verdict=held.*--force/);
+    expect(finalLine(held.stdout)).toMatchObject({ folded: 0, held: last, watermark: last });
+    const heldModel = readModelFile(plain.modelPath);
+    expect(PROBE_TEXTS.map((t) => heldModel.model.positiveProbability(t))).toEqual(
+      PROBE_TEXTS.map((t) => original.model.positiveProbability(t)),
+    );
     expect(forced.code, forced.stderr).toBe(0);
-    expect(finalLine(forced.stdout)).toMatchObject({ folded: last, watermark: last });
-    expect(readModelFile(paths.modelPath).header.feedbackWatermark).toBe(last);
-    expect(readFileSync(`${paths.modelPath}.prev`).equals(original)).toBe(true);
+    const forcedLine = finalLine(forced.stdout);
+    expect(forcedLine).toMatchObject({ folded: last, held: 0, watermark: last });
+    expect(forcedLine.before - forcedLine.after).toBeGreaterThan(0.01);
+    expect(readModelFile(forcedFolder.modelPath).header.feedbackWatermark).toBe(last);
   });
 });

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
+import { openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
 import { writeModelFile } from '../../src/model/model-file.js';
 import {
   SERVER_ENTRY,
@@ -218,3 +219,8 @@ export async function waitFor(what: string, probe: () => Promise<boolean> | bool
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The checkpoint folder a server with DATA_DIR = the model file's folder uses (`<dir>/checkpoints`). */
+export function checkpointsBeside(modelPath: string): Checkpoints {
+  return openCheckpoints(join(dirname(modelPath), 'checkpoints'));
+}

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLearner, followChanges, updateModelFile, type ChangeLog } from '../../src/learner/index.js';
+import { createLearner, followChanges, openCheckpoints, updateModelFile, type ChangeLog } from '../../src/learner/index.js';
+import { NO_CHECKPOINTS } from '../../src/learner/checkpoints.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
-import { makeServerFolder, waitFor } from '../helpers/server-process.js';
+import { checkpointsBeside, makeServerFolder, waitFor } from '../helpers/server-process.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -62,7 +63,7 @@ describe('createLearner', () => {
     const { predictionId } = await learner.predict(feedbackReview(0));
 
     // Act
-    const outcome = learner.feedback(predictionId, true, 'feedback');
+    const outcome = learner.feedback(predictionId, true, { source: 'feedback', client: null });
 
     // Assert
     expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
@@ -79,7 +80,7 @@ describe('createLearner', () => {
     // Act
     for (let k = 0; k < 6; k++) {
       const { predictionId } = await first.predict(feedbackReview(k));
-      expect(first.feedback(predictionId, k % 3 !== 0, 'api').status).toBe('recorded');
+      expect(first.feedback(predictionId, k % 3 !== 0, { source: 'api', client: null }).status).toBe('recorded');
     }
     const counts = second.catchUp();
 
@@ -98,10 +99,10 @@ describe('createLearner', () => {
     const learner = createLearner({ model: readModelFile(modelPath), store });
     for (let k = 0; k < 4; k++) {
       const { predictionId } = await learner.predict(feedbackReview(k));
-      learner.feedback(predictionId, k % 2 === 0, 'api');
+      learner.feedback(predictionId, k % 2 === 0, { source: 'api', client: null });
     }
     const before = probabilities(learner);
-    await updateModelFile({ store, modelPath });
+    await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
 
     // Act
     const counts = learner.reload(readModelFile(modelPath));
@@ -111,7 +112,7 @@ describe('createLearner', () => {
     expect(probabilities(learner)).toEqual(before);
     expect(learner.modelInfo()).toMatchObject({ feedbackWatermark: 4, appliedThrough: 4 });
     const { predictionId } = await learner.predict(feedbackReview(9));
-    learner.feedback(predictionId, false, 'api');
+    learner.feedback(predictionId, false, { source: 'api', client: null });
     const fresh = createLearner({ model: readModelFile(modelPath), store: open() });
     expect(probabilities(learner)).toEqual(probabilities(fresh));
   });
@@ -125,16 +126,16 @@ describe('followChanges', () => {
     const writer = createLearner({ model: readModelFile(modelPath), store: writerStore });
     const follower = createLearner({ model: readModelFile(modelPath), store: open() });
     const log = memoryLog();
-    const following = followChanges({ learner: follower, modelPath, pollMs: 20, log });
+    const following = followChanges({ learner: follower, checkpoints: openCheckpoints(`${modelPath}.checkpoints`), modelPath, pollMs: 20, log });
     cleanups.push(following.stop);
 
     // Act 1: another process's feedback.
     const { predictionId } = await writer.predict(feedbackReview(1));
-    writer.feedback(predictionId, false, 'api');
+    writer.feedback(predictionId, false, { source: 'api', client: null });
     await waitFor('the follower to apply row 1', () => follower.modelInfo().appliedThrough === 1, 2000);
 
     // Act 2: npm run update rewrites the file.
-    await updateModelFile({ store: writerStore, modelPath });
+    await updateModelFile({ store: writerStore, checkpoints: checkpointsBeside(modelPath), modelPath });
     await waitFor('the follower to load the new file', () => follower.modelInfo().feedbackWatermark === 1, 2000);
 
     // Assert
@@ -148,7 +149,7 @@ describe('followChanges', () => {
     const learner = createLearner({ model: readModelFile(modelPath), store: open() });
     const version = learner.modelInfo().version;
     const log = memoryLog();
-    const following = followChanges({ learner, modelPath: `${modelPath}.missing`, pollMs: 1000, log });
+    const following = followChanges({ learner, checkpoints: NO_CHECKPOINTS, modelPath: `${modelPath}.missing`, pollMs: 1000, log });
     cleanups.push(following.stop);
 
     // Act

@@ -4,6 +4,7 @@ import createError from 'http-errors';
 
 import type { Learner } from '../../learner/index.js';
 import { labelName } from '../../model/types.js';
+import type { ClientOf } from '../client-identity.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import type { RateLimits } from '../middleware/rate-limits.js';
 import { jsonBody } from '../middleware/request-parsing.js';
@@ -12,6 +13,7 @@ import { feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.
 export interface ApiRoutesDeps {
   learner: Learner;
   limits: RateLimits;
+  clientOf: ClientOf;
 }
 
 /** review_db.source of the rows written through the API. */
@@ -22,7 +24,7 @@ const API_SOURCE = 'api';
  * it accepts only application/json, which a cross-site form cannot send, and a cross-site script
  * cannot send it without a CORS preflight, which this app never answers.
  */
-export function apiRoutes({ learner, limits }: ApiRoutesDeps): Router {
+export function apiRoutes({ learner, limits, clientOf }: ApiRoutesDeps): Router {
   const router = Router();
 
   router
@@ -32,7 +34,7 @@ export function apiRoutes({ learner, limits }: ApiRoutesDeps): Router {
 
   router
     .route('/feedback')
-    .post(limits.feedback, jsonBody(), feedbackApiRules(), rejectInvalid, feedback(learner))
+    .post(limits.feedback, jsonBody(), feedbackApiRules(), rejectInvalid, feedback(learner, clientOf))
     .all(methodNotAllowed('POST'));
 
   return router;
@@ -54,10 +56,10 @@ function predict(learner: Learner): RequestHandler {
   };
 }
 
-function feedback(learner: Learner): RequestHandler {
+function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
   return (req, res, next) => {
     const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
-    const outcome = learner.feedback(predictionId, correct, API_SOURCE);
+    const outcome = learner.feedback(predictionId, correct, { source: API_SOURCE, client: clientOf(req) });
     switch (outcome.status) {
       case 'unknown':
         return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)}`));
@@ -67,7 +69,14 @@ function feedback(learner: Learner): RequestHandler {
         );
       case 'recorded':
         res.setHeader('Cache-Control', 'no-store');
-        res.status(201).json({ label: labelName(outcome.sentiment), reviewId: outcome.reviewId });
+        // `learned` is true only when the row was accepted, and so is in the model now.
+        res.status(201).json({
+          label: labelName(outcome.sentiment),
+          reviewId: outcome.reviewId,
+          verdict: outcome.verdict,
+          learned: outcome.verdict === 'accepted',
+          ...(outcome.reason === null ? {} : { reason: outcome.reason }),
+        });
     }
   };
 }

@@ -4,6 +4,7 @@ import createError from 'http-errors';
 
 import { MIN_REVIEW_LENGTH, type Learner } from '../../learner/index.js';
 import { labelName } from '../../model/types.js';
+import type { ClientOf } from '../client-identity.js';
 import type { Csrf } from '../middleware/csrf.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import type { RateLimits } from '../middleware/rate-limits.js';
@@ -17,13 +18,14 @@ export interface ReviewPageDeps {
   learner: Learner;
   csrf: Csrf;
   limits: RateLimits;
+  clientOf: ClientOf;
 }
 
 /** review_db.source of the rows written by the feedback form. */
 const FORM_SOURCE = 'feedback';
 
 /** The pages a reader meets: the form, the prediction with its reasons, and the thank-you page. */
-export function reviewPageRoutes({ learner, csrf, limits }: ReviewPageDeps): Router {
+export function reviewPageRoutes({ learner, csrf, limits, clientOf }: ReviewPageDeps): Router {
   const router = Router();
 
   router.route('/').get(showForm).all(methodNotAllowed('GET, HEAD'));
@@ -35,7 +37,7 @@ export function reviewPageRoutes({ learner, csrf, limits }: ReviewPageDeps): Rou
 
   router
     .route('/thanks')
-    .post(limits.feedback, formBody(), noStore, csrf.verify, feedbackFormRules(), recordFeedback(learner))
+    .post(limits.feedback, formBody(), noStore, csrf.verify, feedbackFormRules(), recordFeedback(learner, clientOf))
     .all(methodNotAllowed('POST'));
 
   return router;
@@ -85,7 +87,7 @@ function showFormAgain(req: Request, res: Response, next: NextFunction, message:
   );
 }
 
-function recordFeedback(learner: Learner): RequestHandler {
+function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
   return (req, res, next) => {
     const errors = validationResult(req).mapped();
     // A malformed id cannot name a stored prediction: answer as for an unknown one.
@@ -93,16 +95,33 @@ function recordFeedback(learner: Learner): RequestHandler {
     if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
 
     const { predictionId, verdict } = matchedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
-    const outcome = learner.feedback(predictionId, verdict === 'correct', FORM_SOURCE);
+    const outcome = learner.feedback(predictionId, verdict === 'correct', { source: FORM_SOURCE, client: clientOf(req) });
     if (outcome.status === 'unknown') return next(unknownPrediction());
 
     renderPage(
       res,
       'pages/thanks',
-      { alreadyRecorded: outcome.status === 'duplicate', label: labelName(outcome.sentiment) },
+      {
+        alreadyRecorded: outcome.status === 'duplicate',
+        label: labelName(outcome.sentiment),
+        verdict: outcome.verdict,
+        notLearnedBecause: readerReason(outcome.reason),
+      },
       next,
     );
   };
+}
+
+/**
+ * Why a row was not learned from, in the reader's words. The rule's own reasons name row ids and
+ * thresholds; the reader only needs to know which kind of limit it was.
+ */
+function readerReason(reason: string | null): string | null {
+  if (reason === null) return null;
+  if (reason.startsWith('repeats') || reason.startsWith('near-duplicate')) return 'it repeats a review we already have';
+  if (reason.includes('words')) return 'it has too few words to learn from';
+  if (reason.startsWith('client over')) return 'we have had many answers from your connection today';
+  return 'it did not pass our checks';
 }
 
 function unknownPrediction(): Error {

@@ -1,0 +1,84 @@
+import { MovieClassifierError } from '../errors.js';
+import { readModelFile, type ModelBundle } from '../model/model-file.js';
+import type { Store } from '../store/types.js';
+import type { Checkpoints } from './checkpoints.js';
+import { foldLog } from './fold.js';
+import type { FoldCounts } from './types.js';
+
+/** A model and how much of the log it holds: what the learner serves and `npm run update` writes. */
+export interface ModelAtLog {
+  model: ModelBundle;
+  /** Highest log id folded (or skipped) into the weights. */
+  appliedThrough: number;
+  /** Last verdict change the weights reflect. */
+  verdictChangesSeen: number;
+  /** The checkpoint the weights were rebuilt from, when a verdict change forced a rebuild. */
+  rebuiltFrom: string | null;
+}
+
+export type LogReader = Pick<Store, 'reviewsAfter' | 'verdictChangesAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
+
+/** The state of a model file just loaded: its header says what it holds. */
+export function fromModelFile(model: ModelBundle): ModelAtLog {
+  return {
+    model,
+    appliedThrough: model.header.feedbackWatermark,
+    verdictChangesSeen: model.header.verdictChangesThrough ?? 0,
+    rebuiltFrom: null,
+  };
+}
+
+/**
+ * Brings a model up to date with the log, up to `upTo` (default: its end): first verdict changes
+ * since the model's last look — a change to a row it already holds (rejected after it was
+ * learned, or accepted after it was held) means rebuilding from the newest checkpoint that no
+ * change touches, with the rows after it folded under their verdicts now — then new rows.
+ * Only accepted rows fold, in id order, so the result is bit-identical to a model that never saw
+ * the rows that are not accepted, in every process.
+ *
+ * @throws MovieClassifierError when a rebuild is needed and no usable checkpoint is kept.
+ */
+export function advance(
+  state: ModelAtLog,
+  log: LogReader,
+  checkpoints: Checkpoints,
+  upTo?: number,
+): { state: ModelAtLog; counts: FoldCounts } {
+  let current = state;
+  const lastChange = log.lastVerdictChangeId();
+  if (lastChange > current.verdictChangesSeen) {
+    const changes = log.verdictChangesAfter(current.verdictChangesSeen);
+    const touched = Math.min(...changes.map((change) => change.reviewId));
+    if (touched <= current.appliedThrough) {
+      current = rebuildBase(log, checkpoints, touched);
+    }
+    // Changes to rows not folded yet need nothing: the fold reads their verdicts as they are now.
+    current = { ...current, verdictChangesSeen: Math.max(lastChange, current.verdictChangesSeen) };
+  }
+  const counts = foldLog(current.model, log, current.appliedThrough, upTo);
+  return { state: { ...current, appliedThrough: counts.through }, counts };
+}
+
+/**
+ * The newest checkpoint that no verdict change after it touches at or below its watermark: the
+ * weights it holds are still what the log says. Returned as a model at its place in the log.
+ */
+function rebuildBase(log: LogReader, checkpoints: Checkpoints, touched: number): ModelAtLog {
+  for (const checkpoint of checkpoints.list()) {
+    if (checkpoint.watermark >= touched) continue;
+    const firstChanged = log.firstRowChangedAfter(checkpoint.verdictChangesThrough);
+    if (firstChanged !== null && firstChanged <= checkpoint.watermark) continue;
+    const model = readModelFile(checkpoint.path);
+    return {
+      model,
+      appliedThrough: checkpoint.watermark,
+      verdictChangesSeen: checkpoint.verdictChangesThrough,
+      rebuiltFrom: checkpoint.path,
+    };
+  }
+  throw new MovieClassifierError(
+    `the verdict of log row ${touched} changed after the model learned it, and no checkpoint in ` +
+      `${checkpoints.dir} is from before that row, so the model cannot be rebuilt without it. ` +
+      `Put back the trained model file's checkpoint (or retrain with \`npm run train\`) and restart.`,
+  );
+}
