@@ -2,7 +2,7 @@ import { isHeldOut, mulberry32, randomInt, type Corpus, type LabelledDoc } from 
 import type { CheckExample, ModelHeader, TrainingFacts } from '../model/model-file.js';
 import type { ModelSpec } from '../model/presets.js';
 import { SentimentModel } from '../model/sentiment-model.js';
-import { scoreStream, type Scores } from './scores.js';
+import { evaluateModel, type Evaluation } from './evaluation.js';
 
 export interface TrainProgress {
   phase: 'counting' | 'training' | 'holdout';
@@ -33,7 +33,8 @@ export interface TrainResult {
   training: TrainingFacts;
   checkSet: CheckExample[];
   checkSetSource: ModelHeader['checkSetSource'];
-  holdoutScores: Scores | null;
+  /** The trained model evaluated on the held-out documents; null when none were held out. */
+  heldOutEvaluation: Evaluation | null;
   /** Training documents per second over all passes (reading, tokenizing, hashing, learning). */
   docsPerSecond: number;
 }
@@ -105,12 +106,12 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
   const trainSeconds = (performance.now() - started) / 1000;
   model.finishTraining();
 
-  let holdoutScores: Scores | null = null;
+  let heldOutEvaluation: Evaluation | null = null;
   if (heldOutDocs > 0) {
     async function* heldOutOnly(): AsyncGenerator<LabelledDoc> {
       for await (const doc of corpus.stream({ seed, shuffle: false })) if (heldOut(doc)) yield doc;
     }
-    holdoutScores = await scoreStream(model, heldOutOnly(), (docs) => report('holdout', 0, docs));
+    heldOutEvaluation = await evaluateModel(model, heldOutOnly(), (docs) => report('holdout', 0, docs));
   }
 
   return {
@@ -120,13 +121,13 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
       documents: trainingDocs,
       epochs: spec.epochs,
       heldOutDocuments: heldOutDocs,
-      heldOutAccuracy: holdoutScores?.accuracy ?? null,
+      heldOutAccuracy: heldOutEvaluation?.accuracy ?? null,
       seed,
       trainedAt: new Date().toISOString(),
     },
     checkSet,
     checkSetSource: heldOutDocs > 0 ? 'held-out' : checkSet.length > 0 ? 'training-sample' : 'none',
-    holdoutScores,
+    heldOutEvaluation,
     docsPerSecond: stepped / trainSeconds,
   };
 }

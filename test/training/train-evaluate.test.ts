@@ -70,8 +70,8 @@ describe('trainFromCorpus', () => {
     const loaded = readModelFile(path);
 
     // Assert
-    expect(result.holdoutScores?.accuracy).toBeGreaterThanOrEqual(0.8);
-    expect(result.training).toMatchObject({ epochs: 5, seed: 1, heldOutAccuracy: result.holdoutScores?.accuracy });
+    expect(result.heldOutEvaluation?.accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(result.training).toMatchObject({ epochs: 5, seed: 1, heldOutAccuracy: result.heldOutEvaluation?.accuracy });
     expect(result.training.documents + result.training.heldOutDocuments).toBe(120);
     expect(result.training.heldOutDocuments).toBeGreaterThan(10);
     expect(result.training.heldOutDocuments).toBeLessThan(40);
@@ -109,7 +109,7 @@ describe('trainFromCorpus', () => {
     const result = await trainFromCorpus({ corpus: await openCorpus(MINI_IMDB), spec: testSpec(), holdout: 0, seed: 1, checkSetSize: 10 });
 
     // Assert
-    expect(result.holdoutScores).toBeNull();
+    expect(result.heldOutEvaluation).toBeNull();
     expect(result.training).toMatchObject({ documents: 120, heldOutDocuments: 0, heldOutAccuracy: null });
     expect(result.checkSetSource).toBe('training-sample');
     expect(result.checkSet).toHaveLength(10);
