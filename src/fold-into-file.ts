@@ -3,6 +3,7 @@ import { MovieClassifierError } from './errors.js';
 import { foldLog } from './learner.js';
 import { readModelFile, writeModelFile, type CheckExample } from './model/model-file.js';
 import type { SentimentModel } from './model/sentiment-model.js';
+import { labelName } from './model/types.js';
 import type { Store } from './store/types.js';
 
 export interface FoldIntoFileOptions {
@@ -39,7 +40,7 @@ export interface FoldIntoFileResult {
 export function checkAccuracy(model: SentimentModel, examples: readonly CheckExample[]): number | null {
   if (examples.length === 0) return null;
   let correct = 0;
-  for (const { text, label } of examples) if ((model.positiveProbability(text) >= 0.5 ? 1 : 0) === label) correct++;
+  for (const { text, label } of examples) if (model.predict(text).label === labelName(label)) correct++;
   return correct / examples.length;
 }
 

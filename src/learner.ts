@@ -118,7 +118,7 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
     },
 
     positiveProbability(review: string): number {
-      return current.model.positiveProbability(review);
+      return current.model.predict(review).positiveProbability;
     },
 
     catchUp(): number {

@@ -74,10 +74,11 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
     }
   };
 
-  if (model.nb !== null) {
+  const training = model.batchTraining();
+  if (spec.nbAlpha !== null) {
     let docs = 0;
     for await (const doc of corpus.stream({ seed, shuffle: false })) {
-      if (!heldOut(doc)) model.observe(model.rawRow(doc.text), doc.label);
+      if (!heldOut(doc)) training.count(doc.text, doc.label);
       if (++docs % every === 0) report('counting', 0, docs);
     }
     report('counting', 0, docs);
@@ -96,7 +97,7 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
           trainingDocs++;
           if (holdout === 0) offerCheck(doc);
         }
-        model.trainStep(model.rawRow(doc.text), doc.label);
+        training.step(doc.text, doc.label);
         stepped++;
       }
       if (docs % every === 0) report('training', epoch, docs);
@@ -104,7 +105,7 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
     report('training', epoch, docs);
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  model.finishTraining();
+  training.finish();
 
   let heldOutEvaluation: Evaluation | null = null;
   if (heldOutDocs > 0) {

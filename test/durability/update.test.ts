@@ -149,7 +149,7 @@ describe('foldIntoFile (npm run update)', () => {
     }
     expect(readFileSync(smallBatches).equals(readFileSync(modelPath))).toBe(true);
     expect(online.positiveProbability(PROBE_TEXTS[0])).not.toBe(
-      readModelFile(`${modelPath}.prev`).model.positiveProbability(PROBE_TEXTS[0]),
+      readModelFile(`${modelPath}.prev`).model.predict(PROBE_TEXTS[0]).positiveProbability,
     );
   });
 
