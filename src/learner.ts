@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Learner, ModelFacts, PredictOutcome } from './learner-types.js';
 import { explain } from './model/explain.js';
-import type { ModelBundle } from './model/model-file.js';
+import type { LoadedModelFile } from './model/model-file.js';
 import type { Label } from './model/types.js';
 import type { FeedbackOutcome, ReviewRow, Store } from './store/types.js';
 
@@ -32,7 +32,7 @@ export interface FoldCounts {
  * Applies review_db rows after `afterId` (up to `upTo`), in id order, to the model: the fold
  * that the server, a restart and `npm run update` all share, so they all end at the same model.
  */
-export function foldLog(bundle: ModelBundle, store: Store, afterId: number, upTo?: number): FoldCounts {
+export function foldLog(bundle: LoadedModelFile, store: Store, afterId: number, upTo?: number): FoldCounts {
   const counts: FoldCounts = { folded: 0, skipped: 0, through: afterId };
   for (const row of store.reviewsAfter(afterId, upTo)) {
     if (foldRefusal(row) === null) {
@@ -47,7 +47,7 @@ export function foldLog(bundle: ModelBundle, store: Store, afterId: number, upTo
 }
 
 export interface LearnerOptions {
-  bundle: ModelBundle;
+  bundle: LoadedModelFile;
   store: Store;
 }
 
@@ -59,7 +59,7 @@ export interface ServerLearner extends Learner {
    * the log after that file's watermark first, then swaps in one synchronous step, so every
    * request sees the old model or the new one, whole.
    */
-  reload(next: ModelBundle): FoldCounts;
+  reload(next: LoadedModelFile): FoldCounts;
 }
 
 /**
@@ -82,7 +82,7 @@ export function createLearner({ bundle, store }: LearnerOptions): ServerLearner 
 
   return {
     replayed,
-    reload(next: ModelBundle): FoldCounts {
+    reload(next: LoadedModelFile): FoldCounts {
       const counts = foldLog(next, store, next.header.feedbackWatermark);
       current = next;
       appliedThrough = counts.through;

@@ -53,7 +53,7 @@ export interface ModelHeader {
 }
 
 /** What reading a model file gives: its header, the model it holds, and its check set. */
-export interface ModelBundle {
+export interface LoadedModelFile {
   model: SentimentModel;
   header: ModelHeader;
   checkSet: CheckExample[];
@@ -129,7 +129,7 @@ function checksumOf(headerJson: string, body: Uint8Array): string {
  * program's file, another format version — throws ModelFileError naming `path`; nothing is
  * half-loaded.
  */
-export function decodeModel(data: Buffer, path: string): ModelBundle {
+export function decodeModel(data: Buffer, path: string): LoadedModelFile {
   const retrain = 'Rebuild it with `npm run train -- --data PATH` or restore a good copy (for example the .prev file beside it).';
   if (data.length < PREFIX_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new ModelFileError(`${path} is not a movieclassifier model file (wrong signature). ${retrain}`, path);
@@ -203,7 +203,7 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
   return { model: SentimentModel.restore(spec, { classifier, nb }), checkSet };
 }
 
-export function readModelFile(path: string): ModelBundle {
+export function readModelFile(path: string): LoadedModelFile {
   let data: Buffer;
   try {
     data = readFileSync(path);

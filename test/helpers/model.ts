@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeModel, encodeModel, type ModelBundle } from '../../src/model/model-file.js';
+import { decodeModel, encodeModel, type LoadedModelFile } from '../../src/model/model-file.js';
 import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
 import { SentimentModel } from '../../src/model/sentiment-model.js';
 import type { Label } from '../../src/model/types.js';
@@ -28,7 +28,7 @@ let encoded: Buffer | undefined;
  * A real model trained on the committed mini-imdb fixture (train split), as a freshly loaded,
  * independent model file on every call: trained once per test process, then decoded from its bytes.
  */
-export function makeTestModel(): ModelBundle {
+export function makeTestModel(): LoadedModelFile {
   if (encoded === undefined) {
     const spec = testSpec();
     const model = SentimentModel.untrained(spec);

@@ -10,7 +10,7 @@ import {
   MODEL_FORMAT_VERSION,
   readModelFile,
   writeModelFile,
-  type ModelBundle,
+  type LoadedModelFile,
 } from '../../src/model/model-file.js';
 import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
 import { SentimentModel } from '../../src/model/sentiment-model.js';
@@ -19,7 +19,7 @@ import { makeTestModel, miniImdbDocs, testSpec } from '../helpers/model.js';
 const TEST_TEXTS = miniImdbDocs('test').map((d) => d.text);
 
 /** encodeModel's input for a loaded model file, optionally with another watermark. */
-function inputOf(file: ModelBundle, feedbackWatermark = file.header.feedbackWatermark) {
+function inputOf(file: LoadedModelFile, feedbackWatermark = file.header.feedbackWatermark) {
   return {
     model: file.model,
     training: file.header.training,
