@@ -42,8 +42,9 @@ export interface ModelHeader {
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
   /**
-   * The weights are stored as `scale * v` is kept in memory (raw v and the scale apart), so a
-   * saved and reloaded model computes exactly what the in-memory one did, to the last bit.
+   * The weights are stored as memory keeps them — raw weights v in the body, their common scale
+   * here, the real weight being `scale * v` — so a saved and reloaded model computes exactly what
+   * the in-memory one did, to the last bit.
    */
   classifier: { intercept: number; samplesSeen: number; scale: number };
   /** Documents counted into the NB ratios, by class (null without NB scaling). */
