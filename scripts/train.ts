@@ -21,14 +21,14 @@ runCli(async (argv) => {
   progress.stop();
   writeModelFile(out, { ...result, feedbackWatermark: 0 });
 
-  const s = result.holdoutScores;
-  if (s !== null) {
-    process.stdout.write(`held-out: n=${s.n} accuracy=${s.accuracy.toFixed(4)} logloss=${s.logLoss.toFixed(4)}\n`);
+  const e = result.heldOutEvaluation;
+  if (e !== null) {
+    process.stdout.write(`held-out: n=${e.n} accuracy=${e.accuracy.toFixed(4)} logloss=${e.logLoss.toFixed(4)}\n`);
   }
   process.stdout.write(
     [
       `documents=${result.training.documents}`,
-      `heldout_accuracy=${s === null ? 'none' : s.accuracy.toFixed(4)}`,
+      `heldout_accuracy=${e === null ? 'none' : e.accuracy.toFixed(4)}`,
       `train_docs_per_s=${Math.round(result.docsPerSecond)}`,
       `model=${args.out}`,
     ].join(' ') + '\n',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { explain } from '../model/explain.js';
-import type { ModelBundle } from '../model/model-file.js';
+import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
 import type { Store, Verdict } from '../store/types.js';
@@ -10,7 +10,7 @@ import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js'
 
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
-  model: ModelBundle;
+  model: LoadedModelFile;
   store: Store;
   /**
    * Kept model files to rebuild from when a verdict changes on a row the model holds.
@@ -76,12 +76,12 @@ export function createLearner({
     },
 
     positiveProbability(review: string): number {
-      return state.model.model.positiveProbability(review);
+      return state.model.model.predict(review).positiveProbability;
     },
 
     catchUp: () => advanceTo(),
 
-    reload(next: ModelBundle): FoldCounts {
+    reload(next: LoadedModelFile): FoldCounts {
       const moved = advance(fromModelFile(next), store, checkpoints);
       state = moved.state;
       return moved.counts;

@@ -1,5 +1,5 @@
 import { MovieClassifierError } from '../errors.js';
-import { readModelFile, type ModelBundle } from '../model/model-file.js';
+import { readModelFile, type LoadedModelFile } from '../model/model-file.js';
 import type { Store } from '../store/types.js';
 import type { Checkpoints } from './checkpoints.js';
 import { foldLog } from './fold.js';
@@ -7,7 +7,7 @@ import type { FoldCounts } from './types.js';
 
 /** A model and how much of the log it holds: what the learner serves and `npm run update` writes. */
 export interface ModelAtLog {
-  model: ModelBundle;
+  model: LoadedModelFile;
   /** Highest log id folded (or skipped) into the weights. */
   appliedThrough: number;
   /** Last verdict change the weights reflect. */
@@ -19,7 +19,7 @@ export interface ModelAtLog {
 export type LogReader = Pick<Store, 'reviewsAfter' | 'verdictChangesAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
 
 /** The state of a model file just loaded: its header says what it holds. */
-export function fromModelFile(model: ModelBundle): ModelAtLog {
+export function fromModelFile(model: LoadedModelFile): ModelAtLog {
   return {
     model,
     appliedThrough: model.header.feedbackWatermark,

@@ -1,4 +1,4 @@
-import type { ModelBundle } from '../model/model-file.js';
+import type { LoadedModelFile } from '../model/model-file.js';
 import type { TextSegment } from '../model/explain.js';
 import type { Contribution, Prediction } from '../model/types.js';
 import type { FeedbackOutcome, Verdict } from '../store/types.js';
@@ -77,7 +77,7 @@ export interface Learner {
    * the log after that file's watermark first, then swaps in one synchronous step, so every
    * request sees the old model or the new one, whole.
    */
-  reload(next: ModelBundle): FoldCounts;
+  reload(next: LoadedModelFile): FoldCounts;
   /**
    * An operator's verdict on log rows: sets it (recorded as a verdict change every process
    * follows) and, when it changes what the model holds, rebuilds the served model from a

@@ -1,9 +1,10 @@
 import { openCorpus } from '../corpus/index.js';
 import { MovieClassifierError } from '../errors.js';
-import { decodeModel, encodeModel, readModelFileBytes, writeFileAtomic, type CheckExample, type ModelBundle } from '../model/model-file.js';
+import { decodeModel, encodeModel, readModelFileBytes, writeFileAtomic, type CheckExample, type LoadedModelFile } from '../model/model-file.js';
 import type { Checkpoints } from './checkpoints.js';
 import { advance, fromModelFile, type LogReader } from './log-position.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
+import { labelName } from '../model/types.js';
 import type { Store } from '../store/types.js';
 
 export interface UpdateModelFileOptions {
@@ -44,7 +45,7 @@ export interface UpdateModelFileResult {
 export function checkAccuracy(model: SentimentModel, examples: readonly CheckExample[]): number | null {
   if (examples.length === 0) return null;
   let correct = 0;
-  for (const { text, label } of examples) if ((model.positiveProbability(text) >= 0.5 ? 1 : 0) === label) correct++;
+  for (const { text, label } of examples) if (model.predict(text).label === labelName(label)) correct++;
   return correct / examples.length;
 }
 
@@ -152,7 +153,7 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
 }
 
 /** An independent copy of a model (through its file encoding: exact to the bit). */
-function copyOf(model: ModelBundle): ModelBundle {
+function copyOf(model: LoadedModelFile): LoadedModelFile {
   const bytes = encodeModel({
     model: model.model,
     training: model.header.training,

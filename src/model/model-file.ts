@@ -3,9 +3,8 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, ren
 import { basename, dirname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
 import { validateFeatureSettings } from '../text/feature-settings.js';
-import { LogisticRegression } from './logistic-regression.js';
-import { NbScaling } from './nb-scaling.js';
 import { PRESET_NAMES, type ModelSpec } from './presets.js';
+import type { NbCounts } from './nb-scaling.js';
 import { onlineSgdSettings, SentimentModel } from './sentiment-model.js';
 import type { Label } from './types.js';
 import { ByteReader, ByteWriter } from './varint.js';
@@ -48,8 +47,9 @@ export interface ModelHeader {
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
   /**
-   * The weights are stored as `scale * v` is kept in memory (raw v and the scale apart), so a
-   * saved and reloaded model computes exactly what the in-memory one did, to the last bit.
+   * The weights are stored as memory keeps them — raw weights v in the body, their common scale
+   * here, the real weight being `scale * v` — so a saved and reloaded model computes exactly what
+   * the in-memory one did, to the last bit.
    */
   classifier: { intercept: number; samplesSeen: number; scale: number };
   /** Documents counted into the NB ratios, by class (null without NB scaling). */
@@ -58,10 +58,22 @@ export interface ModelHeader {
   checksum: string;
 }
 
-export interface ModelBundle {
+/** What reading a model file gives: its header, the model it holds, and its check set. */
+export interface LoadedModelFile {
   model: SentimentModel;
   header: ModelHeader;
   checkSet: CheckExample[];
+}
+
+/** What a model file is written from; the rest of the header is derived from the model. */
+export interface ModelFileInput {
+  model: SentimentModel;
+  training: TrainingFacts;
+  feedbackWatermark: number;
+  /** Last verdict change the weights reflect (written only when above 0). */
+  verdictChangesThrough?: number;
+  checkSet: CheckExample[];
+  checkSetSource: ModelHeader['checkSetSource'];
 }
 
 /**
@@ -69,18 +81,11 @@ export interface ModelBundle {
  * only the features with a non-zero weight or count (delta-coded varint indices, float64
  * weights, varint NB counts) and the check set.
  */
-export function encodeModel(bundle: {
-  model: SentimentModel;
-  training: TrainingFacts;
-  feedbackWatermark: number;
-  verdictChangesThrough?: number;
-  checkSet: CheckExample[];
-  checkSetSource: ModelHeader['checkSetSource'];
-}): Buffer {
-  const { model } = bundle;
-  // Averaging state is not saved: a model is saved after training ends (finishTraining).
-  const weights = model.classifier.v;
-  const nb = model.nb;
+export function encodeModel(input: ModelFileInput): Buffer {
+  const { model } = input;
+  // Averaging sums are not saved: a model is saved after training ends (`BatchTraining.finish`).
+  const { classifier, nb } = model.state();
+  const weights = classifier.rawWeights;
   const n = weights.length;
   const active: number[] = [];
   for (let j = 0; j < n; j++) {
@@ -98,30 +103,30 @@ export function encodeModel(bundle: {
     for (const j of active) body.varint(nb.positive[j]);
     for (const j of active) body.varint(nb.negative[j]);
   }
-  const check = Buffer.from(JSON.stringify(bundle.checkSet), 'utf8');
+  const check = Buffer.from(JSON.stringify(input.checkSet), 'utf8');
   body.varint(check.length);
   body.bytes(check);
   // Stored uncompressed: inflating ~15 MB cost ~120 ms of the 300 ms load budget, and git
   // compresses the file anyway.
-  const compressed = body.result();
+  const bodyBytes = body.result();
 
   const header: Omit<ModelHeader, 'checksum'> = {
     formatVersion: MODEL_FORMAT_VERSION,
     spec: model.spec,
-    training: bundle.training,
-    feedbackWatermark: bundle.feedbackWatermark,
-    ...(bundle.verdictChangesThrough ? { verdictChangesThrough: bundle.verdictChangesThrough } : {}),
-    checkSetSource: bundle.checkSetSource,
-    classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t, scale: model.classifier.scale },
+    training: input.training,
+    feedbackWatermark: input.feedbackWatermark,
+    ...(input.verdictChangesThrough ? { verdictChangesThrough: input.verdictChangesThrough } : {}),
+    checkSetSource: input.checkSetSource,
+    classifier: { intercept: classifier.intercept, samplesSeen: classifier.samplesSeen, scale: classifier.scale },
     nbDocuments: nb === null ? null : { positive: nb.positiveDocs, negative: nb.negativeDocs },
   };
-  const checksum = checksumOf(JSON.stringify(header), compressed);
+  const checksum = checksumOf(JSON.stringify(header), bodyBytes);
   const headerBytes = Buffer.from(JSON.stringify({ ...header, checksum }), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32LE(MODEL_FORMAT_VERSION, MAGIC.length);
   prefix.writeUInt32LE(headerBytes.length, MAGIC.length + 4);
-  return Buffer.concat([prefix, headerBytes, compressed]);
+  return Buffer.concat([prefix, headerBytes, bodyBytes]);
 }
 
 function checksumOf(headerJson: string, body: Uint8Array): string {
@@ -133,7 +138,7 @@ function checksumOf(headerJson: string, body: Uint8Array): string {
  * program's file, another format version — throws ModelFileError naming `path`; nothing is
  * half-loaded.
  */
-export function decodeModel(data: Buffer, path: string): ModelBundle {
+export function decodeModel(data: Buffer, path: string): LoadedModelFile {
   const retrain = 'Rebuild it with `npm run train -- --data PATH` or restore a good copy (for example the .prev file beside it).';
   if (data.length < PREFIX_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new ModelFileError(`${path} is not a movieclassifier model file (wrong signature). ${retrain}`, path);
@@ -155,13 +160,13 @@ export function decodeModel(data: Buffer, path: string): ModelBundle {
   } catch (cause) {
     throw new ModelFileError(`model file ${path} has a corrupted header. ${retrain}`, path, { cause });
   }
-  const compressed = data.subarray(PREFIX_BYTES + headerLength);
+  const body = data.subarray(PREFIX_BYTES + headerLength);
   const { checksum, ...rest } = header;
-  if (typeof checksum !== 'string' || checksumOf(JSON.stringify(rest), compressed) !== checksum) {
+  if (typeof checksum !== 'string' || checksumOf(JSON.stringify(rest), body) !== checksum) {
     throw new ModelFileError(`model file ${path} is truncated or corrupted (checksum mismatch). ${retrain}`, path);
   }
   try {
-    return { header, ...decodeBody(header, compressed) };
+    return { header, ...decodeBody(header, body) };
   } catch (cause) {
     throw new ModelFileError(`model file ${path} could not be decoded: ${(cause as Error).message}. ${retrain}`, path, {
       cause,
@@ -186,7 +191,7 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
   const values = reader.float64s(count);
   const weights = new Float64Array(n);
   for (let k = 0; k < count; k++) weights[indices[k]] = values[k];
-  let nb: NbScaling | null = null;
+  let nb: NbCounts | null = null;
   if (spec.nbAlpha !== null) {
     const positive = new Float32Array(n);
     const negative = new Float32Array(n);
@@ -196,26 +201,18 @@ function decodeBody(header: ModelHeader, body: Uint8Array): { model: SentimentMo
     if (documents === null || !(documents.positive >= 0 && documents.negative >= 0)) {
       throw new Error('the header lacks the NB document counts');
     }
-    nb = new NbScaling(n, spec.nbAlpha, {
-      positive,
-      negative,
-      positiveDocs: documents.positive,
-      negativeDocs: documents.negative,
-      active: indices,
-    });
+    nb = { positive, negative, positiveDocs: documents.positive, negativeDocs: documents.negative, active: indices };
   }
   const checkLength = reader.varint();
   const checkSet = JSON.parse(Buffer.from(reader.bytes(checkLength)).toString('utf8')) as CheckExample[];
   if (reader.remaining !== 0) throw new Error(`${reader.remaining} unexpected bytes after the body`);
+  const { intercept, samplesSeen, scale } = header.classifier;
   // A saved model has finished training: it learns from feedback with the online settings.
-  const classifier = new LogisticRegression(n, onlineSgdSettings(spec), weights, header.classifier.intercept);
-  classifier.t = header.classifier.samplesSeen;
-  classifier.scale = header.classifier.scale;
-  if (!(classifier.scale > 0)) throw new Error(`weight scale ${classifier.scale} is not positive`);
-  return { model: new SentimentModel(spec, classifier, nb), checkSet };
+  const classifier = { settings: onlineSgdSettings(spec), rawWeights: weights, scale, intercept, samplesSeen };
+  return { model: SentimentModel.restore(spec, { classifier, nb }), checkSet };
 }
 
-export function readModelFile(path: string): ModelBundle {
+export function readModelFile(path: string): LoadedModelFile {
   return decodeModel(readModelFileBytes(path), path);
 }
 
@@ -266,6 +263,6 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
   }
 }
 
-export function writeModelFile(path: string, bundle: Parameters<typeof encodeModel>[0]): void {
-  writeFileAtomic(path, encodeModel(bundle));
+export function writeModelFile(path: string, input: ModelFileInput): void {
+  writeFileAtomic(path, encodeModel(input));
 }

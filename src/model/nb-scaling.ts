@@ -1,6 +1,17 @@
 import type { SparseRow } from '../text/sparse-row.js';
 import type { Label } from './types.js';
 
+/** The document counts NB scaling learns: what `counts()` gives and the constructor takes back. */
+export interface NbCounts {
+  /** Per feature: positive / negative documents it was present in. */
+  positive: Float32Array;
+  negative: Float32Array;
+  positiveDocs: number;
+  negativeDocs: number;
+  /** The features where either count is non-zero, when known (a model file lists them). */
+  active?: Int32Array;
+}
+
 /**
  * Naive-Bayes log-count-ratio scaling (NBSVM, Wang & Manning 2012), kept online.
  *
@@ -28,20 +39,10 @@ export class NbScaling {
   negativeDocs: number;
 
   /**
-   * @param counts saved counts, with `active` the indices where either is non-zero when known
-   *   (a model file lists them), so loading computes ratios for those only.
+   * @param counts saved counts (taken over, not copied); with `active`, loading computes the
+   *   ratios of those features only.
    */
-  constructor(
-    nFeatures: number,
-    alpha: number,
-    counts?: {
-      positive: Float32Array;
-      negative: Float32Array;
-      positiveDocs: number;
-      negativeDocs: number;
-      active?: Int32Array;
-    },
-  ) {
+  constructor(nFeatures: number, alpha: number, counts?: NbCounts) {
     this.alpha = alpha;
     this.positiveDocs = counts?.positiveDocs ?? 0;
     this.negativeDocs = counts?.negativeDocs ?? 0;
@@ -55,6 +56,12 @@ export class NbScaling {
         if (this.positive[j] !== 0 || this.negative[j] !== 0) this.ratio[j] = this.ratioOf(j);
       }
     }
+  }
+
+  /** The counts, as views of the arrays in use (not copies): read them, do not write them. */
+  counts(): NbCounts {
+    const { positive, negative, positiveDocs, negativeDocs } = this;
+    return { positive, negative, positiveDocs, negativeDocs };
   }
 
   /** Counts the features present in `row` (any non-zero value) for `label`. */

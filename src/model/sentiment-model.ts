@@ -1,21 +1,51 @@
-import { HashingVectorizer, normalizeL2 } from '../text/hashing-vectorizer.js';
+import { HashingVectorizer, normalizeL2, type TextTerms } from '../text/hashing-vectorizer.js';
 import type { SparseAccumulator } from '../text/sparse-accumulator.js';
 import { copyRow, type SparseRow } from '../text/sparse-row.js';
-import { LogisticRegression, sigmoid, type SgdSettings } from './logistic-regression.js';
-import { NbScaling } from './nb-scaling.js';
+import { LogisticRegression, sigmoid, type ClassifierState, type SgdSettings } from './logistic-regression.js';
+import { NbScaling, type NbCounts } from './nb-scaling.js';
 import type { ModelSpec } from './presets.js';
-import { labelName, type Label, type Prediction } from './types.js';
+import { predictionOf, type Label, type Prediction } from './types.js';
+
+/** Everything a model has learned: what `state()` gives and `SentimentModel.restore` takes back. */
+export interface ModelState {
+  classifier: ClassifierState;
+  /** The NB document counts; null for a spec without NB scaling. */
+  nb: NbCounts | null;
+}
+
+/** How a prediction came about, for explanations: each feature's share of it, and the text's terms. */
+export interface TermShares extends TextTerms {
+  /**
+   * Per distinct feature of the text (accumulator entry; `entries` index into this): its share of
+   * the decision value — scaled, normalized feature value × weight. They sum to decision − intercept.
+   */
+  shares: Float64Array;
+}
+
+/**
+ * Batch training's passes over a corpus: the NB counts are counted in a first pass and then held
+ * fixed while SGD runs its epochs — unlike `learn`, which moves both at once.
+ */
+export interface BatchTraining {
+  /** First pass: counts a labelled text into the NB ratios (nothing to do without NB scaling). */
+  count(text: string, label: Label): void;
+  /** Later passes: one SGD step on a labelled text, NB counts fixed. */
+  step(text: string, label: Label): void;
+  /** Ends training: fixes the averaged weights and switches to the online step size. */
+  finish(): void;
+}
 
 /**
  * Text in, probability out: the vectorizer, the optional NB scaling and the logistic regression
- * of one model, and the one place that knows the order they apply in. Mutable: `learn` is the
- * online update from one labelled review.
+ * of one model, and the one place that knows the order they apply in. One verb to learn
+ * (`learn`), one to score (`predict`); the state is private, saved by `state()` and brought back
+ * by `SentimentModel.restore`.
  */
 export class SentimentModel {
   readonly spec: ModelSpec;
-  readonly vectorizer: HashingVectorizer;
-  readonly classifier: LogisticRegression;
-  readonly nb: NbScaling | null;
+  private readonly vectorizer: HashingVectorizer;
+  private readonly classifier: LogisticRegression;
+  private readonly nb: NbScaling | null;
   /**
    * What prediction reads, interleaved so one cache line serves a feature: [2j] = the feature's
    * scale (its NB ratio, or 1), [2j+1] = its raw weight v_j, both as float32. A 2^22-feature
@@ -27,7 +57,7 @@ export class SentimentModel {
   private tableStale = true;
   private tableGeneration = -1;
 
-  constructor(spec: ModelSpec, classifier: LogisticRegression, nb: NbScaling | null) {
+  private constructor(spec: ModelSpec, classifier: LogisticRegression, nb: NbScaling | null) {
     this.spec = spec;
     // Normalization must come after NB scaling, so the vectorizer never normalizes itself here.
     this.vectorizer = new HashingVectorizer({ ...spec.features, l2Normalize: false });
@@ -36,53 +66,110 @@ export class SentimentModel {
     this.table = new Float32Array(spec.features.nFeatures * 2);
   }
 
-  /** A model that has seen nothing, ready for training. */
+  /** A model that has seen nothing, learning with the spec's training settings. */
   static untrained(spec: ModelSpec): SentimentModel {
     const n = spec.features.nFeatures;
     const nb = spec.nbAlpha === null ? null : new NbScaling(n, spec.nbAlpha);
-    return new SentimentModel(spec, new LogisticRegression(n, spec.sgd), nb);
+    return new SentimentModel(spec, LogisticRegression.untrained(n, spec.sgd), nb);
+  }
+
+  /**
+   * The model `state()` was taken from (for example, read back from a model file): it predicts
+   * and goes on learning exactly as that model would. Takes the arrays over rather than copying.
+   */
+  static restore(spec: ModelSpec, state: ModelState): SentimentModel {
+    const n = spec.features.nFeatures;
+    if (state.classifier.rawWeights.length !== n) {
+      throw new RangeError(`the state has ${state.classifier.rawWeights.length} weights; the spec has ${n} features.`);
+    }
+    if ((spec.nbAlpha === null) !== (state.nb === null)) {
+      throw new RangeError(`the spec ${spec.nbAlpha === null ? 'has no' : 'has'} NB scaling but the state ${state.nb === null ? 'has no' : 'has'} NB counts.`);
+    }
+    const nb = spec.nbAlpha === null || state.nb === null ? null : new NbScaling(n, spec.nbAlpha, state.nb);
+    return new SentimentModel(spec, LogisticRegression.restore(state.classifier), nb);
+  }
+
+  /** What the model has learned, as views of the arrays in use (not copies): read it, do not write it. */
+  state(): ModelState {
+    return { classifier: this.classifier.state(), nb: this.nb === null ? null : this.nb.counts() };
+  }
+
+  /**
+   * Online learning from one labelled review: update the NB counts with it, then one SGD step.
+   * Batch training does the same two things, in two passes.
+   */
+  learn(text: string, label: Label): void {
+    const row = copyRow(this.rawRow(text));
+    this.nb?.observe(row, label);
+    this.classifier.step(this.finishRow(row), label);
+    this.syncTable(row);
+  }
+
+  /**
+   * Classifies a text. The decision value is fused: the vectorizer's per-column sums are scaled,
+   * normalized and dotted with the weights in one pass over the serving table, without building a
+   * row (equal to the classifier's decision on the finished row up to float32 rounding of the
+   * weights). With `{ terms: true }`, also how each feature of the text contributed (`explain`).
+   */
+  predict(text: string): Prediction;
+  predict(text: string, options: { terms: true }): Prediction & { terms: TermShares };
+  predict(text: string, options?: { terms: boolean }): Prediction & { terms?: TermShares } {
+    const acc = this.vectorizer.accumulate(text);
+    if (options?.terms !== true) {
+      const decision = this.score(acc, null);
+      acc.clear();
+      return predictionOf(sigmoid(decision));
+    }
+    const shares = new Float64Array(acc.size);
+    const decision = this.score(acc, shares);
+    const terms = { ...this.vectorizer.lastTextTerms(), shares };
+    acc.clear();
+    return { ...predictionOf(sigmoid(decision)), terms };
+  }
+
+  /** Batch training's passes, on this model (`trainFromCorpus` runs them). */
+  batchTraining(): BatchTraining {
+    return {
+      count: (text, label) => {
+        if (this.nb === null) return;
+        this.nb.observe(this.rawRow(text), label);
+        this.tableStale = true;
+      },
+      step: (text, label) => {
+        this.classifier.step(this.finishRow(this.rawRow(text)), label);
+        this.tableStale = true;
+      },
+      finish: () => {
+        this.classifier.finishAveraging(onlineSgdSettings(this.spec));
+        this.tableStale = true;
+      },
+    };
   }
 
   /** Raw (unscaled, unnormalized) features of a text; overwritten by the next call. */
-  rawRow(text: string): SparseRow {
+  private rawRow(text: string): SparseRow {
     return this.vectorizer.transform(text);
   }
 
   /** Turns a raw row into what the classifier sees (NB scaling, then L2), in place. */
-  finishRow(row: SparseRow): SparseRow {
+  private finishRow(row: SparseRow): SparseRow {
     if (this.nb !== null) this.nb.scale(row);
     if (this.spec.features.l2Normalize) normalizeL2(row);
     return row;
-  }
-
-  /** The classifier's input for a text; overwritten by the next call. */
-  row(text: string): SparseRow {
-    return this.finishRow(this.rawRow(text));
-  }
-
-  /**
-   * The decision value w·x + b for a text, fused: the vectorizer's per-column sums are scaled,
-   * normalized and dotted with the weights in one pass over the serving table, without building
-   * a row. Equal to `classifier.decision(row(text))` up to float32 rounding of the weights.
-   */
-  decision(text: string): number {
-    const acc = this.vectorizer.accumulate(text);
-    const decision = this.score(acc, null);
-    acc.clear();
-    return decision;
   }
 
   /**
    * The decision value for the text the vectorizer just accumulated (left in place for the
    * caller), reading the serving table once per distinct column. With `shares` (one slot per
    * accumulator entry), also each column's share of the decision, which sum to decision −
-   * intercept (explanations).
+   * intercept.
    */
-  score(acc: SparseAccumulator, shares: Float64Array | null): number {
+  private score(acc: SparseAccumulator, shares: Float64Array | null): number {
     const table = this.servingTable();
     const { order, sums, size } = acc;
     const binary = this.spec.features.binary;
-    const offset = this.scaleOffset();
+    // Added to every table scale: the NB class-size term (0 without NB).
+    const offset = this.nb === null ? 0 : this.nb.offset;
     let dot = 0;
     let sumSquares = 0;
     for (let k = 0; k < size; k++) {
@@ -100,17 +187,12 @@ export class SentimentModel {
     return (dot / norm) * scale + intercept;
   }
 
-  /** Added to every table scale: the NB class-size term (0 without NB). */
-  scaleOffset(): number {
-    return this.nb === null ? 0 : this.nb.offset;
-  }
-
   /** The interleaved (scale, weight) float32 table prediction reads; rebuilt first if stale. */
-  servingTable(): Float32Array {
+  private servingTable(): Float32Array {
     const classifier = this.classifier;
     if (this.tableStale || this.tableGeneration !== classifier.generation) {
       const { table } = this;
-      const v = classifier.v;
+      const v = classifier.state().rawWeights;
       const ratio = this.nb?.ratio;
       for (let j = 0; j < v.length; j++) {
         table[2 * j] = ratio === undefined ? 1 : ratio[j];
@@ -126,70 +208,13 @@ export class SentimentModel {
   private syncTable(row: SparseRow): void {
     if (this.tableStale || this.tableGeneration !== this.classifier.generation) return; // rebuilt on next use
     const { table } = this;
-    const v = this.classifier.v;
+    const v = this.classifier.state().rawWeights;
     const ratio = this.nb?.ratio;
     for (let k = 0; k < row.length; k++) {
       const j = row.indices[k];
       if (ratio !== undefined) table[2 * j] = ratio[j];
       table[2 * j + 1] = v[j];
     }
-  }
-
-  positiveProbability(text: string): number {
-    return sigmoid(this.decision(text));
-  }
-
-  predict(text: string): Prediction {
-    const positiveProbability = this.positiveProbability(text);
-    const label: Label = positiveProbability >= 0.5 ? 1 : 0;
-    return {
-      label: labelName(label),
-      probability: label === 1 ? positiveProbability : 1 - positiveProbability,
-      positiveProbability,
-    };
-  }
-
-  /**
-   * Training step on a raw row: the NB counts are fixed during batch training (counted in a
-   * first pass), so only the classifier moves.
-   */
-  trainStep(raw: SparseRow, label: Label): void {
-    this.classifier.step(this.finishRow(raw), label);
-    this.tableStale = true;
-  }
-
-  /** Counts a raw row into the NB ratios (first pass of batch training; part of `learn`). */
-  observe(raw: SparseRow, label: Label): void {
-    this.nb?.observe(raw, label);
-    this.tableStale = true;
-  }
-
-  /**
-   * Online learning from one labelled review: update the NB counts with it, then one SGD step.
-   * Batch training does the same two things, in two passes.
-   */
-  learn(text: string, label: Label): void {
-    const row = copyRow(this.rawRow(text));
-    this.nb?.observe(row, label);
-    this.classifier.step(this.finishRow(row), label);
-    this.syncTable(row);
-  }
-
-  /**
-   * Online learning from labelled reviews, one `learn` step each, in order: the NB counts and the
-   * weights both move, as in batch training.
-   */
-  partialFit(texts: readonly string[], labels: readonly Label[]): void {
-    if (texts.length !== labels.length) {
-      throw new RangeError(`partialFit: ${texts.length} texts but ${labels.length} labels; give one label per text.`);
-    }
-    for (let k = 0; k < texts.length; k++) this.learn(texts[k], labels[k]);
-  }
-
-  /** Ends batch training: fixes the averaged weights and switches to the online step size. */
-  finishTraining(): void {
-    this.classifier.finishAveraging();
-    this.classifier.settings = onlineSgdSettings(this.spec);
   }
 }
 

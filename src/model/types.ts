@@ -18,3 +18,18 @@ export interface Prediction {
   /** Probability that the review is positive, in [0, 1]. */
   positiveProbability: number;
 }
+
+/**
+ * The prediction a probability of "positive" makes: positive from 0.5 up (a tie goes to
+ * positive), with the probability of whichever label it predicts.
+ *
+ * @example predictionOf(0.2) // { label: 'negative', probability: 0.8, positiveProbability: 0.2 }
+ */
+export function predictionOf(positiveProbability: number): Prediction {
+  const label: Label = positiveProbability >= 0.5 ? 1 : 0;
+  return {
+    label: labelName(label),
+    probability: label === 1 ? positiveProbability : 1 - positiveProbability,
+    positiveProbability,
+  };
+}

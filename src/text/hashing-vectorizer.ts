@@ -2,7 +2,18 @@ import { validateFeatureSettings, type FeatureSettings } from './feature-setting
 import { murmur3 } from './murmur3.js';
 import { SparseAccumulator } from './sparse-accumulator.js';
 import { emptyRow, type SparseRow } from './sparse-row.js';
-import { scanTokens, TokenBuffer } from './token-scanner.js';
+import { scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
+
+/** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
+export interface TextTerms extends TokenSpans {
+  /** The kept tokens in text order; token k is at [starts[k], ends[k]) of the text, or -1 (`TokenBuffer.textSpans`). */
+  tokens: string[];
+  /**
+   * For every n-gram occurrence — all unigrams in token order, then all bigrams, ... — the
+   * accumulator entry (position in `order`/`sums`) of its column.
+   */
+  entries: Int32Array;
+}
 
 /**
  * Column and sign of a hashed term, exactly as scikit-learn's FeatureHasher: column is
@@ -29,14 +40,13 @@ export function columnOf(hash: number, nFeatures: number): number {
 export class HashingVectorizer {
   readonly settings: Readonly<FeatureSettings>;
   /** Tokens of the last text accumulated (bytes, ranges, hashes). */
-  readonly tokens = new TokenBuffer();
+  private readonly tokens = new TokenBuffer();
   /**
    * Column of every n-gram occurrence of the last text, n-gram size by size: all unigrams in
-   * token order, then all bigrams, ... (`gramCount` of them). Explanations map columns back to
-   * words with it.
+   * token order, then all bigrams, ... (`gramCount` of them), for `lastTextTerms`.
    */
-  gramColumns: Int32Array = new Int32Array(4096);
-  gramCount = 0;
+  private gramColumns: Int32Array = new Int32Array(4096);
+  private gramCount = 0;
   private readonly accumulator = new SparseAccumulator();
   private readonly row = emptyRow();
 
@@ -85,6 +95,18 @@ export class HashingVectorizer {
     }
     this.gramCount = g;
     return acc;
+  }
+
+  /**
+   * The terms of the text `accumulate` last summed, read while its accumulator still holds them
+   * (before `clear()`): what explanations name features with and lay weights back onto the text.
+   */
+  lastTextTerms(): TextTerms {
+    const acc = this.accumulator;
+    const columns = this.gramColumns;
+    const entries = new Int32Array(this.gramCount);
+    for (let g = 0; g < entries.length; g++) entries[g] = acc.slotOf(columns[g]);
+    return { tokens: this.tokens.allTokens(), ...this.tokens.textSpans(), entries };
   }
 
   /** The kept tokens of `text` (same tokens the vectors are built from). */

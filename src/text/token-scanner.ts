@@ -1,6 +1,6 @@
 import { murmur3 } from './murmur3.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
-import { stripTags } from './strip-tags.js';
+import { stripTags, tagRanges } from './strip-tags.js';
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const SPACE = 0x20;
@@ -34,6 +34,12 @@ for (const word of ENGLISH_STOP_WORDS) {
   else bucket.push(bytes);
 }
 
+/** Where tokens are in a text: token k is at [starts[k], ends[k]), or -1 in both when it is not. */
+export interface TokenSpans {
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
 /**
  * The tokens of one text, as UTF-8 bytes in one buffer separated by single spaces, with each
  * token's byte range and MurmurHash3. Because kept tokens are separated by exactly one space, the
@@ -45,12 +51,27 @@ export class TokenBuffer {
   starts: Int32Array = new Int32Array(1 << 12);
   ends: Int32Array = new Int32Array(1 << 12);
   hashes: Int32Array = new Int32Array(1 << 12);
+  /**
+   * Where each token is in the scanned text (tags removed, lower-cased), in UTF-16 units; -1 for a
+   * token that is not a stretch of it (an emoticon, a word with the first emoticon glued on).
+   * Recorded while scanning, which costs two stores a token; `textSpans` maps them to the text as
+   * given only when asked.
+   */
+  scanStarts: Int32Array = new Int32Array(1 << 12);
+  scanEnds: Int32Array = new Int32Array(1 << 12);
   count = 0;
   length = 0;
+  /** The last text scanned: as given, with its tags removed, and lower-cased too. */
+  private source = '';
+  private stripped = '';
+  private scanned = '';
 
-  reset(): void {
+  reset(source: string, stripped: string, scanned: string): void {
     this.count = 0;
     this.length = 0;
+    this.source = source;
+    this.stripped = stripped;
+    this.scanned = scanned;
   }
 
   ensureBytes(extra: number): void {
@@ -74,6 +95,8 @@ export class TokenBuffer {
     this.starts = grow(this.starts);
     this.ends = grow(this.ends);
     this.hashes = grow(this.hashes);
+    this.scanStarts = grow(this.scanStarts);
+    this.scanEnds = grow(this.scanEnds);
   }
 
   /** The token at `index` as a string (for explanations and tests; not on the hot path). */
@@ -100,6 +123,65 @@ export class TokenBuffer {
     }
     return words;
   }
+
+  /**
+   * Where each kept token of the last text scanned is in that text as given (UTF-16 offsets): the
+   * text there, lower-cased (in context: "Σ" before a letter is "σ"), is the token. A token that is no such stretch gets -1: an emoticon
+   * (collected from anywhere, dash dropped), a word with the first emoticon glued on ("great:)"),
+   * a word with a tag inside it ("Tag<b>inside" is one token), a word whose lower-casing changed
+   * its length ("İ" becomes two units). For explanations; not on the hot path.
+   */
+  textSpans(): TokenSpans {
+    const { count, scanStarts, scanEnds, source, stripped, scanned } = this;
+    const starts = new Int32Array(count).fill(-1);
+    const ends = new Int32Array(count).fill(-1);
+    // Scanned offset -> offset in the tag-free text, where lower-casing changed lengths.
+    const fromScanned = scanned.length === stripped.length ? null : lowerCaseOrigins(stripped, scanned.length);
+    if (fromScanned === undefined) return { starts, ends };
+    const tags = source.length === stripped.length ? [] : tagRanges(source);
+    let tag = 0;
+    let removed = 0; // length of the tags before the current position
+    for (let k = 0; k < count; k++) {
+      let start = scanStarts[k];
+      let end = scanEnds[k];
+      if (start < 0) continue;
+      if (fromScanned !== null) {
+        start = fromScanned[start];
+        end = fromScanned[end];
+        if (end - start !== scanEnds[k] - scanStarts[k]) continue;
+      }
+      // Tags at the token's first character come before it; tags at its end come after it.
+      while (tag < tags.length && tags[tag][0] - removed <= start) removed += tags[tag][1] - tags[tag++][0];
+      const textStart = start + removed;
+      while (tag < tags.length && tags[tag][0] - removed < end) removed += tags[tag][1] - tags[tag++][0];
+      const textEnd = end + removed;
+      if (textEnd - textStart !== end - start) continue;
+      starts[k] = textStart;
+      ends[k] = textEnd;
+    }
+    return { starts, ends };
+  }
+}
+
+/**
+ * For each UTF-16 offset of `stripped.toLowerCase()` (and its end), the offset in `stripped` of the
+ * character it came from; an offset inside a character's expansion maps to that character's start,
+ * so a token ending there comes out shorter than it is and is refused by the caller. Undefined
+ * when lower-casing character by character does not add up to the whole text's length.
+ */
+function lowerCaseOrigins(stripped: string, scannedLength: number): Int32Array | undefined {
+  const origins = new Int32Array(scannedLength + 1);
+  let at = 0;
+  for (let i = 0; i < stripped.length; ) {
+    const codePoint = stripped.codePointAt(i) as number;
+    const lowered = String.fromCodePoint(codePoint).toLowerCase().length;
+    if (at + lowered > scannedLength) return undefined;
+    for (let k = 0; k < lowered; k++) origins[at++] = i;
+    i += codePoint > 0xffff ? 2 : 1;
+  }
+  if (at !== scannedLength) return undefined;
+  origins[scannedLength] = stripped.length;
+  return origins;
 }
 
 function isStopWord(bytes: Uint8Array, start: number, end: number, hash: number): boolean {
@@ -114,10 +196,11 @@ function isStopWord(bytes: Uint8Array, start: number, end: number, hash: number)
 }
 
 /**
- * Registers the bytes from `start` to the buffer's end as a token, unless it is a stop word.
+ * Registers the bytes from `start` to the buffer's end as a token, unless it is a stop word;
+ * [scanStart, scanEnd) is where it is in the scanned text (-1 when it is not a stretch of it).
  * Capacity was reserved by the caller.
  */
-function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): void {
+function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean, scanStart: number, scanEnd: number): void {
   const end = out.length;
   const hash = murmur3(out.bytes, start, end);
   if (removeStopWords && isStopWord(out.bytes, start, end, hash)) {
@@ -128,6 +211,8 @@ function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): 
   out.starts[count] = start;
   out.ends[count] = end;
   out.hashes[count] = hash;
+  out.scanStarts[count] = scanStart;
+  out.scanEnds[count] = scanEnd;
   out.count = count + 1;
   out.bytes[out.length++] = SPACE;
 }
@@ -138,8 +223,9 @@ function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean): 
  * it is tested against.
  */
 export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuffer): void {
-  out.reset();
-  const lower = stripTags(text).toLowerCase();
+  const stripped = stripTags(text);
+  const lower = stripped.toLowerCase();
+  out.reset(text, stripped, lower);
   const n = lower.length;
   // Worst cases: 3 UTF-8 bytes per UTF-16 unit plus separators and emoticons; a token per two
   // characters plus emoticons. Reserving once keeps the per-character loop free of checks.
@@ -196,7 +282,7 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
     // A separator: close the open token, if any.
     if (tokenStart >= 0) {
       out.length = wordAscii ? pos : encodeWord(out, tokenStart, lower, wordStart, at);
-      closeToken(out, tokenStart, removeStopWords);
+      closeToken(out, tokenStart, removeStopWords, wordStart, at);
       pos = out.length;
       bytes = out.bytes;
       tokenStart = -1;
@@ -212,7 +298,8 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
       out.bytes[out.length++] = emoticons[1];
       firstEmoticon = 2;
     }
-    closeToken(out, tokenStart, removeStopWords);
+    const glued = firstEmoticon > 0;
+    closeToken(out, tokenStart, removeStopWords, glued ? -1 : wordStart, glued ? -1 : n);
   } else {
     out.length = pos;
   }
@@ -223,7 +310,7 @@ export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuf
       const start = out.length;
       out.bytes[out.length++] = emoticons[k];
       out.bytes[out.length++] = emoticons[k + 1];
-      closeToken(out, start, removeStopWords);
+      closeToken(out, start, removeStopWords, -1, -1);
     }
   }
 }

@@ -2,7 +2,7 @@ import { isHeldOut, mulberry32, randomInt, type Corpus, type LabelledDoc } from 
 import type { CheckExample, ModelHeader, TrainingFacts } from '../model/model-file.js';
 import type { ModelSpec } from '../model/presets.js';
 import { SentimentModel } from '../model/sentiment-model.js';
-import { scoreStream, type Scores } from './scores.js';
+import { evaluateModel, type Evaluation } from './evaluation.js';
 
 export interface TrainProgress {
   phase: 'counting' | 'training' | 'holdout';
@@ -33,7 +33,8 @@ export interface TrainResult {
   training: TrainingFacts;
   checkSet: CheckExample[];
   checkSetSource: ModelHeader['checkSetSource'];
-  holdoutScores: Scores | null;
+  /** The trained model evaluated on the held-out documents; null when none were held out. */
+  heldOutEvaluation: Evaluation | null;
   /** Training documents per second over all passes (reading, tokenizing, hashing, learning). */
   docsPerSecond: number;
 }
@@ -73,10 +74,11 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
     }
   };
 
-  if (model.nb !== null) {
+  const training = model.batchTraining();
+  if (spec.nbAlpha !== null) {
     let docs = 0;
     for await (const doc of corpus.stream({ seed, shuffle: false })) {
-      if (!heldOut(doc)) model.observe(model.rawRow(doc.text), doc.label);
+      if (!heldOut(doc)) training.count(doc.text, doc.label);
       if (++docs % every === 0) report('counting', 0, docs);
     }
     report('counting', 0, docs);
@@ -95,7 +97,7 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
           trainingDocs++;
           if (holdout === 0) offerCheck(doc);
         }
-        model.trainStep(model.rawRow(doc.text), doc.label);
+        training.step(doc.text, doc.label);
         stepped++;
       }
       if (docs % every === 0) report('training', epoch, docs);
@@ -103,14 +105,14 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
     report('training', epoch, docs);
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  model.finishTraining();
+  training.finish();
 
-  let holdoutScores: Scores | null = null;
+  let heldOutEvaluation: Evaluation | null = null;
   if (heldOutDocs > 0) {
     async function* heldOutOnly(): AsyncGenerator<LabelledDoc> {
       for await (const doc of corpus.stream({ seed, shuffle: false })) if (heldOut(doc)) yield doc;
     }
-    holdoutScores = await scoreStream(model, heldOutOnly(), (docs) => report('holdout', 0, docs));
+    heldOutEvaluation = await evaluateModel(model, heldOutOnly(), (docs) => report('holdout', 0, docs));
   }
 
   return {
@@ -120,13 +122,13 @@ export async function trainFromCorpus(options: TrainOptions): Promise<TrainResul
       documents: trainingDocs,
       epochs: spec.epochs,
       heldOutDocuments: heldOutDocs,
-      heldOutAccuracy: holdoutScores?.accuracy ?? null,
+      heldOutAccuracy: heldOutEvaluation?.accuracy ?? null,
       seed,
       trainedAt: new Date().toISOString(),
     },
     checkSet,
     checkSetSource: heldOutDocs > 0 ? 'held-out' : checkSet.length > 0 ? 'training-sample' : 'none',
-    holdoutScores,
+    heldOutEvaluation,
     docsPerSecond: stepped / trainSeconds,
   };
 }

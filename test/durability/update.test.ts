@@ -147,7 +147,7 @@ describe('updateModelFile (npm run update)', () => {
     }
     expect(readFileSync(smallBatches).equals(readFileSync(modelPath))).toBe(true);
     expect(online.positiveProbability(PROBE_TEXTS[0])).not.toBe(
-      readModelFile(`${modelPath}.prev`).model.positiveProbability(PROBE_TEXTS[0]),
+      readModelFile(`${modelPath}.prev`).model.predict(PROBE_TEXTS[0]).positiveProbability,
     );
   });
 
@@ -157,7 +157,7 @@ describe('updateModelFile (npm run update)', () => {
     const good = seedMixedLog(store);
     await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
     const last = seedFlippedLog(store);
-    const before = PROBE_TEXTS.map((text) => readModelFile(modelPath).model.positiveProbability(text));
+    const before = PROBE_TEXTS.map((text) => readModelFile(modelPath).model.predict(text).positiveProbability);
 
     // Act
     const result = await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
@@ -171,12 +171,12 @@ describe('updateModelFile (npm run update)', () => {
     // The written model is the good rows' model: replaying the log on the old file gives it exactly.
     const written = readModelFile(modelPath);
     const replayed = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
-    expect(PROBE_TEXTS.map((text) => written.model.positiveProbability(text))).toEqual(
+    expect(PROBE_TEXTS.map((text) => written.model.predict(text).positiveProbability)).toEqual(
       PROBE_TEXTS.map((text) => replayed.positiveProbability(text)),
     );
     expect(written.header.verdictChangesThrough).toBe(last - good.last);
     expect(result.accuracyAfter).toBe(result.accuracyBefore);
-    expect(PROBE_TEXTS.map((text) => written.model.positiveProbability(text))).toEqual(before);
+    expect(PROBE_TEXTS.map((text) => written.model.predict(text).positiveProbability)).toEqual(before);
   });
 });
 
@@ -219,8 +219,8 @@ describe('scripts/update.ts', () => {
     expect(held.stderr).toMatch(/held \d+ rows: check set: accuracy would fall .*verdict=held.*--force/);
     expect(finalLine(held.stdout)).toMatchObject({ folded: 0, held: last, watermark: last });
     const heldModel = readModelFile(plain.modelPath);
-    expect(PROBE_TEXTS.map((t) => heldModel.model.positiveProbability(t))).toEqual(
-      PROBE_TEXTS.map((t) => original.model.positiveProbability(t)),
+    expect(PROBE_TEXTS.map((t) => heldModel.model.predict(t).positiveProbability)).toEqual(
+      PROBE_TEXTS.map((t) => original.model.predict(t).positiveProbability),
     );
     expect(forced.code, forced.stderr).toBe(0);
     const forcedLine = finalLine(forced.stdout);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeModel, encodeModel, type ModelBundle } from '../../src/model/model-file.js';
+import { decodeModel, encodeModel, type LoadedModelFile } from '../../src/model/model-file.js';
 import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
 import { SentimentModel } from '../../src/model/sentiment-model.js';
 import type { Label } from '../../src/model/types.js';
@@ -25,23 +25,24 @@ export function miniImdbDocs(split: 'train' | 'test'): { text: string; label: La
 let encoded: Buffer | undefined;
 
 /**
- * A real model trained on the committed mini-imdb fixture (train split), as a fresh, independent
- * bundle on every call: trained once per test process, then decoded from its file bytes.
+ * A real model trained on the committed mini-imdb fixture (train split), as a freshly loaded,
+ * independent model file on every call: trained once per test process, then decoded from its bytes.
  */
-export function makeTestModel(): ModelBundle {
+export function makeTestModel(): LoadedModelFile {
   if (encoded === undefined) {
     const spec = testSpec();
     const model = SentimentModel.untrained(spec);
+    const training = model.batchTraining();
     const docs = miniImdbDocs('train');
-    for (const doc of docs) model.observe(model.rawRow(doc.text), doc.label);
+    for (const doc of docs) training.count(doc.text, doc.label);
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       // A fixed interleaving instead of a shuffle: deterministic and mixes the two labels.
       for (let k = 0; k < docs.length; k++) {
         const doc = docs[(k * 7919) % docs.length];
-        model.trainStep(model.rawRow(doc.text), doc.label);
+        training.step(doc.text, doc.label);
       }
     }
-    model.finishTraining();
+    training.finish();
     encoded = encodeModel({
       model,
       training: {

@@ -56,5 +56,5 @@ export function replayedProbabilities(modelPath: string, dbPath: string, texts: 
 /** P(positive) of every probe text from the model file alone, with no feedback applied. */
 export function fileProbabilities(modelPath: string, texts: readonly string[] = PROBE_TEXTS): number[] {
   const { model } = readModelFile(modelPath);
-  return texts.map((text) => model.positiveProbability(text));
+  return texts.map((text) => model.predict(text).positiveProbability);
 }

@@ -6,9 +6,10 @@ import { makeTestModel, miniImdbDocs } from '../helpers/model.js';
 
 const EVERYTHING = 1_000_000;
 
-/** The model's decision value minus the intercept: what the contributions split up. */
+/** The model's decision value minus the intercept (what the contributions split up), from its probability. */
 function decisionWithoutIntercept(model: SentimentModel, text: string): number {
-  return model.decision(text) - model.classifier.intercept;
+  const p = model.predict(text).positiveProbability;
+  return Math.log(p) - Math.log1p(-p) - model.state().classifier.intercept;
 }
 
 /** A classic-preset model (stop words removed, unigrams, alternate signs) trained on mini-imdb. */
@@ -104,6 +105,20 @@ describe('explain', () => {
     expect(positive.segments.find((s) => s.text === 'wonderful')?.weight).toBeGreaterThan(0);
     expect(negative.contributions.find((c) => c.term === 'lazy')?.weight).toBeLessThan(0);
     expect(negative.segments.find((s) => s.text === 'lazy')?.weight).toBeLessThan(0);
+  });
+
+  it('weights each word where the scanner found it, so a word joined to the next by a tag leaves only that pair unweighted', () => {
+    // Arrange: "R<br /><br />Hey" is one token, "rhey", as in the classic recipe.
+    const { model } = makeTestModel();
+    const text = 'Zombie Nation R<br /><br />Hey, what a wonderful film.';
+
+    // Act
+    const { segments } = explain(model, text);
+
+    // Assert
+    expect(segments.find((s) => s.text.includes('R<br /><br />Hey'))?.weight).toBe(0);
+    expect(segments.find((s) => s.text === 'wonderful')?.weight).toBeGreaterThan(0);
+    expect(segments.find((s) => s.text === 'Zombie')?.weight).not.toBe(0);
   });
 
   it('comes with the same prediction as the model makes for the text', () => {

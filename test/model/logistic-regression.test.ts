@@ -74,7 +74,7 @@ class DenseSgd {
 
 /** Real weights of a non-averaging classifier (scale folded in). */
 function currentWeights(model: LogisticRegression): number[] {
-  return Array.from(model.v, (v) => v * model.scale);
+  return Array.from(model.state().rawWeights, (v) => v * model.scale);
 }
 
 function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -109,7 +109,7 @@ describe('LogisticRegression', () => {
     const truth = Array.from({ length: n }, () => rng() * 2 - 1);
     const train = separableProblem(rng, n, 3000, truth);
     const test = separableProblem(rng, n, 1000, truth);
-    const model = new LogisticRegression(n, { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: false });
+    const model = LogisticRegression.untrained(n, { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: false });
 
     // Act
     for (let epoch = 0; epoch < 5; epoch++) model.partialFit(train.rows, train.labels);
@@ -161,12 +161,13 @@ describe('LogisticRegression', () => {
       return (objective(plus, b0) - objective(minus, b0)) / (2 * h);
     });
     const numericInterceptGradient = (objective(w0, b0 + h) - objective(w0, b0 - h)) / (2 * h);
-    const model = new LogisticRegression(
-      n,
-      { alpha, learningRate: { kind: 'constant', eta0: eta }, interceptDecay, average: false },
-      Float64Array.from(w0),
-      b0,
-    );
+    const model = LogisticRegression.restore({
+      settings: { alpha, learningRate: { kind: 'constant', eta0: eta }, interceptDecay, average: false },
+      rawWeights: Float64Array.from(w0),
+      scale: 1,
+      intercept: b0,
+      samplesSeen: 0,
+    });
 
     // Act
     model.partialFit([row], [1]);
@@ -182,8 +183,10 @@ describe('LogisticRegression', () => {
     const row = rowOf([0, 7, 9], [0.4, 0.8, -0.2]);
     const settings: SgdSettings = { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: false };
     const weights = Float64Array.from({ length: 10 }, (_, j) => (j % 2 === 0 ? 0.3 : -0.3));
-    const positive = new LogisticRegression(10, settings, Float64Array.from(weights), 0.1);
-    const negative = new LogisticRegression(10, settings, Float64Array.from(weights), 0.1);
+    const start = (): LogisticRegression =>
+      LogisticRegression.restore({ settings, rawWeights: Float64Array.from(weights), scale: 1, intercept: 0.1, samplesSeen: 0 });
+    const positive = start();
+    const negative = start();
     const before = positive.predictProba(row);
 
     // Act
@@ -210,7 +213,7 @@ describe('LogisticRegression', () => {
     const labels = rows.map((): Label => (rng() < 0.5 ? 1 : 0));
 
     for (const settings of schedules) {
-      const model = new LogisticRegression(n, settings);
+      const model = LogisticRegression.untrained(n, settings);
       const dense = new DenseSgd(n, settings);
 
       // Act
@@ -223,7 +226,7 @@ describe('LogisticRegression', () => {
       expect(model.scale).toBeLessThan(1);
       expect(maxAbsDifference(currentWeights(model), dense.w)).toBeLessThan(1e-9);
       expect(Math.abs(model.intercept - dense.b)).toBeLessThan(1e-9);
-      expect(model.t).toBe(rows.length);
+      expect(model.state().samplesSeen).toBe(rows.length);
     }
   });
 
@@ -232,7 +235,7 @@ describe('LogisticRegression', () => {
     const rng = mulberry32(4);
     const n = 12;
     const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: false };
-    const model = new LogisticRegression(n, settings);
+    const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
     const scales: number[] = [];
 
@@ -255,7 +258,7 @@ describe('LogisticRegression', () => {
     const rng = mulberry32(9);
     const n = 30;
     const settings: SgdSettings = { alpha: 0.01, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: true };
-    const model = new LogisticRegression(n, settings);
+    const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
 
     for (let k = 0; k < 50; k++) {
@@ -281,7 +284,7 @@ describe('LogisticRegression', () => {
     const rng = mulberry32(12);
     const n = 10;
     const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: true };
-    const model = new LogisticRegression(n, settings);
+    const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
 
     // Act
@@ -303,8 +306,8 @@ describe('LogisticRegression', () => {
     const n = 8;
     const plainSettings: SgdSettings = { alpha: 3, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: false };
     const averagedSettings: SgdSettings = { ...plainSettings, average: true };
-    const plain = new LogisticRegression(n, plainSettings);
-    const averaged = new LogisticRegression(n, averagedSettings);
+    const plain = LogisticRegression.untrained(n, plainSettings);
+    const averaged = LogisticRegression.untrained(n, averagedSettings);
     const dense = new DenseSgd(n, averagedSettings);
 
     // Act
@@ -328,7 +331,7 @@ describe('LogisticRegression', () => {
     const rng = mulberry32(17);
     const n = 16;
     const settings: SgdSettings = { alpha: 1e-3, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: true };
-    const model = new LogisticRegression(n, settings);
+    const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
     for (let k = 0; k < 30; k++) {
       const row = randomRow(rng, n, 4);
@@ -346,7 +349,7 @@ describe('LogisticRegression', () => {
     let expected = intercept;
     for (let k = 0; k < probe.length; k++) expected += weights[probe.indices[k]] * probe.values[k];
     expect(model.decision(probe)).toBeCloseTo(expected, 10);
-    expect(model.settings.average).toBe(false);
+    expect(model.state().settings.average).toBe(false);
   });
 
   it('gives the same weights for partialFit twice with one row each as for partialFit once with both rows', () => {
@@ -354,8 +357,8 @@ describe('LogisticRegression', () => {
     const settings: SgdSettings = { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: true };
     const rows = [rowOf([1, 4], [0.6, 0.8]), rowOf([2, 4, 5], [1, -0.5, 0.25])];
     const labels: Label[] = [1, 0];
-    const oneByOne = new LogisticRegression(8, settings);
-    const together = new LogisticRegression(8, settings);
+    const oneByOne = LogisticRegression.untrained(8, settings);
+    const together = LogisticRegression.untrained(8, settings);
 
     // Act
     oneByOne.partialFit([rows[0]], [labels[0]]);
@@ -363,25 +366,58 @@ describe('LogisticRegression', () => {
     together.partialFit(rows, labels);
 
     // Assert
-    expect(oneByOne.v).toEqual(together.v);
+    expect(oneByOne.state().rawWeights).toEqual(together.state().rawWeights);
     expect(oneByOne.scale).toBe(together.scale);
     expect(oneByOne.intercept).toBe(together.intercept);
-    expect(oneByOne.t).toBe(2);
+    expect(oneByOne.state().samplesSeen).toBe(2);
     expect(oneByOne.averagedWeights()).toEqual(together.averagedWeights());
+  });
+
+  it('restores from its state a classifier that decides and goes on learning exactly as the original', () => {
+    // Arrange: a rescale on the way, so the scale and generation have moved.
+    const rng = mulberry32(31);
+    const n = 12;
+    const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: false };
+    const original = LogisticRegression.untrained(n, settings);
+    for (let k = 0; k < 9; k++) original.step(randomRow(rng, n, 3), k % 2 === 0 ? 1 : 0);
+    const probe = randomRow(rng, n, 6);
+
+    // Act
+    const restored = LogisticRegression.restore(structuredClone(original.state()));
+
+    // Assert
+    expect(restored.state()).toEqual(original.state());
+    expect(restored.decision(probe)).toBe(original.decision(probe));
+    for (let k = 0; k < 5; k++) {
+      const row = randomRow(rng, n, 3);
+      original.step(row, k % 2 === 0 ? 0 : 1);
+      restored.step(row, k % 2 === 0 ? 0 : 1);
+    }
+    expect(restored.state()).toEqual(original.state());
+    expect(restored.decision(probe)).toBe(original.decision(probe));
+  });
+
+  it('refuses to restore a state whose weight scale is not positive', () => {
+    // Arrange
+    const state = LogisticRegression.untrained(4, CONSTANT).state();
+
+    // Act + Assert
+    expect(() => LogisticRegression.restore({ ...state, scale: 0 })).toThrow(/weight scale 0 is not positive/);
+    expect(() => LogisticRegression.restore({ ...state, scale: Number.NaN })).toThrow(/weight scale NaN/);
   });
 
   it('refuses rows and labels of different lengths, saying how many of each it got', () => {
     // Arrange
-    const model = new LogisticRegression(4, CONSTANT);
+    const model = LogisticRegression.untrained(4, CONSTANT);
 
     // Act + Assert
     expect(() => model.partialFit([rowOf([0], [1]), rowOf([1], [1])], [1])).toThrow(/2 rows but 1 labels/);
-    expect(model.t).toBe(0);
+    expect(model.state().samplesSeen).toBe(0);
   });
 
   it('refuses the "optimal" schedule without an L2 penalty, whose step size 1/(alpha·t) would be infinite', () => {
     // Act + Assert: scikit-learn raises for alpha = 0 with learning_rate='optimal' too.
-    expect(() => new LogisticRegression(4, { ...CONSTANT, alpha: 0, learningRate: { kind: 'optimal' } })).toThrow(/alpha/);
+    expect(() => LogisticRegression.untrained(4, { ...CONSTANT, alpha: 0, learningRate: { kind: 'optimal' } })).toThrow(/alpha/);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   MODEL_FORMAT_VERSION,
   readModelFile,
   writeModelFile,
-  type ModelBundle,
+  type LoadedModelFile,
 } from '../../src/model/model-file.js';
 import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
 import { SentimentModel } from '../../src/model/sentiment-model.js';
@@ -18,29 +18,30 @@ import { makeTestModel, miniImdbDocs, testSpec } from '../helpers/model.js';
 
 const TEST_TEXTS = miniImdbDocs('test').map((d) => d.text);
 
-/** encodeModel's input for a loaded bundle, optionally with another watermark. */
-function bundleInput(bundle: ModelBundle, feedbackWatermark = bundle.header.feedbackWatermark) {
+/** encodeModel's input for a loaded model file, optionally with another watermark. */
+function inputOf(file: LoadedModelFile, feedbackWatermark = file.header.feedbackWatermark) {
   return {
-    model: bundle.model,
-    training: bundle.header.training,
+    model: file.model,
+    training: file.header.training,
     feedbackWatermark,
-    checkSet: bundle.checkSet,
-    checkSetSource: bundle.header.checkSetSource,
+    checkSet: file.checkSet,
+    checkSetSource: file.header.checkSetSource,
   };
 }
 
 /** A model trained in memory (never saved) on the mini-imdb train split, as training leaves it. */
 function trainInMemory(spec: ModelSpec): SentimentModel {
   const model = SentimentModel.untrained(spec);
+  const training = model.batchTraining();
   const docs = miniImdbDocs('train');
-  for (const doc of docs) model.observe(model.rawRow(doc.text), doc.label);
+  for (const doc of docs) training.count(doc.text, doc.label);
   for (let epoch = 0; epoch < 2; epoch++) {
     for (let k = 0; k < docs.length; k++) {
       const doc = docs[(k * 7919) % docs.length];
-      model.trainStep(model.rawRow(doc.text), doc.label);
+      training.step(doc.text, doc.label);
     }
   }
-  model.finishTraining();
+  training.finish();
   return model;
 }
 
@@ -91,24 +92,24 @@ describe('model file', () => {
       const original = makeTestModel();
 
       // Act
-      const bytes = encodeModel(bundleInput(original));
+      const bytes = encodeModel(inputOf(original));
       const decoded = decodeModel(bytes, 'round-trip.bin');
 
       // Assert
       expect(decoded.header).toEqual(original.header);
       expect(decoded.header.formatVersion).toBe(MODEL_FORMAT_VERSION);
       expect(decoded.checkSet).toEqual(original.checkSet);
-      expect(TEST_TEXTS.map((t) => decoded.model.positiveProbability(t))).toEqual(
-        TEST_TEXTS.map((t) => original.model.positiveProbability(t)),
+      expect(TEST_TEXTS.map((t) => decoded.model.predict(t).positiveProbability)).toEqual(
+        TEST_TEXTS.map((t) => original.model.predict(t).positiveProbability),
       );
     });
 
     it('re-encodes a decoded model to the very same bytes', () => {
       // Arrange
-      const bytes = encodeModel(bundleInput(makeTestModel()));
+      const bytes = encodeModel(inputOf(makeTestModel()));
 
       // Act
-      const again = encodeModel(bundleInput(decodeModel(bytes, 'again.bin')));
+      const again = encodeModel(inputOf(decodeModel(bytes, 'again.bin')));
 
       // Assert
       expect(again.equals(bytes)).toBe(true);
@@ -123,9 +124,9 @@ describe('model file', () => {
       const decoded = decodeModel(encodeFresh(model), 'learned.bin');
 
       // Assert
-      expect(model.classifier.scale).toBeLessThan(1);
-      expect(TEST_TEXTS.map((t) => decoded.model.positiveProbability(t))).toEqual(
-        TEST_TEXTS.map((t) => model.positiveProbability(t)),
+      expect(model.state().classifier.scale).toBeLessThan(1);
+      expect(TEST_TEXTS.map((t) => decoded.model.predict(t).positiveProbability)).toEqual(
+        TEST_TEXTS.map((t) => model.predict(t).positiveProbability),
       );
     });
 
@@ -148,9 +149,9 @@ describe('model file', () => {
         }
 
         // Assert
-        expect(reloaded.classifier.intercept).toBe(inMemory.classifier.intercept);
-        expect(TEST_TEXTS.map((t) => reloaded.positiveProbability(t))).toEqual(
-          TEST_TEXTS.map((t) => inMemory.positiveProbability(t)),
+        expect(reloaded.state().classifier.intercept).toBe(inMemory.state().classifier.intercept);
+        expect(TEST_TEXTS.map((t) => reloaded.predict(t).positiveProbability)).toEqual(
+          TEST_TEXTS.map((t) => inMemory.predict(t).positiveProbability),
         );
         expect(encodeFresh(reloaded).equals(encodeFresh(inMemory))).toBe(true);
       }
@@ -161,11 +162,11 @@ describe('model file', () => {
     it('writes a file that readModelFile loads, and keeps the file it replaces as .prev', () => {
       // Arrange
       const path = join(dir, 'model.bin');
-      const bundle = makeTestModel();
+      const file = makeTestModel();
 
       // Act
-      writeModelFile(path, bundleInput(bundle, 1));
-      writeModelFile(path, bundleInput(bundle, 2));
+      writeModelFile(path, inputOf(file, 1));
+      writeModelFile(path, inputOf(file, 2));
 
       // Assert
       expect(readModelFile(path).header.feedbackWatermark).toBe(2);
@@ -178,7 +179,7 @@ describe('model file', () => {
       const path = join(dir, 'first.bin');
 
       // Act
-      writeModelFile(path, bundleInput(makeTestModel()));
+      writeModelFile(path, inputOf(makeTestModel()));
 
       // Assert
       expect(readdirSync(dir)).toEqual(['first.bin']);
@@ -190,7 +191,7 @@ describe('model file', () => {
     let good: Buffer;
     beforeEach(() => {
       path = join(dir, 'model.bin');
-      good = encodeModel(bundleInput(makeTestModel()));
+      good = encodeModel(inputOf(makeTestModel()));
     });
 
     it('refuses a missing file with a ModelFileError naming the path', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { LogisticRegression } from '../../src/model/logistic-regression.js';
+import { NbScaling } from '../../src/model/nb-scaling.js';
 import { presetSpec, type ModelSpec } from '../../src/model/presets.js';
-import { SentimentModel } from '../../src/model/sentiment-model.js';
+import { SentimentModel, type ModelState } from '../../src/model/sentiment-model.js';
 import type { Label } from '../../src/model/types.js';
-import { HashingVectorizer } from '../../src/text/hashing-vectorizer.js';
-import { copyRow } from '../../src/text/sparse-row.js';
+import { HashingVectorizer, normalizeL2 } from '../../src/text/hashing-vectorizer.js';
+import { copyRow, type SparseRow } from '../../src/text/sparse-row.js';
 import { makeTestModel, miniImdbDocs, testSpec } from '../helpers/model.js';
 
 const MIXED = 'The acting is excellent but the script is lazy and the final scene is a disappointment.';
@@ -19,6 +21,29 @@ function interleaved(docs: { text: string; label: Label }[]): { text: string; la
   const pos = docs.filter((d) => d.label === 1);
   const neg = docs.filter((d) => d.label === 0);
   return pos.flatMap((d, k) => (k < neg.length ? [d, neg[k]] : [d]));
+}
+
+const probability = (model: SentimentModel, text: string): number => model.predict(text).positiveProbability;
+
+/** The decision value w·x + b behind a prediction, recovered from its probability. */
+function decisionOf(model: SentimentModel, text: string): number {
+  const p = probability(model, text);
+  return Math.log(p) - Math.log1p(-p);
+}
+
+/** A copy that owns its arrays, as a model file gives back. */
+function copyOf(state: ModelState): ModelState {
+  return structuredClone(state);
+}
+
+/** The raw (unscaled, unnormalized) features of `text` under a model's feature settings. */
+function rawRow(spec: ModelSpec, text: string): SparseRow {
+  return copyRow(new HashingVectorizer({ ...spec.features, l2Normalize: false }).transform(text));
+}
+
+/** w·x + b of a finished row, computed in float64 from the model's state, apart from the model. */
+function referenceDecision(model: SentimentModel, row: SparseRow): number {
+  return LogisticRegression.restore(copyOf(model.state()).classifier).decision(row);
 }
 
 describe('SentimentModel', () => {
@@ -38,8 +63,8 @@ describe('SentimentModel', () => {
     // Arrange
     const towardPositive = makeTestModel().model;
     const towardNegative = makeTestModel().model;
-    const before = towardPositive.positiveProbability(MIXED);
-    const alsoBefore = towardNegative.positiveProbability(MIXED);
+    const before = probability(towardPositive, MIXED);
+    const alsoBefore = probability(towardNegative, MIXED);
 
     // Act
     towardPositive.learn(MIXED, 1);
@@ -49,51 +74,54 @@ describe('SentimentModel', () => {
     expect(alsoBefore).toBe(before);
     expect(before).toBeGreaterThan(0.05);
     expect(before).toBeLessThan(0.95);
-    expect(towardPositive.positiveProbability(MIXED)).toBeGreaterThan(before);
-    expect(towardNegative.positiveProbability(MIXED)).toBeLessThan(before);
+    expect(probability(towardPositive, MIXED)).toBeGreaterThan(before);
+    expect(probability(towardNegative, MIXED)).toBeLessThan(before);
   });
 
-  it('learns online exactly as the batch path does (observe, then trainStep) given the same order', () => {
+  it('learns online exactly as batch training does (count, then step) given the same order', () => {
     // Arrange
     const online = makeTestModel().model;
     const batch = makeTestModel().model;
+    const training = batch.batchTraining();
     const docs = interleaved(miniImdbDocs('test')).slice(0, 12);
 
     // Act: predictions in between, so any prediction cache must keep up with both paths.
     for (const doc of docs) {
       online.learn(doc.text, doc.label);
-      batch.observe(batch.rawRow(doc.text), doc.label);
-      batch.trainStep(batch.rawRow(doc.text), doc.label);
-      expect(online.positiveProbability(doc.text)).toBe(batch.positiveProbability(doc.text));
+      training.count(doc.text, doc.label);
+      training.step(doc.text, doc.label);
+      expect(probability(online, doc.text)).toBe(probability(batch, doc.text));
     }
 
     // Assert
-    expect(online.classifier.v).toEqual(batch.classifier.v);
-    expect(online.classifier.scale).toBe(batch.classifier.scale);
-    expect(online.classifier.intercept).toBe(batch.classifier.intercept);
-    expect(online.classifier.t).toBe(batch.classifier.t);
-    expect(online.nb?.positive).toEqual(batch.nb?.positive);
-    expect(online.nb?.negative).toEqual(batch.nb?.negative);
+    const [learned, trained] = [online.state(), batch.state()];
+    expect(learned.classifier.rawWeights).toEqual(trained.classifier.rawWeights);
+    expect(learned.classifier.scale).toBe(trained.classifier.scale);
+    expect(learned.classifier.intercept).toBe(trained.classifier.intercept);
+    expect(learned.classifier.samplesSeen).toBe(trained.classifier.samplesSeen);
+    expect(learned.nb?.positive).toEqual(trained.nb?.positive);
+    expect(learned.nb?.negative).toEqual(trained.nb?.negative);
   });
 
-  it('learns online from scratch exactly as the batch path does, for the classic preset too', () => {
+  it('learns online from scratch exactly as batch training does, for the classic preset too', () => {
     // Arrange
     const docs = interleaved(miniImdbDocs('train')).slice(0, 20);
     for (const spec of [testSpec(), classicTestSpec()]) {
       const online = SentimentModel.untrained(spec);
       const batch = SentimentModel.untrained(spec);
+      const training = batch.batchTraining();
 
       // Act
       for (const doc of docs) {
         online.learn(doc.text, doc.label);
-        batch.observe(batch.rawRow(doc.text), doc.label);
-        batch.trainStep(batch.rawRow(doc.text), doc.label);
+        training.count(doc.text, doc.label);
+        training.step(doc.text, doc.label);
       }
 
       // Assert
-      expect(online.classifier.v).toEqual(batch.classifier.v);
-      expect(online.classifier.intercept).toBe(batch.classifier.intercept);
-      expect(online.positiveProbability(MIXED)).toBe(batch.positiveProbability(MIXED));
+      expect(online.state().classifier.rawWeights).toEqual(batch.state().classifier.rawWeights);
+      expect(online.state().classifier.intercept).toBe(batch.state().classifier.intercept);
+      expect(probability(online, MIXED)).toBe(probability(batch, MIXED));
     }
   });
 
@@ -101,47 +129,60 @@ describe('SentimentModel', () => {
     // Arrange
     const { model } = makeTestModel();
     for (const doc of miniImdbDocs('test').slice(0, 5)) model.learn(doc.text, doc.label);
+    const nb = new NbScaling(model.spec.features.nFeatures, model.spec.nbAlpha as number, copyOf(model.state()).nb ?? undefined);
 
     // Act + Assert
     for (const doc of miniImdbDocs('test')) {
-      const fused = model.decision(doc.text);
-      const reference = model.classifier.decision(copyRow(model.row(doc.text)));
+      const fused = decisionOf(model, doc.text);
+      const row = rawRow(model.spec, doc.text);
+      nb.scale(row);
+      normalizeL2(row);
+      const reference = referenceDecision(model, row);
       expect(Math.abs(fused - reference)).toBeLessThan(1e-5 * Math.max(1, Math.abs(reference)));
     }
   });
 
-  it('scales the default preset\'s rows by the NB ratios and then normalizes them to unit length', () => {
+  it('scales the default preset\'s features by the NB ratios and then normalizes them to unit length', () => {
     // Arrange
     const { model } = makeTestModel();
-    const raw = copyRow(model.rawRow(MIXED));
+    const { nb: counts } = copyOf(model.state());
+    const nb = new NbScaling(model.spec.features.nFeatures, model.spec.nbAlpha as number, counts ?? undefined);
+    const raw = rawRow(model.spec, MIXED);
+    const ratio = (j: number): number => nb.ratio[j] + nb.offset;
 
     // Act
-    const row = copyRow(model.row(MIXED));
+    const decision = decisionOf(model, MIXED);
 
-    // Assert
+    // Assert: NB scaling then L2 gives the model's decision; the other order does not.
+    const scaledThenNormalized = copyRow(raw);
+    for (let k = 0; k < raw.length; k++) scaledThenNormalized.values[k] = raw.values[k] * ratio(raw.indices[k]);
+    normalizeL2(scaledThenNormalized);
     let sumSquares = 0;
-    for (let k = 0; k < row.length; k++) sumSquares += row.values[k] ** 2;
+    for (let k = 0; k < raw.length; k++) sumSquares += scaledThenNormalized.values[k] ** 2;
     expect(sumSquares).toBeCloseTo(1, 10);
-    const ratio = model.nb?.ratio as Float32Array;
-    let rawSquares = 0;
-    for (let k = 0; k < raw.length; k++) rawSquares += (raw.values[k] * ratio[raw.indices[k]]) ** 2;
-    expect(row.indices).toEqual(raw.indices);
-    expect(row.values[0]).toBeCloseTo((raw.values[0] * ratio[raw.indices[0]]) / Math.sqrt(rawSquares), 12);
+    const normalizedThenScaled = copyRow(raw);
+    normalizeL2(normalizedThenScaled);
+    for (let k = 0; k < raw.length; k++) normalizedThenScaled.values[k] *= ratio(raw.indices[k]);
+    const expected = referenceDecision(model, scaledThenNormalized);
+    expect(Math.abs(decision - expected)).toBeLessThan(1e-5 * Math.max(1, Math.abs(expected)));
+    expect(Math.abs(decision - referenceDecision(model, normalizedThenScaled))).toBeGreaterThan(1e-3);
   });
 
   it('gives the classic preset the rows of an L2-normalizing HashingVectorizer (no NB scaling)', () => {
     // Arrange
     const spec = classicTestSpec();
     const model = SentimentModel.untrained(spec);
+    for (const doc of interleaved(miniImdbDocs('train')).slice(0, 20)) model.learn(doc.text, doc.label);
     const vectorizer = new HashingVectorizer(spec.features);
 
     // Act
-    const row = copyRow(model.row(MIXED));
-    const expected = vectorizer.transform(MIXED);
+    const decision = decisionOf(model, MIXED);
 
     // Assert
-    expect(model.nb).toBeNull();
-    expect(row).toEqual(copyRow(expected));
+    expect(model.state().nb).toBeNull();
+    const expected = referenceDecision(model, copyRow(vectorizer.transform(MIXED)));
+    expect(Math.abs(expected)).toBeGreaterThan(1e-3);
+    expect(Math.abs(decision - expected)).toBeLessThan(1e-5 * Math.max(1, Math.abs(expected)));
   });
 
   it('reports the predicted label with its probability and the positive probability', () => {
@@ -169,30 +210,51 @@ describe('SentimentModel', () => {
     model.learn(MIXED, 1);
 
     // Act
-    model.finishTraining();
+    model.batchTraining().finish();
 
     // Assert
-    expect(model.classifier.settings.learningRate).toEqual({ kind: 'constant', eta0: 0.123 });
-    expect(model.classifier.settings.average).toBe(false);
+    expect(model.state().classifier.settings.learningRate).toEqual({ kind: 'constant', eta0: 0.123 });
+    expect(model.state().classifier.settings.average).toBe(false);
+  });
+});
+
+describe('SentimentModel.restore', () => {
+  it('brings back a model that predicts and goes on learning exactly as the one its state came from (default and classic presets)', () => {
+    // Arrange: models that have learned online, so the weight scale is below 1.
+    const trained = makeTestModel().model;
+    const classic = SentimentModel.untrained(classicTestSpec());
+    const docs = interleaved(miniImdbDocs('train')).slice(0, 20);
+    for (const doc of docs) classic.learn(doc.text, doc.label);
+    const feedback = miniImdbDocs('test');
+    for (const original of [trained, classic]) {
+      for (const doc of feedback.slice(0, 4)) original.learn(doc.text, doc.label);
+
+      // Act
+      const restored = SentimentModel.restore(original.spec, copyOf(original.state()));
+
+      // Assert
+      expect(original.state().classifier.scale).toBeLessThan(1);
+      expect(restored.state()).toEqual(original.state());
+      expect(feedback.map((d) => probability(restored, d.text))).toEqual(feedback.map((d) => probability(original, d.text)));
+      for (const doc of feedback.slice(4, 10)) {
+        original.learn(doc.text, doc.label);
+        restored.learn(doc.text, doc.label);
+      }
+      expect(restored.state()).toEqual(original.state());
+      expect(feedback.map((d) => probability(restored, d.text))).toEqual(feedback.map((d) => probability(original, d.text)));
+    }
   });
 
-  it('partialFit on texts equals one learn step per text, in order, NB counts included', () => {
+  it('refuses a state that does not fit the spec, saying what differs', () => {
     // Arrange
-    const batch = makeTestModel().model;
-    const stepwise = makeTestModel().model;
-    const docs = miniImdbDocs('test').slice(0, 12);
+    const state = copyOf(makeTestModel().model.state());
+    const spec = testSpec();
 
-    // Act
-    batch.partialFit(
-      docs.map((d) => d.text),
-      docs.map((d) => (d.label === 1 ? 0 : 1) as Label),
+    // Act + Assert
+    expect(() => SentimentModel.restore({ ...spec, features: { ...spec.features, nFeatures: 2 ** 10 } }, state)).toThrow(
+      /65536 weights; the spec has 1024 features/,
     );
-    for (const d of docs) stepwise.learn(d.text, (d.label === 1 ? 0 : 1) as Label);
-
-    // Assert
-    expect(batch.classifier.v).toEqual(stepwise.classifier.v);
-    expect(batch.nb?.positive).toEqual(stepwise.nb?.positive);
-    expect(batch.positiveProbability(docs[0]!.text)).toBe(stepwise.positiveProbability(docs[0]!.text));
-    expect(() => batch.partialFit(['one text'], [])).toThrow(RangeError);
+    expect(() => SentimentModel.restore({ ...spec, nbAlpha: null }, state)).toThrow(/NB/);
+    expect(() => SentimentModel.restore(spec, { ...state, classifier: { ...state.classifier, scale: 0 } })).toThrow(/scale 0/);
   });
 });

@@ -243,6 +243,91 @@ describe('scanTokens', () => {
   });
 });
 
+describe('TokenBuffer.textSpans', () => {
+  /** Each token of `text` with the stretch of the text its span covers, or null without a span. */
+  function spansOf(text: string, removeStopWords: boolean): { token: string; typed: string | null }[] {
+    const buffer = new TokenBuffer();
+    scanTokens(text, removeStopWords, buffer);
+    const { starts, ends } = buffer.textSpans();
+    return Array.from({ length: buffer.count }, (_, k) => ({
+      token: buffer.token(k),
+      typed: starts[k] < 0 ? null : text.slice(starts[k], ends[k]),
+    }));
+  }
+
+  it('places each token where it was typed, across tags, emoji and text whose lower case is longer', () => {
+    // Arrange
+    const text = 'The <b>naïve</b> 日本語 critic, İstanbul 😀 and R<br /><br />Hey: fun :-) FILM';
+
+    // Act
+    const spans = spansOf(text, false);
+
+    // Assert
+    expect(spans).toEqual([
+      { token: 'the', typed: 'The' },
+      { token: 'naïve', typed: 'naïve' },
+      { token: '日本語', typed: '日本語' },
+      { token: 'critic', typed: 'critic' },
+      // "İ" lower-cases to "i" and a combining dot, which ends the token: no stretch of the text is "i".
+      { token: 'i', typed: null },
+      { token: 'stanbul', typed: 'stanbul' },
+      { token: 'and', typed: 'and' },
+      // The tag goes and the two words become one token, which the text does not hold as typed.
+      { token: 'rhey', typed: null },
+      { token: 'fun', typed: 'fun' },
+      // The emoticon is glued to the last word (the classic recipe's quirk).
+      { token: 'film:)', typed: null },
+    ]);
+  });
+
+  it('gives emoticons no place and skips removed stop words', () => {
+    // Act
+    const spans = spansOf('I loved the film :) and the end!', true);
+
+    // Assert
+    expect(spans).toEqual([
+      { token: 'loved', typed: 'loved' },
+      { token: 'film', typed: 'film' },
+      { token: 'end', typed: 'end' },
+      { token: ':)', typed: null },
+    ]);
+  });
+
+  it('on 600 random texts and the fixtures, gives every placed token a stretch that lower-cases to it', () => {
+    // Arrange
+    const rng = mulberry32(7);
+    const texts = [...Array.from({ length: 600 }, () => randomText(rng)), ...fixtureTexts()];
+    // Lower-cased alone, a stretch ending in "Σ" gets a final "ς"; in its text, a letter may follow.
+    const sigma = (word: string): string => word.replaceAll('ς', 'σ');
+
+    // Act
+    const wrong = texts.flatMap((text, k) =>
+      spansOf(text, k % 2 === 0).filter(({ token, typed }) => typed !== null && sigma(typed.toLowerCase()) !== sigma(token)),
+    );
+
+    // Assert
+    expect(wrong).toEqual([]);
+  });
+
+  it('places every word token of texts with no tags, emoticons or "İ"', () => {
+    // Arrange
+    const rng = mulberry32(8);
+    const plain = PIECES.filter((piece) => !/[<>()İ]/.test(piece));
+    const texts = Array.from({ length: 600 }, () => {
+      let text = '';
+      for (let k = randomInt(rng, 25); k > 0; k--) text += plain[randomInt(rng, plain.length)];
+      return text;
+    });
+
+    // Act
+    const unplaced = texts.flatMap((text) => spansOf(text, false).filter(({ typed }) => typed === null));
+
+    // Assert
+    expect(texts.some((text) => tokenize(text, KEEP).length > 5)).toBe(true);
+    expect(unplaced).toEqual([]);
+  });
+});
+
 describe('long texts', () => {
   it('tokenizes a 1 MB review in well under a second, and scanTokens agrees', () => {
     // Arrange

@@ -27,7 +27,7 @@ function fileBytes(result: TrainResult): Buffer {
 }
 
 function accuracyOn(result: TrainResult, docs: { text: string; label: 0 | 1 }[]): number {
-  const correct = docs.filter((d) => (result.model.positiveProbability(d.text) >= 0.5 ? 1 : 0) === d.label).length;
+  const correct = docs.filter((d) => (result.model.predict(d.text).label === 'positive' ? 1 : 0) === d.label).length;
   return correct / docs.length;
 }
 
@@ -70,8 +70,8 @@ describe('trainFromCorpus', () => {
     const loaded = readModelFile(path);
 
     // Assert
-    expect(result.holdoutScores?.accuracy).toBeGreaterThanOrEqual(0.8);
-    expect(result.training).toMatchObject({ epochs: 5, seed: 1, heldOutAccuracy: result.holdoutScores?.accuracy });
+    expect(result.heldOutEvaluation?.accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(result.training).toMatchObject({ epochs: 5, seed: 1, heldOutAccuracy: result.heldOutEvaluation?.accuracy });
     expect(result.training.documents + result.training.heldOutDocuments).toBe(120);
     expect(result.training.heldOutDocuments).toBeGreaterThan(10);
     expect(result.training.heldOutDocuments).toBeLessThan(40);
@@ -79,7 +79,7 @@ describe('trainFromCorpus', () => {
     expect(result.checkSet).toHaveLength(result.training.heldOutDocuments);
     expect(loaded.header.training).toEqual(result.training);
     const texts = miniImdbDocs('test').map((d) => d.text);
-    expect(texts.map((t) => loaded.model.positiveProbability(t))).toEqual(texts.map((t) => result.model.positiveProbability(t)));
+    expect(texts.map((t) => loaded.model.predict(t).positiveProbability)).toEqual(texts.map((t) => result.model.predict(t).positiveProbability));
     expect(accuracyOn(result, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -89,8 +89,8 @@ describe('trainFromCorpus', () => {
     const second = await train(7);
 
     // Assert
-    expect(second.model.classifier.v).toEqual(first.model.classifier.v);
-    expect(second.model.classifier.intercept).toBe(first.model.classifier.intercept);
+    expect(second.model.state().classifier.rawWeights).toEqual(first.model.state().classifier.rawWeights);
+    expect(second.model.state().classifier.intercept).toBe(first.model.state().classifier.intercept);
     expect(fileBytes(second).equals(fileBytes(first))).toBe(true);
   });
 
@@ -100,7 +100,7 @@ describe('trainFromCorpus', () => {
     const other = await train(8);
 
     // Assert
-    expect(other.model.classifier.v).not.toEqual(first.model.classifier.v);
+    expect(other.model.state().classifier.rawWeights).not.toEqual(first.model.state().classifier.rawWeights);
     expect(other.checkSet.map((d) => d.text).sort()).not.toEqual(first.checkSet.map((d) => d.text).sort());
   });
 
@@ -109,7 +109,7 @@ describe('trainFromCorpus', () => {
     const result = await trainFromCorpus({ corpus: await openCorpus(MINI_IMDB), spec: testSpec(), holdout: 0, seed: 1, checkSetSize: 10 });
 
     // Assert
-    expect(result.holdoutScores).toBeNull();
+    expect(result.heldOutEvaluation).toBeNull();
     expect(result.training).toMatchObject({ documents: 120, heldOutDocuments: 0, heldOutAccuracy: null });
     expect(result.checkSetSource).toBe('training-sample');
     expect(result.checkSet).toHaveLength(10);
@@ -147,7 +147,7 @@ describe('trainFromCorpus', () => {
     expect(plain.training.documents + plain.training.heldOutDocuments).toBe(40);
     expect(plain.training.heldOutDocuments).toBeGreaterThan(0);
     expect(gzipped.training.documents).toBe(plain.training.documents);
-    expect(gzipped.model.nb?.positive).toEqual(plain.model.nb?.positive);
+    expect(gzipped.model.state().nb?.positive).toEqual(plain.model.state().nb?.positive);
     expect(accuracyOn(plain, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
     expect(accuracyOn(gzipped, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
   });

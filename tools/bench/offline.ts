@@ -1,7 +1,7 @@
 import { openCorpus } from '../../src/corpus/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { presetSpec, type PresetName } from '../../src/model/presets.js';
-import { scoreStream } from '../../src/training/scores.js';
+import { evaluateModel } from '../../src/training/evaluation.js';
 import { trainFromCorpus } from '../../src/training/train-from-corpus.js';
 import { round } from './stats.js';
 
@@ -44,7 +44,7 @@ export interface PredictionSpeed {
 export async function measurePrediction(data: string, modelFile: string): Promise<PredictionSpeed> {
   const { model } = readModelFile(modelFile);
   const corpus = await openCorpus(data);
-  const scores = await scoreStream(model, corpus.stream({ seed: 0, shuffle: false }));
+  const scores = await evaluateModel(model, corpus.stream({ seed: 0, shuffle: false }));
   return {
     model: modelFile,
     documents: scores.n,

@@ -1,8 +1,9 @@
 import type { LabelledDoc } from '../corpus/index.js';
-import { sigmoid } from '../model/logistic-regression.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
+import { labelName } from '../model/types.js';
 
-export interface Scores {
+/** How well a model classified a stream of labelled documents, and how fast. */
+export interface Evaluation {
   n: number;
   accuracy: number;
   /** Mean negative log-likelihood of the true labels (natural log), probabilities clipped at 1e-15. */
@@ -17,12 +18,12 @@ export interface Scores {
 
 const EPSILON = 1e-15;
 
-/** Classifies every document of a stream and scores the predictions against the labels. */
-export async function scoreStream(
+/** Classifies every document of a stream and compares the predictions with the labels. */
+export async function evaluateModel(
   model: SentimentModel,
   docs: AsyncIterable<LabelledDoc>,
   onProgress?: (docs: number) => void,
-): Promise<Scores> {
+): Promise<Evaluation> {
   const confusion = { truePositive: 0, falseNegative: 0, falsePositive: 0, trueNegative: 0 };
   let n = 0;
   let logLoss = 0;
@@ -30,15 +31,16 @@ export async function scoreStream(
   const started = performance.now();
   for await (const doc of docs) {
     const t0 = performance.now();
-    const p = sigmoid(model.decision(doc.text));
+    const prediction = model.predict(doc.text);
     modelMs += performance.now() - t0;
-    const predicted = p >= 0.5 ? 1 : 0;
+    const p = prediction.positiveProbability;
+    const correct = prediction.label === labelName(doc.label);
     if (doc.label === 1) {
-      if (predicted === 1) confusion.truePositive++;
+      if (correct) confusion.truePositive++;
       else confusion.falseNegative++;
       logLoss -= Math.log(Math.max(p, EPSILON));
     } else {
-      if (predicted === 0) confusion.trueNegative++;
+      if (correct) confusion.trueNegative++;
       else confusion.falsePositive++;
       logLoss -= Math.log(Math.max(1 - p, EPSILON));
     }
