@@ -61,6 +61,12 @@ describe('loadConfig', () => {
       RATE_LIMIT_FEEDBACK_PER_MIN: '50',
       CSRF_SECRET: SECRET,
       RELOAD_POLL_MS: '250',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      ADMIN_TOKEN: 'a'.repeat(24),
+      MODERATION_MIN_WORDS: '6',
+      MODERATION_SIMILARITY: '0.85',
+      MODERATION_CLIENT_ROWS_PER_DAY: '100',
+      MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
     });
 
     expect(config).toEqual({
@@ -69,6 +75,7 @@ describe('loadConfig', () => {
       dataDir,
       modelPath: '/models/m.bin',
       dbPath: '/db/r.sqlite',
+      checkpointDir: path.join(dataDir, 'checkpoints'),
       nodeEnv: 'production',
       production: true,
       development: false,
@@ -77,9 +84,17 @@ describe('loadConfig', () => {
       rateLimit: { enabled: false, predictPerMinute: 500, feedbackPerMinute: 50 },
       csrfSecret: SECRET,
       reloadPollMs: 250,
+      trustProxy: 'loopback, 10.0.0.0/8',
+      adminToken: 'a'.repeat(24),
+      moderation: { minWords: 6, nearDuplicateSimilarity: 0.85, clientRowsPerDay: 100, clientCorrectionsPerDay: 0 },
       viewsDir: path.join(PACKAGE_DIR, 'views'),
       publicDir: path.join(PACKAGE_DIR, 'public'),
     });
+  });
+
+  it('refuses a short ADMIN_TOKEN without echoing it', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short-token' })).toThrow(/ADMIN_TOKEN is 11 characters long; use at least 24/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short-token' })).not.toThrow(/short-token/);
   });
 
   it('treats an empty variable as unset', () => {
@@ -97,6 +112,11 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_FEEDBACK_PER_MIN', '1e3'],
     ['RELOAD_POLL_MS', '0'],
     ['RATE_LIMIT', 'maybe'],
+    ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['MODERATION_SIMILARITY', '1.5'],
+    ['MODERATION_SIMILARITY', '0'],
+    ['MODERATION_MIN_WORDS', 'four'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s with a ConfigError naming the variable and the value', (name, value) => {
     const load = () => loadConfig({ CSRF_SECRET: SECRET, [name]: value });

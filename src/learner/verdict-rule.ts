@@ -13,9 +13,12 @@ export interface ModerationSettings {
   minWords: number;
   /** Estimated Jaccard similarity of word 3-shingles at or above which a row repeats an earlier one. @default 0.7 */
   nearDuplicateSimilarity: number;
-  /** Accepted rows per client per 24 hours; the rest are held. @default 30 */
+  /** Accepted rows per client per 24 hours; the rest are held. 0: no limit. @default 30 */
   clientRowsPerDay: number;
-  /** Accepted "Incorrect" answers (the reader says the model was wrong) per client per 24 hours; the rest are held. @default 5 */
+  /**
+   * Accepted "Incorrect" answers (the reader says the model was wrong) per client per 24 hours;
+   * the rest are held. 0: no limit. @default 5
+   */
   clientCorrectionsPerDay: number;
 }
 
@@ -64,10 +67,11 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
     if (row.client !== null) {
       const since = new Date(Date.parse(row.date) - DAY_MS).toISOString();
       const recent = history.acceptedFromClientSince(row.client, since);
-      if (recent.rows >= settings.clientRowsPerDay) {
+      if (settings.clientRowsPerDay > 0 && recent.rows >= settings.clientRowsPerDay) {
         return { verdict: 'held', reason: `client over its ${settings.clientRowsPerDay} rows a day` };
       }
-      if (row.correction === true && recent.corrections >= settings.clientCorrectionsPerDay) {
+      const corrections = settings.clientCorrectionsPerDay;
+      if (row.correction === true && corrections > 0 && recent.corrections >= corrections) {
         return { verdict: 'held', reason: `client over its ${settings.clientCorrectionsPerDay} corrections a day` };
       }
     }

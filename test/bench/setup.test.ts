@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { caseRequest, feedbackReview } from '../../tools/bench/load.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
+import { openStore } from '../../src/store/index.js';
 import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../tools/bench/run.js';
 import { parseStartUpLines } from '../../tools/server-process.js';
 import { startUpFacts } from '../../tools/bench/bench-server.js';
@@ -28,11 +30,18 @@ describe('caseRequest', () => {
     expect(caseRequest('get', review)).toEqual({ method: 'GET', path: '/' });
   });
 
-  it('gives each feedback prediction its own text, so the learner does not skip them as repeats', () => {
-    const texts = new Set([0, 1, 2, 1000].map((n) => feedbackReview(review, n)));
+  it('gives each feedback prediction its own wording of the same words, so moderation does not reject them as repeats', () => {
+    const texts = [0, 1, 2, 1000].map((n) => feedbackReview(review, n));
+    const rule = moderationRule(DEFAULT_MODERATION);
+    const store = openStore(':memory:', { verdictRule: rule });
 
-    expect(texts.size).toBe(4);
-    for (const text of texts) expect(text.startsWith(review)).toBe(true);
+    for (const text of texts) store.insertReview(text, 1, 'bench');
+
+    expect(new Set(texts).size).toBe(4);
+    const sorted = (text: string) => text.split(/\s+/).filter(Boolean).sort().join(' ');
+    for (const text of texts) expect(sorted(text)).toBe(sorted(review));
+    expect([...store.reviewsAfter(0)].map((row) => row.verdict)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    store.close();
   });
 });
 

@@ -1,15 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Learner } from '../../src/learner/index.js';
-import { createLearner } from '../../src/learner/index.js';
+import { createLearner, moderationRule, openCheckpoints } from '../../src/learner/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
 import type { Logger } from '../../src/web/logger.js';
-import { makeTestModel } from './model.js';
+import { makeTestModel, testModelBytes } from './model.js';
 
 export interface TestApp {
   app: Express;
@@ -45,12 +49,27 @@ export function testConfig(overrides: Partial<TestConfig> = {}): TestConfig {
  * listens; drive it with supertest.
  */
 export function makeApp(options: MakeAppOptions = {}): TestApp {
-  const store = options.store ?? openStore(':memory:');
-  const learner = options.learner ?? createLearner({ model: makeTestModel(), store });
   const config = testConfig(options.config);
+  // As src/server.ts composes them: the moderation rule decides each row's verdict, and the
+  // test model is kept as the checkpoint a verdict change rebuilds from.
+  const store = options.store ?? openStore(':memory:', { verdictRule: moderationRule(config.moderation) });
+  const checkpointDir = mkdtempSync(join(tmpdir(), 'movieclassifier-app-checkpoints-'));
+  const checkpoints = openCheckpoints(checkpointDir);
+  const model = makeTestModel();
+  checkpoints.keep(testModelBytes(), model.header);
+  const learner = options.learner ?? createLearner({ model, store, checkpoints });
   const logger = options.logger ?? pino({ level: 'silent' });
   const app = createApp({ learner, store, config, logger });
-  return { app, learner, store, config, close: () => store.close() };
+  return {
+    app,
+    learner,
+    store,
+    config,
+    close: () => {
+      store.close();
+      rmSync(checkpointDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export const POSITIVE_REVIEW = 'A wonderful, moving film with a brilliant cast. I loved every minute of it.';

@@ -29,6 +29,11 @@ let encoded: Buffer | undefined;
  * independent model file on every call: trained once per test process, then decoded from its bytes.
  */
 export function makeTestModel(): LoadedModelFile {
+  return decodeModel(testModelBytes(), 'test-model.bin');
+}
+
+/** The test model's file bytes (what a checkpoint of it holds). */
+export function testModelBytes(): Buffer {
   if (encoded === undefined) {
     const spec = testSpec();
     const model = SentimentModel.untrained(spec);
@@ -59,5 +64,5 @@ export function makeTestModel(): LoadedModelFile {
       checkSetSource: 'held-out',
     });
   }
-  return decodeModel(encoded, 'test-model.bin');
+  return encoded;
 }

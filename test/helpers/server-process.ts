@@ -59,6 +59,10 @@ export function serverEnv(paths: ServerPaths, extra: Record<string, string> = {}
     CSRF_SECRET: 'x'.repeat(40),
     RELOAD_POLL_MS: String(POLL_MS),
     NODE_ENV: 'test',
+    // Every test request comes from 127.0.0.1: one client. These tests are about durability, not
+    // moderation (test/learner and test/web test the per-client limits), so lift the limits.
+    MODERATION_CLIENT_ROWS_PER_DAY: '0',
+    MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
     ...extra,
   };
 }

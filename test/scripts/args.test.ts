@@ -64,6 +64,7 @@ describe('parseUpdateArgs', () => {
     expect(parseUpdateArgs([], {})).toEqual({
       dbPath: path.join('data', 'reviews.sqlite'),
       modelPath: path.join('data', 'model.bin'),
+      checkpointDir: path.join('data', 'checkpoints'),
       batch: 10_000,
       checkPath: undefined,
       dryRun: false,
@@ -81,6 +82,7 @@ describe('parseUpdateArgs', () => {
     expect(parseUpdateArgs(argv, { DB_PATH: 'other.sqlite' })).toEqual({
       dbPath: 'r.sqlite',
       modelPath: 'm.bin',
+      checkpointDir: path.join('data', 'checkpoints'),
       batch: 50,
       checkPath: 'c.csv',
       dryRun: true,

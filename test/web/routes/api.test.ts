@@ -111,7 +111,7 @@ describe('POST /api/v1/feedback', () => {
     expect(res.status).toBe(201);
     const stored = rows();
     expect(stored).toMatchObject([{ review: POSITIVE_REVIEW, sentiment: 0, predictionId }]);
-    expect(res.body).toEqual({ label: 'negative', reviewId: stored[0]!.id });
+    expect(res.body).toEqual({ label: 'negative', reviewId: stored[0]!.id, verdict: 'accepted', learned: true });
     expect(t.learner.positiveProbability(POSITIVE_REVIEW)).toBeLessThan(before);
   });
 
