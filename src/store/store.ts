@@ -96,6 +96,10 @@ interface ReviewInsert {
  */
 export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
 
+/** review_db as the operator sees a row (FeedbackListRow). */
+const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
+  verdict_reason AS reason, client, source, prediction_id AS predictionId`;
+
 /**
  * The operator's view of the log, newest first. Filters are bound parameters; the text filter is
  * a LIKE with its wildcards escaped, so '%' and '_' in it match themselves.
@@ -112,8 +116,7 @@ function listFeedbackQuery(db: Database.Database, filter: FeedbackFilter): Feedb
     params.text = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
   const sql = `
-    SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
-           verdict_reason AS reason, client, source, prediction_id AS predictionId
+    SELECT ${OPERATOR_COLUMNS}
     FROM review_db ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY id DESC LIMIT @limit`;
   return db.prepare<[Record<string, unknown>], FeedbackListRow>(sql).all(params);
@@ -272,6 +275,9 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   const firstChangedStmt = db
     .prepare<[number], number | null>(`SELECT MIN(review_id) FROM verdict_changes WHERE id > ?`)
     .pluck();
+  const getReviewStmt = db.prepare<[number], FeedbackListRow>(`
+    SELECT ${OPERATOR_COLUMNS} FROM review_db WHERE id = ?
+  `);
   const lastChangeStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM verdict_changes`).pluck();
 
   const history = logHistory(db);
@@ -425,6 +431,10 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
     listFeedback(filter) {
       return listFeedbackQuery(db, filter);
+    },
+
+    getReview(id) {
+      return getReviewStmt.get(id);
     },
 
     close() {

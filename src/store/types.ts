@@ -181,5 +181,7 @@ export interface Store {
   firstRowChangedAfter(afterId: number): number | null;
   /** Log rows matching `filter`, newest first. */
   listFeedback(filter: FeedbackFilter): FeedbackListRow[];
+  /** One log row as the operator sees it, or undefined. */
+  getReview(id: number): FeedbackListRow | undefined;
   close(): void;
 }

@@ -12,6 +12,7 @@ import { setUpRateLimits } from './middleware/rate-limits.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
+import { adminApiRoutes } from './routes/admin-api.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 import { reviewPageRoutes } from './routes/review-pages.js';
@@ -30,7 +31,7 @@ export type AppConfig = Pick<
 
 export interface AppDeps {
   learner: Learner;
-  store: Pick<Store, 'countReviews'>;
+  store: Pick<Store, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
   config: AppConfig;
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;
@@ -57,6 +58,11 @@ export function createApp({ learner, store, config, logger = createLogger(config
   app.use(setUpSecurity());
 
   app.use(reviewPageRoutes({ learner, csrf, limits, clientOf })); // GET /, POST /results, POST /thanks
+  if (config.adminToken !== undefined) {
+    // GET /api/v1/admin/feedback, POST .../feedback/:id/accept|reject, POST .../clients/:client/reject;
+    // without ADMIN_TOKEN these paths fall through to the 404 below.
+    app.use('/api/v1/admin', adminApiRoutes({ learner, store, token: config.adminToken }));
+  }
   app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css

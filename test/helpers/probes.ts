@@ -23,9 +23,16 @@ export const PROBE_TEXTS: readonly string[] = [
 const OPENINGS = ['The soundtrack', 'The ending', 'The script', 'The cast', 'The music', 'The direction'];
 const VERDICTS = ['felt wonderful', 'was dull', 'surprised me', 'was terrible', 'was lovely', 'fell flat'];
 
-/** A distinct, learnable review (well over the 15-character minimum) for feedback number `k`. */
+const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/**
+ * A distinct, learnable review for feedback number `k`. The take number is spelled out: the
+ * moderation rule reads every number as the same `0`, so digits alone would make the reviews
+ * repeats of one another, and it would reject them.
+ */
 export function feedbackReview(k: number): string {
-  return `${OPENINGS[k % OPENINGS.length]} ${VERDICTS[(k * 5 + 1) % VERDICTS.length]} in take ${k} of this film.`;
+  const take = [...String(k)].map((digit) => DIGIT_WORDS[Number(digit)]).join(' ');
+  return `${OPENINGS[k % OPENINGS.length]} ${VERDICTS[(k * 5 + 1) % VERDICTS.length]} in take ${take} of this film.`;
 }
 
 /** P(positive) of every probe text, as a running server reports it through POST /api/v1/predict. */

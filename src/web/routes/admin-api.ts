@@ -1,0 +1,119 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import { Router, type RequestHandler } from 'express';
+import { checkExact, matchedData, param, query } from 'express-validator';
+import createError from 'http-errors';
+
+import type { Learner } from '../../learner/index.js';
+import { VERDICTS, type FeedbackFilter, type Store, type Verdict } from '../../store/index.js';
+import { methodNotAllowed } from '../middleware/method-not-allowed.js';
+import { rejectInvalid } from '../validation.js';
+
+export interface AdminApiDeps {
+  learner: Learner;
+  store: Pick<Store, 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
+  /** ADMIN_TOKEN; the routes exist only when it is set (src/web/app.ts). */
+  token: string;
+}
+
+const MAX_LIMIT = 500;
+
+/**
+ * The admin JSON API, mounted at /api/v1/admin, for operators and their tools: list the feedback
+ * log, accept or reject a row, reject every row of a client. Every request needs
+ * `Authorization: Bearer <ADMIN_TOKEN>`. A change answers once this process serves the model
+ * without (or with) the rows, with that model's version; the other processes follow the verdict
+ * change within their poll interval. No CSRF token: a browser never sends the bearer token on
+ * its own, so a cross-site request cannot carry it.
+ */
+export function adminApiRoutes({ learner, store, token }: AdminApiDeps): Router {
+  const router = Router();
+  router.use(requireBearer(token));
+
+  router
+    .route('/feedback')
+    .get(...feedbackQueryRules(), rejectInvalid, listFeedback(store))
+    .all(methodNotAllowed('GET, HEAD'));
+
+  for (const verdict of ['accept', 'reject'] as const) {
+    router
+      .route(`/feedback/:id/${verdict}`)
+      .post(param('id').isInt({ min: 1 }).withMessage('must be a log row id').toInt(), rejectInvalid, setRowVerdict(learner, store, verdict))
+      .all(methodNotAllowed('POST'));
+  }
+
+  router
+    .route('/clients/:client/reject')
+    .post(param('client').matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'), rejectInvalid, rejectClient(learner, store))
+    .all(methodNotAllowed('POST'));
+
+  return router;
+}
+
+/**
+ * 401 unless the request carries the token. Compared as SHA-256 digests with timingSafeEqual, so
+ * neither the token's length nor how much of it matched shows in the time taken.
+ */
+function requireBearer(token: string): RequestHandler {
+  const expected = createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    if (match !== null && timingSafeEqual(given, expected)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="movieclassifier admin"');
+    next(createError(401, 'the admin API needs the header Authorization: Bearer <ADMIN_TOKEN>', { code: 'unauthorized' }));
+  };
+}
+
+const feedbackQueryRules = () => [
+  checkExact(
+    [
+      query('verdict').optional().isIn(VERDICTS).withMessage(`must be one of ${VERDICTS.join(', ')}`),
+      query('client').optional().matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'),
+      query('label').optional().isIn(['positive', 'negative', '0', '1']).withMessage('must be positive or negative'),
+      query('q').optional().isString().isLength({ min: 1, max: 200 }).withMessage('must be 1 to 200 characters'),
+      query('limit').optional().isInt({ min: 1, max: MAX_LIMIT }).withMessage(`must be a whole number from 1 to ${MAX_LIMIT}`).toInt(),
+      query('before').optional().isInt({ min: 1 }).withMessage('must be a log row id').toInt(),
+    ],
+    { message: (fields: { path: string }[]) => `unknown parameter: ${fields.map((f) => f.path).join(', ')}`, locations: ['query'] },
+  ),
+];
+
+function listFeedback(store: AdminApiDeps['store']): RequestHandler {
+  return (req, res) => {
+    const q = matchedData<{ verdict?: Verdict; client?: string; label?: string; q?: string; limit?: number; before?: number }>(req);
+    const filter: FeedbackFilter = { limit: q.limit ?? 50 };
+    if (q.verdict !== undefined) filter.verdict = q.verdict;
+    if (q.client !== undefined) filter.client = q.client;
+    if (q.label !== undefined) filter.sentiment = q.label === 'positive' || q.label === '1' ? 1 : 0;
+    if (q.q !== undefined) filter.text = q.q;
+    if (q.before !== undefined) filter.beforeId = q.before;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ rows: store.listFeedback(filter) });
+  };
+}
+
+function setRowVerdict(learner: Learner, store: AdminApiDeps['store'], action: 'accept' | 'reject'): RequestHandler {
+  const verdict: Verdict = action === 'accept' ? 'accepted' : 'rejected';
+  return (req, res, next) => {
+    const { id } = matchedData<{ id: number }>(req);
+    const row = store.getReview(id);
+    if (row === undefined) return next(createError(404, `no log row with id ${id}`));
+    if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) {
+      return next(createError(409, `row ${id} has the sentiment ${JSON.stringify(row.sentiment)}, not 0 or 1: it cannot be learned from`, { code: 'unlearnable' }));
+    }
+    const { changed, modelVersion } = learner.changeVerdicts([id], verdict, `${verdict} by an operator`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ modelVersion, changed: changed.length, id, verdict });
+  };
+}
+
+function rejectClient(learner: Learner, store: AdminApiDeps['store']): RequestHandler {
+  return (req, res) => {
+    const { client } = matchedData<{ client: string }>(req);
+    const ids = store.reviewIdsOfClient(client);
+    const { changed, modelVersion } = learner.changeVerdicts(ids, 'rejected', `every row of client ${client} rejected by an operator`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ modelVersion, changed: changed.length, rows: ids.length, client });
+  };
+}
