@@ -65,7 +65,9 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
       }
     }
     if (row.client !== null) {
-      const since = new Date(Date.parse(row.date) - DAY_MS).toISOString();
+      // A row whose date is not a time (only a caller's mistake) counts every earlier row.
+      const at = Date.parse(row.date);
+      const since = Number.isNaN(at) ? '' : new Date(at - DAY_MS).toISOString();
       const recent = history.acceptedFromClientSince(row.client, since);
       if (settings.clientRowsPerDay > 0 && recent.rows >= settings.clientRowsPerDay) {
         return { verdict: 'held', reason: `client over its ${settings.clientRowsPerDay} rows a day` };

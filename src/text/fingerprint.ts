@@ -37,17 +37,20 @@ const OFFSETS = new Uint32Array(SIGNATURE_SIZE);
 }
 
 /**
- * The form two reviews are compared in: Unicode-compatibility folded, lower-case, invisible
- * format characters and HTML tags dropped, every run of digits one `0`, punctuation and symbols
+ * The form two reviews are compared in: Unicode-compatibility decomposed, lower-case, invisible
+ * format characters, combining marks (accents) and HTML tags dropped, control characters spaces, every run of digits one `0`, punctuation and symbols
  * spaces, every run of one repeated character that character once, whitespace single spaces.
  * "GREAT!!!  Loved it 10/10" and "great! loved it 9/10" both become "great loved it 0 0".
  */
 export function normalizeReview(text: string): string {
   return text
-    .normalize('NFKC')
+    .normalize('NFKD')
     .toLowerCase()
     .replace(/<[^>]*>/g, ' ')
-    .replace(/[\p{Cf}\p{Cc}]/gu, ' ')
+    // Invisible format characters (zero-width space, soft hyphen, joiners) and combining marks
+    // (accents, U+034F) are dropped, not made spaces: "gr\u200beat" must stay "great".
+    .replace(/[\p{Cf}\p{M}]/gu, '')
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/\p{N}+/gu, '0')
     .replace(/[\p{P}\p{S}]/gu, ' ')
     .replace(/(.)\1+/gu, '$1')

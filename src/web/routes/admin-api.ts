@@ -32,7 +32,7 @@ export function adminApiRoutes({ learner, store, token }: AdminApiDeps): Router 
 
   router
     .route('/feedback')
-    .get(...feedbackQueryRules(), rejectInvalid, listFeedback(store))
+    .get(singleValues, ...feedbackQueryRules(), rejectInvalid, listFeedback(store))
     .all(methodNotAllowed('GET, HEAD'));
 
   for (const verdict of ['accept', 'reject'] as const) {
@@ -64,6 +64,13 @@ function requireBearer(token: string): RequestHandler {
     next(createError(401, 'the admin API needs the header Authorization: Bearer <ADMIN_TOKEN>', { code: 'unauthorized' }));
   };
 }
+
+/** `?verdict=a&verdict=b` parses to an array: every filter takes one value, so that is a 400. */
+const singleValues: RequestHandler = (req, _res, next) => {
+  const repeated = Object.entries(req.query).find(([, value]) => typeof value !== 'string');
+  if (repeated !== undefined) return next(createError(400, `${repeated[0]}: give it once, as one value`));
+  next();
+};
 
 const feedbackQueryRules = () => [
   checkExact(
