@@ -37,7 +37,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   checkpoints.keep(bytes, model.header);
   const store = openStore(config.dbPath, { verdictRule: moderationRule(config.moderation) });
   const replayStarted = performance.now();
-  const learner = createLearner({ model, store, checkpoints });
+  const learner = await createLearner({ model, store, checkpoints });
   const replayMs = performance.now() - replayStarted;
   const app = createApp({ learner, store, config, logger });
   const server = app.listen(config.port, config.host);

@@ -11,7 +11,7 @@ import { ConfigError } from '../src/errors.js';
 const SECRET = 's'.repeat(32);
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 let dataDir: string;
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-config-'));
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));

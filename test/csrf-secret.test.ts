@@ -8,7 +8,7 @@ import { readOrCreateCsrfSecret } from '../src/csrf-secret.js';
 import { ConfigError } from '../src/errors.js';
 
 let dataDir: string;
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-secret-'));
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));

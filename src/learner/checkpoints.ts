@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelHeader } from '../model/model-file.js';
+import type { Awaitable } from '../store/types.js';
 
 /** A kept model file: what the rebuild after a verdict change starts from. */
 export interface CheckpointInfo {
+  /** Where it is kept: a file path, or `postgres:<id>` for one published in the database. */
   path: string;
   /** Highest log id folded into it. */
   watermark: number;
@@ -16,10 +18,14 @@ export interface CheckpointInfo {
 export interface Checkpoints {
   readonly dir: string;
   /** Keeps a model file's bytes (whose header is `header`) as a checkpoint, once per file content. */
-  keep(bytes: Uint8Array, header: Pick<ModelHeader, 'feedbackWatermark' | 'verdictChangesThrough' | 'checksum'>): CheckpointInfo;
+  keep(bytes: Uint8Array, header: CheckpointHeader): Awaitable<CheckpointInfo>;
   /** Every checkpoint, the one holding the most of the log first. */
-  list(): CheckpointInfo[];
+  list(): Awaitable<CheckpointInfo[]>;
+  /** A checkpoint's model file bytes. */
+  load(checkpoint: CheckpointInfo): Awaitable<Uint8Array>;
 }
+
+export type CheckpointHeader = Pick<ModelHeader, 'feedbackWatermark' | 'verdictChangesThrough' | 'checksum'>;
 
 /** No checkpoints at all: for learners that only replay (tests, probes); a rebuild then fails clearly. */
 export const NO_CHECKPOINTS: Checkpoints = {
@@ -28,6 +34,9 @@ export const NO_CHECKPOINTS: Checkpoints = {
     throw new Error('NO_CHECKPOINTS keeps nothing; open a checkpoint folder with openCheckpoints(dir)');
   },
   list: () => [],
+  load() {
+    throw new Error('NO_CHECKPOINTS holds nothing to load');
+  },
 };
 
 const NAME = /^model-w(\d+)-v(\d+)-([0-9a-f]{16})\.bin$/;
@@ -65,6 +74,7 @@ export function openCheckpoints(dir: string): Checkpoints {
         .filter((info): info is CheckpointInfo => info !== undefined)
         .sort((a, b) => b.watermark - a.watermark || b.verdictChangesThrough - a.verdictChangesThrough);
     },
+    load: (checkpoint) => readFileSync(checkpoint.path),
   };
 }
 

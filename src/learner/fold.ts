@@ -1,6 +1,6 @@
 import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
-import type { ReviewRow, Store } from '../store/types.js';
+import type { LogStore, ReviewRow } from '../store/types.js';
 import type { FoldCounts } from './types.js';
 
 /**
@@ -18,9 +18,14 @@ export function foldRefusal(row: Pick<ReviewRow, 'sentiment' | 'verdict' | 'verd
  * Applies review_db rows after `afterId` (up to `upTo`), in id order, to the model: the fold
  * that the server, a restart and `npm run update` all share, so they all end at the same model.
  */
-export function foldLog(file: LoadedModelFile, store: Pick<Store, 'reviewsAfter'>, afterId: number, upTo?: number): FoldCounts {
+export async function foldLog(
+  file: LoadedModelFile,
+  store: Pick<LogStore, 'reviewsAfter'>,
+  afterId: number,
+  upTo?: number,
+): Promise<FoldCounts> {
   const counts: FoldCounts = { folded: 0, skipped: 0, through: afterId };
-  for (const row of store.reviewsAfter(afterId, upTo)) {
+  for await (const row of store.reviewsAfter(afterId, upTo)) {
     if (foldRefusal(row) === null) {
       file.model.learn(row.review, row.sentiment as Label);
       counts.folded++;

@@ -4,7 +4,9 @@ export { DEFAULT_MODERATION, MIN_REVIEW_LENGTH, moderationRule, type ModerationS
 export { followChanges, type ChangeFollower, type ChangeLog, type FollowChangesOptions } from './follow-changes.js';
 export {
   checkAccuracy,
+  modelFileHome,
   updateModelFile,
+  type ModelHome,
   type UpdateModelFileOptions,
   type UpdateModelFileResult,
 } from './update-model-file.js';

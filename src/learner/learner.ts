@@ -3,7 +3,7 @@ import { explain } from '../model/explain.js';
 import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
-import type { Store, Verdict } from '../store/types.js';
+import type { LogStore, Verdict } from '../store/types.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
 import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
@@ -11,7 +11,7 @@ import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js'
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
   model: LoadedModelFile;
-  store: Store;
+  store: LogStore;
   /**
    * Kept model files to rebuild from when a verdict changes on a row the model holds.
    * @default none: such a change then throws, saying what is missing (fine for read-only replays)
@@ -27,24 +27,36 @@ export interface LearnerOptions {
  * another process's — strictly in id order. A verdict changed on a row it already holds
  * (an operator's reject, update's check) makes it rebuild from a checkpoint without that row.
  *
+ * Everything that moves the model (feedback, catching up, reloading, verdict changes) runs one
+ * at a time, in arrival order: with a store that answers later (PostgreSQL), two of them must not
+ * both read the rows after the same watermark and apply them twice. Predictions read the model
+ * in between: it is swapped whole.
+ *
  * @example
- *   const learner = createLearner({ model: readModelFile('data/model.bin'), store, checkpoints });
+ *   const learner = await createLearner({ model: readModelFile('data/model.bin'), store, checkpoints });
  *   const { predictionId, label } = await learner.predict('A wonderful, moving film.');
- *   learner.feedback(predictionId, true, { source: 'api', client: null }); // -> { status: 'recorded', verdict: 'accepted', ... }
+ *   await learner.feedback(predictionId, true, { source: 'api', client: null }); // -> { status: 'recorded', verdict: 'accepted', ... }
  */
-export function createLearner({
+export async function createLearner({
   model,
   store,
   checkpoints = NO_CHECKPOINTS,
   predictions = createPredictionBatcher(store),
-}: LearnerOptions): Learner {
+}: LearnerOptions): Promise<Learner> {
   let state: ModelAtLog = fromModelFile(model);
-  const advanceTo = (upTo?: number): FoldCounts => {
-    const next = advance(state, store, checkpoints, upTo);
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Runs `step` after every step queued before it; a failed step does not stop the next. */
+  const serially = <T>(step: () => Promise<T>): Promise<T> => {
+    const result = queue.then(step, step);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  const advanceTo = async (upTo?: number): Promise<FoldCounts> => {
+    const next = await advance(state, store, checkpoints, upTo);
     state = next.state;
     return next.counts;
   };
-  const replayed = advanceTo();
+  const replayed = await serially(() => advanceTo());
   const fileId = (): string => state.model.header.checksum.slice(0, 12);
   const version = (): string => `${fileId()}+${state.appliedThrough}.${state.verdictChangesSeen}`;
 
@@ -66,12 +78,12 @@ export function createLearner({
       return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
     },
 
-    feedback(predictionId, correct, { source, client }) {
-      const prediction = store.getPrediction(predictionId);
+    async feedback(predictionId, correct, { source, client }) {
+      const prediction = await store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
-      const outcome = store.recordFeedback(predictionId, sentiment, source, { client });
-      if (outcome.status === 'recorded') advanceTo(outcome.reviewId);
+      const outcome = await store.recordFeedback(predictionId, sentiment, source, { client });
+      if (outcome.status === 'recorded') await serially(() => advanceTo(outcome.reviewId));
       return outcome;
     },
 
@@ -79,19 +91,21 @@ export function createLearner({
       return state.model.model.predict(review).positiveProbability;
     },
 
-    catchUp: () => advanceTo(),
+    catchUp: () => serially(() => advanceTo()),
 
-    reload(next: LoadedModelFile): FoldCounts {
-      const moved = advance(fromModelFile(next), store, checkpoints);
-      state = moved.state;
-      return moved.counts;
-    },
+    reload: (next: LoadedModelFile) =>
+      serially(async () => {
+        const moved = await advance(fromModelFile(next), store, checkpoints);
+        state = moved.state;
+        return moved.counts;
+      }),
 
-    changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string) {
-      const changed = store.changeVerdicts(reviewIds, verdict, reason);
-      advanceTo();
-      return { changed, modelVersion: version() };
-    },
+    changeVerdicts: (reviewIds: readonly number[], verdict: Verdict, reason: string) =>
+      serially(async () => {
+        const changed = await store.changeVerdicts(reviewIds, verdict, reason);
+        await advanceTo();
+        return { changed, modelVersion: version() };
+      }),
 
     modelInfo(): ModelInfo {
       const { header } = state.model;

@@ -1,6 +1,6 @@
 import { MovieClassifierError } from '../errors.js';
-import { readModelFile, type LoadedModelFile } from '../model/model-file.js';
-import type { Store } from '../store/types.js';
+import { decodeModel, type LoadedModelFile } from '../model/model-file.js';
+import type { LogStore } from '../store/types.js';
 import type { Checkpoints } from './checkpoints.js';
 import { foldLog } from './fold.js';
 import type { FoldCounts } from './types.js';
@@ -16,7 +16,7 @@ export interface ModelAtLog {
   rebuiltFrom: string | null;
 }
 
-export type LogReader = Pick<Store, 'reviewsAfter' | 'verdictChangesAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
+export type LogReader = Pick<LogStore, 'reviewsAfter' | 'verdictChangesAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
 
 /** The state of a model file just loaded: its header says what it holds. */
 export function fromModelFile(model: LoadedModelFile): ModelAtLog {
@@ -38,24 +38,24 @@ export function fromModelFile(model: LoadedModelFile): ModelAtLog {
  *
  * @throws MovieClassifierError when a rebuild is needed and no usable checkpoint is kept.
  */
-export function advance(
+export async function advance(
   state: ModelAtLog,
   log: LogReader,
   checkpoints: Checkpoints,
   upTo?: number,
-): { state: ModelAtLog; counts: FoldCounts } {
+): Promise<{ state: ModelAtLog; counts: FoldCounts }> {
   let current = state;
-  const lastChange = log.lastVerdictChangeId();
+  const lastChange = await log.lastVerdictChangeId();
   if (lastChange > current.verdictChangesSeen) {
-    const changes = log.verdictChangesAfter(current.verdictChangesSeen);
+    const changes = await log.verdictChangesAfter(current.verdictChangesSeen);
     const touched = Math.min(...changes.map((change) => change.reviewId));
     if (touched <= current.appliedThrough) {
-      current = rebuildBase(log, checkpoints, touched);
+      current = await rebuildBase(log, checkpoints, touched);
     }
     // Changes to rows not folded yet need nothing: the fold reads their verdicts as they are now.
     current = { ...current, verdictChangesSeen: Math.max(lastChange, current.verdictChangesSeen) };
   }
-  const counts = foldLog(current.model, log, current.appliedThrough, upTo);
+  const counts = await foldLog(current.model, log, current.appliedThrough, upTo);
   return { state: { ...current, appliedThrough: counts.through }, counts };
 }
 
@@ -63,12 +63,13 @@ export function advance(
  * The newest checkpoint that no verdict change after it touches at or below its watermark: the
  * weights it holds are still what the log says. Returned as a model at its place in the log.
  */
-function rebuildBase(log: LogReader, checkpoints: Checkpoints, touched: number): ModelAtLog {
-  for (const checkpoint of checkpoints.list()) {
+async function rebuildBase(log: LogReader, checkpoints: Checkpoints, touched: number): Promise<ModelAtLog> {
+  for (const checkpoint of await checkpoints.list()) {
     if (checkpoint.watermark >= touched) continue;
-    const firstChanged = log.firstRowChangedAfter(checkpoint.verdictChangesThrough);
+    const firstChanged = await log.firstRowChangedAfter(checkpoint.verdictChangesThrough);
     if (firstChanged !== null && firstChanged <= checkpoint.watermark) continue;
-    const model = readModelFile(checkpoint.path);
+    const bytes = await checkpoints.load(checkpoint);
+    const model = decodeModel(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), checkpoint.path);
     return {
       model,
       appliedThrough: checkpoint.watermark,

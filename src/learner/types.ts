@@ -67,23 +67,23 @@ export interface Learner {
    * the other one if not. Appends it to the log once, with the verdict the moderation rule gives
    * it, and applies the log up to it (so an accepted row is learned before this returns).
    */
-  feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): FeedbackOutcome;
+  feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): Promise<FeedbackOutcome>;
   /** P(positive) for a text under the served model; stores nothing. */
   positiveProbability(review: string): number;
   /** Apply log rows written by other processes since the last look. */
-  catchUp(): FoldCounts;
+  catchUp(): Promise<FoldCounts>;
   /**
    * Serve another model file's contents (a newer `npm run update`, a retrained model): replays
    * the log after that file's watermark first, then swaps in one synchronous step, so every
    * request sees the old model or the new one, whole.
    */
-  reload(next: LoadedModelFile): FoldCounts;
+  reload(next: LoadedModelFile): Promise<FoldCounts>;
   /**
    * An operator's verdict on log rows: sets it (recorded as a verdict change every process
    * follows) and, when it changes what the model holds, rebuilds the served model from a
    * checkpoint before returning. Returns the ids that changed and the version now served.
    */
-  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string): { changed: number[]; modelVersion: string };
+  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string): Promise<{ changed: number[]; modelVersion: string }>;
   modelInfo(): ModelInfo;
   /** Resolves once every prediction accepted so far is written (or has failed). */
   drain(): Promise<void>;

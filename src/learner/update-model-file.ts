@@ -1,15 +1,26 @@
 import { openCorpus } from '../corpus/index.js';
 import { MovieClassifierError } from '../errors.js';
-import { decodeModel, encodeModel, readModelFileBytes, writeFileAtomic, type CheckExample, type LoadedModelFile } from '../model/model-file.js';
+import {
+  decodeModel,
+  encodeModel,
+  readModelFileBytes,
+  writeFileAtomic,
+  type CheckExample,
+  type LoadedModelFile,
+  type ModelHeader,
+} from '../model/model-file.js';
 import type { Checkpoints } from './checkpoints.js';
 import { advance, fromModelFile, type LogReader } from './log-position.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
 import { labelName } from '../model/types.js';
-import type { Store } from '../store/types.js';
+import type { LogStore } from '../store/types.js';
 
 export interface UpdateModelFileOptions {
-  store: LogReader & Pick<Store, 'maxReviewId' | 'changeVerdicts'>;
-  modelPath: string;
+  store: LogReader & Pick<LogStore, 'maxReviewId' | 'changeVerdicts'>;
+  /** The model file to read and replace (or give `home`). */
+  modelPath?: string;
+  /** Where the model is read from and the new one goes. @default the model file at `modelPath` */
+  home?: ModelHome;
   /** Where the file replaced and the file written are kept, and rebuilds start from. */
   checkpoints: Checkpoints;
   /** review_db ids per batch (progress is reported between batches). @default 10000 */
@@ -70,25 +81,26 @@ async function loadCheckSet(path: string): Promise<CheckExample[]> {
  * rebuilding from a checkpoint when they touch rows the file holds.
  */
 export async function updateModelFile(options: UpdateModelFileOptions): Promise<UpdateModelFileResult> {
-  const { store, modelPath, checkpoints, dryRun = false, force = false, maxDrop = 0.01 } = options;
+  const { store, checkpoints, dryRun = false, force = false, maxDrop = 0.01 } = options;
+  const home = options.home ?? modelFileHome(options.modelPath!);
   const batch = options.batch ?? 10_000;
   if (!Number.isSafeInteger(batch) || batch < 1) {
     throw new MovieClassifierError(`--batch must be a whole number >= 1, got ${batch}.`);
   }
-  const bytes = readModelFileBytes(modelPath);
-  const file = decodeModel(bytes, modelPath);
-  if (!dryRun) checkpoints.keep(bytes, file.header);
+  const bytes = await home.read();
+  const file = decodeModel(bytes, home.name);
+  if (!dryRun) await checkpoints.keep(bytes, file.header);
   const checkSet = options.checkPath === undefined ? file.checkSet : await loadCheckSet(options.checkPath);
   const previousWatermark = file.header.feedbackWatermark;
   const previousChanges = file.header.verdictChangesThrough ?? 0;
 
   // Verdicts changed since the file was written: start from what the log says the file holds.
-  let state = advance(fromModelFile(file), store, checkpoints, previousWatermark).state;
+  let state = (await advance(fromModelFile(file), store, checkpoints, previousWatermark)).state;
   const accuracyBefore = checkAccuracy(state.model.model, checkSet);
 
   // Fold up to the log's end as it is now; rows added meanwhile are the next run's (the server
   // replays them after reloading this file).
-  const last = store.maxReviewId();
+  const last = await store.maxReviewId();
   let folded = 0;
   let skipped = 0;
   let held = 0;
@@ -97,20 +109,21 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     const start = state.appliedThrough;
     const end = Math.min(start + batch, last);
     const snapshot = force ? null : copyOf(state.model);
-    const step = advance(state, store, checkpoints, end);
+    const step = await advance(state, store, checkpoints, end);
     const accuracy = checkAccuracy(step.state.model.model, checkSet);
     if (snapshot !== null && accuracyBefore !== null && accuracy !== null && accuracyBefore - accuracy > maxDrop) {
       const reason =
         `check set: accuracy would fall from ${accuracyBefore.toFixed(4)} to ${accuracy.toFixed(4)} ` +
         `(more than ${(maxDrop * 100).toFixed(1)} points) with rows ${start + 1}-${end}`;
-      const ids = [...store.reviewsAfter(start, end)].filter((row) => row.verdict === 'accepted').map((row) => row.id);
+      const ids: number[] = [];
+      for await (const row of store.reviewsAfter(start, end)) if (row.verdict === 'accepted') ids.push(row.id);
       if (dryRun) {
         state = { ...state, appliedThrough: end };
         skipped += ids.length;
       } else {
-        store.changeVerdicts(ids, 'held', reason);
+        await store.changeVerdicts(ids, 'held', reason);
         // Undo the batch: back to the model before it, then fold it again under the new verdicts.
-        const redo = advance({ ...state, model: snapshot }, store, checkpoints, end);
+        const redo = await advance({ ...state, model: snapshot }, store, checkpoints, end);
         state = redo.state;
         folded += redo.counts.folded;
         skipped += redo.counts.skipped;
@@ -146,10 +159,29 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     checkSet: file.checkSet,
     checkSetSource: file.header.checkSetSource,
   });
-  writeFileAtomic(modelPath, written);
-  checkpoints.keep(written, decodeModel(written, modelPath).header);
+  const header = decodeModel(written, home.name).header;
+  // Kept as a checkpoint first: a server that loads the new model finds it there to rebuild from.
+  await checkpoints.keep(written, header);
+  await home.write(written, header);
   result.written = true;
   return result;
+}
+
+/** Where `npm run update` reads the model and puts the new one: a file, or PostgreSQL. */
+export interface ModelHome {
+  /** For messages: the file's path, or where in the database. */
+  readonly name: string;
+  read(): Promise<Buffer>;
+  write(bytes: Buffer, header: ModelHeader): Promise<void>;
+}
+
+/** A model file: replaced atomically, the previous one kept as `<path>.prev`. */
+export function modelFileHome(path: string): ModelHome {
+  return {
+    name: path,
+    read: async () => readModelFileBytes(path),
+    write: async (bytes) => writeFileAtomic(path, bytes),
+  };
 }
 
 /** An independent copy of a model (through its file encoding: exact to the bit). */

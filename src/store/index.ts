@@ -8,6 +8,8 @@ export type {
   FeedbackListRow,
   FeedbackOutcome,
   LogHistory,
+  LogStore,
+  Awaitable,
   NewPrediction,
   ReviewRow,
   RowOptions,

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { assertNewPrediction } from './store.js';
-import type { NewPrediction, Store } from './types.js';
+import type { LogStore, NewPrediction } from './types.js';
 
 /** Options of {@link createPredictionBatcher}. */
 export interface PredictionBatcherOptions {
@@ -44,7 +44,7 @@ interface Waiter {
  *   await batcher.enqueue({ id, review, sentiment: 1, probability: 0.93, modelVersion, createdAt });
  */
 export function createPredictionBatcher(
-  store: Pick<Store, 'insertPredictions'>,
+  store: Pick<LogStore, 'insertPredictions'>,
   options: PredictionBatcherOptions = {},
 ): PredictionBatcher {
   const { attempts = 3, retryDelayMs = 50, onRetry } = options;
@@ -60,7 +60,7 @@ export function createPredictionBatcher(
     const rows = batch.map((waiter) => waiter.row);
     for (let attempt = 1; ; attempt++) {
       try {
-        store.insertPredictions(rows);
+        await store.insertPredictions(rows);
         waiting -= batch.length;
         for (const waiter of batch) waiter.resolve();
         return;

@@ -135,53 +135,90 @@ export interface FeedbackListRow {
   predictionId: string | null;
 }
 
-export interface Store {
+/** A value now (SQLite) or later (PostgreSQL). */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The log as the learner, the web layer and `npm run update` use it: SQLite answers at once,
+ * PostgreSQL later, so every result may be a promise and every caller awaits it. `Store` below
+ * is SQLite's synchronous form of the same interface.
+ */
+export interface LogStore {
+  /** Where the log is: a file path, ':memory:', or a PostgreSQL address without its password. */
   readonly path: string;
   /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
-  insertPrediction(prediction: NewPrediction): void;
+  insertPrediction(prediction: NewPrediction): Awaitable<void>;
   /** Stores predictions in one transaction (all or none): what the prediction batcher calls. */
-  insertPredictions(predictions: readonly NewPrediction[]): void;
-  getPrediction(id: string): StoredPrediction | undefined;
+  insertPredictions(predictions: readonly NewPrediction[]): Awaitable<void>;
+  getPrediction(id: string): Awaitable<StoredPrediction | undefined>;
   /**
    * In one transaction: unknown prediction -> 'unknown'; feedback already given -> 'duplicate'
    * (nothing written); else insert the review_db row (review text from the stored prediction,
    * the given sentiment, date, prediction id, source, client) with the verdict the store's rule
    * decides, and link the prediction to it.
    */
-  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): FeedbackOutcome;
+  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<FeedbackOutcome>;
   /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
-  insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): number;
+  insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<number>;
   /**
    * review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate().
    * While the iterator is open the same Store can read but not write (the connection is busy):
    * finish or break out of the loop before recording anything.
    */
-  reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
-  maxReviewId(): number;
+  reviewsAfter(afterId: number, upTo?: number): Iterable<ReviewRow> | AsyncIterable<ReviewRow>;
+  maxReviewId(): Awaitable<number>;
   /**
    * The rows after `afterId` and how many predictions link to them, in one read transaction, so
    * a writer on another connection cannot add a row between the two reads. For checking that each
    * feedback produced one row and one link (the bench); it reads ids only, not the texts.
    */
-  feedbackLinksAfter(afterId: number): FeedbackLinks;
-  countReviews(): number;
+  feedbackLinksAfter(afterId: number): Awaitable<FeedbackLinks>;
+  countReviews(): Awaitable<number>;
   /**
    * Sets the verdict of the given rows, in one transaction, recording each real change in
    * verdict_changes (rows that already have it, or do not exist, are left alone; a row whose
    * sentiment is not 0 or 1 cannot be accepted). Returns the ids whose verdict changed.
    */
-  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string, at?: string): number[];
+  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string, at?: string): Awaitable<number[]>;
   /** Ids of every row the client sent, oldest first. */
-  reviewIdsOfClient(client: string): number[];
+  reviewIdsOfClient(client: string): Awaitable<number[]>;
   /** Verdict changes after the one with id `afterId`, in order. */
-  verdictChangesAfter(afterId: number): VerdictChange[];
+  verdictChangesAfter(afterId: number): Awaitable<VerdictChange[]>;
   /** Id of the last verdict change (0 when there is none). */
-  lastVerdictChangeId(): number;
+  lastVerdictChangeId(): Awaitable<number>;
   /** The lowest review_db id whose verdict changed after the change with id `afterId`, or null. */
-  firstRowChangedAfter(afterId: number): number | null;
+  firstRowChangedAfter(afterId: number): Awaitable<number | null>;
   /** Log rows matching `filter`, newest first. */
-  listFeedback(filter: FeedbackFilter): FeedbackListRow[];
+  listFeedback(filter: FeedbackFilter): Awaitable<FeedbackListRow[]>;
   /** One log row as the operator sees it, or undefined. */
+  getReview(id: number): Awaitable<FeedbackListRow | undefined>;
+  close(): Awaitable<void>;
+  /**
+   * Calls `listener` soon after another process appends to the log or changes a verdict
+   * (PostgreSQL LISTEN/NOTIFY); absent where polling is the only way (SQLite). Returns a
+   * function that stops listening.
+   */
+  onChange?(listener: () => void): () => void;
+}
+
+/** The SQLite log (better-sqlite3): {@link LogStore} with every answer at once (see it for the docs). */
+export interface Store extends LogStore {
+  insertPrediction(prediction: NewPrediction): void;
+  insertPredictions(predictions: readonly NewPrediction[]): void;
+  getPrediction(id: string): StoredPrediction | undefined;
+  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): FeedbackOutcome;
+  insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): number;
+  /** While the iterator is open the same Store can read but not write: finish or break first. */
+  reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
+  maxReviewId(): number;
+  feedbackLinksAfter(afterId: number): FeedbackLinks;
+  countReviews(): number;
+  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string, at?: string): number[];
+  reviewIdsOfClient(client: string): number[];
+  verdictChangesAfter(afterId: number): VerdictChange[];
+  lastVerdictChangeId(): number;
+  firstRowChangedAfter(afterId: number): number | null;
+  listFeedback(filter: FeedbackFilter): FeedbackListRow[];
   getReview(id: number): FeedbackListRow | undefined;
   close(): void;
 }

@@ -4,7 +4,7 @@ import createError from 'http-errors';
 import type { Config } from '../config.js';
 import { clientIdentity } from './client-identity.js';
 import type { Learner } from '../learner/index.js';
-import type { Store } from '../store/types.js';
+import type { LogStore } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
 import { createLogger, type Logger } from './logger.js';
 import { createCsrf } from './middleware/csrf.js';
@@ -31,7 +31,7 @@ export type AppConfig = Pick<
 
 export interface AppDeps {
   learner: Learner;
-  store: Pick<Store, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
+  store: Pick<LogStore, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
   config: AppConfig;
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;

@@ -39,7 +39,7 @@ describe('a server started on a database in the classic schema', () => {
     expect(reviews).toBe(CLASSIC_ROWS.length);
     expect(model.appliedThrough).toBe(CLASSIC_ROWS.length);
     expect(model.feedbackWatermark).toBe(0);
-    expect(probabilities).toEqual(replayedProbabilities(paths.modelPath, paths.dbPath));
+    expect(probabilities).toEqual(await replayedProbabilities(paths.modelPath, paths.dbPath));
     expect(probabilities).not.toEqual(fileProbabilities(paths.modelPath));
   });
 });

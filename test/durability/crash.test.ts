@@ -24,7 +24,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
     cleanups.push(paths.remove);
     const referenceStore = openStore(':memory:');
     cleanups.push(() => referenceStore.close());
-    const reference = createLearner({ model: readModelFile(paths.modelPath), store: referenceStore });
+    const reference = await createLearner({ model: readModelFile(paths.modelPath), store: referenceStore });
     const server = await startServerProcess(paths);
     const sent: { predictionId: string; label: string }[] = [];
 
@@ -36,7 +36,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
       sent.push(prediction);
       const mirrored = await reference.predict(feedbackReview(k));
       expect(mirrored.label).toBe(prediction.label);
-      expect(reference.feedback(mirrored.predictionId, false, { source: 'api', client: null }).status).toBe('recorded');
+      expect((await reference.feedback(mirrored.predictionId, false, { source: 'api', client: null })).status).toBe('recorded');
     }
     const killed = await server.kill(); // no graceful shutdown: straight after the last 201
     const restarted = await startServerProcess(paths);
@@ -61,7 +61,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
     // Assert: the restarted model is the never-crashed one, to the last bit.
     const neverCrashed = PROBE_TEXTS.map((text) => reference.positiveProbability(text));
     afterRestart.forEach((p, i) => expect(p === neverCrashed[i], `probe ${i}: ${p} !== ${neverCrashed[i]}`).toBe(true));
-    expect(afterRestart).toEqual(replayedProbabilities(paths.modelPath, paths.dbPath));
+    expect(afterRestart).toEqual(await replayedProbabilities(paths.modelPath, paths.dbPath));
     // The feedback did move the model, so a restart that had lost it would fail the comparison.
     expect(afterRestart).not.toEqual(fileProbabilities(paths.modelPath));
   });

@@ -91,7 +91,7 @@ describe('a server running while `npm run update` rewrites its model file', () =
 
     // Assert
     expect(server.output()).toMatch(/reloaded model .*\(SIGHUP\)/);
-    const replay = createLearner({ model: readModelFile(paths.modelPath), store });
+    const replay = await createLearner({ model: readModelFile(paths.modelPath), store });
     expect(replay.replayed).toMatchObject({ folded: 3, through: 6 });
     expect(live).toEqual(PROBE_TEXTS.map((text) => replay.positiveProbability(text)));
   });

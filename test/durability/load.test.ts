@@ -46,7 +46,7 @@ describe('POST /api/v1/feedback under load', () => {
 
     // Assert: the server applied all of them, in id order (as a fresh replay would), and said nothing alarming.
     expect((await health(server)).model.appliedThrough).toBe(CONCURRENT);
-    expect(await serverProbabilities(server)).toEqual(replayedProbabilities(paths.modelPath, paths.dbPath));
+    expect(await serverProbabilities(server)).toEqual(await replayedProbabilities(paths.modelPath, paths.dbPath));
     const output = server.output();
     expect(output).not.toMatch(/SQLITE_BUSY|database is locked/i);
     expect(output).not.toMatch(/"status":5\d\d/);

@@ -72,7 +72,7 @@ describe('two server processes on one database and one model file', () => {
     expect(healthA.model.appliedThrough).toBe(healthB.model.appliedThrough);
     expect(healthA.model.version).toBe(healthB.model.version);
     first.forEach((p, i) => expect(p === second[i], `probe ${i}: ${p} !== ${second[i]}`).toBe(true));
-    expect(first).toEqual(replayedProbabilities(paths.modelPath, paths.dbPath));
+    expect(first).toEqual(await replayedProbabilities(paths.modelPath, paths.dbPath));
     expect(first).not.toEqual(fileProbabilities(paths.modelPath));
   });
 });
@@ -110,7 +110,7 @@ describe('WORKERS=2: two cluster workers behind one port', { timeout: 40_000 }, 
     await sleep(100);
     expect(pidsServing(server.output().slice(mark), '/api/v1/predict')).toEqual(new Set(server.workerPids));
     expect(new Set(values).size).toBe(1);
-    const [replayed] = replayedProbabilities(paths.modelPath, paths.dbPath, [probe]);
+    const [replayed] = await replayedProbabilities(paths.modelPath, paths.dbPath, [probe]);
     expect(values[0]).toBe(replayed);
     expect(values[0]).not.toBe(before);
   });

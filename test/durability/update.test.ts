@@ -135,8 +135,8 @@ describe('updateModelFile (npm run update)', () => {
     // Act
     await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
     await updateModelFile({ store, checkpoints: checkpointsBeside(smallBatches), modelPath: smallBatches, batch: 3 });
-    const online = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
-    const batch = createLearner({ model: readModelFile(modelPath), store });
+    const online = await createLearner({ model: readModelFile(`${modelPath}.prev`), store });
+    const batch = await createLearner({ model: readModelFile(modelPath), store });
 
     // Assert
     expect(online.replayed).toMatchObject({ folded: 5, skipped: 5, through: 10 });
@@ -170,7 +170,7 @@ describe('updateModelFile (npm run update)', () => {
     expect(rows[0]!.verdictReason).toBe(result.heldReason);
     // The written model is the good rows' model: replaying the log on the old file gives it exactly.
     const written = readModelFile(modelPath);
-    const replayed = createLearner({ model: readModelFile(`${modelPath}.prev`), store });
+    const replayed = await createLearner({ model: readModelFile(`${modelPath}.prev`), store });
     expect(PROBE_TEXTS.map((text) => written.model.predict(text).positiveProbability)).toEqual(
       PROBE_TEXTS.map((text) => replayed.positiveProbability(text)),
     );

@@ -48,7 +48,7 @@ export function testConfig(overrides: Partial<TestConfig> = {}): TestConfig {
  * on a small real model (trained once per test process on the mini-imdb fixture). Nothing
  * listens; drive it with supertest.
  */
-export function makeApp(options: MakeAppOptions = {}): TestApp {
+export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   const config = testConfig(options.config);
   // As src/server.ts composes them: the moderation rule decides each row's verdict, and the
   // test model is kept as the checkpoint a verdict change rebuilds from.
@@ -57,7 +57,7 @@ export function makeApp(options: MakeAppOptions = {}): TestApp {
   const checkpoints = openCheckpoints(checkpointDir);
   const model = makeTestModel();
   checkpoints.keep(testModelBytes(), model.header);
-  const learner = options.learner ?? createLearner({ model, store, checkpoints });
+  const learner = options.learner ?? await createLearner({ model, store, checkpoints });
   const logger = options.logger ?? pino({ level: 'silent' });
   const app = createApp({ learner, store, config, logger });
   return {

@@ -50,10 +50,14 @@ export async function serverProbabilities(
  * build it: the model file, then the whole log after its watermark replayed from the database
  * (opened read-only, so a server may be running on it).
  */
-export function replayedProbabilities(modelPath: string, dbPath: string, texts: readonly string[] = PROBE_TEXTS): number[] {
+export async function replayedProbabilities(
+  modelPath: string,
+  dbPath: string,
+  texts: readonly string[] = PROBE_TEXTS,
+): Promise<number[]> {
   const store = openStore(dbPath, { readonly: true });
   try {
-    const learner = createLearner({ model: readModelFile(modelPath), store });
+    const learner = await createLearner({ model: readModelFile(modelPath), store });
     return texts.map((text) => learner.positiveProbability(text));
   } finally {
     store.close();

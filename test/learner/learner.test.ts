@@ -40,7 +40,7 @@ describe('createLearner', () => {
   it('resolves predict() only once another connection can find the prediction', async () => {
     // Arrange
     const { modelPath, open } = folder();
-    const learner = createLearner({ model: readModelFile(modelPath), store: open() });
+    const learner = await createLearner({ model: readModelFile(modelPath), store: open() });
     const other = open();
 
     // Act
@@ -59,11 +59,11 @@ describe('createLearner', () => {
     // Arrange
     const { modelPath, open } = folder();
     const store = open();
-    const learner = createLearner({ model: readModelFile(modelPath), store });
+    const learner = await createLearner({ model: readModelFile(modelPath), store });
     const { predictionId } = await learner.predict(feedbackReview(0));
 
     // Act
-    const outcome = learner.feedback(predictionId, true, { source: 'feedback', client: null });
+    const outcome = await learner.feedback(predictionId, true, { source: 'feedback', client: null });
 
     // Assert
     expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
@@ -73,47 +73,47 @@ describe('createLearner', () => {
   it('catches up with feedback another process wrote, ending at exactly its model', async () => {
     // Arrange: two learners on one database file, as two workers would be.
     const { modelPath, open } = folder();
-    const first = createLearner({ model: readModelFile(modelPath), store: open() });
-    const second = createLearner({ model: readModelFile(modelPath), store: open() });
+    const first = await createLearner({ model: readModelFile(modelPath), store: open() });
+    const second = await createLearner({ model: readModelFile(modelPath), store: open() });
     const before = probabilities(second);
 
     // Act
     for (let k = 0; k < 6; k++) {
       const { predictionId } = await first.predict(feedbackReview(k));
-      expect(first.feedback(predictionId, k % 3 !== 0, { source: 'api', client: null }).status).toBe('recorded');
+      expect((await first.feedback(predictionId, k % 3 !== 0, { source: 'api', client: null })).status).toBe('recorded');
     }
-    const counts = second.catchUp();
+    const counts = await second.catchUp();
 
     // Assert
     expect(counts).toEqual({ folded: 6, skipped: 0, through: 6 });
     expect(probabilities(second)).toEqual(probabilities(first));
     expect(probabilities(second)).not.toEqual(before);
     expect(second.modelInfo()).toMatchObject({ appliedThrough: 6, feedbackWatermark: 0 });
-    expect(second.catchUp()).toEqual({ folded: 0, skipped: 0, through: 6 });
+    expect(await second.catchUp()).toEqual({ folded: 0, skipped: 0, through: 6 });
   });
 
   it('reloads an updated model file without changing a single probability, then learns on from it', async () => {
     // Arrange
     const { modelPath, open } = folder();
     const store = open();
-    const learner = createLearner({ model: readModelFile(modelPath), store });
+    const learner = await createLearner({ model: readModelFile(modelPath), store });
     for (let k = 0; k < 4; k++) {
       const { predictionId } = await learner.predict(feedbackReview(k));
-      learner.feedback(predictionId, k % 2 === 0, { source: 'api', client: null });
+      await learner.feedback(predictionId, k % 2 === 0, { source: 'api', client: null });
     }
     const before = probabilities(learner);
     await updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath });
 
     // Act
-    const counts = learner.reload(readModelFile(modelPath));
+    const counts = await learner.reload(readModelFile(modelPath));
 
     // Assert: the new file already holds the 4 rows, so nothing is replayed and nothing moves.
     expect(counts).toEqual({ folded: 0, skipped: 0, through: 4 });
     expect(probabilities(learner)).toEqual(before);
     expect(learner.modelInfo()).toMatchObject({ feedbackWatermark: 4, appliedThrough: 4 });
     const { predictionId } = await learner.predict(feedbackReview(9));
-    learner.feedback(predictionId, false, { source: 'api', client: null });
-    const fresh = createLearner({ model: readModelFile(modelPath), store: open() });
+    await learner.feedback(predictionId, false, { source: 'api', client: null });
+    const fresh = await createLearner({ model: readModelFile(modelPath), store: open() });
     expect(probabilities(learner)).toEqual(probabilities(fresh));
   });
 });
@@ -123,15 +123,15 @@ describe('followChanges', () => {
     // Arrange
     const { modelPath, open } = folder();
     const writerStore = open();
-    const writer = createLearner({ model: readModelFile(modelPath), store: writerStore });
-    const follower = createLearner({ model: readModelFile(modelPath), store: open() });
+    const writer = await createLearner({ model: readModelFile(modelPath), store: writerStore });
+    const follower = await createLearner({ model: readModelFile(modelPath), store: open() });
     const log = memoryLog();
     const following = followChanges({ learner: follower, checkpoints: openCheckpoints(`${modelPath}.checkpoints`), modelPath, pollMs: 20, log });
     cleanups.push(following.stop);
 
     // Act 1: another process's feedback.
     const { predictionId } = await writer.predict(feedbackReview(1));
-    writer.feedback(predictionId, false, { source: 'api', client: null });
+    await writer.feedback(predictionId, false, { source: 'api', client: null });
     await waitFor('the follower to apply row 1', () => follower.modelInfo().appliedThrough === 1, 2000);
 
     // Act 2: npm run update rewrites the file.
@@ -146,14 +146,14 @@ describe('followChanges', () => {
   it('keeps the current model and logs why when the file is not a model', async () => {
     // Arrange
     const { modelPath, open } = folder();
-    const learner = createLearner({ model: readModelFile(modelPath), store: open() });
+    const learner = await createLearner({ model: readModelFile(modelPath), store: open() });
     const version = learner.modelInfo().version;
     const log = memoryLog();
     const following = followChanges({ learner, checkpoints: NO_CHECKPOINTS, modelPath: `${modelPath}.missing`, pollMs: 1000, log });
     cleanups.push(following.stop);
 
     // Act
-    following.reloadModelFile('SIGHUP');
+    await following.reloadModelFile('SIGHUP');
 
     // Assert
     expect(learner.modelInfo().version).toBe(version);

@@ -33,7 +33,7 @@ function world() {
     cleanups.push(() => store.close());
     return store;
   };
-  const learner = (store = open()): Learner => createLearner({ model: readModelFile(paths.modelPath), store, checkpoints });
+  const learner = (store = open()): Promise<Learner> => createLearner({ model: readModelFile(paths.modelPath), store, checkpoints });
   return { ...paths, checkpoints, open, learner };
 }
 
@@ -43,7 +43,7 @@ const probabilities = (learner: Pick<Learner, 'positiveProbability'>): number[] 
 /** Feedback through a learner; returns the log row id. */
 async function teach(learner: Learner, text: string, correct: boolean, client: string | null = null): Promise<number> {
   const { predictionId } = await learner.predict(text);
-  const outcome = learner.feedback(predictionId, correct, { source: 'api', client });
+  const outcome = await learner.feedback(predictionId, correct, { source: 'api', client });
   if (outcome.status !== 'recorded') throw new Error(`feedback was ${outcome.status}`);
   return outcome.reviewId;
 }
@@ -52,7 +52,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
   it('rebuilds the model without the rejected rows, bit-identical to one that never saw them', async () => {
     // Arrange: honest rows, then an attacker's, then honest rows again.
     const w = world();
-    const served = w.learner();
+    const served = await w.learner();
     for (let k = 0; k < 3; k++) await teach(served, feedbackReview(k), true, 'honest0000000001');
     const attack: number[] = [];
     for (let k = 3; k < 9; k++) attack.push(await teach(served, feedbackReview(k), false, 'attacker00000001'));
@@ -60,13 +60,13 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     const poisoned = probabilities(served);
 
     // Act
-    const { changed, modelVersion } = served.changeVerdicts(attack, 'rejected', 'test: attack');
+    const { changed, modelVersion } = await served.changeVerdicts(attack, 'rejected', 'test: attack');
 
     // Reference: a fresh log with the same rows (text and label) minus the attacker's: absent, not rejected.
     const clean = world();
     const cleanStore = clean.open();
     for (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) cleanStore.insertReview(row.review, row.sentiment, 'api');
-    const reference = clean.learner(cleanStore);
+    const reference = await clean.learner(cleanStore);
 
     // Assert
     expect(changed).toEqual(attack);
@@ -80,17 +80,17 @@ describe('undo: changing the verdict of rows the model already learned', () => {
   it('is followed by another process on its next look at the log, and by a restart', async () => {
     // Arrange
     const w = world();
-    const first = w.learner();
-    const second = w.learner();
+    const first = await w.learner();
+    const second = await w.learner();
     const ids: number[] = [];
     for (let k = 0; k < 6; k++) ids.push(await teach(first, feedbackReview(k), k % 2 === 0));
-    second.catchUp();
+    await second.catchUp();
     const before = probabilities(second);
 
     // Act
-    first.changeVerdicts([ids[1]!, ids[4]!], 'rejected', 'test');
-    second.catchUp();
-    const restarted = w.learner();
+    await first.changeVerdicts([ids[1]!, ids[4]!], 'rejected', 'test');
+    await second.catchUp();
+    const restarted = await w.learner();
 
     // Assert
     expect(probabilities(second)).toEqual(probabilities(first));
@@ -104,20 +104,20 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     const w = world();
     const capped = openStore(w.dbPath, { verdictRule: moderationRule({ ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 }) });
     cleanups.push(() => capped.close());
-    const served = w.learner(capped);
+    const served = await w.learner(capped);
     await teach(served, feedbackReview(0), false, 'client0000000001');
     const heldId = await teach(served, feedbackReview(1), false, 'client0000000001');
     await teach(served, feedbackReview(2), true, 'client0000000002');
     expect(capped.getReview(heldId)).toMatchObject({ verdict: 'held' });
 
     // Act
-    served.changeVerdicts([heldId], 'accepted', 'test: looked fine');
+    await served.changeVerdicts([heldId], 'accepted', 'test: looked fine');
 
     // Reference: the same rows, every one accepted when written.
     const reference = world();
     const referenceStore = reference.open();
     for (const row of capped.reviewsAfter(0)) referenceStore.insertReview(row.review, row.sentiment, 'api');
-    const unlimited = reference.learner(referenceStore);
+    const unlimited = await reference.learner(referenceStore);
 
     // Assert
     probabilities(served).forEach((p, i) => expect(p === probabilities(unlimited)[i], `probe ${i}`).toBe(true));
@@ -127,39 +127,39 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Arrange: rows 1-4, update (checkpoint at 4), rows 5-8, update (checkpoint at 8).
     const w = world();
     const store = w.open();
-    const served = w.learner(store);
+    const served = await w.learner(store);
     for (let k = 0; k < 4; k++) await teach(served, feedbackReview(k), true);
     await updateModelFile({ store, modelPath: w.modelPath, checkpoints: w.checkpoints });
     for (let k = 4; k < 8; k++) await teach(served, feedbackReview(k), false);
     await updateModelFile({ store, modelPath: w.modelPath, checkpoints: w.checkpoints });
-    const restarted = w.learner();
+    const restarted = await w.learner();
 
     // Act: reject row 7 (after the first checkpoint, before the second).
-    restarted.changeVerdicts([7], 'rejected', 'test');
+    await restarted.changeVerdicts([7], 'rejected', 'test');
 
     const reference = world();
     const referenceStore = reference.open();
     for (const row of store.reviewsAfter(0)) if (row.id !== 7) referenceStore.insertReview(row.review, row.sentiment, 'api');
-    const never = reference.learner(referenceStore);
+    const never = await reference.learner(referenceStore);
 
     // Assert
-    expect(w.checkpoints.list().map((c) => c.watermark)).toEqual([8, 4, 0]);
+    expect((await w.checkpoints.list()).map((c) => c.watermark)).toEqual([8, 4, 0]);
     expect(restarted.modelInfo().rebuiltFrom).toMatch(/model-w4-v0-/);
     probabilities(restarted).forEach((p, i) => expect(p === probabilities(never)[i], `probe ${i}`).toBe(true));
     // And update writes that model, noting the change it reflects.
     const result = await updateModelFile({ store, modelPath: w.modelPath, checkpoints: w.checkpoints });
     expect(result.written).toBe(true);
     expect(readModelFile(w.modelPath).header).toMatchObject({ feedbackWatermark: 8, verdictChangesThrough: 1 });
-    expect(probabilities(w.learner())).toEqual(probabilities(never));
+    expect(probabilities(await w.learner())).toEqual(probabilities(never));
   });
 
   it('says what is missing when no checkpoint is from before the changed row', async () => {
     // Arrange
     const w = world();
-    const served = createLearner({ model: readModelFile(w.modelPath), store: w.open() });
+    const served = await createLearner({ model: readModelFile(w.modelPath), store: w.open() });
     const id = await teach(served, feedbackReview(0), true);
 
     // Act + Assert
-    expect(() => served.changeVerdicts([id], 'rejected', 'test')).toThrow(/no checkpoint in .* is from before that row/);
+    await expect(served.changeVerdicts([id], 'rejected', 'test')).rejects.toThrow(/no checkpoint in .* is from before that row/);
   });
 });

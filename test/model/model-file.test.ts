@@ -81,7 +81,7 @@ function bodyStart(bytes: Buffer): number {
 
 describe('model file', () => {
   let dir: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'movieclassifier-model-file-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -189,7 +189,7 @@ describe('model file', () => {
   describe('refusals', () => {
     let path: string;
     let good: Buffer;
-    beforeEach(() => {
+    beforeEach(async () => {
       path = join(dir, 'model.bin');
       good = encodeModel(inputOf(makeTestModel()));
     });

@@ -9,7 +9,7 @@ import { createClassicDatabase } from '../helpers/classic-db.js';
 import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
 
 let dir: string;
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-migrations-'));
 });
 afterEach(() => {

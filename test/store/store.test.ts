@@ -9,7 +9,7 @@ import { openStore, type Store, type StoredPrediction } from '../../src/store/in
 
 let dir: string;
 const opened: Store[] = [];
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-store-'));
 });
 afterEach(() => {

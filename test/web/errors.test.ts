@@ -21,7 +21,7 @@ function breakPredictions(app: TestApp): void {
 
 describe('errors inside a request', () => {
   it('outside development, render a 500 page without the message or the stack', async () => {
-    t = makeApp({ config: { nodeEnv: 'production', production: true, development: false } });
+    t = await makeApp({ config: { nodeEnv: 'production', production: true, development: false } });
     breakPredictions(t);
 
     const res = await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW });
@@ -35,7 +35,7 @@ describe('errors inside a request', () => {
   });
 
   it('outside development, answer the API with a JSON 500 that hides the cause', async () => {
-    t = makeApp();
+    t = await makeApp();
     breakPredictions(t);
 
     const res = await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW });
@@ -46,7 +46,7 @@ describe('errors inside a request', () => {
   });
 
   it('in development, show the stack on the error page', async () => {
-    t = makeApp({ config: { nodeEnv: 'development', production: false, development: true } });
+    t = await makeApp({ config: { nodeEnv: 'development', production: false, development: true } });
     breakPredictions(t);
 
     const res = await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW });
@@ -59,7 +59,7 @@ describe('errors inside a request', () => {
   it('logs a 500 with its cause for the operator', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    t = makeApp({ logger });
+    t = await makeApp({ logger });
     breakPredictions(t);
 
     await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(500);
@@ -75,7 +75,7 @@ describe('errors inside a request', () => {
     writeFileSync(path.join(viewsDir, 'pages/error.njk'), '{% if %}');
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    t = makeApp({ logger, config: { viewsDir, nodeEnv: 'development', production: false, development: true } });
+    t = await makeApp({ logger, config: { viewsDir, nodeEnv: 'development', production: false, development: true } });
 
     const res = await request(t.app).get('/missing');
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nunjucksSetup, PAGES } from '../../src/web/nunjucks-setup.js';
 
 let viewsDir: string;
-beforeEach(() => {
+beforeEach(async () => {
   viewsDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-views-'));
   mkdirSync(path.join(viewsDir, 'pages'));
   for (const page of PAGES) writeFileSync(path.join(viewsDir, page), 'version 1: {{ text }}');

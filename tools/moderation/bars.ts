@@ -44,13 +44,15 @@ interface World {
 }
 
 /** A fresh database beside a copy of the model, and two learners on it (two "processes"). */
-function world(modelPath: string, rule: VerdictRule): World {
+async function world(modelPath: string, rule: VerdictRule): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'moderation-bars-'));
   const bytes = readModelFileBytes(modelPath);
   const checkpoints = openCheckpoints(join(dir, 'checkpoints'));
   checkpoints.keep(bytes, decodeModel(bytes, modelPath).header);
   const stores = [0, 1].map(() => openStore(join(dir, 'reviews.sqlite'), { verdictRule: rule }));
-  const learners = stores.map((store) => createLearner({ model: decodeModel(bytes, modelPath), store, checkpoints })) as [Learner, Learner];
+  const learners = (await Promise.all(
+    stores.map((store) => createLearner({ model: decodeModel(bytes, modelPath), store, checkpoints })),
+  )) as [Learner, Learner];
   return {
     learners,
     store: stores[0]!,
@@ -64,7 +66,7 @@ function world(modelPath: string, rule: VerdictRule): World {
 /** Predict, then answer so that the stored label is `wanted`; returns the verdict. */
 async function answer(learner: Learner, text: string, wanted: 'positive' | 'negative', client: string): Promise<string> {
   const { predictionId, label } = await learner.predict(text);
-  const outcome = learner.feedback(predictionId, label === wanted, { source: 'api', client });
+  const outcome = await learner.feedback(predictionId, label === wanted, { source: 'api', client });
   return outcome.status === 'unknown' ? 'unknown' : outcome.verdict;
 }
 
@@ -115,7 +117,7 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   let ok = true;
 
   // 1. The near-duplicate attack.
-  const near = world(modelPath, rule);
+  const near = await world(modelPath, rule);
   const before1 = near.learners[0].positiveProbability(TARGET);
   const verdicts1: string[] = [];
   for (let i = 0; i < 50; i++) verdicts1.push(await answer(near.learners[0], TARGET + '!'.repeat(i), 'negative', ATTACKER));
@@ -130,12 +132,12 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   near.close();
 
   // 2. 200 different reviews holding the target sentence; 3. reject every row of that client.
-  const many = world(modelPath, rule);
+  const many = await world(modelPath, rule);
   const [a, b] = many.learners;
   const probesBefore = PROBES.map((text) => a.positiveProbability(text));
   const verdicts2: string[] = [];
   for (let n = 0; n < 200; n++) verdicts2.push(await answer(a, variant(n), 'negative', ATTACKER));
-  b.catchUp();
+  await b.catchUp();
   const after2 = [a, b].map((learner) => learner.positiveProbability(TARGET));
   const listed = many.store.listFeedback({ client: ATTACKER, verdict: 'held', limit: 500 }).length;
   const bar2 = after2.every((p) => p >= 0.5) && listed === count(verdicts2, 'held');
@@ -145,8 +147,8 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
       `other_process=${after2[1]!.toFixed(4)} accepted=${count(verdicts2, 'accepted')} held=${count(verdicts2, 'held')} ` +
       `rejected=${count(verdicts2, 'rejected')} held_listed_under_client=${listed} pass=${bar2}`,
   );
-  const { changed } = a.changeVerdicts(many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
-  b.catchUp();
+  const { changed } = await a.changeVerdicts(many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
+  await b.catchUp();
   const identical = [a, b].every((learner) => PROBES.every((text, i) => learner.positiveProbability(text) === probesBefore[i]));
   ok &&= identical;
   console.log(`bar3_reject_client changed=${changed.length} probes_identical_in_both_processes=${identical} pass=${identical}`);
@@ -172,7 +174,7 @@ async function truthfulBar(modelPath: string, data: string, seed: number, holdou
     ['unmoderated', ACCEPT_EVERY_ROW],
     ['moderated', moderationRule(DEFAULT_MODERATION)],
   ] as const) {
-    const w = world(modelPath, rule);
+    const w = await world(modelPath, rule);
     const learner = w.learners[0];
     const before = accuracy(learner);
     const verdicts: string[] = [];

@@ -5,13 +5,13 @@ import { checkExact, matchedData, param, query } from 'express-validator';
 import createError from 'http-errors';
 
 import type { Learner } from '../../learner/index.js';
-import { VERDICTS, type FeedbackFilter, type Store, type Verdict } from '../../store/index.js';
+import { VERDICTS, type FeedbackFilter, type LogStore, type Verdict } from '../../store/index.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import { rejectInvalid } from '../validation.js';
 
 export interface AdminApiDeps {
   learner: Learner;
-  store: Pick<Store, 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
+  store: Pick<LogStore, 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
   /** ADMIN_TOKEN; the routes exist only when it is set (src/web/app.ts). */
   token: string;
 }
@@ -87,7 +87,7 @@ const feedbackQueryRules = () => [
 ];
 
 function listFeedback(store: AdminApiDeps['store']): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const q = matchedData<{ verdict?: Verdict; client?: string; label?: string; q?: string; limit?: number; before?: number }>(req);
     const filter: FeedbackFilter = { limit: q.limit ?? 50 };
     if (q.verdict !== undefined) filter.verdict = q.verdict;
@@ -96,30 +96,30 @@ function listFeedback(store: AdminApiDeps['store']): RequestHandler {
     if (q.q !== undefined) filter.text = q.q;
     if (q.before !== undefined) filter.beforeId = q.before;
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ rows: store.listFeedback(filter) });
+    res.json({ rows: await store.listFeedback(filter) });
   };
 }
 
 function setRowVerdict(learner: Learner, store: AdminApiDeps['store'], action: 'accept' | 'reject'): RequestHandler {
   const verdict: Verdict = action === 'accept' ? 'accepted' : 'rejected';
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const { id } = matchedData<{ id: number }>(req);
-    const row = store.getReview(id);
+    const row = await store.getReview(id);
     if (row === undefined) return next(createError(404, `no log row with id ${id}`));
     if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) {
       return next(createError(409, `row ${id} has the sentiment ${JSON.stringify(row.sentiment)}, not 0 or 1: it cannot be learned from`, { code: 'unlearnable' }));
     }
-    const { changed, modelVersion } = learner.changeVerdicts([id], verdict, `${verdict} by an operator`);
+    const { changed, modelVersion } = await learner.changeVerdicts([id], verdict, `${verdict} by an operator`);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ modelVersion, changed: changed.length, id, verdict });
   };
 }
 
 function rejectClient(learner: Learner, store: AdminApiDeps['store']): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const { client } = matchedData<{ client: string }>(req);
-    const ids = store.reviewIdsOfClient(client);
-    const { changed, modelVersion } = learner.changeVerdicts(ids, 'rejected', `every row of client ${client} rejected by an operator`);
+    const ids = await store.reviewIdsOfClient(client);
+    const { changed, modelVersion } = await learner.changeVerdicts(ids, 'rejected', `every row of client ${client} rejected by an operator`);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ modelVersion, changed: changed.length, rows: ids.length, client });
   };

@@ -57,9 +57,9 @@ function predict(learner: Learner): RequestHandler {
 }
 
 function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
-    const outcome = learner.feedback(predictionId, correct, { source: API_SOURCE, client: clientOf(req) });
+    const outcome = await learner.feedback(predictionId, correct, { source: API_SOURCE, client: clientOf(req) });
     switch (outcome.status) {
       case 'unknown':
         return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)}`));

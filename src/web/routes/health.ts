@@ -1,12 +1,12 @@
 import { Router } from 'express';
 
 import type { Learner } from '../../learner/index.js';
-import type { Store } from '../../store/types.js';
+import type { LogStore } from '../../store/types.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 
 export interface HealthDeps {
   learner: Pick<Learner, 'modelInfo'>;
-  store: Pick<Store, 'countReviews'>;
+  store: Pick<LogStore, 'countReviews'>;
 }
 
 /** GET /healthz: the model's info (file, version, log applied) and how many labelled reviews the database holds. */
@@ -14,9 +14,10 @@ export function healthRoutes({ learner, store }: HealthDeps): Router {
   const router = Router();
   router
     .route('/healthz')
-    .get((_req, res) => {
+    .get(async (_req, res) => {
+      const reviews = await store.countReviews();
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ status: 'ok', model: learner.modelInfo(), reviews: store.countReviews() });
+      res.json({ status: 'ok', model: learner.modelInfo(), reviews });
     })
     .all(methodNotAllowed('GET, HEAD'));
   return router;

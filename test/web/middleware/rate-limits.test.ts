@@ -11,7 +11,7 @@ const limited = (predictPerMinute: number, feedbackPerMinute: number) =>
 
 describe('rate limits', () => {
   it('answers the form over the prediction limit with a 429 page and Retry-After, and stores nothing more', async () => {
-    t = limited(2, 10);
+    t = await limited(2, 10);
     const agent = request.agent(t.app);
     await agent.post('/results').type('form').send({ review: POSITIVE_REVIEW }).expect(200);
     await agent.post('/results').type('form').send({ review: POSITIVE_REVIEW }).expect(200);
@@ -26,7 +26,7 @@ describe('rate limits', () => {
   });
 
   it('counts the API and the form against one prediction budget and answers the API with JSON', async () => {
-    t = limited(2, 10);
+    t = await limited(2, 10);
     await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW }).expect(200);
     await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
 
@@ -37,7 +37,7 @@ describe('rate limits', () => {
   });
 
   it('limits feedback separately from predictions', async () => {
-    t = limited(3, 1);
+    t = await limited(3, 1);
     const first = await submitReview(t.app, POSITIVE_REVIEW);
     const second = await first.agent.post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
     await first.agent
@@ -58,7 +58,7 @@ describe('rate limits', () => {
   });
 
   it('does not limit GET pages or the health check', async () => {
-    t = limited(1, 1);
+    t = await limited(1, 1);
 
     for (let i = 0; i < 5; i += 1) {
       await request(t.app).get('/').expect(200);
@@ -67,7 +67,7 @@ describe('rate limits', () => {
   });
 
   it('lets any volume through when turned off', async () => {
-    t = makeApp({ config: { rateLimit: { ...testConfig().rateLimit, enabled: false, predictPerMinute: 1 } } });
+    t = await makeApp({ config: { rateLimit: { ...testConfig().rateLimit, enabled: false, predictPerMinute: 1 } } });
 
     for (let i = 0; i < 5; i += 1) {
       await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);

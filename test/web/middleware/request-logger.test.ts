@@ -18,7 +18,7 @@ interface LogLine {
 describe('request log', () => {
   it('writes one line per request with method, path, status and time, and never the review text', async () => {
     const lines: string[] = [];
-    t = makeApp({ logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }) });
+    t = await makeApp({ logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }) });
 
     await request(t.app).post('/results?from=test').type('form').send({ review: POSITIVE_REVIEW }).expect(200);
     await request(t.app).get('/missing').expect(404);
@@ -34,7 +34,7 @@ describe('request log', () => {
 
   it('writes nothing when the level is above info', async () => {
     const lines: string[] = [];
-    t = makeApp({ logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) });
+    t = await makeApp({ logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) });
 
     await request(t.app).get('/').expect(200);
 

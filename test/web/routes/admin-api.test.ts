@@ -15,8 +15,8 @@ afterEach(() => {
 });
 
 /** The real app on an in-memory store, with the admin API on unless `adminToken: undefined` is given. */
-function open(config: MakeAppOptions['config'] = {}): TestApp {
-  const t = makeApp({ config: { adminToken: TOKEN, ...config } });
+async function open(config: MakeAppOptions['config'] = {}): Promise<TestApp> {
+  const t = await makeApp({ config: { adminToken: TOKEN, ...config } });
   apps.push(t);
   return t;
 }
@@ -64,7 +64,7 @@ describe('the admin API without ADMIN_TOKEN', () => {
     ['POST', `/api/v1/admin/clients/${CLIENT_A}/reject`],
   ])('answers %s %s with 404 as JSON, even with a bearer token', async (method, path) => {
     // Arrange
-    const t = open({ adminToken: undefined });
+    const t = await open({ adminToken: undefined });
     const id = t.store.insertReview(POSITIVE_REVIEW, 1, 'api', { client: CLIENT_A });
 
     // Act
@@ -86,7 +86,7 @@ describe('the admin API’s bearer token', () => {
     ['the token as Basic credentials', `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`],
     ['an empty bearer', 'Bearer '],
   ])('answers 401 with WWW-Authenticate for %s, and changes nothing', async (_case, authorization) => {
-    const t = open();
+    const t = await open();
     const id = t.store.insertReview(POSITIVE_REVIEW, 1, 'api', { client: CLIENT_A });
     const withAuth = (req: request.Test) => (authorization === undefined ? req : req.set('Authorization', authorization));
 
@@ -104,7 +104,7 @@ describe('the admin API’s bearer token', () => {
   });
 
   it('lets the right token through', async () => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).get('/api/v1/admin/feedback').set('Authorization', AUTH);
 
@@ -117,8 +117,8 @@ describe('the admin API’s bearer token', () => {
 
 describe('GET /api/v1/admin/feedback', () => {
   /** Six rows in a real store: two clients, both labels, every verdict, a '%' and a '_' in the texts. */
-  function withRows() {
-    const t = open();
+  async function withRows() {
+    const t = await open();
     const { store } = t;
     const ids = {
       loved: store.insertReview('I give it 100% because the cast is superb and the story moving.', 1, 'api', { client: CLIENT_A }),
@@ -133,7 +133,7 @@ describe('GET /api/v1/admin/feedback', () => {
   }
 
   it('lists every row, newest first, with id, review, sentiment, date, verdict and client', async () => {
-    const { t, ids } = withRows();
+    const { t, ids } = await withRows();
 
     const rows = await list(t.app, '');
 
@@ -168,7 +168,7 @@ describe('GET /api/v1/admin/feedback', () => {
     ['q=directors%20cut', ['held']],
     ['limit=2', ['held', 'imported']],
   ] as const)('with %s, lists only the matching rows', async (query, names) => {
-    const { t, ids } = withRows();
+    const { t, ids } = await withRows();
 
     const rows = await list(t.app, `?${query}`);
 
@@ -176,7 +176,7 @@ describe('GET /api/v1/admin/feedback', () => {
   });
 
   it('with before, lists the rows older than that id: the next page', async () => {
-    const { t, ids } = withRows();
+    const { t, ids } = await withRows();
     const firstPage = await list(t.app, '?limit=2');
 
     const secondPage = await list(t.app, `?limit=2&before=${firstPage.at(-1)!.id}`);
@@ -206,7 +206,7 @@ describe('GET /api/v1/admin/feedback', () => {
     ['sort=id', /^unknown parameter: sort$/],
     ['verdict=held&page=2', /^unknown parameter: page$/],
   ])('answers 400 for %s, naming the parameter', async (query, message) => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).get(`/api/v1/admin/feedback?${query}`).set('Authorization', AUTH);
 
@@ -224,7 +224,7 @@ describe('GET /api/v1/admin/feedback', () => {
   ])(
     'answers 400, not a server error, for a repeated parameter (%s)',
     async (query) => {
-      const t = open();
+      const t = await open();
 
       const res = await request(t.app).get(`/api/v1/admin/feedback?${query}`).set('Authorization', AUTH);
 
@@ -233,7 +233,7 @@ describe('GET /api/v1/admin/feedback', () => {
   );
 
   it('answers POST with 405', async () => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).post('/api/v1/admin/feedback').set('Authorization', AUTH);
 
@@ -244,7 +244,7 @@ describe('GET /api/v1/admin/feedback', () => {
 describe('POST /api/v1/admin/feedback/:id/reject', () => {
   it('un-learns an accepted Incorrect answer: every probe probability returns exactly to its value before it', async () => {
     // Arrange
-    const t = open();
+    const t = await open();
     const before = { probe: probabilities(t), review: t.learner.positiveProbability(POSITIVE_REVIEW) };
     const versionBefore = t.learner.modelInfo().version;
     const { reviewId, verdict } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
@@ -270,12 +270,12 @@ describe('POST /api/v1/admin/feedback/:id/reject', () => {
   });
 
   it('un-learns a row in the middle of the log: the model equals one that only ever learned the others', async () => {
-    const t = open();
+    const t = await open();
     const first = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
     const middle = await predictAndAnswer(t.app, 'The soundtrack was loud and the ending surprised me completely.', false);
     const last = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true);
     expect([first.verdict, middle.verdict, last.verdict]).toEqual(['accepted', 'accepted', 'accepted']);
-    const reference = open();
+    const reference = await open();
     await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
     await predictAndAnswer(reference.app, NEGATIVE_REVIEW, true);
 
@@ -285,7 +285,7 @@ describe('POST /api/v1/admin/feedback/:id/reject', () => {
   });
 
   it('answers 404 for an id that names no row, and changes nothing', async () => {
-    const t = open();
+    const t = await open();
     await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
     const version = t.learner.modelInfo().version;
 
@@ -299,7 +299,7 @@ describe('POST /api/v1/admin/feedback/:id/reject', () => {
   });
 
   it.each([['abc'], ['0'], ['-1'], ['1.5']])('answers 400 for the id %s', async (id) => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).post(`/api/v1/admin/feedback/${id}/reject`).set('Authorization', AUTH);
 
@@ -307,7 +307,7 @@ describe('POST /api/v1/admin/feedback/:id/reject', () => {
   });
 
   it('answers GET with 405', async () => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).get('/api/v1/admin/feedback/1/reject').set('Authorization', AUTH);
 
@@ -319,12 +319,12 @@ describe('POST /api/v1/admin/feedback/:id/reject', () => {
 describe('POST /api/v1/admin/feedback/:id/accept', () => {
   it('learns a held row: the model moves towards its label, as if the row had been accepted when written', async () => {
     // Arrange: one correction a day per client, so the second Incorrect answer is held.
-    const t = open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 } });
+    const t = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 } });
     await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
     const held = await predictAndAnswer(t.app, NEGATIVE_REVIEW, false);
     expect(held).toMatchObject({ verdict: 'held', learned: false });
     const before = { p: t.learner.positiveProbability(NEGATIVE_REVIEW), version: t.learner.modelInfo().version };
-    const reference = open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 0 } });
+    const reference = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 0 } });
     await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
     expect(await predictAndAnswer(reference.app, NEGATIVE_REVIEW, false)).toMatchObject({ verdict: 'accepted' });
 
@@ -342,7 +342,7 @@ describe('POST /api/v1/admin/feedback/:id/accept', () => {
   });
 
   it('learns a row it had rejected again, and rejecting it once more restores the model exactly', async () => {
-    const t = open();
+    const t = await open();
     const before = probabilities(t);
     const { reviewId } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
     const learned = probabilities(t);
@@ -360,7 +360,7 @@ describe('POST /api/v1/admin/feedback/:id/accept', () => {
 describe('POST /api/v1/admin/clients/:client/reject', () => {
   it('rejects every row of that client and only those, un-learning them, and lists them under the client', async () => {
     // Arrange: two readers behind a trusted proxy, told apart by X-Forwarded-For.
-    const t = open({ trustProxy: 'loopback' });
+    const t = await open({ trustProxy: 'loopback' });
     const attacker = [
       await predictAndAnswer(t.app, POSITIVE_REVIEW, false, '203.0.113.7'),
       await predictAndAnswer(t.app, 'A charming little story about a family and their strange old house.', false, '203.0.113.7'),
@@ -369,7 +369,7 @@ describe('POST /api/v1/admin/clients/:client/reject', () => {
     const attackerClient = t.store.getReview(attacker[0]!.reviewId)!.client!;
     const readerClient = t.store.getReview(reader.reviewId)!.client!;
     expect(attackerClient).not.toBe(readerClient);
-    const reference = open();
+    const reference = await open();
     await predictAndAnswer(reference.app, NEGATIVE_REVIEW, true);
     const versionBefore = t.learner.modelInfo().version;
 
@@ -391,7 +391,7 @@ describe('POST /api/v1/admin/clients/:client/reject', () => {
   });
 
   it('changes nothing for a client with no rows', async () => {
-    const t = open();
+    const t = await open();
     const { reviewId } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
     const before = probabilities(t);
 
@@ -404,7 +404,7 @@ describe('POST /api/v1/admin/clients/:client/reject', () => {
   });
 
   it.each([['xyz'], ['AAAAAAAAAAAAAAAA'], ['aaaaaaaaaaaaaaa'], ['127.0.0.1']])('answers 400 for the client %s', async (client) => {
-    const t = open();
+    const t = await open();
 
     const res = await request(t.app).post(`/api/v1/admin/clients/${client}/reject`).set('Authorization', AUTH);
 

@@ -10,8 +10,8 @@ afterEach(() => {
   for (const t of apps.splice(0)) t.close();
 });
 
-function open(config: MakeAppOptions['config'] = {}): TestApp {
-  const t = makeApp({ config });
+async function open(config: MakeAppOptions['config'] = {}): Promise<TestApp> {
+  const t = await makeApp({ config });
   apps.push(t);
   return t;
 }
@@ -59,7 +59,7 @@ const clientOfRow = (t: TestApp, reviewId: number) => t.store.getReview(reviewId
 describe('POST /thanks tells the truth about learning', () => {
   it('for an accepted answer, says the model has learnt from it, and it has', async () => {
     // Arrange
-    const t = open();
+    const t = await open();
     const before = t.learner.positiveProbability(POSITIVE_REVIEW);
 
     // Act
@@ -73,7 +73,7 @@ describe('POST /thanks tells the truth about learning', () => {
 
   it('for a repeat of an earlier review, says the model did not learn from it and why, and it did not', async () => {
     // Arrange
-    const t = open();
+    const t = await open();
     await answerThroughForm(t.app, POSITIVE_REVIEW, 'incorrect');
     const afterFirst = t.learner.positiveProbability(POSITIVE_REVIEW);
 
@@ -89,7 +89,7 @@ describe('POST /thanks tells the truth about learning', () => {
   });
 
   it('for a near-identical wording of an earlier review, says it repeats one', async () => {
-    const t = open();
+    const t = await open();
     await answerThroughForm(t.app, 'This movie was great, I really loved it.', 'incorrect');
     const afterFirst = t.learner.positiveProbability('This movie was great, I really loved it.');
 
@@ -100,7 +100,7 @@ describe('POST /thanks tells the truth about learning', () => {
   });
 
   it('for a review with too few words, says the model did not learn from it because of that', async () => {
-    const t = open();
+    const t = await open();
     const text = 'Great!!! ***** 10/10 !!!!!!';
     const before = t.learner.positiveProbability(text);
 
@@ -112,7 +112,7 @@ describe('POST /thanks tells the truth about learning', () => {
 
   it('for an answer over the reader’s corrections a day, says it will be checked first, and the model does not move', async () => {
     // Arrange
-    const t = open(ONE_CORRECTION_A_DAY);
+    const t = await open(ONE_CORRECTION_A_DAY);
     const first = await answerThroughForm(t.app, POSITIVE_REVIEW, 'incorrect');
     expect(thanksDetail(first.text)).toContain('the model has learnt from it');
     const before = t.learner.positiveProbability(NEGATIVE_REVIEW);
@@ -132,7 +132,7 @@ describe('POST /thanks tells the truth about learning', () => {
   });
 
   it('still learns a confirmation from a reader whose corrections are used up', async () => {
-    const t = open(ONE_CORRECTION_A_DAY);
+    const t = await open(ONE_CORRECTION_A_DAY);
     await answerThroughForm(t.app, POSITIVE_REVIEW, 'incorrect');
 
     const res = await answerThroughForm(t.app, NEGATIVE_REVIEW, 'correct');
@@ -143,7 +143,7 @@ describe('POST /thanks tells the truth about learning', () => {
 
 describe('POST /api/v1/feedback tells the truth about learning', () => {
   it('for an accepted answer, answers verdict accepted and learned true, with no reason', async () => {
-    const t = open();
+    const t = await open();
     const before = t.learner.positiveProbability(POSITIVE_REVIEW);
 
     const body = await answerThroughApi(t.app, POSITIVE_REVIEW, false);
@@ -154,7 +154,7 @@ describe('POST /api/v1/feedback tells the truth about learning', () => {
 
   it('for a repeat of an earlier review, answers rejected, learned false and the reason, and the model does not move', async () => {
     // Arrange
-    const t = open();
+    const t = await open();
     const first = await answerThroughApi(t.app, POSITIVE_REVIEW, false);
     const afterFirst = t.learner.positiveProbability(POSITIVE_REVIEW);
 
@@ -173,7 +173,7 @@ describe('POST /api/v1/feedback tells the truth about learning', () => {
   });
 
   it('for an answer over the client’s corrections a day, answers held and learned false, and the model does not move', async () => {
-    const t = open(ONE_CORRECTION_A_DAY);
+    const t = await open(ONE_CORRECTION_A_DAY);
     await answerThroughApi(t.app, POSITIVE_REVIEW, false);
     const before = t.learner.positiveProbability(OTHER_REVIEW);
 
@@ -184,7 +184,7 @@ describe('POST /api/v1/feedback tells the truth about learning', () => {
   });
 
   it('counts the form and the API against the same client budget', async () => {
-    const t = open(ONE_CORRECTION_A_DAY);
+    const t = await open(ONE_CORRECTION_A_DAY);
     await answerThroughForm(t.app, POSITIVE_REVIEW, 'incorrect');
 
     const body = await answerThroughApi(t.app, OTHER_REVIEW, false);
@@ -196,7 +196,7 @@ describe('POST /api/v1/feedback tells the truth about learning', () => {
 describe('client identity', () => {
   it('stores a 16-hex-character keyed hash as the client, never the address', async () => {
     // Arrange
-    const t = open();
+    const t = await open();
 
     // Act
     await answerThroughForm(t.app, POSITIVE_REVIEW, 'incorrect');
@@ -215,8 +215,8 @@ describe('client identity', () => {
   });
 
   it('gives the same address the same client in another app sharing the secret', async () => {
-    const a = open();
-    const b = open();
+    const a = await open();
+    const b = await open();
 
     const fromA = await answerThroughApi(a.app, POSITIVE_REVIEW, false);
     const fromB = await answerThroughApi(b.app, POSITIVE_REVIEW, false);
@@ -226,7 +226,7 @@ describe('client identity', () => {
 
   it('with TRUST_PROXY, takes the client from X-Forwarded-For', async () => {
     // Arrange
-    const t = open({ trustProxy: 'loopback' });
+    const t = await open({ trustProxy: 'loopback' });
 
     // Act
     const first = await answerThroughApi(t.app, POSITIVE_REVIEW, false, '203.0.113.7');
@@ -244,7 +244,7 @@ describe('client identity', () => {
   });
 
   it('with TRUST_PROXY, gives each forwarded reader its own corrections budget', async () => {
-    const t = open({ ...ONE_CORRECTION_A_DAY, trustProxy: 'loopback' });
+    const t = await open({ ...ONE_CORRECTION_A_DAY, trustProxy: 'loopback' });
     await answerThroughApi(t.app, POSITIVE_REVIEW, false, '203.0.113.7');
 
     const sameReader = await answerThroughApi(t.app, OTHER_REVIEW, false, '203.0.113.7');
@@ -255,7 +255,7 @@ describe('client identity', () => {
   });
 
   it('with TRUST_PROXY, counts every address of an IPv6 /64 as one client', async () => {
-    const t = open({ trustProxy: 'loopback' });
+    const t = await open({ trustProxy: 'loopback' });
 
     const a = await answerThroughApi(t.app, POSITIVE_REVIEW, false, '2001:db8:1:2::1');
     const sameNetwork = await answerThroughApi(t.app, NEGATIVE_REVIEW, true, '2001:0db8:0001:0002:ffff:1:2:3');
@@ -266,7 +266,7 @@ describe('client identity', () => {
   });
 
   it('with TRUST_PROXY, counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
-    const t = open({ trustProxy: 'loopback' });
+    const t = await open({ trustProxy: 'loopback' });
 
     const v4 = await answerThroughApi(t.app, POSITIVE_REVIEW, false, '203.0.113.7');
     const mapped = await answerThroughApi(t.app, NEGATIVE_REVIEW, true, '::ffff:203.0.113.7');
@@ -276,7 +276,7 @@ describe('client identity', () => {
 
   it('without TRUST_PROXY, ignores X-Forwarded-For: a reader cannot pick a new client by sending it', async () => {
     // Arrange
-    const t = open(ONE_CORRECTION_A_DAY);
+    const t = await open(ONE_CORRECTION_A_DAY);
 
     // Act
     const first = await answerThroughApi(t.app, POSITIVE_REVIEW, false, '203.0.113.7');

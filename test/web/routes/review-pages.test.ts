@@ -5,8 +5,8 @@ import { percent } from '../../../src/web/view-models.js';
 import { hiddenField, makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeApp();
+beforeEach(async () => {
+  t = await makeApp();
 });
 afterEach(() => t.close());
 

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeApp, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeApp();
+beforeEach(async () => {
+  t = await makeApp();
 });
 afterEach(() => t.close());
 
@@ -34,7 +34,7 @@ describe('static files', () => {
   });
 
   it('revalidates static files on every request in development', async () => {
-    const dev = makeApp({ config: { development: true, nodeEnv: 'development' } });
+    const dev = await makeApp({ config: { development: true, nodeEnv: 'development' } });
 
     const res = await request(dev.app).get('/static/styles.css');
 
@@ -46,7 +46,7 @@ describe('static files', () => {
     const publicDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-public-'));
     writeFileSync(path.join(publicDir, 'styles.css'), 'body { color: red }\n');
     writeFileSync(path.join(publicDir, 'note.txt'), 'from the configured folder\n');
-    const other = makeApp({ config: { publicDir } });
+    const other = await makeApp({ config: { publicDir } });
 
     const page = await request(other.app).get('/');
     const note = await request(other.app).get('/static/note.txt');

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeApp, NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeApp();
+beforeEach(async () => {
+  t = await makeApp();
 });
 afterEach(() => t.close());
 
