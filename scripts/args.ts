@@ -75,6 +75,8 @@ export interface UpdateArgs {
   modelPath: string;
   /** `${DATA_DIR}/checkpoints`, where the server keeps them too. */
   checkpointDir: string;
+  /** DATABASE_URL: update the model published in PostgreSQL instead of the model file. */
+  databaseUrl: string | undefined;
   batch: number;
   /** Undefined: the update's own choice of check set. */
   checkPath: string | undefined;
@@ -97,6 +99,7 @@ export function parseUpdateArgs(argv: readonly string[], env: Record<string, str
     dbPath: args.db ?? paths.dbPath,
     modelPath: args.model ?? paths.modelPath,
     checkpointDir: paths.checkpointDir,
+    databaseUrl: paths.databaseUrl,
     batch: numberOption('batch', args.batch, 10_000, (n) => Number.isInteger(n) && n >= 1),
     checkPath: args.check,
     dryRun: args['dry-run'] === true,

@@ -1,20 +1,57 @@
-import { openCheckpoints, updateModelFile } from '../src/learner/index.js';
-import { openStore } from '../src/store/index.js';
-import { parseUpdateArgs, UPDATE_USAGE } from './args.js';
+import {
+  databaseCheckpoints,
+  openCheckpoints,
+  publishedModelHome,
+  updateModelFile,
+  type UpdateModelFileOptions,
+} from '../src/learner/index.js';
+import { openStore, type LogStore } from '../src/store/index.js';
+import { openPostgresStore } from '../src/store/postgres/index.js';
+import { parseUpdateArgs, UPDATE_USAGE, type UpdateArgs } from './args.js';
 import { runCli } from './cli.js';
 
 const fixed = (value: number | null): string => (value === null ? 'none' : value.toFixed(4));
 
+/** The log and where the model is read and written: SQLite and the model file, or PostgreSQL. */
+interface Target {
+  store: LogStore;
+  where: Pick<UpdateModelFileOptions, 'modelPath' | 'home' | 'checkpoints'>;
+  name: string;
+  written: string;
+}
+
+function fileTarget(args: UpdateArgs): Target {
+  return {
+    store: openStore(args.dbPath),
+    where: { modelPath: args.modelPath, checkpoints: openCheckpoints(args.checkpointDir) },
+    name: args.modelPath,
+    written: `wrote ${args.modelPath} (previous kept as ${args.modelPath}.prev)`,
+  };
+}
+
+/**
+ * With DATABASE_URL the model lives in PostgreSQL: the newest published one (or the shipped file)
+ * is read, and the new one published; every instance loads it when told.
+ */
+async function databaseTarget(args: UpdateArgs, url: string): Promise<Target> {
+  const store = await openPostgresStore(url);
+  const home = publishedModelHome(store, args.modelPath);
+  return {
+    store,
+    where: { home, checkpoints: databaseCheckpoints(store) },
+    name: home.name,
+    written: `published a new model in ${store.path}`,
+  };
+}
+
 runCli(async (argv) => {
   const args = parseUpdateArgs(argv);
-  const { dbPath, modelPath, batch } = args;
-  const store = openStore(dbPath);
+  const target = args.databaseUrl === undefined ? fileTarget(args) : await databaseTarget(args, args.databaseUrl);
   try {
     const result = await updateModelFile({
-      store,
-      modelPath,
-      checkpoints: openCheckpoints(args.checkpointDir),
-      batch,
+      store: target.store,
+      ...target.where,
+      batch: args.batch,
       dryRun: args.dryRun,
       force: args.force,
       ...(args.checkPath === undefined ? {} : { checkPath: args.checkPath }),
@@ -26,14 +63,14 @@ runCli(async (argv) => {
           `List them with GET /api/v1/admin/feedback?verdict=held; accept the good ones, or run again with --force to fold them all.\n`,
       );
     }
-    if (args.dryRun) process.stdout.write(`dry run: ${modelPath} not written\n`);
-    else if (result.written) process.stdout.write(`wrote ${modelPath} (previous kept as ${modelPath}.prev)\n`);
-    else process.stdout.write(`nothing to fold: ${modelPath} already holds the log through id ${result.watermark}\n`);
+    if (args.dryRun) process.stdout.write(`dry run: ${target.name} not written\n`);
+    else if (result.written) process.stdout.write(`${target.written}\n`);
+    else process.stdout.write(`nothing to fold: ${target.name} already holds the log through id ${result.watermark}\n`);
     process.stdout.write(
       `folded=${result.folded} skipped=${result.skipped} held=${result.held} watermark=${result.watermark} ` +
         `accuracy_before=${fixed(result.accuracyBefore)} accuracy_after=${fixed(result.accuracyAfter)}\n`,
     );
   } finally {
-    store.close();
+    await target.store.close();
   }
 }, { usage: UPDATE_USAGE });

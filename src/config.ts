@@ -23,6 +23,8 @@ export interface Config {
   dbPath: string;
   /** Kept model files (the trained base and each update), to rebuild from after a verdict change. `${dataDir}/checkpoints` */
   checkpointDir: string;
+  /** PostgreSQL instead of SQLite (see StoragePaths.databaseUrl). */
+  databaseUrl: string | undefined;
   /** @default 'development' */
   nodeEnv: string;
   /** NODE_ENV === 'production': compiled templates cached, long static caching. */
@@ -85,7 +87,7 @@ const PACKAGE_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../
 export function loadConfig(env: Env = process.env): Config {
   const get = reader(env);
 
-  const { dataDir, modelPath, dbPath, checkpointDir } = storagePaths(env);
+  const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = storagePaths(env);
   const nodeEnv = get('NODE_ENV') ?? 'development';
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelPath,
     dbPath,
     checkpointDir,
+    databaseUrl,
     nodeEnv,
     production: nodeEnv === 'production',
     development: nodeEnv === 'development',
@@ -150,6 +153,7 @@ export function storagePaths(env: Env = process.env): StoragePaths {
     modelPath: get('MODEL_PATH') ?? path.join(dataDir, 'model.bin'),
     dbPath: get('DB_PATH') ?? path.join(dataDir, 'reviews.sqlite'),
     checkpointDir: path.join(dataDir, 'checkpoints'),
+    databaseUrl: databaseUrl(get('DATABASE_URL')),
   };
 }
 
@@ -159,6 +163,12 @@ export interface StoragePaths {
   dbPath: string;
   /** Every model file served or written is kept here, to rebuild from after a verdict change. */
   checkpointDir: string;
+  /**
+   * DATABASE_URL: postgres://user:password@host:5432/db. Set, the log, the predictions, the
+   * checkpoints and the published model live in PostgreSQL (shared by every instance) instead of
+   * SQLite and files. @default undefined (SQLite at dbPath)
+   */
+  databaseUrl: string | undefined;
 }
 
 function integer(
@@ -232,6 +242,22 @@ function adminToken(raw: string | undefined): string | undefined {
     throw new ConfigError(
       `ADMIN_TOKEN is ${raw.length} characters long; use at least ${MIN_ADMIN_TOKEN_LENGTH} random characters ` +
         `(for example: node -e "console.log(require('crypto').randomBytes(24).toString('hex'))")`,
+    );
+  }
+  return raw;
+}
+
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(
+      'DATABASE_URL is not a PostgreSQL address; use postgres://user:password@host:5432/database, or unset it to use SQLite',
     );
   }
   return raw;

@@ -51,3 +51,20 @@ export class ConfigError extends MovieClassifierError {
 export class UsageError extends MovieClassifierError {
   override name = 'UsageError' as const;
 }
+
+/**
+ * The database cannot take a write now (PostgreSQL restarting, SQLite locked by another process):
+ * nothing was stored. The web layer answers 503 with Retry-After; the caller may try again.
+ */
+export class StoreUnavailableError extends MovieClassifierError {
+  override name = 'StoreUnavailableError' as const;
+  readonly status = 503;
+  constructor(
+    message: string,
+    /** Seconds after which trying again makes sense. */
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -13,3 +13,4 @@ export {
 export type { FeedbackOrigin, FoldCounts, Learner, ModelInfo, PredictOutcome, TextSegment } from './types.js';
 export { openCheckpoints, type CheckpointInfo, type Checkpoints } from './checkpoints.js';
 export { advance, fromModelFile, type ModelAtLog } from './log-position.js';
+export { databaseCheckpoints, publishedModelHome } from './database-models.js';

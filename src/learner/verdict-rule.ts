@@ -1,11 +1,10 @@
 import { InvalidInputError } from '../errors.js';
 import { similarity } from '../text/fingerprint.js';
+import { clientWindowStart } from '../store/client-window.js';
 import type { VerdictRule } from '../store/types.js';
 
 /** Reviews shorter than this (trimmed) are refused by the form and the API before any rule. */
 export const MIN_REVIEW_LENGTH = 15;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The moderation settings (each a documented environment variable; see src/config.ts). */
 export interface ModerationSettings {
@@ -66,8 +65,7 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
     }
     if (row.client !== null) {
       // A row whose date is not a time (only a caller's mistake) counts every earlier row.
-      const at = Date.parse(row.date);
-      const since = Number.isNaN(at) ? '' : new Date(at - DAY_MS).toISOString();
+      const since = clientWindowStart(row.date);
       const recent = history.acceptedFromClientSince(row.client, since);
       if (settings.clientRowsPerDay > 0 && recent.rows >= settings.clientRowsPerDay) {
         return { verdict: 'held', reason: `client over its ${settings.clientRowsPerDay} rows a day` };

@@ -17,6 +17,7 @@ const CODES: Record<number, string> = {
   422: 'invalid_review',
   429: 'rate_limited',
   500: 'internal_error',
+  503: 'unavailable',
 };
 
 /** Page headings, by status. */
@@ -29,12 +30,14 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported form encoding',
   429: 'Too many requests',
   500: 'Something went wrong',
+  503: 'Please try again in a moment',
 };
 
 const MESSAGES: Record<number, string> = {
   404: 'There is no page at this address.',
   413: 'The request body is larger than 64 KB. Please shorten the review and try again.',
   500: 'Something went wrong on our side. Please try again.',
+  503: 'We cannot store anything right now. Nothing was lost; please try again in a moment.',
 };
 
 interface HttpLikeError {
@@ -45,6 +48,8 @@ interface HttpLikeError {
   type?: unknown;
   message?: unknown;
   stack?: unknown;
+  /** Seconds, for Retry-After (StoreUnavailableError). */
+  retryAfterSeconds?: unknown;
 }
 
 const API_PREFIX = '/api/';
@@ -72,6 +77,7 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
 
     res.status(status);
     res.setHeader('Cache-Control', 'no-store');
+    if (typeof error.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
     const sendJson = () => res.json({ error: { code, message } });
     const sendPage = () => sendErrorPage(res, { status, message, stack }, options.logger);
 

@@ -1,0 +1,39 @@
+import { readModelFileBytes } from '../model/model-file.js';
+import type { PostgresStore } from '../store/postgres/store.js';
+import type { Checkpoints } from './checkpoints.js';
+import type { ModelHome } from './update-model-file.js';
+
+/**
+ * Checkpoints kept in the database (PostgreSQL): every instance reads the same ones, with no
+ * shared folder. A checkpoint's `path` is `postgres:<checksum>`.
+ */
+export function databaseCheckpoints(store: PostgresStore): Checkpoints {
+  const info = (c: { checksum: string; watermark: number; verdictChangesThrough: number; bytes: number }) => ({
+    path: `postgres:${c.checksum}`,
+    watermark: c.watermark,
+    verdictChangesThrough: c.verdictChangesThrough,
+    bytes: c.bytes,
+  });
+  return {
+    dir: `the model_checkpoints table of ${store.path}`,
+    keep: async (bytes, header) => info(await store.keepCheckpoint(bytes, header)),
+    list: async () => (await store.listCheckpoints()).map(info),
+    load: (checkpoint) => store.loadCheckpoint(checkpoint.path.replace(/^postgres:/, '')),
+  };
+}
+
+/**
+ * The model with PostgreSQL: the newest one published in the database, or, before anything is
+ * published, the shipped model file. `npm run update` writes by keeping the new model as a
+ * checkpoint and publishing it, which tells every instance to load it.
+ */
+export function publishedModelHome(store: PostgresStore, shippedModelPath: string): ModelHome {
+  return {
+    name: `the newest model published in ${store.path}`,
+    read: async () => (await store.latestPublishedModel())?.bytes ?? readModelFileBytes(shippedModelPath),
+    write: async (bytes, header) => {
+      await store.keepCheckpoint(bytes, header);
+      await store.publishModel(header.checksum);
+    },
+  };
+}

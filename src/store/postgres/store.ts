@@ -1,0 +1,529 @@
+import pg from 'pg';
+
+import { InvalidInputError, StoreUnavailableError } from '../../errors.js';
+import type { Label } from '../../model/types.js';
+import { fingerprint, type Fingerprint } from '../../text/fingerprint.js';
+import { clientWindowStart } from '../client-window.js';
+import { assertNewPrediction } from '../store.js';
+import {
+  VERDICTS,
+  type FeedbackFilter,
+  type FeedbackLinks,
+  type FeedbackListRow,
+  type FeedbackOutcome,
+  type LogHistory,
+  type LogStore,
+  type NewPrediction,
+  type ReviewRow,
+  type RowOptions,
+  type StoredPrediction,
+  type Verdict,
+  type VerdictChange,
+  type VerdictDecision,
+  type VerdictRule,
+} from '../types.js';
+import { LOG_LOCK, migratePostgres } from './migrations.js';
+
+/** A model file kept in the database (`model_checkpoints`). */
+export interface StoredCheckpoint {
+  checksum: string;
+  watermark: number;
+  verdictChangesThrough: number;
+  bytes: number;
+  publishedAt: string | null;
+}
+
+/** The log in PostgreSQL: {@link LogStore}, plus the model checkpoints and their publication. */
+export interface PostgresStore extends LogStore {
+  keepCheckpoint(bytes: Uint8Array, header: { checksum: string; feedbackWatermark: number; verdictChangesThrough?: number }): Promise<StoredCheckpoint>;
+  listCheckpoints(): Promise<StoredCheckpoint[]>;
+  loadCheckpoint(checksum: string): Promise<Buffer>;
+  /** Marks a kept checkpoint as the model every instance serves, and tells them (NOTIFY). */
+  publishModel(checksum: string): Promise<void>;
+  /** The newest published model's bytes, or null when none is published or it is `exceptChecksum`. */
+  latestPublishedModel(exceptChecksum?: string | null): Promise<{ checksum: string; bytes: Buffer } | null>;
+  onModelPublished(listener: () => void): () => void;
+}
+
+export interface OpenPostgresStoreOptions {
+  verdictRule?: VerdictRule;
+  /** Connections in the pool. @default 8 */
+  poolSize?: number;
+  /** Seconds a caller is told to wait (Retry-After) while the database is away. @default 2 */
+  retryAfterSeconds?: number;
+}
+
+const LOG_CHANNEL = 'movieclassifier_log';
+const MODEL_CHANNEL = 'movieclassifier_model';
+/** Rows per query of reviewsAfter: a replay streams the log without holding it in memory. */
+const PAGE = 1000;
+
+// BIGINT (oid 20) and COUNT(*) come back as strings by default; every id here fits a double.
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/**
+ * Opens the log in the PostgreSQL database at `url` (postgres://user:password@host:5432/db),
+ * bringing its schema up to date under an advisory lock.
+ *
+ * Every write to the log (a feedback row, a verdict change) takes the transaction-level
+ * advisory lock LOG_LOCK before it draws an id from the sequence, and holds it until it commits.
+ * So ids come out in commit order: a row with a higher id always commits after every row with a
+ * lower one, and an instance that has applied the log through id N can ask for `id > N` and
+ * never skip a row that commits later with a smaller id (which plain sequences allow). The same
+ * lock makes the verdict rule see exactly the rows before the one it judges, as on SQLite.
+ * Writers wait for each other only for the few milliseconds of one insert.
+ *
+ * A database that is away (restarting) makes writes throw StoreUnavailableError (nothing is
+ * stored); the pool reconnects by itself on the next query.
+ */
+export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<PostgresStore> {
+  const where = describeUrl(url);
+  const retryAfter = options.retryAfterSeconds ?? 2;
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, types: TYPES, connectionTimeoutMillis: 3000 });
+  // An idle client losing its server (PostgreSQL restarting) must not crash the process.
+  pool.on('error', () => undefined);
+  const unavailable = (error: unknown): never => {
+    const code = (error as { code?: string }).code ?? '';
+    const message = (error as Error).message ?? String(error);
+    if (CONNECTION_CODES.has(code) || /terminat|Connection|timeout/i.test(message)) {
+      throw new StoreUnavailableError(`the database ${where} is not reachable (${message}); nothing was stored, try again shortly`, retryAfter, { cause: error });
+    }
+    throw error;
+  };
+  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> => {
+    try {
+      return (await pool.query<R>(text, values)).rows;
+    } catch (error) {
+      return unavailable(error);
+    }
+  };
+  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      return unavailable(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof InvalidInputError) throw error;
+      return unavailable(error);
+    } finally {
+      client.release();
+    }
+  };
+
+  {
+    const client = await pool.connect().catch(async (error: unknown) => {
+      await pool.end();
+      throw new StoreUnavailableError(`cannot connect to ${where}: ${(error as Error).message}. Check DATABASE_URL and that PostgreSQL is running.`, retryAfter, { cause: error });
+    });
+    try {
+      await migratePostgres(client, where);
+    } finally {
+      client.release();
+    }
+  }
+
+  const verdictRule = options.verdictRule ?? (() => ({ verdict: 'accepted', reason: null }));
+  const listeners = { [LOG_CHANNEL]: new Set<() => void>(), [MODEL_CHANNEL]: new Set<() => void>() };
+  const notifications = listenForNotifications(url, where, listeners);
+
+  /** Inserts one log row under LOG_LOCK (already held by the transaction), its verdict decided by the rule. */
+  const insertRow = async (
+    client: pg.PoolClient,
+    row: { review: string; sentiment: Label; date: string; predictionId: string | null; source: string; client: string | null; correction: boolean | null },
+  ): Promise<{ id: number } & VerdictDecision> => {
+    const print = fingerprint(row.review);
+    const history = await gatherHistory(client, print, row.client, row.date);
+    const decision = verdictRule({ ...row, fingerprint: print }, history);
+    const inserted = await client.query<{ id: number }>(
+      `INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash, verdict, verdict_reason, client,
+                              correction, normalized_hash, signature)
+       VALUES ($1, $2, $3, $4, $5, encode(sha256(convert_to($1, 'UTF8')), 'hex'), $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [
+        row.review,
+        row.sentiment,
+        row.date,
+        row.predictionId,
+        row.source,
+        decision.verdict,
+        decision.reason,
+        row.client,
+        row.correction === null ? null : row.correction ? 1 : 0,
+        print.normalizedHash,
+        Buffer.from(print.signature.buffer, print.signature.byteOffset, print.signature.byteLength),
+      ],
+    );
+    const id = inserted.rows[0]!.id;
+    if (print.bandKeys.length > 0) {
+      await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [print.bandKeys, id]);
+    }
+    await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(id)]);
+    return { id, ...decision };
+  };
+
+  const store: PostgresStore = {
+    path: where,
+
+    async insertPrediction(prediction) {
+      await store.insertPredictions([prediction]);
+    },
+
+    async insertPredictions(predictions) {
+      predictions.forEach(assertNewPrediction);
+      if (predictions.length === 0) return;
+      try {
+        await query(
+          `INSERT INTO predictions (id, review, label, probability, model_version, created_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::text[])`,
+          [
+            predictions.map((p) => p.id),
+            predictions.map((p) => p.review),
+            predictions.map((p) => p.sentiment),
+            predictions.map((p) => p.probability),
+            predictions.map((p) => p.modelVersion),
+            predictions.map((p) => p.createdAt),
+          ],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') {
+          throw new InvalidInputError(`a prediction among ${predictions.map((p) => p.id).join(', ')} is already stored; prediction ids must be unique`);
+        }
+        throw error;
+      }
+    },
+
+    async getPrediction(id) {
+      const rows = await query<StoredPrediction>(
+        `SELECT id, review, label AS sentiment, probability, model_version AS "modelVersion", created_at AS "createdAt",
+                feedback_review_id AS "feedbackReviewId" FROM predictions WHERE id = $1`,
+        [id],
+      );
+      return rows[0];
+    },
+
+    async recordFeedback(predictionId, sentiment, source, rowOptions: RowOptions = {}) {
+      const date = rowOptions.date ?? new Date().toISOString();
+      return transaction(async (client): Promise<FeedbackOutcome> => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+        const found = await client.query<{ review: string; sentiment: Label; linked: number | null }>(
+          'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
+          [predictionId],
+        );
+        const prediction = found.rows[0];
+        if (prediction === undefined) return { status: 'unknown' };
+        if (prediction.linked !== null) {
+          const existing = await client.query<{ sentiment: Label; verdict: Verdict; reason: string | null }>(
+            'SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = $1',
+            [prediction.linked],
+          );
+          return { status: 'duplicate', reviewId: prediction.linked, ...existing.rows[0]! };
+        }
+        const { id, verdict, reason } = await insertRow(client, {
+          review: prediction.review,
+          sentiment,
+          date,
+          predictionId,
+          source,
+          client: rowOptions.client ?? null,
+          correction: sentiment !== prediction.sentiment,
+        });
+        await client.query('UPDATE predictions SET feedback_review_id = $1 WHERE id = $2', [id, predictionId]);
+        return { status: 'recorded', reviewId: id, sentiment, verdict, reason };
+      });
+    },
+
+    async insertReview(review, sentiment, source, rowOptions: RowOptions = {}) {
+      return transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+        const row = await insertRow(client, {
+          review,
+          sentiment,
+          date: rowOptions.date ?? new Date().toISOString(),
+          predictionId: null,
+          source,
+          client: rowOptions.client ?? null,
+          correction: null,
+        });
+        return row.id;
+      });
+    },
+
+    async *reviewsAfter(afterId, upTo = Number.MAX_SAFE_INTEGER) {
+      let after = afterId;
+      for (;;) {
+        const rows = await query<ReviewRow>(
+          `SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, prediction_id AS "predictionId",
+                  source, verdict, verdict_reason AS "verdictReason", client
+           FROM review_db WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${PAGE}`,
+          [after, upTo],
+        );
+        yield* rows;
+        if (rows.length < PAGE) return;
+        after = rows[rows.length - 1]!.id;
+      }
+    },
+
+    async maxReviewId() {
+      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0]!.m);
+    },
+
+    async feedbackLinksAfter(afterId) {
+      return transaction(async (client): Promise<FeedbackLinks> => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        const rows = (await client.query<{ id: number; predictionId: string | null }>(
+          'SELECT id, prediction_id AS "predictionId" FROM review_db WHERE id > $1 ORDER BY id',
+          [afterId],
+        )).rows;
+        const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
+        const linked = await client.query<{ n: number }>(
+          'SELECT COUNT(*) AS n FROM predictions WHERE feedback_review_id > $1 AND feedback_review_id <= $2',
+          [afterId, last],
+        );
+        return { rows, linkedPredictions: Number(linked.rows[0]!.n) };
+      });
+    },
+
+    async countReviews() {
+      return Number((await query<{ n: number }>('SELECT COUNT(*) AS n FROM review_db'))[0]!.n);
+    },
+
+    async changeVerdicts(reviewIds, verdict, reason, at = new Date().toISOString()) {
+      if (!VERDICTS.includes(verdict)) throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
+      return transaction(async (client) => {
+        // The log lock: verdict_changes ids come out in commit order too (see openPostgresStore).
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+        const changed: number[] = [];
+        for (const id of reviewIds) {
+          const row = (await client.query<{ verdict: Verdict; sentiment: unknown }>('SELECT verdict, sentiment FROM review_db WHERE id = $1', [id])).rows[0];
+          if (row === undefined || row.verdict === verdict) continue;
+          if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) continue;
+          await client.query('UPDATE review_db SET verdict = $1, verdict_reason = $2 WHERE id = $3', [verdict, reason, id]);
+          await client.query('INSERT INTO verdict_changes (review_id, verdict, reason, at) VALUES ($1, $2, $3, $4)', [id, verdict, reason, at]);
+          changed.push(id);
+        }
+        if (changed.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, 'verdicts']);
+        return changed;
+      });
+    },
+
+    async reviewIdsOfClient(client) {
+      return (await query<{ id: number }>('SELECT id FROM review_db WHERE client = $1 ORDER BY id', [client])).map((r) => r.id);
+    },
+
+    async verdictChangesAfter(afterId) {
+      return query<VerdictChange>('SELECT id, review_id AS "reviewId", verdict FROM verdict_changes WHERE id > $1 ORDER BY id', [afterId]);
+    },
+
+    async lastVerdictChangeId() {
+      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM verdict_changes'))[0]!.m);
+    },
+
+    async firstRowChangedAfter(afterId) {
+      const m = (await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId]))[0]!.m;
+      return m === null ? null : Number(m);
+    },
+
+    async listFeedback(filter: FeedbackFilter) {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const add = (sql: string, value: unknown): void => {
+        values.push(value);
+        where.push(sql.replace('?', `$${values.length}`));
+      };
+      if (filter.verdict !== undefined) add('verdict = ?', filter.verdict);
+      if (filter.client !== undefined) add('client = ?', filter.client);
+      if (filter.sentiment !== undefined) add('sentiment = ?', filter.sentiment);
+      if (filter.beforeId !== undefined) add('id < ?', filter.beforeId);
+      if (filter.text !== undefined) add(`review ILIKE ? ESCAPE '\\'`, `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      values.push(filter.limit);
+      return query<FeedbackListRow>(
+        `SELECT ${OPERATOR_COLUMNS} FROM review_db ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY id DESC LIMIT $${values.length}`,
+        values,
+      );
+    },
+
+    async getReview(id) {
+      return (await query<FeedbackListRow>(`SELECT ${OPERATOR_COLUMNS} FROM review_db WHERE id = $1`, [id]))[0];
+    },
+
+    async keepCheckpoint(bytes, header) {
+      await query(
+        `INSERT INTO model_checkpoints (checksum, watermark, verdict_changes_through, bytes) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (checksum) DO NOTHING`,
+        [header.checksum, header.feedbackWatermark, header.verdictChangesThrough ?? 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+      );
+      return (await query<StoredCheckpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints WHERE checksum = $1`, [header.checksum]))[0]!;
+    },
+
+    async listCheckpoints() {
+      return query<StoredCheckpoint>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints ORDER BY watermark DESC, verdict_changes_through DESC`,
+      );
+    },
+
+    async loadCheckpoint(checksum) {
+      const row = (await query<{ bytes: Buffer }>('SELECT bytes FROM model_checkpoints WHERE checksum = $1', [checksum]))[0];
+      if (row === undefined) throw new InvalidInputError(`no checkpoint with checksum ${checksum} in ${where}`);
+      return row.bytes;
+    },
+
+    async publishModel(checksum) {
+      await query('UPDATE model_checkpoints SET published_at = clock_timestamp() WHERE checksum = $1', [checksum]);
+      await query('SELECT pg_notify($1, $2)', [MODEL_CHANNEL, checksum]);
+    },
+
+    async latestPublishedModel(exceptChecksum = null) {
+      const row = (
+        await query<{ checksum: string; bytes: Buffer | null }>(
+          `SELECT checksum, CASE WHEN checksum = $1 THEN NULL ELSE bytes END AS bytes FROM model_checkpoints
+           WHERE published_at IS NOT NULL ORDER BY published_at DESC LIMIT 1`,
+          [exceptChecksum],
+        )
+      )[0];
+      return row === undefined || row.bytes === null ? null : { checksum: row.checksum, bytes: row.bytes };
+    },
+
+    onChange(listener) {
+      listeners[LOG_CHANNEL].add(listener);
+      return () => listeners[LOG_CHANNEL].delete(listener);
+    },
+
+    onModelPublished(listener) {
+      listeners[MODEL_CHANNEL].add(listener);
+      return () => listeners[MODEL_CHANNEL].delete(listener);
+    },
+
+    async close() {
+      notifications.stop();
+      await pool.end();
+    },
+  };
+  return store;
+}
+
+const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
+  verdict_reason AS reason, client, source, prediction_id AS "predictionId"`;
+const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "verdictChangesThrough", octet_length(bytes) AS bytes,
+  published_at AS "publishedAt"`;
+
+/**
+ * The verdict rule's questions about the rows before a new one, answered ahead of time (the rule
+ * is synchronous; a PostgreSQL query is not), under the log lock the caller holds.
+ */
+async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId: string | null, date: string): Promise<LogHistory> {
+  const same = await client.query<{ id: number | null }>('SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1', [print.normalizedHash]);
+  const near =
+    print.bandKeys.length === 0
+      ? []
+      : (
+          await client.query<{ id: number; signature: Buffer }>(
+            `SELECT id, signature FROM review_db
+             WHERE id IN (SELECT review_id FROM review_bands WHERE band_key = ANY($1::bigint[])) AND signature IS NOT NULL ORDER BY id`,
+            [print.bandKeys],
+          )
+        ).rows;
+  const since = clientWindowStart(date);
+  const counts =
+    clientId === null
+      ? { rows: 0, corrections: 0 }
+      : (
+          await client.query<{ rows: number; corrections: number | null }>(
+            `SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
+             WHERE client = $1 AND date >= $2 AND verdict = 'accepted'`,
+            [clientId, since],
+          )
+        ).rows[0]!;
+  return {
+    firstWithNormalizedHash: () => (same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id)),
+    sharingBands: () =>
+      near.map((row) => ({
+        id: row.id,
+        signature: new Uint32Array(row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength)),
+      })),
+    acceptedFromClientSince: (askedClient, askedSince) => {
+      if (askedClient !== clientId || askedSince !== since) {
+        throw new Error(`the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`);
+      }
+      return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
+    },
+  };
+}
+
+/**
+ * One connection that LISTENs on the log and model channels and calls the listeners; when it
+ * drops (PostgreSQL restarting) it reconnects with a growing delay, and calls every listener once
+ * it is back, since notifications sent meanwhile are lost. Polling covers the gap.
+ */
+function listenForNotifications(
+  url: string,
+  where: string,
+  listeners: Record<string, Set<() => void>>,
+): { stop(): void } {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let delay = 100;
+  let timer: NodeJS.Timeout | undefined;
+  const callAll = (channel?: string): void => {
+    for (const [name, set] of Object.entries(listeners)) if (channel === undefined || channel === name) for (const listener of set) listener();
+  };
+  const connect = async (reconnected: boolean): Promise<void> => {
+    if (stopped) return;
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    const retry = (): void => {
+      next.removeAllListeners();
+      next.end().catch(() => undefined);
+      if (client === next) client = null;
+      if (stopped) return;
+      timer = setTimeout(() => void connect(true), delay);
+      timer.unref();
+      delay = Math.min(delay * 2, 5000);
+    };
+    next.on('error', retry);
+    next.on('end', () => (stopped ? undefined : retry()));
+    next.on('notification', (message) => callAll(message.channel));
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${LOG_CHANNEL}`);
+      await next.query(`LISTEN ${MODEL_CHANNEL}`);
+      client = next;
+      delay = 100;
+      if (reconnected) callAll();
+    } catch {
+      retry();
+    }
+  };
+  void connect(false);
+  void where;
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      client?.removeAllListeners();
+      client?.end().catch(() => undefined);
+    },
+  };
+}
+
+/** The address without its password, for messages and logs. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString().replace(/:@/, '@');
+  } catch {
+    return 'the database in DATABASE_URL';
+  }
+}
