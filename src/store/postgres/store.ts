@@ -109,6 +109,13 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     } catch (error) {
       return unavailable(error);
     }
+    // A checked-out client whose server goes away between two queries emits 'error'; without a
+    // listener that would end the process. The failure reaches us through the next query.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -117,9 +124,12 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (error instanceof InvalidInputError) throw error;
+      broken = true;
       return unavailable(error);
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is destroyed, not handed to the next caller.
+      client.release(broken);
     }
   };
 
@@ -484,6 +494,8 @@ function listenForNotifications(
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
     const retry = (): void => {
       next.removeAllListeners();
+      // The dead client may still emit 'error' (after 'end'): keep a listener so it cannot end the process.
+      next.on('error', () => undefined);
       next.end().catch(() => undefined);
       if (client === next) client = null;
       if (stopped) return;
