@@ -37,7 +37,8 @@ const predictionIdRule = () =>
 /** The hidden fields of the results page's feedback form. */
 export const feedbackFormRules = () => [
   predictionIdRule(),
-  body('verdict').isIn(['correct', 'incorrect']).withMessage('verdict must be "correct" or "incorrect"'),
+  // isString first: isIn alone accepts a list whose every item is allowed.
+  body('verdict').isString().bail().isIn(['correct', 'incorrect']).withMessage('verdict must be "correct" or "incorrect"'),
 ];
 
 /** POST /api/v1/predict: exactly `{ "review": string }`. */
