@@ -20,7 +20,7 @@ import { assetVersionOf, staticFiles } from './routes/static-files.js';
  * The settings the app reads, with the CSRF key settled: from CSRF_SECRET, or from the secret
  * file that start-up reads or creates (`readOrCreateCsrfSecret`).
  */
-export type AppConfig = Pick<Config, 'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir'> & {
+export type AppConfig = Pick<Config, 'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir' | 'healthDetails'> & {
   csrfSecret: string;
 };
 
@@ -53,7 +53,7 @@ export function createApp({ learner, store, config, logger = createLogger(config
 
   app.use(reviewPageRoutes({ learner, csrf, limits })); // GET /, POST /results, POST /thanks
   app.use('/api/v1', apiRoutes({ learner, limits })); // POST /api/v1/predict, POST /api/v1/feedback
-  app.use(healthRoutes({ learner, store })); // GET /healthz
+  app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
 
   app.use((req, _res, next) => next(createError(404, notFoundMessage(req.method, req.path))));

@@ -58,6 +58,8 @@ export function serverEnv(paths: ServerPaths, extra: Record<string, string> = {}
     CSRF_SECRET: 'x'.repeat(40),
     RELOAD_POLL_MS: String(POLL_MS),
     NODE_ENV: 'test',
+    // The durability tests read how much of the log a server applied from /healthz.
+    HEALTH_DETAILS: 'on',
     ...extra,
   };
 }

@@ -5,12 +5,22 @@ import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../../help
 
 let t: TestApp;
 beforeEach(() => {
-  t = makeApp();
+  t = makeApp({ config: { healthDetails: true } });
 });
 afterEach(() => t.close());
 
 describe('GET /healthz', () => {
-  it('reports ok, the model facts and the number of stored reviews', async () => {
+  it('by default, reports the status only: no model version, training date or feedback count', async () => {
+    const open = makeApp();
+
+    const res = await request(open.app).get('/healthz');
+    open.close();
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('with HEALTH_DETAILS on, reports ok, the model facts and the number of stored reviews', async () => {
     const res = await request(t.app).get('/healthz');
 
     expect(res.status).toBe(200);
