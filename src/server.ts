@@ -1,9 +1,18 @@
+import { createServer } from 'node:http';
+
 import type { Config } from './config.js';
 import { createLearner, followChanges } from './learner/index.js';
 import { readModelFile } from './model/model-file.js';
 import { openStore } from './store/index.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
+
+/**
+ * How long `close` waits for requests in flight before cutting their connections: longer than
+ * any answer takes (a prediction waits at most DB_WRITE_WAIT_MS for the database), shorter than
+ * the 30 s a process manager usually gives before SIGKILL.
+ */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
 export type ServerConfig = Config & { csrfSecret: string };
@@ -13,7 +22,11 @@ export interface RunningServer {
   port: number;
   /** Load the model file again now (what SIGHUP asks for). */
   reloadModelFile(reason: string): void;
-  /** Stop listening, write the predictions still queued, close the database. */
+  /**
+   * Stop listening, let the requests in flight finish (closing each connection once its answer
+   * is out, and idle ones at once), write the predictions still queued, close the database.
+   * Connections still busy after SHUTDOWN_GRACE_MS are cut.
+   */
   close(): Promise<void>;
 }
 
@@ -37,7 +50,27 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const learner = createLearner({ model, store });
   const replayMs = performance.now() - replayStarted;
   const app = createApp({ learner, store, config, logger });
-  const server = app.listen(config.port, config.host);
+  const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
+  const server = createServer(
+    {
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      keepAliveTimeout: keepAliveMs,
+      // Node checks the two request timeouts on this interval (30 s by default), so a slow
+      // client could keep its connection that much longer than they say.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))),
+    },
+    app,
+  );
+  let closing = false;
+  server.on('request', (_req, res) => {
+    // While closing, a connection whose answer has gone out is idle: close it then, so the
+    // client opens its next request elsewhere instead of finding this socket cut.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.listen(config.port, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -69,13 +102,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       new Promise<void>((resolve) => {
         follower.stop();
+        closing = true;
+        const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {
+          clearTimeout(cut);
           void learner.drain().finally(() => {
             store.close();
             resolve();
           });
         });
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }
