@@ -78,7 +78,8 @@ function showFormAgain(req: Request, res: Response, next: NextFunction, message:
     {
       minLength: MIN_REVIEW_LENGTH,
       maxLength: REVIEW_MAX_LENGTH,
-      review: typeof typed === 'string' ? typed : '',
+      // Trimmed here too: a text refused for its length is not trimmed by the rule.
+      review: typeof typed === 'string' ? typed.trim() : '',
       error: message,
     },
     next,
