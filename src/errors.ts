@@ -51,3 +51,34 @@ export class ConfigError extends MovieClassifierError {
 export class UsageError extends MovieClassifierError {
   override name = 'UsageError' as const;
 }
+
+/**
+ * A write the database did not take in time: another process holds its write lock, or writes
+ * fail (disk full, read-only, I/O error). Nothing was stored; the same request may succeed
+ * later. The web layer answers 503 with Retry-After.
+ */
+export class DatabaseUnavailableError extends MovieClassifierError {
+  override name = 'DatabaseUnavailableError' as const;
+  readonly status = 503;
+  readonly code = 'unavailable';
+  constructor(
+    message: string,
+    /** Seconds after which trying again makes sense. */
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A database file that cannot be opened as it is: missing, not SQLite, locked, read-only, corrupt. */
+export class DatabaseOpenError extends MovieClassifierError {
+  override name = 'DatabaseOpenError' as const;
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

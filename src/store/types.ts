@@ -103,6 +103,11 @@ export interface RowOptions {
 
 export interface Store {
   readonly path: string;
+  /**
+   * The id this database was given when it was created (migration 5): model files folded from
+   * its log record it, so a model file is not used with another database's log.
+   */
+  readonly databaseId: string;
   /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
   insertPrediction(prediction: NewPrediction): void;
   /** Stores predictions in one transaction (all or none): what the prediction batcher calls. */
@@ -131,5 +136,18 @@ export interface Store {
    */
   feedbackLinksAfter(afterId: number): FeedbackLinks;
   countReviews(): number;
+  /**
+   * Deletes up to `limit` predictions made before `before` (ISO-8601) that got no feedback, oldest
+   * first, in one transaction; answered ones stay with their feedback row. Returns how many went.
+   */
+  deleteUnansweredPredictionsBefore(before: string, limit: number): number;
+  /**
+   * Gives the pages freed by deletions back to the file system (incremental vacuum, up to
+   * `maxPages` pages); returns how many. A database made before this version has no incremental
+   * vacuum: its free pages are reused by later rows instead, and this returns 0.
+   */
+  reclaimFreePages(maxPages: number): number;
+  /** A small write (database_identity.write_checked_at): throws if this database cannot be written now. */
+  checkWritable(): void;
   close(): void;
 }
