@@ -4,8 +4,17 @@ import type { Config } from './config.js';
 import { createLearner, followChanges } from './learner/index.js';
 import { readModelFile } from './model/model-file.js';
 import { openStore } from './store/index.js';
+import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
+
+/**
+ * How long a statement of the server's connection waits for another connection's write lock, in
+ * ms: the event loop waits with it (better-sqlite3 is synchronous). Enough for the other worker's
+ * commit (~0.1-1 ms); a longer lock is waited for by the write gate, off the event loop, up to
+ * DB_WRITE_WAIT_MS. It was 5 s: a lock held elsewhere froze every request for that long.
+ */
+const SERVER_LOCK_WAIT_MS = 10;
 
 /**
  * How long `close` waits for requests in flight before cutting their connections: longer than
@@ -45,9 +54,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const started = performance.now();
   const model = readModelFile(config.modelPath);
   const loadMs = performance.now() - started;
-  const store = openStore(config.dbPath);
+  const store = openStore(config.dbPath, { busyTimeoutMs: SERVER_LOCK_WAIT_MS });
+  const writes = createWriteGate({
+    waitMs: config.dbWriteWaitMs,
+    probe: () => store.checkWritable(),
+    log: logger,
+  });
   const replayStarted = performance.now();
-  const learner = createLearner({ model, store });
+  let learner;
+  try {
+    learner = createLearner({ model, store, writes });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const replayMs = performance.now() - replayStarted;
   const app = createApp({ learner, store, config, logger });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
@@ -102,6 +122,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       new Promise<void>((resolve) => {
         follower.stop();
+        writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {

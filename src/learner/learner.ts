@@ -4,6 +4,7 @@ import type { ModelBundle } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
 import type { Store } from '../store/types.js';
+import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { foldLog } from './fold.js';
 import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
 
@@ -11,7 +12,9 @@ export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
   model: ModelBundle;
   store: Store;
-  /** Writes predictions in group commits. @default createPredictionBatcher(store) */
+  /** Every write to the store goes through it (waits for a locked or failing database without blocking). @default createWriteGate() */
+  writes?: WriteGate;
+  /** Writes predictions in group commits. @default createPredictionBatcher(store, { gate: writes }) */
   predictions?: PredictionBatcher;
 }
 
@@ -23,9 +26,14 @@ export interface LearnerOptions {
  * @example
  *   const learner = createLearner({ model: readModelFile('data/model.bin'), store: openStore(':memory:') });
  *   const { predictionId, label } = await learner.predict('A wonderful, moving film.');
- *   learner.feedback(predictionId, true, 'api'); // -> { status: 'recorded', reviewId: 1, sentiment: 1 }
+ *   await learner.feedback(predictionId, true, 'api'); // -> { status: 'recorded', reviewId: 1, sentiment: 1, ... }
  */
-export function createLearner({ model, store, predictions = createPredictionBatcher(store) }: LearnerOptions): Learner {
+export function createLearner({
+  model,
+  store,
+  writes = createWriteGate(),
+  predictions = createPredictionBatcher(store, { gate: writes }),
+}: LearnerOptions): Learner {
   let current = model;
   let appliedThrough = model.header.feedbackWatermark;
   let fileId = model.header.checksum.slice(0, 12);
@@ -56,11 +64,11 @@ export function createLearner({ model, store, predictions = createPredictionBatc
       return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
     },
 
-    feedback(predictionId: string, correct: boolean, source: string) {
+    async feedback(predictionId: string, correct: boolean, source: string) {
       const prediction = store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
-      const outcome = store.recordFeedback(predictionId, sentiment, source);
+      const outcome = await writes.run(() => store.recordFeedback(predictionId, sentiment, source));
       if (outcome.status === 'recorded') catchUp(outcome.reviewId);
       return outcome;
     },
@@ -94,6 +102,11 @@ export function createLearner({ model, store, predictions = createPredictionBatc
       };
     },
 
-    drain: () => predictions.drain(),
+    writeFailure: () => writes.failure(),
+
+    async drain() {
+      await predictions.drain();
+      await writes.drain();
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { ModelBundle } from '../model/model-file.js';
 import type { TextSegment } from '../model/explain.js';
 import type { Contribution, Prediction } from '../model/types.js';
 import type { FeedbackOutcome } from '../store/types.js';
+import type { WriteFailure } from '../store/write-gate.js';
 
 export type { TextSegment };
 
@@ -55,9 +56,10 @@ export interface Learner {
   /**
    * Record a reader's answer on a stored prediction: the label is the prediction's if `correct`,
    * the other one if not. Appends it to the log once (tagged with `source`, e.g. 'feedback' or
-   * 'api') and applies the log up to it.
+   * 'api') and applies the log up to it. Resolves once both are done; rejects with
+   * DatabaseUnavailableError when the database did not take the row in time (nothing stored).
    */
-  feedback(predictionId: string, correct: boolean, source: string): FeedbackOutcome;
+  feedback(predictionId: string, correct: boolean, source: string): Promise<FeedbackOutcome>;
   /** P(positive) for a text under the served model; stores nothing. */
   positiveProbability(review: string): number;
   /** Apply log rows written by other processes since the last look. */
@@ -68,6 +70,8 @@ export interface Learner {
    * request sees the old model or the new one, whole.
    */
   reload(next: ModelBundle): FoldCounts;
+  /** Why the database is not taking writes, since when; null while it does (GET /healthz). */
+  writeFailure(): WriteFailure | null;
   modelInfo(): ModelInfo;
   /** Resolves once every prediction accepted so far is written (or has failed). */
   drain(): Promise<void>;

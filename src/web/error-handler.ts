@@ -18,6 +18,7 @@ const CODES: Record<number, string> = {
   422: 'invalid_review',
   429: 'rate_limited',
   500: 'internal_error',
+  503: 'unavailable',
 };
 
 /**
@@ -51,6 +52,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported form encoding',
   429: 'Too many requests',
   500: 'Something went wrong',
+  503: 'Please try again in a moment',
 };
 
 const MESSAGES: Record<number, string> = {
@@ -58,6 +60,7 @@ const MESSAGES: Record<number, string> = {
   413: 'The request body is too large: a review may have at most 10,000 characters. Please shorten it and try again.',
   400: 'The request could not be used.',
   500: 'Something went wrong on our side. Please try again.',
+  503: 'The database is busy or cannot be written just now, and nothing was stored. Please try again in a few seconds.',
 };
 
 interface HttpLikeError {
@@ -68,6 +71,7 @@ interface HttpLikeError {
   type?: unknown;
   message?: unknown;
   stack?: unknown;
+  retryAfterSeconds?: unknown;
 }
 
 const API_PREFIX = '/api/';
@@ -84,7 +88,9 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
   return (err: unknown, req, res, next) => {
     const error: HttpLikeError = typeof err === 'object' && err !== null ? (err as HttpLikeError) : {};
     const status = httpStatus(error);
-    if (status >= 500) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
+    // 503s are the database refusing writes for a while; the write gate logs that, rate-limited,
+    // instead of a line per refused request.
+    if (status >= 500 && status !== 503) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
 
     // Too late for a clean answer: let Express close the connection.
     if (res.headersSent) return next(err);
@@ -95,6 +101,7 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
 
     res.status(status);
     res.setHeader('Cache-Control', 'no-store');
+    if (typeof error.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(error.retryAfterSeconds));
     const sendJson = () => res.json({ error: { code, message } });
     const sendPage = () => sendErrorPage(res, { status, message, stack }, options.logger);
 

@@ -36,7 +36,7 @@ describe('a server killed with SIGKILL right after a feedback response', { timeo
       sent.push(prediction);
       const mirrored = await reference.predict(feedbackReview(k));
       expect(mirrored.label).toBe(prediction.label);
-      expect(reference.feedback(mirrored.predictionId, false, 'api').status).toBe('recorded');
+      expect((await reference.feedback(mirrored.predictionId, false, 'api')).status).toBe('recorded');
     }
     const killed = await server.kill(); // no graceful shutdown: straight after the last 201
     const restarted = await startServerProcess(paths);

@@ -62,7 +62,7 @@ describe('createLearner', () => {
     const { predictionId } = await learner.predict(feedbackReview(0));
 
     // Act
-    const outcome = learner.feedback(predictionId, true, 'feedback');
+    const outcome = await learner.feedback(predictionId, true, 'feedback');
 
     // Assert
     expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
@@ -79,7 +79,7 @@ describe('createLearner', () => {
     // Act
     for (let k = 0; k < 6; k++) {
       const { predictionId } = await first.predict(feedbackReview(k));
-      expect(first.feedback(predictionId, k % 3 !== 0, 'api').status).toBe('recorded');
+      expect((await first.feedback(predictionId, k % 3 !== 0, 'api')).status).toBe('recorded');
     }
     const counts = second.catchUp();
 
@@ -98,7 +98,7 @@ describe('createLearner', () => {
     const learner = createLearner({ model: readModelFile(modelPath), store });
     for (let k = 0; k < 4; k++) {
       const { predictionId } = await learner.predict(feedbackReview(k));
-      learner.feedback(predictionId, k % 2 === 0, 'api');
+      await learner.feedback(predictionId, k % 2 === 0, 'api');
     }
     const before = probabilities(learner);
     await updateModelFile({ store, modelPath });
@@ -111,7 +111,7 @@ describe('createLearner', () => {
     expect(probabilities(learner)).toEqual(before);
     expect(learner.modelInfo()).toMatchObject({ feedbackWatermark: 4, appliedThrough: 4 });
     const { predictionId } = await learner.predict(feedbackReview(9));
-    learner.feedback(predictionId, false, 'api');
+    await learner.feedback(predictionId, false, 'api');
     const fresh = createLearner({ model: readModelFile(modelPath), store: open() });
     expect(probabilities(learner)).toEqual(probabilities(fresh));
   });
@@ -130,7 +130,7 @@ describe('followChanges', () => {
 
     // Act 1: another process's feedback.
     const { predictionId } = await writer.predict(feedbackReview(1));
-    writer.feedback(predictionId, false, 'api');
+    await writer.feedback(predictionId, false, 'api');
     await waitFor('the follower to apply row 1', () => follower.modelInfo().appliedThrough === 1, 2000);
 
     // Act 2: npm run update rewrites the file.

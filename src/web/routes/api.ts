@@ -55,9 +55,9 @@ function predict(learner: Learner): RequestHandler {
 }
 
 function feedback(learner: Learner): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
-    const outcome = learner.feedback(predictionId, correct, API_SOURCE);
+    const outcome = await learner.feedback(predictionId, correct, API_SOURCE);
     switch (outcome.status) {
       case 'unknown':
         return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)}`));

@@ -5,7 +5,7 @@ import type { Store } from '../../store/types.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 
 export interface HealthDeps {
-  learner: Pick<Learner, 'modelInfo'>;
+  learner: Pick<Learner, 'modelInfo' | 'writeFailure'>;
   store: Pick<Store, 'countReviews'>;
   /**
    * HEALTH_DETAILS: add the model's facts and the number of stored reviews. Off by default: they
@@ -14,14 +14,22 @@ export interface HealthDeps {
   details: boolean;
 }
 
-/** GET /healthz: `{"status":"ok"}`; with details on, also the model's info and how many labelled reviews the database holds. */
+/**
+ * GET /healthz: `{"status":"ok"}`, or 503 `{"status":"unavailable","reason":...}` while the
+ * database does not take writes (disk full, locked by another process): predictions and feedback
+ * are refused then, so a load balancer should send readers elsewhere. With details on, also the
+ * model's info and how many labelled reviews the database holds.
+ */
 export function healthRoutes({ learner, store, details }: HealthDeps): Router {
   const router = Router();
   router
     .route('/healthz')
     .get((_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json(details ? { status: 'ok', model: learner.modelInfo(), reviews: store.countReviews() } : { status: 'ok' });
+      const failure = learner.writeFailure();
+      const status = failure === null ? { status: 'ok' } : { status: 'unavailable', reason: `database writes failing since ${failure.since}: ${failure.reason}` };
+      if (failure !== null) res.status(503);
+      res.json(details ? { ...status, model: learner.modelInfo(), reviews: store.countReviews() } : status);
     })
     .all(methodNotAllowed('GET, HEAD'));
   return router;

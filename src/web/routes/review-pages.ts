@@ -87,14 +87,14 @@ function showFormAgain(req: Request, res: Response, next: NextFunction, message:
 }
 
 function recordFeedback(learner: Learner): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const errors = validationResult(req).mapped();
     // A malformed id cannot name a stored prediction: answer as for an unknown one.
     if (errors.predictionId !== undefined) return next(unknownPrediction());
     if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
 
     const { predictionId, verdict } = matchedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
-    const outcome = learner.feedback(predictionId, verdict === 'correct', FORM_SOURCE);
+    const outcome = await learner.feedback(predictionId, verdict === 'correct', FORM_SOURCE);
     if (outcome.status === 'unknown') return next(unknownPrediction());
 
     renderPage(
