@@ -40,6 +40,12 @@ export interface ModelHeader {
   training: TrainingFacts;
   /** Highest review_db id already folded into these weights (0 for a freshly trained model). */
   feedbackWatermark: number;
+  /**
+   * The database (its `database_identity.id`) whose log rows up to `feedbackWatermark` are folded
+   * in. Absent in a freshly trained model and in files written before it existed: such a file is
+   * taken by any database whose log reaches its watermark, and `npm run update` records the id.
+   */
+  databaseId?: string;
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
   /**
@@ -68,6 +74,7 @@ export function encodeModel(bundle: {
   model: SentimentModel;
   training: TrainingFacts;
   feedbackWatermark: number;
+  databaseId?: string | undefined;
   checkSet: CheckExample[];
   checkSetSource: ModelHeader['checkSetSource'];
 }): Buffer {
@@ -104,6 +111,8 @@ export function encodeModel(bundle: {
     spec: model.spec,
     training: bundle.training,
     feedbackWatermark: bundle.feedbackWatermark,
+    // Left out when absent, so a file without it encodes (and checksums) as before the field existed.
+    ...(bundle.databaseId === undefined ? {} : { databaseId: bundle.databaseId }),
     checkSetSource: bundle.checkSetSource,
     classifier: { intercept: model.classifier.intercept, samplesSeen: model.classifier.t, scale: model.classifier.scale },
     nbDocuments: nb === null ? null : { positive: nb.positiveDocs, negative: nb.negativeDocs },
