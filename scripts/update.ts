@@ -1,4 +1,5 @@
 import { updateModelFile } from '../src/learner/index.js';
+import { readModelFile } from '../src/model/model-file.js';
 import { openStore } from '../src/store/index.js';
 import { parseUpdateArgs, UPDATE_USAGE } from './args.js';
 import { runCli } from './cli.js';
@@ -8,11 +9,15 @@ const fixed = (value: number | null): string => (value === null ? 'none' : value
 runCli(async (argv) => {
   const args = parseUpdateArgs(argv);
   const { dbPath, modelPath, batch } = args;
-  const store = openStore(dbPath);
+  // The model first, then a database that must already exist: a mistyped path is refused with
+  // nothing created (no empty database, no folders).
+  const model = readModelFile(modelPath);
+  const store = openStore(dbPath, { mustExist: true });
   try {
     const result = await updateModelFile({
       store,
       modelPath,
+      model,
       batch,
       dryRun: args.dryRun,
       force: args.force,

@@ -63,7 +63,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const replayStarted = performance.now();
   let learner;
   try {
-    learner = createLearner({ model, store, writes });
+    learner = createLearner({ model, store, modelPath: config.modelPath, writes });
   } catch (error) {
     store.close();
     throw error;

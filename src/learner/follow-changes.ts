@@ -40,7 +40,7 @@ export function followChanges({ learner, modelPath, pollMs, log }: FollowChanges
   const reloadModelFile = (reason: string): void => {
     try {
       const started = performance.now();
-      const counts = learner.reload(readModelFile(modelPath));
+      const counts = learner.reload(readModelFile(modelPath), modelPath);
       log.info(
         { reason, model: learner.modelInfo(), replayed: counts, ms: Math.round(performance.now() - started) },
         `reloaded model ${modelPath} (${reason})`,

@@ -6,12 +6,15 @@ import { createPredictionBatcher, type PredictionBatcher } from '../store/predic
 import type { Store } from '../store/types.js';
 import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { foldLog } from './fold.js';
+import { assertModelMatchesDatabase } from './model-database-match.js';
 import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
 
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
   model: ModelBundle;
   store: Store;
+  /** Where the model came from, for messages. @default 'the model file' */
+  modelPath?: string;
   /** Every write to the store goes through it (waits for a locked or failing database without blocking). @default createWriteGate() */
   writes?: WriteGate;
   /** Writes predictions in group commits. @default createPredictionBatcher(store, { gate: writes }) */
@@ -31,9 +34,11 @@ export interface LearnerOptions {
 export function createLearner({
   model,
   store,
+  modelPath = 'the model file',
   writes = createWriteGate(),
   predictions = createPredictionBatcher(store, { gate: writes }),
 }: LearnerOptions): Learner {
+  assertModelMatchesDatabase(model.header, modelPath, store);
   let current = model;
   let appliedThrough = model.header.feedbackWatermark;
   let fileId = model.header.checksum.slice(0, 12);
@@ -79,7 +84,8 @@ export function createLearner({
 
     catchUp: () => catchUp(),
 
-    reload(next: ModelBundle): FoldCounts {
+    reload(next: ModelBundle, nextPath = modelPath): FoldCounts {
+      assertModelMatchesDatabase(next.header, nextPath, store);
       const counts = foldLog(next, store, next.header.feedbackWatermark);
       current = next;
       appliedThrough = counts.through;

@@ -67,9 +67,10 @@ export interface Learner {
   /**
    * Serve another model file's contents (a newer `npm run update`, a retrained model): replays
    * the log after that file's watermark first, then swaps in one synchronous step, so every
-   * request sees the old model or the new one, whole.
+   * request sees the old model or the new one, whole. Refuses (ModelFileError) a file that
+   * belongs to another database (see assertModelMatchesDatabase); `path` names it in the message.
    */
-  reload(next: ModelBundle): FoldCounts;
+  reload(next: ModelBundle, path?: string): FoldCounts;
   /** Why the database is not taking writes, since when; null while it does (GET /healthz). */
   writeFailure(): WriteFailure | null;
   modelInfo(): ModelInfo;

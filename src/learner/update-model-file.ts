@@ -1,13 +1,16 @@
 import { openCorpus } from '../corpus/index.js';
 import { MovieClassifierError } from '../errors.js';
 import { foldLog } from './fold.js';
-import { readModelFile, writeModelFile, type CheckExample } from '../model/model-file.js';
+import { assertModelMatchesDatabase } from './model-database-match.js';
+import { readModelFile, writeModelFile, type CheckExample, type ModelBundle } from '../model/model-file.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
 import type { Store } from '../store/types.js';
 
 export interface UpdateModelFileOptions {
-  store: Pick<Store, 'reviewsAfter' | 'maxReviewId'>;
+  store: Pick<Store, 'reviewsAfter' | 'maxReviewId' | 'databaseId' | 'path'>;
   modelPath: string;
+  /** The model file's contents, when the caller read it already. @default readModelFile(modelPath) */
+  model?: ModelBundle;
   /** review_db ids per batch (progress is reported between batches). @default 10000 */
   batch?: number;
   /** Report what would happen; write nothing. */
@@ -62,7 +65,8 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
   if (!Number.isSafeInteger(batch) || batch < 1) {
     throw new MovieClassifierError(`--batch must be a whole number >= 1, got ${batch}.`);
   }
-  const bundle = readModelFile(modelPath);
+  const bundle = options.model ?? readModelFile(modelPath);
+  assertModelMatchesDatabase(bundle.header, modelPath, store);
   const checkSet = options.checkPath === undefined ? bundle.checkSet : await loadCheckSet(options.checkPath);
   const accuracyBefore = checkAccuracy(bundle.model, checkSet);
   const previousWatermark = bundle.header.feedbackWatermark;
@@ -100,13 +104,24 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     return result;
   }
   if (dryRun || result.watermark === previousWatermark) return result;
-  writeModelFile(modelPath, {
-    model: bundle.model,
-    training: bundle.header.training,
-    feedbackWatermark: result.watermark,
-    checkSet: bundle.checkSet,
-    checkSetSource: bundle.header.checkSetSource,
-  });
+  try {
+    writeModelFile(modelPath, {
+      model: bundle.model,
+      training: bundle.header.training,
+      feedbackWatermark: result.watermark,
+      // Ties the file to this log from now on (a file without the id adopts it here).
+      databaseId: store.databaseId,
+      checkSet: bundle.checkSet,
+      checkSetSource: bundle.header.checkSetSource,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new MovieClassifierError(
+      `cannot write model file ${modelPath} (${code}: ${(error as Error).message}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
+      { cause: error },
+    );
+  }
   result.written = true;
   return result;
 }
