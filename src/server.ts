@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { createLearner, followChanges } from './learner/index.js';
 import { readModelFile } from './model/model-file.js';
 import { openStore } from './store/index.js';
+import { startPredictionExpiry } from './store/prediction-expiry.js';
 import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
@@ -115,6 +116,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
   const follower = followChanges({ learner, modelPath: config.modelPath, pollMs: config.reloadPollMs, log: logger });
+  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
 
   return {
     port,
@@ -122,6 +124,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       new Promise<void>((resolve) => {
         follower.stop();
+        expiry.stop();
         writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

@@ -107,5 +107,5 @@ function recordFeedback(learner: Learner): RequestHandler {
 }
 
 function unknownPrediction(): Error {
-  return createError(404, 'There is no prediction with this id. Please submit your review again.');
+  return createError(404, 'There is no prediction with this id: it may have expired. Please submit your review again.');
 }
