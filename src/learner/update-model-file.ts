@@ -118,7 +118,7 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new MovieClassifierError(
-      `cannot write model file ${modelPath} (${code}: ${(error as Error).message}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
+      `cannot write model file ${modelPath} (${code}${code === 'EROFS' ? ': read-only file system' : code === 'EACCES' || code === 'EPERM' ? ': permission denied' : code === 'ENOSPC' ? ': disk full' : ''}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
       { cause: error },
     );
   }

@@ -19,7 +19,7 @@ export function describeOpenFailure(path: string, error: unknown): DatabaseOpenE
       return `${path} is not a SQLite database (${detail}). Set DB_PATH to the database file, or move this file aside to have a new database made there; it was not changed.`;
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      return `database ${path} is locked by another process, which held its write lock for more than 5 s while this one waited to open it. Stop that process or let it finish, then start again; nothing was changed.`;
+      return `database ${path} is locked by another process, so it could not be opened (or its schema brought up to date). Stop that process or let it finish, then start again; nothing was changed.`;
     }
     if (code.startsWith('SQLITE_READONLY')) {
       return `database ${path} cannot be written (read-only file, folder or file system). Make the file and its folder writable (SQLite writes ${path}-wal and ${path}-shm beside it), or set DB_PATH to a writable place.`;
