@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { body, checkExact, validationResult, type ValidationError } from 'express-validator';
+import { body, validationResult, type ValidationError } from 'express-validator';
 import createError from 'http-errors';
 
 import { MIN_REVIEW_LENGTH } from '../learner/index.js';
@@ -60,14 +60,28 @@ export const feedbackFormRules = () => [
 ];
 
 /** POST /api/v1/predict: exactly `{ "review": string }`. */
-export const predictApiRules = () => checkExact([reviewRule()], { message: unknownFieldsMessage });
+export const predictApiRules = () => [onlyFields(['review']), reviewRule()];
 
 /** POST /api/v1/feedback: exactly `{ "predictionId": string, "correct": boolean }`, types checked strictly. */
-export const feedbackApiRules = () =>
-  checkExact(
-    [predictionIdRule(), body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false')],
-    { message: unknownFieldsMessage },
-  );
+export const feedbackApiRules = () => [
+  onlyFields(['predictionId', 'correct']),
+  predictionIdRule(),
+  body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false'),
+];
+
+/**
+ * 400 for a JSON body with a field the endpoint does not take. Not express-validator's
+ * checkExact: it walks its own field tree by the body's keys, so a key named `toString` reached
+ * Object.prototype and threw (a 500), and such a key passed as known (found by the fuzz test).
+ */
+function onlyFields(allowed: readonly string[]): RequestHandler {
+  const known = new Set(allowed);
+  return (req, _res, next) => {
+    const unknown = Object.keys(req.body as object).filter((key) => !known.has(key));
+    if (unknown.length > 0) return next(createError(400, unknownFieldsMessage(unknown.map((path) => ({ path })))));
+    next();
+  };
+}
 
 /** For the JSON API: the first validation error, as a 400. */
 export const rejectInvalid: RequestHandler = (req, _res, next) => {
