@@ -7,7 +7,8 @@ import { numberOption, parseCliArgs } from './cli.js';
 // Every function throws a UsageError naming the option and the bad value.
 
 export const TRAIN_USAGE = `usage: npm run train -- --data PATH [--preset default|classic] [--epochs N] [--holdout 0.1] [--seed N] [--out FILE]
-  PATH: an aclImdb-style folder (train/pos + train/neg, or pos + neg) or a CSV file (.csv or .csv.gz)`;
+  PATH: an aclImdb-style folder (train/pos + train/neg, or pos + neg) or a CSV file (.csv or .csv.gz)
+  FILE: the model file to write (default: MODEL_PATH, else $DATA_DIR/model.bin)`;
 
 export interface TrainArgs {
   data: string;
@@ -20,14 +21,15 @@ export interface TrainArgs {
   out: string;
 }
 
-export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+/** `env` gives the default of --out (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
+export function parseTrainArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): TrainArgs {
   const args = parseCliArgs(argv, {
     data: { type: 'string' },
     preset: { type: 'string', default: 'default' },
     epochs: { type: 'string' },
     holdout: { type: 'string' },
     seed: { type: 'string' },
-    out: { type: 'string', default: 'data/model.bin' },
+    out: { type: 'string' },
   });
   if (args.data === undefined) throw new UsageError('--data is required.');
   const preset = args.preset as string;
@@ -40,12 +42,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     epochs: numberOption('epochs', args.epochs, undefined, (n) => Number.isInteger(n) && n >= 1),
     holdout: numberOption('holdout', args.holdout, 0.1, (n) => n >= 0 && n < 1),
     seed: numberOption('seed', args.seed, 1, Number.isInteger),
-    out: args.out as string,
+    out: args.out ?? storagePaths(env).modelPath,
   };
 }
 
 export const EVALUATE_USAGE = `usage: npm run evaluate -- --data PATH [--split train|test] [--model FILE]
-  PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.`;
+  PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.
+  FILE: the model file to score (default: MODEL_PATH, else $DATA_DIR/model.bin)`;
 
 export interface EvaluateArgs {
   data: string;
@@ -54,17 +57,18 @@ export interface EvaluateArgs {
   model: string;
 }
 
-export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
+/** `env` gives the default of --model (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
+export function parseEvaluateArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): EvaluateArgs {
   const args = parseCliArgs(argv, {
     data: { type: 'string' },
     split: { type: 'string' },
-    model: { type: 'string', default: 'data/model.bin' },
+    model: { type: 'string' },
   });
   if (args.data === undefined) throw new UsageError('--data is required.');
   if (args.split !== undefined && args.split !== 'train' && args.split !== 'test') {
     throw new UsageError(`--split must be 'train' or 'test', got '${args.split}'.`);
   }
-  return { data: args.data, split: args.split, model: args.model as string };
+  return { data: args.data, split: args.split, model: args.model ?? storagePaths(env).modelPath };
 }
 
 export const UPDATE_USAGE = `usage: npm run update -- [--db PATH] [--model PATH] [--batch 10000] [--check PATH] [--dry-run] [--force]

@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench } from '../tools/bench/index.js';
+import { benchJsonLine, BENCH_USAGE, Cleanup, parseBenchArgs, runBench, runSoakBench } from '../tools/bench/index.js';
 import { runCli } from './cli.js';
 
 /**
@@ -25,8 +25,11 @@ runCli(async () => {
 
   try {
     const root = path.resolve(import.meta.dirname, '..');
-    const report = await runBench(options, { root, cleanup, log: say });
-    say(benchJsonLine(report));
+    if (options.soak !== null) {
+      say(JSON.stringify(await runSoakBench(options, { root, cleanup, log: say })));
+    } else {
+      say(benchJsonLine(await runBench(options, { root, cleanup, log: say })));
+    }
   } finally {
     await cleanup.runAll(say);
     process.off('SIGINT', onSignal);

@@ -5,6 +5,7 @@ import {
   updateModelFile,
   type UpdateModelFileOptions,
 } from '../src/learner/index.js';
+import { readModelFileBytes } from '../src/model/model-file.js';
 import { openStore, type LogStore } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { parseUpdateArgs, UPDATE_USAGE, type UpdateArgs } from './args.js';
@@ -21,8 +22,11 @@ interface Target {
 }
 
 function fileTarget(args: UpdateArgs): Target {
+  // The model first, then a database that must already exist: a mistyped path is refused with
+  // nothing created (no empty database, no folders).
+  readModelFileBytes(args.modelPath);
   return {
-    store: openStore(args.dbPath),
+    store: openStore(args.dbPath, { mustExist: true }),
     where: { modelPath: args.modelPath, checkpoints: openCheckpoints(args.checkpointDir) },
     name: args.modelPath,
     written: `wrote ${args.modelPath} (previous kept as ${args.modelPath}.prev)`,

@@ -25,11 +25,15 @@ export interface Config {
   checkpointDir: string;
   /** PostgreSQL instead of SQLite (see StoragePaths.databaseUrl). */
   databaseUrl: string | undefined;
-  /** @default 'development' */
+  /**
+   * Production unless NODE_ENV says otherwise: a server started without it must not show stack
+   * traces (with the paths of its files) on its error pages.
+   * @default 'production'
+   */
   nodeEnv: string;
   /** NODE_ENV === 'production': compiled templates cached, long static caching. */
   production: boolean;
-  /** NODE_ENV === 'development': templates re-read on every request, stack traces on error pages. */
+  /** NODE_ENV === 'development' (set explicitly): templates re-read on every request, stack traces on error pages. */
   development: boolean;
   /** Number of server processes sharing the database. @default 1 */
   workers: number;
@@ -61,6 +65,34 @@ export interface Config {
   adminToken: string | undefined;
   /** The moderation rule's settings (MODERATION_* variables; see src/learner/verdict-rule.ts). */
   moderation: ModerationSettings;
+  /**
+   * HEALTH_DETAILS=on: GET /healthz adds the model's facts (version, training date, log applied)
+   * and the number of stored reviews to its status. Off, anyone may see only the status.
+   * @default false
+   */
+  healthDetails: boolean;
+  /**
+   * How long a prediction or a feedback answer waits for the database's write lock (held by
+   * another process, or writes failing) before it is answered 503 with Retry-After, nothing
+   * stored, in ms. The event loop never waits: other requests are answered meanwhile.
+   * @default 2000
+   */
+  dbWriteWaitMs: number;
+  /**
+   * Unanswered predictions (and their review text) are deleted this long after they were made;
+   * feedback on one after that is answered 404. Answered ones are kept with their feedback row.
+   * @default 24
+   */
+  predictionTtlHours: number;
+  /** Slow clients: how long one may take to send its headers, its whole request, and how long an idle connection is kept. */
+  httpTimeouts: {
+    /** HTTP_HEADERS_TIMEOUT_MS. @default 10000 */
+    headersMs: number;
+    /** HTTP_REQUEST_TIMEOUT_MS, headers and body (>= the headers timeout). @default 30000 */
+    requestMs: number;
+    /** HTTP_KEEP_ALIVE_TIMEOUT_MS. @default 5000 */
+    keepAliveMs: number;
+  };
   /** The Nunjucks templates; tests may point elsewhere, the environment cannot. @default the package's views/ */
   viewsDir: string;
   /** Files served at /static; tests may point elsewhere, the environment cannot. @default the package's public/ */
@@ -88,7 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
   const get = reader(env);
 
   const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = storagePaths(env);
-  const nodeEnv = get('NODE_ENV') ?? 'development';
+  const nodeEnv = get('NODE_ENV') ?? 'production';
   const logLevel = get('LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a level; use one of ${LOG_LEVELS.join(', ')}`);
@@ -128,6 +160,10 @@ export function loadConfig(env: Env = process.env): Config {
         1_000_000,
       ),
     },
+    healthDetails: onOff(get, 'HEALTH_DETAILS', false),
+    dbWriteWaitMs: integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000),
+    predictionTtlHours: integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365),
+    httpTimeouts: httpTimeouts(get),
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),
   };
@@ -195,6 +231,19 @@ function onOff(get: (name: string) => string | undefined, name: string, fallback
   if (['on', 'true', '1', 'yes'].includes(value)) return true;
   if (['off', 'false', '0', 'no'].includes(value)) return false;
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not on or off`);
+}
+
+function httpTimeouts(get: (name: string) => string | undefined): Config['httpTimeouts'] {
+  const headersMs = integer(get, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000);
+  const requestMs = integer(get, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout when the server is made.
+  if (headersMs > requestMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS=${headersMs} is longer than HTTP_REQUEST_TIMEOUT_MS=${requestMs}; ` +
+        `the request timeout covers the headers too, so make it at least as long`,
+    );
+  }
+  return { headersMs, requestMs, keepAliveMs: integer(get, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 1, 600_000) };
 }
 
 function csrfSecret(raw: string | undefined): string | undefined {

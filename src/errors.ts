@@ -53,16 +53,30 @@ export class UsageError extends MovieClassifierError {
 }
 
 /**
- * The database cannot take a write now (PostgreSQL restarting, SQLite locked by another process):
- * nothing was stored. The web layer answers 503 with Retry-After; the caller may try again.
+ * A write the database did not take in time: another process holds its write lock, or writes
+ * fail (disk full, read-only, I/O error). Nothing was stored; the same request may succeed
+ * later. The web layer answers 503 with Retry-After.
  */
-export class StoreUnavailableError extends MovieClassifierError {
-  override name = 'StoreUnavailableError' as const;
+export class DatabaseUnavailableError extends MovieClassifierError {
+  override name = 'DatabaseUnavailableError' as const;
   readonly status = 503;
+  readonly code = 'unavailable';
   constructor(
     message: string,
     /** Seconds after which trying again makes sense. */
     readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A database file that cannot be opened as it is: missing, not SQLite, locked, read-only, corrupt. */
+export class DatabaseOpenError extends MovieClassifierError {
+  override name = 'DatabaseOpenError' as const;
+  constructor(
+    message: string,
+    readonly path: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);

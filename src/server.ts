@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+
 import type { Config } from './config.js';
+import { MovieClassifierError } from './errors.js';
 import {
   createLearner,
   databaseCheckpoints,
@@ -11,8 +14,25 @@ import {
 import { decodeModel, readModelFileBytes, type LoadedModelFile } from './model/model-file.js';
 import { openStore, type LogStore } from './store/index.js';
 import { openPostgresStore } from './store/postgres/index.js';
+import { startPredictionExpiry } from './store/prediction-expiry.js';
+import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
+
+/**
+ * How long a statement of the server's connection waits for another connection's write lock, in
+ * ms: the event loop waits with it (better-sqlite3 is synchronous). Enough for the other worker's
+ * commit (~0.1-1 ms); a longer lock is waited for by the write gate, off the event loop, up to
+ * DB_WRITE_WAIT_MS. It was 5 s: a lock held elsewhere froze every request for that long.
+ */
+const SERVER_LOCK_WAIT_MS = 10;
+
+/**
+ * How long `close` waits for requests in flight before cutting their connections: longer than
+ * any answer takes (a prediction waits at most DB_WRITE_WAIT_MS for the database), shorter than
+ * the 30 s a process manager usually gives before SIGKILL.
+ */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
 export type ServerConfig = Config & { csrfSecret: string };
@@ -22,7 +42,11 @@ export interface RunningServer {
   port: number;
   /** Load the model file (or the newest published model) again now: what SIGHUP asks for. */
   reloadModelFile(reason: string): Promise<void>;
-  /** Stop listening, write the predictions still queued, close the database. */
+  /**
+   * Stop listening, let the requests in flight finish (closing each connection once its answer
+   * is out, and idle ones at once), write the predictions still queued, close the database.
+   * Connections still busy after SHUTDOWN_GRACE_MS are cut.
+   */
   close(): Promise<void>;
 }
 
@@ -52,11 +76,42 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const storage = config.databaseUrl === undefined ? openFileStorage(config) : await openDatabaseStorage(config, config.databaseUrl);
   const { store, checkpoints, model } = storage;
   const loadMs = performance.now() - started;
+  const writes = createWriteGate({
+    waitMs: config.dbWriteWaitMs,
+    probe: () => void Promise.resolve(store.checkWritable()).catch(() => undefined),
+    log: logger,
+  });
   const replayStarted = performance.now();
-  const learner = await createLearner({ model, store, checkpoints });
+  let learner;
+  try {
+    learner = await createLearner({ model, store, checkpoints, modelPath: storage.describe.model, writes });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const replayMs = performance.now() - replayStarted;
   const app = createApp({ learner, store, config, logger });
-  const server = app.listen(config.port, config.host);
+  const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
+  const server = createServer(
+    {
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      keepAliveTimeout: keepAliveMs,
+      // Node checks the two request timeouts on this interval (30 s by default), so a slow
+      // client could keep its connection that much longer than they say.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))),
+    },
+    app,
+  );
+  let closing = false;
+  server.on('request', (_req, res) => {
+    // While closing, a connection whose answer has gone out is idle: close it then, so the
+    // client opens its next request elsewhere instead of finding this socket cut.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.listen(config.port, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -81,6 +136,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
   const follower = followChanges({ learner, checkpoints, pollMs: config.reloadPollMs, log: logger, ...storage.follow });
+  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
 
   return {
     port,
@@ -88,13 +144,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       new Promise<void>((resolve) => {
         follower.stop();
+        expiry.stop();
+        writes.stop();
+        closing = true;
+        const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {
+          clearTimeout(cut);
           void learner
             .drain()
             .then(() => store.close())
             .finally(resolve);
         });
-        server.closeAllConnections();
+        server.closeIdleConnections();
       }),
   };
 }
@@ -103,9 +164,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 function openFileStorage(config: ServerConfig): Storage {
   const bytes = readModelFileBytes(config.modelPath);
   const model = decodeModel(bytes, config.modelPath);
+  // The database before the checkpoint: a database that cannot be used stops start-up with
+  // nothing created beside it.
+  const store = openStore(config.dbPath, { busyTimeoutMs: SERVER_LOCK_WAIT_MS, verdictRule: moderationRule(config.moderation) });
   const checkpoints = openCheckpoints(config.checkpointDir);
-  checkpoints.keep(bytes, model.header);
-  const store = openStore(config.dbPath, { verdictRule: moderationRule(config.moderation) });
+  try {
+    checkpoints.keep(bytes, model.header);
+  } catch (error) {
+    store.close();
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new MovieClassifierError(
+      `cannot keep the model's checkpoint in ${config.checkpointDir} (${code}); make DATA_DIR writable. ` +
+        `Checkpoints are what undoing a verdict rebuilds from.`,
+      { cause: error },
+    );
+  }
   return { store, checkpoints, model, describe: { model: config.modelPath, db: config.dbPath }, follow: { modelPath: config.modelPath } };
 }
 

@@ -26,14 +26,18 @@ describe('loadConfig', () => {
       dataDir,
       modelPath: path.join(dataDir, 'model.bin'),
       dbPath: path.join(dataDir, 'reviews.sqlite'),
-      nodeEnv: 'development',
-      production: false,
-      development: true,
+      nodeEnv: 'production',
+      production: true,
+      development: false,
       workers: 1,
       logLevel: 'info',
       rateLimit: { enabled: true, predictPerMinute: 120, feedbackPerMinute: 60 },
       csrfSecret: undefined,
       reloadPollMs: 1000,
+      healthDetails: false,
+      dbWriteWaitMs: 2000,
+      predictionTtlHours: 24,
+      httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5000 },
       viewsDir: path.join(PACKAGE_DIR, 'views'),
       publicDir: path.join(PACKAGE_DIR, 'public'),
     });
@@ -67,6 +71,12 @@ describe('loadConfig', () => {
       MODERATION_SIMILARITY: '0.85',
       MODERATION_CLIENT_ROWS_PER_DAY: '100',
       MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
+      HEALTH_DETAILS: 'on',
+      DB_WRITE_WAIT_MS: '500',
+      PREDICTION_TTL_HOURS: '2',
+      HTTP_HEADERS_TIMEOUT_MS: '3000',
+      HTTP_REQUEST_TIMEOUT_MS: '6000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
     });
 
     expect(config).toEqual({
@@ -87,6 +97,10 @@ describe('loadConfig', () => {
       trustProxy: 'loopback, 10.0.0.0/8',
       adminToken: 'a'.repeat(24),
       moderation: { minWords: 6, nearDuplicateSimilarity: 0.85, clientRowsPerDay: 100, clientCorrectionsPerDay: 0 },
+      healthDetails: true,
+      dbWriteWaitMs: 500,
+      predictionTtlHours: 2,
+      httpTimeouts: { headersMs: 3000, requestMs: 6000, keepAliveMs: 1000 },
       viewsDir: path.join(PACKAGE_DIR, 'views'),
       publicDir: path.join(PACKAGE_DIR, 'public'),
     });
@@ -111,6 +125,9 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PREDICT_PER_MIN', 'lots'],
     ['RATE_LIMIT_FEEDBACK_PER_MIN', '1e3'],
     ['RELOAD_POLL_MS', '0'],
+    ['HEALTH_DETAILS', 'some'],
+    ['PREDICTION_TTL_HOURS', '0'],
+    ['DB_WRITE_WAIT_MS', '-5'],
     ['RATE_LIMIT', 'maybe'],
     ['TRUST_PROXY', 'everyone'],
     ['TRUST_PROXY', '10.0.0.0/33'],
@@ -124,6 +141,19 @@ describe('loadConfig', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(name);
     expect(load).toThrow(JSON.stringify(value));
+  });
+
+  it('refuses a headers timeout longer than the request timeout, naming both', () => {
+    const load = () => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/HTTP_HEADERS_TIMEOUT_MS=40000 is longer than HTTP_REQUEST_TIMEOUT_MS=30000/);
+  });
+
+  it('is in development (stack traces on error pages) only when NODE_ENV says so', () => {
+    expect(loadConfig({}).development).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test' }).development).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).development).toBe(true);
   });
 
   it.each([

@@ -83,7 +83,7 @@ export function followChanges({ learner, checkpoints, modelPath, pollMs, log, st
       const next = decodeModel(buffer, source);
       loadedChecksum = next.header.checksum;
       await checkpoints.keep(buffer, next.header);
-      const counts = await learner.reload(next);
+      const counts = await learner.reload(next, source);
       log.info(
         { reason, model: learner.modelInfo(), replayed: counts, ms: Math.round(performance.now() - started) },
         `reloaded model ${source} (${reason})`,

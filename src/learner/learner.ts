@@ -4,7 +4,9 @@ import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
 import type { LogStore, Verdict } from '../store/types.js';
+import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
+import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
 import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
 
@@ -17,7 +19,11 @@ export interface LearnerOptions {
    * @default none: such a change then throws, saying what is missing (fine for read-only replays)
    */
   checkpoints?: Checkpoints;
-  /** Writes predictions in group commits. @default createPredictionBatcher(store) */
+  /** Where the model came from, for messages. @default 'the model file' */
+  modelPath?: string;
+  /** Every write to the store goes through it (waits for a locked or failing database without blocking). @default createWriteGate() */
+  writes?: WriteGate;
+  /** Writes predictions in group commits. @default createPredictionBatcher(store, { gate: writes }) */
   predictions?: PredictionBatcher;
 }
 
@@ -41,8 +47,11 @@ export async function createLearner({
   model,
   store,
   checkpoints = NO_CHECKPOINTS,
-  predictions = createPredictionBatcher(store),
+  modelPath = 'the model file',
+  writes = createWriteGate(),
+  predictions = createPredictionBatcher(store, { gate: writes }),
 }: LearnerOptions): Promise<Learner> {
+  await assertModelMatchesDatabase(model.header, modelPath, store);
   let state: ModelAtLog = fromModelFile(model);
   let queue: Promise<unknown> = Promise.resolve();
   /** Runs `step` after every step queued before it; a failed step does not stop the next. */
@@ -82,7 +91,7 @@ export async function createLearner({
       const prediction = await store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
-      const outcome = await store.recordFeedback(predictionId, sentiment, source, { client });
+      const outcome = await writes.run(() => store.recordFeedback(predictionId, sentiment, source, { client }));
       if (outcome.status === 'recorded') await serially(() => advanceTo(outcome.reviewId));
       return outcome;
     },
@@ -93,8 +102,9 @@ export async function createLearner({
 
     catchUp: () => serially(() => advanceTo()),
 
-    reload: (next: LoadedModelFile) =>
+    reload: (next: LoadedModelFile, nextPath = modelPath) =>
       serially(async () => {
+        await assertModelMatchesDatabase(next.header, nextPath, store);
         const moved = await advance(fromModelFile(next), store, checkpoints);
         state = moved.state;
         return moved.counts;
@@ -102,7 +112,7 @@ export async function createLearner({
 
     changeVerdicts: (reviewIds: readonly number[], verdict: Verdict, reason: string) =>
       serially(async () => {
-        const changed = await store.changeVerdicts(reviewIds, verdict, reason);
+        const changed = await writes.run(() => store.changeVerdicts(reviewIds, verdict, reason));
         await advanceTo();
         return { changed, modelVersion: version() };
       }),
@@ -124,6 +134,11 @@ export async function createLearner({
       };
     },
 
-    drain: () => predictions.drain(),
+    writeFailure: () => writes.failure(),
+
+    async drain() {
+      await predictions.drain();
+      await writes.drain();
+    },
   };
 }

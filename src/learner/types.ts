@@ -2,6 +2,7 @@ import type { LoadedModelFile } from '../model/model-file.js';
 import type { TextSegment } from '../model/explain.js';
 import type { Contribution, Prediction } from '../model/types.js';
 import type { FeedbackOutcome, Verdict } from '../store/types.js';
+import type { WriteFailure } from '../store/write-gate.js';
 
 /** Where a feedback came from: review_db.source ('feedback' for the form, 'api') and the keyed client hash. */
 export interface FeedbackOrigin {
@@ -66,6 +67,8 @@ export interface Learner {
    * Record a reader's answer on a stored prediction: the label is the prediction's if `correct`,
    * the other one if not. Appends it to the log once, with the verdict the moderation rule gives
    * it, and applies the log up to it (so an accepted row is learned before this returns).
+   * Rejects with DatabaseUnavailableError when the database did not take the row in time
+   * (nothing stored).
    */
   feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): Promise<FeedbackOutcome>;
   /** P(positive) for a text under the served model; stores nothing. */
@@ -75,9 +78,12 @@ export interface Learner {
   /**
    * Serve another model file's contents (a newer `npm run update`, a retrained model): replays
    * the log after that file's watermark first, then swaps in one synchronous step, so every
-   * request sees the old model or the new one, whole.
+   * request sees the old model or the new one, whole. Refuses (ModelFileError) a file that
+   * belongs to another database (see assertModelMatchesDatabase); `path` names it in the message.
    */
-  reload(next: LoadedModelFile): Promise<FoldCounts>;
+  reload(next: LoadedModelFile, path?: string): Promise<FoldCounts>;
+  /** Why the database is not taking writes, since when; null while it does (GET /healthz). */
+  writeFailure(): WriteFailure | null;
   /**
    * An operator's verdict on log rows: sets it (recorded as a verdict change every process
    * follows) and, when it changes what the model holds, rebuilds the served model from a

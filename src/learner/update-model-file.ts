@@ -11,12 +11,13 @@ import {
 } from '../model/model-file.js';
 import type { Checkpoints } from './checkpoints.js';
 import { advance, fromModelFile, type LogReader } from './log-position.js';
+import { assertModelMatchesDatabase } from './model-database-match.js';
 import type { SentimentModel } from '../model/sentiment-model.js';
 import { labelName } from '../model/types.js';
 import type { LogStore } from '../store/types.js';
 
 export interface UpdateModelFileOptions {
-  store: LogReader & Pick<LogStore, 'maxReviewId' | 'changeVerdicts'>;
+  store: LogReader & Pick<LogStore, 'maxReviewId' | 'changeVerdicts' | 'databaseId' | 'path'>;
   /** The model file to read and replace (or give `home`). */
   modelPath?: string;
   /** Where the model is read from and the new one goes. @default the model file at `modelPath` */
@@ -89,6 +90,7 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
   }
   const bytes = await home.read();
   const file = decodeModel(bytes, home.name);
+  await assertModelMatchesDatabase(file.header, home.name, store);
   if (!dryRun) await checkpoints.keep(bytes, file.header);
   const checkSet = options.checkPath === undefined ? file.checkSet : await loadCheckSet(options.checkPath);
   const previousWatermark = file.header.feedbackWatermark;
@@ -156,13 +158,24 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     training: file.header.training,
     feedbackWatermark: result.watermark,
     verdictChangesThrough: state.verdictChangesSeen,
+    // Ties the file to this log from now on (a file without the id adopts it here).
+    databaseId: store.databaseId,
     checkSet: file.checkSet,
     checkSetSource: file.header.checkSetSource,
   });
   const header = decodeModel(written, home.name).header;
   // Kept as a checkpoint first: a server that loads the new model finds it there to rebuild from.
   await checkpoints.keep(written, header);
-  await home.write(written, header);
+  try {
+    await home.write(written, header);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || code.length > 8) throw error;
+    throw new MovieClassifierError(
+      `cannot write model file ${home.name} (${code}${code === 'EROFS' ? ': read-only file system' : code === 'EACCES' || code === 'EPERM' ? ': permission denied' : code === 'ENOSPC' ? ': disk full' : ''}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
+      { cause: error },
+    );
+  }
   result.written = true;
   return result;
 }

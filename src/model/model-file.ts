@@ -44,6 +44,12 @@ export interface ModelHeader {
    * A later change to a row at or below the watermark means the weights must be rebuilt.
    */
   verdictChangesThrough?: number;
+  /**
+   * The database (its `database_identity.id`) whose log rows up to `feedbackWatermark` are folded
+   * in. Absent in a freshly trained model and in files written before it existed: such a file is
+   * taken by any database whose log reaches its watermark, and `npm run update` records the id.
+   */
+  databaseId?: string;
   /** Where the check set came from: held-out documents, or a sample of the training documents. */
   checkSetSource: 'held-out' | 'training-sample' | 'none';
   /**
@@ -72,6 +78,8 @@ export interface ModelFileInput {
   feedbackWatermark: number;
   /** Last verdict change the weights reflect (written only when above 0). */
   verdictChangesThrough?: number;
+  /** The database whose log the weights hold (written only when given). */
+  databaseId?: string | undefined;
   checkSet: CheckExample[];
   checkSetSource: ModelHeader['checkSetSource'];
 }
@@ -116,6 +124,8 @@ export function encodeModel(input: ModelFileInput): Buffer {
     training: input.training,
     feedbackWatermark: input.feedbackWatermark,
     ...(input.verdictChangesThrough ? { verdictChangesThrough: input.verdictChangesThrough } : {}),
+    // Left out when absent, so a file without it encodes (and checksums) as before the field existed.
+    ...(input.databaseId === undefined ? {} : { databaseId: input.databaseId }),
     checkSetSource: input.checkSetSource,
     classifier: { intercept: classifier.intercept, samplesSeen: classifier.samplesSeen, scale: classifier.scale },
     nbDocuments: nb === null ? null : { positive: nb.positiveDocs, negative: nb.negativeDocs },

@@ -1,23 +1,25 @@
-import { InvalidInputError } from '../errors.js';
+import { DatabaseUnavailableError, InvalidInputError } from '../errors.js';
 import { assertNewPrediction } from './store.js';
 import type { LogStore, NewPrediction } from './types.js';
+import { createWriteGate, type WriteGate } from './write-gate.js';
 
 /** Options of {@link createPredictionBatcher}. */
 export interface PredictionBatcherOptions {
+  /** Where the batches are written: retried while the database is unavailable, up to its wait. @default createWriteGate() */
+  gate?: WriteGate;
   /**
-   * Tries per batch before its predictions are given up (their `enqueue` promises reject).
-   * @default 3
+   * Most predictions waiting to be written; more are refused at once with DatabaseUnavailableError.
+   * While the disk is full, predictions cannot pile up in memory.
+   * @default 1000
    */
-  attempts?: number;
-  /** Wait before the second try, doubled before each further one, in milliseconds. @default 50 */
-  retryDelayMs?: number;
-  /** Told of each failed try that will be retried (for a log line). */
-  onRetry?: (error: unknown, attempt: number, rows: number) => void;
+  maxQueued?: number;
+  /** Most predictions in one transaction. @default 500 */
+  maxBatch?: number;
 }
 
 /** Queues predictions and writes them in group commits; see {@link createPredictionBatcher}. */
 export interface PredictionBatcher {
-  /** Resolves once `row` is committed; rejects when it could not be (bad row, or every try failed). */
+  /** Resolves once `row` is committed; rejects when it could not be (bad row, queue full, database unavailable). */
   enqueue(row: NewPrediction): Promise<void>;
   /** Resolves once every row enqueued so far is committed or given up. */
   drain(): Promise<void>;
@@ -35,9 +37,10 @@ interface Waiter {
  * Group commit for predictions: every row enqueued during one turn of the event loop is written
  * in one transaction right after the turn (setImmediate), and each `enqueue` resolves when its
  * batch is committed. A commit costs ~100 µs of system calls here; one per request cost ~20% of
- * predict throughput. A failing batch is tried `attempts` times in all, then its rows are given
- * up: their callers get the error and never hand the ids to a reader, so nothing acknowledged
- * is lost, and a broken database cannot grow an endless retry loop.
+ * predict throughput. Batches go through the write gate: while the database is locked or cannot
+ * be written, a batch waits there (never blocking the event loop) up to the gate's wait, then its
+ * rows are given up and their callers get DatabaseUnavailableError, never handing the ids to a
+ * reader. At most `maxQueued` rows wait at once, in batches of at most `maxBatch`.
  *
  * @example
  *   const batcher = createPredictionBatcher(store);
@@ -47,9 +50,9 @@ export function createPredictionBatcher(
   store: Pick<LogStore, 'insertPredictions'>,
   options: PredictionBatcherOptions = {},
 ): PredictionBatcher {
-  const { attempts = 3, retryDelayMs = 50, onRetry } = options;
-  if (!Number.isSafeInteger(attempts) || attempts < 1) {
-    throw new InvalidInputError(`attempts must be a whole number >= 1; got ${attempts}`);
+  const { gate = createWriteGate(), maxQueued = 1000, maxBatch = 500 } = options;
+  for (const [name, value] of [['maxQueued', maxQueued], ['maxBatch', maxBatch]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError(`${name} must be a whole number >= 1; got ${value}`);
   }
   let queue: Waiter[] = [];
   let scheduled = false;
@@ -58,30 +61,24 @@ export function createPredictionBatcher(
 
   const write = async (batch: Waiter[]): Promise<void> => {
     const rows = batch.map((waiter) => waiter.row);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.insertPredictions(rows);
-        waiting -= batch.length;
-        for (const waiter of batch) waiter.resolve();
-        return;
-      } catch (error) {
-        if (attempt >= attempts) {
-          waiting -= batch.length;
-          for (const waiter of batch) waiter.reject(error);
-          return;
-        }
-        onRetry?.(error, attempt, rows.length);
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
-      }
+    try {
+      await gate.run(() => store.insertPredictions(rows));
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    } finally {
+      waiting -= batch.length;
     }
   };
 
   const writeQueued = (): void => {
     scheduled = false;
-    const batch = queue;
+    const turn = queue;
     queue = [];
-    const done = write(batch).finally(() => inFlight.delete(done));
-    inFlight.add(done);
+    for (let start = 0; start < turn.length; start += maxBatch) {
+      const done = write(turn.slice(start, start + maxBatch)).finally(() => inFlight.delete(done));
+      inFlight.add(done);
+    }
   };
 
   return {
@@ -91,6 +88,11 @@ export function createPredictionBatcher(
         assertNewPrediction(row);
       } catch (error) {
         return Promise.reject(error);
+      }
+      if (waiting >= maxQueued) {
+        return Promise.reject(
+          new DatabaseUnavailableError(`${waiting} predictions are already waiting to be stored; nothing was stored; try again.`, 1),
+        );
       }
       return new Promise<void>((resolve, reject) => {
         queue.push({ row, resolve, reject });

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
-import { InvalidInputError } from '../errors.js';
+import { DatabaseOpenError, InvalidInputError, MovieClassifierError } from '../errors.js';
 import type { Label } from '../model/types.js';
-import { migrate } from './migrations/index.js';
+import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
+import { describeOpenFailure } from './open-failure.js';
 import { fingerprint } from '../text/fingerprint.js';
 import { VERDICTS } from './types.js';
 import type {
@@ -36,6 +37,8 @@ export interface OpenStoreOptions {
    * @default false
    */
   readonly?: boolean;
+  /** Refuse (DatabaseOpenError) to create the file when it does not exist, e.g. a mistyped `--db`. @default false */
+  mustExist?: boolean;
   /**
    * Decides each new log row's verdict when it is written (the server passes the moderation rule).
    * @default ACCEPT_EVERY_ROW
@@ -44,6 +47,12 @@ export interface OpenStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Least time opening waits for another process's write lock (to migrate), whatever busyTimeoutMs says. */
+const OPEN_LOCK_WAIT_MS = 5000;
+
+/** PRAGMA auto_vacuum's value for INCREMENTAL. */
+const INCREMENTAL_VACUUM = 2;
 
 const isInMemory = (path: string): boolean => path === ':memory:' || path === '';
 
@@ -179,24 +188,42 @@ function logHistory(db: Database.Database): LogHistory {
  *   store.close();
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
-  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readonly = false } = options;
+  const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readonly = false, mustExist = false } = options;
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new InvalidInputError(`busyTimeoutMs must be a whole number of milliseconds >= 0; got ${busyTimeoutMs}`);
   }
   const inMemory = isInMemory(path);
-  if (!inMemory && !readonly) fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
-
-  // `timeout` is better-sqlite3's name for sqlite3_busy_timeout (PRAGMA busy_timeout).
-  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+  if (!inMemory && (readonly || mustExist) && !fs.existsSync(path)) {
+    throw new DatabaseOpenError(
+      `database ${path} does not exist. Check the path (--db, DB_PATH, DATA_DIR); nothing was created.`,
+      path,
+    );
+  }
+  let db: Database.Database;
   try {
+    if (!inMemory && !readonly) fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
+    // `timeout` is better-sqlite3's name for sqlite3_busy_timeout (PRAGMA busy_timeout). Opening
+    // may migrate, which waits for another process's write lock at least OPEN_LOCK_WAIT_MS.
+    db = new Database(path, { readonly, fileMustExist: readonly || mustExist, timeout: Math.max(busyTimeoutMs, OPEN_LOCK_WAIT_MS) });
+  } catch (error) {
+    throw describeOpenFailure(path, error);
+  }
+  try {
+    // Read before changing anything: a file that is not a database (this read fails) or one
+    // from a newer build is refused exactly as it was found, not switched to WAL first.
+    assertKnownSchemaVersion(db, path);
+    // Only possible before the first table exists: a new database gives the pages of expired
+    // predictions back to the file system (reclaimFreePages); an older one reuses them.
+    if (!readonly && (db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     if (!inMemory && !readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, path);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return createStore(db, path, options.verdictRule ?? ACCEPT_EVERY_ROW);
   } catch (error) {
     db.close();
-    throw error;
+    throw error instanceof MovieClassifierError ? error : describeOpenFailure(path, error);
   }
 }
 
@@ -279,6 +306,15 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     SELECT ${OPERATOR_COLUMNS} FROM review_db WHERE id = ?
   `);
   const lastChangeStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM verdict_changes`).pluck();
+  const databaseId = db.prepare<[], string>(`SELECT id FROM database_identity`).pluck().get();
+  if (databaseId === undefined) throw new InvalidInputError(`database ${path} has no row in database_identity; it was changed by hand`);
+  const deleteUnansweredStmt = db.prepare<[string, number]>(`
+    DELETE FROM predictions WHERE rowid IN (
+      SELECT rowid FROM predictions WHERE feedback_review_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?
+    )
+  `);
+  const writeCheckStmt = db.prepare<[string]>(`UPDATE database_identity SET write_checked_at = ?`);
+  const incrementalVacuum = db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL_VACUUM;
 
   const history = logHistory(db);
   const insertReviewRow = (row: {
@@ -365,6 +401,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
   return {
     path,
+    databaseId,
 
     insertPrediction(prediction) {
       assertNewPrediction(prediction);
@@ -435,6 +472,24 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
     getReview(id) {
       return getReviewStmt.get(id);
+    },
+
+    deleteUnansweredPredictionsBefore(before, limit) {
+      // IMMEDIATE: take the write lock before reading which rows go (see recordFeedback).
+      return db.transaction(() => deleteUnansweredStmt.run(before, limit).changes).immediate();
+    },
+
+    reclaimFreePages(maxPages) {
+      if (!incrementalVacuum) return 0;
+      const before = db.pragma('freelist_count', { simple: true }) as number;
+      // PRAGMA takes no bound parameters; maxPages is checked to be a whole number.
+      if (!Number.isSafeInteger(maxPages) || maxPages < 1) throw new InvalidInputError(`maxPages must be a whole number >= 1; got ${maxPages}`);
+      db.pragma(`incremental_vacuum(${maxPages})`);
+      return before - (db.pragma('freelist_count', { simple: true }) as number);
+    },
+
+    checkWritable() {
+      writeCheckStmt.run(new Date().toISOString());
     },
 
     close() {

@@ -146,6 +146,11 @@ export type Awaitable<T> = T | Promise<T>;
 export interface LogStore {
   /** Where the log is: a file path, ':memory:', or a PostgreSQL address without its password. */
   readonly path: string;
+  /**
+   * The id this database was given when it was created (migration 5): model files folded from
+   * its log record it, so a model file is not used with another database's log.
+   */
+  readonly databaseId: string;
   /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
   insertPrediction(prediction: NewPrediction): Awaitable<void>;
   /** Stores predictions in one transaction (all or none): what the prediction batcher calls. */
@@ -192,6 +197,12 @@ export interface LogStore {
   listFeedback(filter: FeedbackFilter): Awaitable<FeedbackListRow[]>;
   /** One log row as the operator sees it, or undefined. */
   getReview(id: number): Awaitable<FeedbackListRow | undefined>;
+  /** Deletes up to `limit` unanswered predictions made before `before` (ISO-8601); returns how many. */
+  deleteUnansweredPredictionsBefore(before: string, limit: number): Awaitable<number>;
+  /** Gives pages freed by deletions back to the file system (SQLite); returns how many (0 where that is automatic). */
+  reclaimFreePages(maxPages: number): Awaitable<number>;
+  /** A small write: throws if the database cannot be written now. */
+  checkWritable(): Awaitable<void>;
   close(): Awaitable<void>;
   /**
    * Calls `listener` soon after another process appends to the log or changes a verdict
@@ -220,5 +231,18 @@ export interface Store extends LogStore {
   firstRowChangedAfter(afterId: number): number | null;
   listFeedback(filter: FeedbackFilter): FeedbackListRow[];
   getReview(id: number): FeedbackListRow | undefined;
+  /**
+   * Deletes up to `limit` predictions made before `before` (ISO-8601) that got no feedback, oldest
+   * first, in one transaction; answered ones stay with their feedback row. Returns how many went.
+   */
+  deleteUnansweredPredictionsBefore(before: string, limit: number): number;
+  /**
+   * Gives the pages freed by deletions back to the file system (incremental vacuum, up to
+   * `maxPages` pages); returns how many. A database made before this version has no incremental
+   * vacuum: its free pages are reused by later rows instead, and this returns 0.
+   */
+  reclaimFreePages(maxPages: number): number;
+  /** A small write (database_identity.write_checked_at): throws if this database cannot be written now. */
+  checkWritable(): void;
   close(): void;
 }

@@ -24,7 +24,7 @@ import { assetVersionOf, staticFiles } from './routes/static-files.js';
  */
 export type AppConfig = Pick<
   Config,
-  'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir' | 'trustProxy' | 'adminToken'
+  'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir' | 'trustProxy' | 'adminToken' | 'healthDetails'
 > & {
   csrfSecret: string;
 };
@@ -64,7 +64,7 @@ export function createApp({ learner, store, config, logger = createLogger(config
     app.use('/api/v1/admin', adminApiRoutes({ learner, store, token: config.adminToken }));
   }
   app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
-  app.use(healthRoutes({ learner, store })); // GET /healthz
+  app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
 
   app.use((req, _res, next) => next(createError(404, notFoundMessage(req.method, req.path))));

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 
 import type { ErrorRequestHandler, Response } from 'express';
+import createError from 'http-errors';
 
 import type { Logger } from './logger.js';
 import { renderPage } from './render-page.js';
@@ -20,6 +21,27 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
+/**
+ * Codes an error of ours may carry instead of its status's (`createError(409, msg, { code })`).
+ * Nothing else passes: errors from Node and libraries carry codes such as Z_DATA_ERROR, which
+ * tell a client about our internals and nothing it can act on.
+ */
+const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed', 'database_busy', 'unavailable', 'unauthorized', 'unlearnable']);
+
+/**
+ * What to tell a client for body-parser's errors, by their `type`; any other body-parser error
+ * gets its status's message. Its own messages can carry a library's words ("incorrect header
+ * check" from zlib, "Decompression failed" from brotli).
+ */
+const BODY_ERRORS: Record<string, string> = {
+  'entity.too.large': 'The request body is too large: a review may have at most 10,000 characters. Please shorten it and try again.',
+  'entity.parse.failed': 'the request body is not valid JSON',
+  'encoding.unsupported': 'the request body has an unsupported Content-Encoding; send it uncompressed, or as gzip, deflate or br',
+  'charset.unsupported': 'the request body has an unsupported charset; send it as UTF-8',
+  'request.aborted': 'the request body was cut short',
+  'request.size.invalid': 'the request body is shorter or longer than its Content-Length',
+};
+
 /** Page headings, by status. */
 const TITLES: Record<number, string> = {
   400: 'That request could not be used',
@@ -35,9 +57,10 @@ const TITLES: Record<number, string> = {
 
 const MESSAGES: Record<number, string> = {
   404: 'There is no page at this address.',
-  413: 'The request body is larger than 64 KB. Please shorten the review and try again.',
+  413: 'The request body is too large: a review may have at most 10,000 characters. Please shorten it and try again.',
+  400: 'The request could not be used.',
   500: 'Something went wrong on our side. Please try again.',
-  503: 'We cannot store anything right now. Nothing was lost; please try again in a moment.',
+  503: 'The database is busy or cannot be written just now, and nothing was stored. Please try again in a few seconds.',
 };
 
 interface HttpLikeError {
@@ -48,7 +71,7 @@ interface HttpLikeError {
   type?: unknown;
   message?: unknown;
   stack?: unknown;
-  /** Seconds, for Retry-After (StoreUnavailableError). */
+  /** Seconds, for Retry-After (DatabaseUnavailableError). */
   retryAfterSeconds?: unknown;
 }
 
@@ -66,18 +89,20 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
   return (err: unknown, req, res, next) => {
     const error: HttpLikeError = typeof err === 'object' && err !== null ? (err as HttpLikeError) : {};
     const status = httpStatus(error);
-    if (status >= 500) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
+    // 503s are the database refusing writes for a while; the write gate logs that, rate-limited,
+    // instead of a line per refused request.
+    if (status >= 500 && status !== 503) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
 
     // Too late for a clean answer: let Express close the connection.
     if (res.headersSent) return next(err);
 
-    const code = typeof error.code === 'string' && status < 500 ? error.code : (CODES[status] ?? `http_${status}`);
+    const code = typeof error.code === 'string' && OWN_CODES.has(error.code) ? error.code : (CODES[status] ?? `http_${status}`);
     const message = publicMessage(error, status);
     const stack = options.development && typeof error.stack === 'string' ? error.stack : undefined;
 
     res.status(status);
     res.setHeader('Cache-Control', 'no-store');
-    if (typeof error.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+    if (typeof error.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(error.retryAfterSeconds));
     const sendJson = () => res.json({ error: { code, message } });
     const sendPage = () => sendErrorPage(res, { status, message, stack }, options.logger);
 
@@ -93,13 +118,12 @@ function httpStatus(error: HttpLikeError): number {
 
 function publicMessage(error: HttpLikeError, status: number): string {
   if (status >= 500 || error.expose === false) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
-  switch (error.type) {
-    // body-parser's own messages ("request entity too large") are terse; say what to do.
-    case 'entity.too.large':
-      return MESSAGES[413]!;
-    case 'entity.parse.failed':
-      return 'the request body is not valid JSON';
-  }
+  // body-parser's errors: its own messages are terse ("request entity too large") or a library's
+  // (a decompression failure's); say what happened and what to do instead.
+  if (typeof error.type === 'string') return BODY_ERRORS[error.type] ?? MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  // A library's error given a status on its way (body-parser wraps a zlib error as a 400): its
+  // message is that library's, not ours.
+  if (!(error instanceof createError.HttpError)) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   const message = typeof error.message === 'string' ? error.message : '';
   // http-errors fills in the status text ("Not Found") when no message was given.
   if (message === '' || message === STATUS_CODES[status]) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';

@@ -63,6 +63,8 @@ export function serverEnv(paths: ServerPaths, extra: Record<string, string> = {}
     // moderation (test/learner and test/web test the per-client limits), so lift the limits.
     MODERATION_CLIENT_ROWS_PER_DAY: '0',
     MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
+    // The durability tests read how much of the log a server applied from /healthz.
+    HEALTH_DETAILS: 'on',
     ...extra,
   };
 }

@@ -7,7 +7,7 @@ import { UsageError } from '../../src/errors.js';
 
 describe('parseTrainArgs', () => {
   it('takes the documented defaults', () => {
-    expect(parseTrainArgs(['--data', 'corpus'])).toEqual({
+    expect(parseTrainArgs(['--data', 'corpus'], {})).toEqual({
       data: 'corpus',
       preset: 'default',
       epochs: undefined,
@@ -15,6 +15,12 @@ describe('parseTrainArgs', () => {
       seed: 1,
       out: 'data/model.bin',
     });
+  });
+
+  it('writes to MODEL_PATH, else to model.bin in DATA_DIR, as the server and update read them, unless --out says otherwise', () => {
+    expect(parseTrainArgs(['--data', 'c'], { MODEL_PATH: '/srv/m.bin', DATA_DIR: '/srv/d' }).out).toBe('/srv/m.bin');
+    expect(parseTrainArgs(['--data', 'c'], { DATA_DIR: '/srv/d' }).out).toBe(path.join('/srv/d', 'model.bin'));
+    expect(parseTrainArgs(['--data', 'c', '--out', 'x.bin'], { MODEL_PATH: '/srv/m.bin' }).out).toBe('x.bin');
   });
 
   it('reads every option', () => {
@@ -39,7 +45,13 @@ describe('parseTrainArgs', () => {
 
 describe('parseEvaluateArgs', () => {
   it('takes the shipped model and the folder itself by default', () => {
-    expect(parseEvaluateArgs(['--data', 'corpus'])).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin' });
+    expect(parseEvaluateArgs(['--data', 'corpus'], {})).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin' });
+  });
+
+  it('scores MODEL_PATH, else model.bin in DATA_DIR, unless --model says otherwise', () => {
+    expect(parseEvaluateArgs(['--data', 'c'], { MODEL_PATH: '/srv/m.bin' }).model).toBe('/srv/m.bin');
+    expect(parseEvaluateArgs(['--data', 'c'], { DATA_DIR: '/srv/d' }).model).toBe(path.join('/srv/d', 'model.bin'));
+    expect(parseEvaluateArgs(['--data', 'c', '--model', 'x.bin'], { MODEL_PATH: '/srv/m.bin' }).model).toBe('x.bin');
   });
 
   it('reads --split and --model', () => {

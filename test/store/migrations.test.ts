@@ -42,7 +42,7 @@ describe('migrations list', () => {
   it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry']);
   });
 });
 
@@ -57,9 +57,10 @@ describe('migrate on a fresh database', () => {
     // Assert
     expect(result).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(readSchemaVersion(db)).toBe(SCHEMA_VERSION);
-    expect(tableNames(db)).toEqual(['predictions', 'review_bands', 'review_db', 'verdict_changes']);
+    expect(tableNames(db)).toEqual(['database_identity', 'predictions', 'review_bands', 'review_db', 'verdict_changes']);
     expect(indexNames(db)).toEqual([
       'predictions_feedback_review_id',
+      'predictions_unanswered_created_at',
       'review_bands_key',
       'review_db_client_date',
       'review_db_normalized_hash',
@@ -171,7 +172,7 @@ describe('migrate on a classic-schema database', () => {
       tables: tableNames(db),
     }));
     expect(after.version).toBe(SCHEMA_VERSION);
-    expect(after.tables).toEqual(['predictions', 'review_bands', 'review_db', 'verdict_changes']);
+    expect(after.tables).toEqual(['database_identity', 'predictions', 'review_bands', 'review_db', 'verdict_changes']);
     expect(after.rows).toEqual(
       classicRows.map((row, i) => ({ id: i + 1, ...row, prediction_id: null, source: 'classic-import' })),
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { StoreUnavailableError } from '../../src/errors.js';
+import { DatabaseUnavailableError } from '../../src/errors.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
 import type { NewPrediction } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
@@ -168,9 +168,9 @@ describe('the PostgreSQL store', () => {
     await expect(openPostgresStore(url)).rejects.toThrow(/schema version 99.*newer movieclassifier/);
   });
 
-  it('answers StoreUnavailableError, naming the database without its password, when PostgreSQL is not there', async () => {
+  it('answers DatabaseUnavailableError, naming the database without its password, when PostgreSQL is not there', async () => {
     await expect(openPostgresStore('postgres://someone:secret@127.0.0.1:1/nothing')).rejects.toSatisfy(
-      (error: unknown) => error instanceof StoreUnavailableError && !String((error as Error).message).includes('secret'),
+      (error: unknown) => error instanceof DatabaseUnavailableError && !String((error as Error).message).includes('secret'),
     );
   });
 });

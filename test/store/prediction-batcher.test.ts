@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/errors.js';
+import Database from 'better-sqlite3';
+
+import { DatabaseUnavailableError, InvalidInputError } from '../../src/errors.js';
 import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
 import { createPredictionBatcher } from '../../src/store/prediction-batcher.js';
+import { createWriteGate } from '../../src/store/write-gate.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -36,14 +39,14 @@ function prediction(overrides: Partial<NewPrediction> = {}): NewPrediction {
   };
 }
 
-/** A store whose batch writes fail `failures` times, then go through; counts the calls. */
-function flakyStore(store: Store, failures: number) {
+/** A real store whose batch writes fail as SQLite does on a full disk `failures` times, then go through; counts the rows of each call. */
+function fullDiskStore(store: Store, failures: number) {
   const calls: number[] = [];
   return {
     calls,
     insertPredictions(rows: readonly NewPrediction[]) {
       calls.push(rows.length);
-      if (calls.length <= failures) throw new Error(`disk I/O error (try ${calls.length})`);
+      if (calls.length <= failures) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
       store.insertPredictions(rows);
     },
   };
@@ -53,7 +56,7 @@ describe('createPredictionBatcher', () => {
   it('writes the predictions of one event-loop turn in one transaction, resolving each once another connection sees it', async () => {
     // Arrange
     const { writer, reader } = fileStores();
-    const counting = flakyStore(writer, 0);
+    const counting = fullDiskStore(writer, 0);
     const batcher = createPredictionBatcher(counting);
     const rows = [prediction(), prediction(), prediction()];
 
@@ -71,41 +74,70 @@ describe('createPredictionBatcher', () => {
     expect(batcher.queued).toBe(0);
   });
 
-  it('tries a failing batch again and resolves when a later try succeeds', async () => {
+  it('while the disk is full, keeps a batch waiting and writes it once the database takes it again', async () => {
     // Arrange
     const { writer, reader } = fileStores();
-    const flaky = flakyStore(writer, 2);
-    const retries: number[] = [];
-    const batcher = createPredictionBatcher(flaky, { attempts: 3, retryDelayMs: 1, onRetry: (_e, attempt) => retries.push(attempt) });
+    const full = fullDiskStore(writer, 3);
+    const batcher = createPredictionBatcher(full, { gate: createWriteGate({ waitMs: 2000 }) });
     const row = prediction();
 
     // Act
     await batcher.enqueue(row);
 
     // Assert
-    expect(flaky.calls).toEqual([1, 1, 1]);
-    expect(retries).toEqual([1, 2]);
+    expect(full.calls).toEqual([1, 1, 1, 1]);
     expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id });
   });
 
-  it('gives a batch up after its last try: its callers get the error, and the batcher stops trying', async () => {
+  it('gives a batch up after the write wait: its callers get DatabaseUnavailableError, nothing is written, and it is not tried again', async () => {
     // Arrange
     const { writer, reader } = fileStores();
-    const broken = flakyStore(writer, Number.POSITIVE_INFINITY);
-    const batcher = createPredictionBatcher(broken, { attempts: 3, retryDelayMs: 1 });
+    const broken = fullDiskStore(writer, Number.POSITIVE_INFINITY);
+    const batcher = createPredictionBatcher(broken, { gate: createWriteGate({ waitMs: 50 }) });
     const rows = [prediction(), prediction()];
 
     // Act
     const outcomes = await Promise.allSettled(rows.map((row) => batcher.enqueue(row)));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const tries = broken.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
 
     // Assert
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
-    expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
-    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/disk I\/O error \(try 3\)/);
-    expect(broken.calls).toEqual([2, 2, 2]); // bounded: no fourth try, even later
+    expect((outcomes[0] as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseUnavailableError);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/disk or the database is full/);
+    expect(broken.calls.every((n) => n === 2)).toBe(true);
+    expect(broken.calls.length).toBe(tries);
     expect(batcher.queued).toBe(0);
     expect(reader.getPrediction(rows[0]!.id)).toBeUndefined();
+  });
+
+  it('refuses predictions beyond maxQueued at once, so that a full disk cannot pile them up in memory', async () => {
+    // Arrange
+    const { writer } = fileStores();
+    const broken = fullDiskStore(writer, Number.POSITIVE_INFINITY);
+    const batcher = createPredictionBatcher(broken, { gate: createWriteGate({ waitMs: 200 }), maxQueued: 3 });
+
+    // Act
+    const outcomes = Array.from({ length: 5 }, () => batcher.enqueue(prediction()));
+    const early = await Promise.race([outcomes[3]!.then(() => 'written', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 20))]);
+    const settled = await Promise.allSettled(outcomes);
+
+    // Assert
+    expect(early).toBe('refused');
+    expect(batcher.queued).toBe(0);
+    expect(settled.every((o) => o.status === 'rejected' && o.reason instanceof DatabaseUnavailableError)).toBe(true);
+  });
+
+  it('writes at most maxBatch rows per transaction', async () => {
+    const { writer, reader } = fileStores();
+    const counted = fullDiskStore(writer, 0);
+    const batcher = createPredictionBatcher(counted, { maxBatch: 2 });
+    const rows = Array.from({ length: 5 }, () => prediction());
+
+    await Promise.all(rows.map((row) => batcher.enqueue(row)));
+
+    expect(counted.calls).toEqual([2, 2, 1]);
+    for (const row of rows) expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id });
   });
 
   it('refuses a bad row on its own, without failing the rows it would have shared a batch with', async () => {
@@ -141,7 +173,7 @@ describe('createPredictionBatcher', () => {
     await expect(batcher.drain()).resolves.toBeUndefined();
   });
 
-  it('refuses a number of attempts below one', () => {
-    expect(() => createPredictionBatcher({ insertPredictions: () => undefined }, { attempts: 0 })).toThrow(InvalidInputError);
+  it('refuses a queue bound below one', () => {
+    expect(() => createPredictionBatcher({ insertPredictions: () => undefined }, { maxQueued: 0 })).toThrow(InvalidInputError);
   });
 });

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { makeApp, POSITIVE_REVIEW, testConfig, type TestApp } from '../helpers/app.js';
+import { loadConfig } from '../../src/config.js';
+import { makeApp, POSITIVE_REVIEW, TEST_CSRF_SECRET, testConfig, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -84,5 +85,37 @@ describe('errors inside a request', () => {
     expect(res.text).toBe('404 Page not found\nThere is no page at this address.\n');
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['the error page could not be rendered']);
     rmSync(viewsDir, { recursive: true, force: true });
+  });
+});
+
+describe('errors of unreadable bodies', () => {
+  it.each([
+    ['gzip', 'Z_DATA_ERROR'],
+    ['br', 'ERR__ERROR_FORMAT_PADDING_1'],
+  ])('answer a body that does not decompress as %s with 400 and our own code, not %s', async (encoding, internal) => {
+    t = await makeApp();
+
+    const res = await request(t.app)
+      .post('/api/v1/predict')
+      .set('content-type', 'application/json')
+      .set('content-encoding', encoding)
+      .send('not compressed at all');
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
+    expect(JSON.stringify(res.body)).not.toContain(internal);
+    expect(JSON.stringify(res.body)).not.toMatch(/incorrect header check|Decompression failed/);
+  });
+});
+
+describe('pages of a server started without NODE_ENV', () => {
+  it('show no stack trace and no file path on a 404', async () => {
+    t = await makeApp({ config: { ...loadConfig({}), csrfSecret: TEST_CSRF_SECRET, logLevel: 'silent' } });
+
+    const res = await request(t.app).get('/no/such/page');
+
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('data-qa="error-stack"');
+    expect(res.text).not.toContain(process.cwd());
   });
 });

@@ -6,6 +6,7 @@ export { measurePrediction, measureTraining, type PredictionSpeed, type Training
 export { BENCH_USAGE, CASE_NAMES, parseBenchArgs, type BenchOptions, type CaseName } from './options.js';
 export { benchJsonLine, formatCaseLine, type BenchReport, type ServerRun } from './report.js';
 export { parentPid, statusField, treeRss, vmRssKb, type TreeRss } from './rss.js';
-export { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview, runBench, type BenchContext } from './run.js';
+export { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview, runBench, runSoakBench, type BenchContext } from './run.js';
+export { formatSoakWindow, runSoak, slope, soakRequests, summarizeSoak, type SoakReport, type SoakWindow } from './soak.js';
 export { BenchError, startBenchServer, startUpFacts, type BenchServer, type StartUpFacts } from './bench-server.js';
 export { percentile, summarizeCase, summarizeLatencies, type CaseSummary } from './stats.js';

@@ -38,8 +38,19 @@ export interface BenchOptions {
    * @default 'auto'
    */
   tool: 'auto' | 'autocannon' | 'wrk';
+  /**
+   * Soak mode: instead of the cases, this many seconds of mixed load (pages, API predictions and
+   * feedback) on one server (the first --workers setting), reporting RSS and p99 per window.
+   * null: no soak. `--soak` alone: 600 s.
+   */
+  soak: number | null;
+  /** Seconds per soak window (a line of RSS and p99 each). @default 30, or a tenth of a shorter soak */
+  soakWindow: number | null;
   help: boolean;
 }
+
+/** Seconds of soak when `--soak` is given without a number. */
+export const DEFAULT_SOAK_S = 600;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
   --duration S        seconds of load per case (default 10)
@@ -54,6 +65,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --build MODE        auto (build when dist/ is stale), always or never (default auto)
   --log-level LEVEL   server LOG_LEVEL; server stdout goes to a temporary file (default info)
   --tool TOOL         auto (wrk if installed, else autocannon), autocannon or wrk (default auto)
+  --soak [S]          soak mode: S seconds (default 600) of mixed load on one server (the first --workers
+                      setting) instead of the cases; prints RSS and p99 per window, then the RSS drift
+  --soak-window S     seconds per soak window (default 30, or a tenth of a shorter soak)
   --help              this text`;
 
 /**
@@ -65,9 +79,11 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
  */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values;
+  // `--soak` may come without a number; parseArgs wants a value for a string option.
+  const args = argv.flatMap((arg, i) => (arg === '--soak' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? [arg, String(DEFAULT_SOAK_S)] : [arg]));
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args,
       strict: true,
       allowPositionals: false,
       options: {
@@ -83,6 +99,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         build: { type: 'string' },
         'log-level': { type: 'string' },
         tool: { type: 'string' },
+        soak: { type: 'string' },
+        'soak-window': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -117,6 +135,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     build,
     logLevel: logLevel as LogLevel,
     tool,
+    soak: values.soak === undefined ? null : positiveNumber('soak', values.soak, DEFAULT_SOAK_S, 24 * 3600),
+    soakWindow: values['soak-window'] === undefined ? null : positiveNumber('soak-window', values['soak-window'], 30, 3600),
     help: values.help ?? false,
   };
 }

@@ -15,6 +15,7 @@ import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, 
 import { treeRss, type TreeRss } from './rss.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { ensureBuild } from './build.js';
+import { runSoak, type SoakReport } from './soak.js';
 import { round, summarizeCase, type CaseSummary } from './stats.js';
 
 export interface BenchContext {
@@ -46,6 +47,16 @@ export function readBenchReview(file: string): string {
     throw new InvalidInputError(`the bench review ${file} has ${review.length} characters; use 15 to 10,000`);
   }
   return review;
+}
+
+/** Soak mode (`--soak`): builds if needed, then runs the soak; see runSoak. */
+export async function runSoakBench(options: BenchOptions, context: BenchContext): Promise<SoakReport> {
+  const review = readBenchReview(path.resolve(context.root, options.reviewFile));
+  const modelFile = path.resolve(context.root, options.model);
+  if (!existsSync(modelFile)) throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
+  const build = ensureBuild(context.root, options.build);
+  if (build.built) context.log(`bench: npm run build took ${fmt(build.ms / 1000, 1)} s`);
+  return runSoak(options, review, modelFile, context);
 }
 
 /** Runs everything the options ask for and returns every figure; stops what it starts. */

@@ -4,6 +4,7 @@ import { inspectUnversionedReviewDb, updateToSchemaVersion1 } from './001-review
 import { updateToSchemaVersion2 } from './002-predictions.js';
 import { registerReviewHash, updateToSchemaVersion3 } from './003-review-hash.js';
 import { updateToSchemaVersion4 } from './004-verdicts.js';
+import { updateToSchemaVersion5 } from './005-database-identity-and-expiry.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '002-predictions', up: updateToSchemaVersion2 },
   { version: 3, name: '003-review-hash', up: updateToSchemaVersion3 },
   { version: 4, name: '004-verdicts', up: updateToSchemaVersion4 },
+  { version: 5, name: '005-database-identity-and-expiry', up: updateToSchemaVersion5 },
 ];
 
 // A gap or a repeat would make `user_version` lie about what was applied: fail at import.
@@ -44,6 +46,12 @@ function futureVersionError(path: string, found: number): DatabaseVersionError {
     found,
     SCHEMA_VERSION,
   );
+}
+
+/** Refuses (DatabaseVersionError) a database written by a newer build; reads, changes nothing. */
+export function assertKnownSchemaVersion(db: BetterSqlite3.Database, path: string): void {
+  const found = readSchemaVersion(db);
+  if (found > SCHEMA_VERSION) throw futureVersionError(path, found);
 }
 
 /** Refuse a version-0 database whose review_db is not the classic table we know how to adopt. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-import { InvalidInputError, StoreUnavailableError } from '../../errors.js';
+import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../text/fingerprint.js';
 import { clientWindowStart } from '../client-window.js';
@@ -78,7 +78,7 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
  * lock makes the verdict rule see exactly the rows before the one it judges, as on SQLite.
  * Writers wait for each other only for the few milliseconds of one insert.
  *
- * A database that is away (restarting) makes writes throw StoreUnavailableError (nothing is
+ * A database that is away (restarting) makes writes throw DatabaseUnavailableError (nothing is
  * stored); the pool reconnects by itself on the next query.
  */
 export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -91,7 +91,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     const code = (error as { code?: string }).code ?? '';
     const message = (error as Error).message ?? String(error);
     if (CONNECTION_CODES.has(code) || /terminat|Connection|timeout/i.test(message)) {
-      throw new StoreUnavailableError(`the database ${where} is not reachable (${message}); nothing was stored, try again shortly`, retryAfter, { cause: error });
+      throw new DatabaseUnavailableError(`the database ${where} is not reachable (${message}); nothing was stored, try again shortly`, retryAfter, { cause: error });
     }
     throw error;
   };
@@ -136,7 +136,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   {
     const client = await pool.connect().catch(async (error: unknown) => {
       await pool.end();
-      throw new StoreUnavailableError(`cannot connect to ${where}: ${(error as Error).message}. Check DATABASE_URL and that PostgreSQL is running.`, retryAfter, { cause: error });
+      throw new DatabaseUnavailableError(`cannot connect to ${where}: ${(error as Error).message}. Check DATABASE_URL and that PostgreSQL is running.`, retryAfter, { cause: error });
     });
     try {
       await migratePostgres(client, where);
@@ -183,8 +183,10 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     return { id, ...decision };
   };
 
+  const databaseId = (await query<{ id: string }>('SELECT id FROM database_identity'))[0]!.id;
   const store: PostgresStore = {
     path: where,
+    databaseId,
 
     async insertPrediction(prediction) {
       await store.insertPredictions([prediction]);
@@ -367,6 +369,23 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
 
     async getReview(id) {
       return (await query<FeedbackListRow>(`SELECT ${OPERATOR_COLUMNS} FROM review_db WHERE id = $1`, [id]))[0];
+    },
+
+    async deleteUnansweredPredictionsBefore(before, limit) {
+      const rows = await query<{ id: string }>(
+        `DELETE FROM predictions WHERE id IN (
+           SELECT id FROM predictions WHERE feedback_review_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2
+         ) RETURNING id`,
+        [before, limit],
+      );
+      return rows.length;
+    },
+
+    // PostgreSQL's autovacuum gives the space back by itself.
+    reclaimFreePages: async () => 0,
+
+    async checkWritable() {
+      await query('UPDATE database_identity SET write_checked_at = $1', [new Date().toISOString()]);
     },
 
     async keepCheckpoint(bytes, header) {

@@ -5,19 +5,34 @@ import type { LogStore } from '../../store/types.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 
 export interface HealthDeps {
-  learner: Pick<Learner, 'modelInfo'>;
+  learner: Pick<Learner, 'modelInfo' | 'writeFailure'>;
   store: Pick<LogStore, 'countReviews'>;
+  /**
+   * HEALTH_DETAILS: add the model's facts and the number of stored reviews. Off by default: they
+   * tell anyone the model's version, training date and how much feedback there is.
+   */
+  details: boolean;
 }
 
-/** GET /healthz: the model's info (file, version, log applied) and how many labelled reviews the database holds. */
-export function healthRoutes({ learner, store }: HealthDeps): Router {
+/**
+ * GET /healthz: `{"status":"ok"}`, or 503 `{"status":"unavailable","reason":...}` while the
+ * database does not take writes (disk full, locked by another process): predictions and feedback
+ * are refused then, so a load balancer should send readers elsewhere. With details on, also the
+ * model's info and how many labelled reviews the database holds.
+ */
+export function healthRoutes({ learner, store, details }: HealthDeps): Router {
   const router = Router();
   router
     .route('/healthz')
     .get(async (_req, res) => {
-      const reviews = await store.countReviews();
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ status: 'ok', model: learner.modelInfo(), reviews });
+      const failure = learner.writeFailure();
+      const status = failure === null ? { status: 'ok' } : { status: 'unavailable', reason: `database writes failing since ${failure.since}: ${failure.reason}` };
+      if (failure !== null) res.status(503);
+      if (!details) return res.json(status);
+      // A database that cannot be read (PostgreSQL away) leaves the count out, not the answer.
+      const reviews = await Promise.resolve(store.countReviews()).catch(() => null);
+      res.json({ ...status, model: learner.modelInfo(), reviews });
     })
     .all(methodNotAllowed('GET, HEAD'));
   return router;

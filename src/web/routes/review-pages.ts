@@ -80,7 +80,8 @@ function showFormAgain(req: Request, res: Response, next: NextFunction, message:
     {
       minLength: MIN_REVIEW_LENGTH,
       maxLength: REVIEW_MAX_LENGTH,
-      review: typeof typed === 'string' ? typed : '',
+      // Trimmed here too: a text refused for its length is not trimmed by the rule.
+      review: typeof typed === 'string' ? typed.trim() : '',
       error: message,
     },
     next,
@@ -125,5 +126,5 @@ function readerReason(reason: string | null): string | null {
 }
 
 function unknownPrediction(): Error {
-  return createError(404, 'There is no prediction with this id. Please submit your review again.');
+  return createError(404, 'There is no prediction with this id: it may have expired. Please submit your review again.');
 }

@@ -35,8 +35,8 @@ describe('security headers', () => {
 });
 
 describe('request bodies', () => {
-  it('answers a form over 64 KB with 413 and the error page, and stores nothing', async () => {
-    const res = await request(t.app).post('/results').type('form').send({ review: 'a'.repeat(70_000) });
+  it('answers a form over its body limit with 413 and the error page, and stores nothing', async () => {
+    const res = await request(t.app).post('/results').type('form').send({ review: 'a'.repeat(100_000) });
 
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createLearner } from '../../src/learner/index.js';
+import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
+import { startPredictionExpiry, sweepExpiredPredictions } from '../../src/store/prediction-expiry.js';
+import { makeApp, submitReview, POSITIVE_REVIEW } from '../helpers/app.js';
+import { makeTestModel } from '../helpers/model.js';
+import { waitFor } from '../helpers/server-process.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+const HOUR = 3600_000;
+const ago = (hours: number): string => new Date(Date.now() - hours * HOUR).toISOString();
+
+function fileStore(): { store: Store; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prediction-expiry-'));
+  const file = path.join(dir, 'reviews.sqlite');
+  const store = openStore(file);
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => store.close());
+  return { store, file };
+}
+
+let counter = 0;
+function prediction(createdAt: string, review = `a stored review, number ${counter}`): NewPrediction {
+  counter += 1;
+  return { id: `expiry-${counter}`, review, sentiment: 1, probability: 0.9, modelVersion: 'abc+0', createdAt };
+}
+
+/** Pages in use and free in the main database file, read through another connection after a checkpoint. */
+function pages(file: string): { used: number; free: number } {
+  const db = new Database(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const count = db.pragma('page_count', { simple: true }) as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    return { used: count - free, free };
+  } finally {
+    db.close();
+  }
+}
+
+describe('sweepExpiredPredictions', () => {
+  it('deletes unanswered predictions older than the cutoff and keeps recent ones and answered ones', async () => {
+    // Arrange
+    const { store } = fileStore();
+    const old = [prediction(ago(30)), prediction(ago(25))];
+    const answered = prediction(ago(30));
+    const recent = prediction(ago(1));
+    store.insertPredictions([...old, answered, recent]);
+    store.recordFeedback(answered.id, 1, 'api');
+
+    // Act
+    const result = await sweepExpiredPredictions(store, ago(24));
+
+    // Assert
+    expect(result.deleted).toBe(2);
+    for (const row of old) expect(store.getPrediction(row.id)).toBeUndefined();
+    expect(store.getPrediction(answered.id)).toMatchObject({ feedbackReviewId: 1 });
+    expect(store.getPrediction(recent.id)).toMatchObject({ id: recent.id });
+    expect(store.countReviews()).toBe(1);
+  });
+
+  it('gives the space of the deleted texts back to the file system', async () => {
+    // Arrange: 2,000 predictions of 10,000 emoji (40 KB each), as in the issue.
+    const { store, file } = fileStore();
+    const text = '😀'.repeat(10_000);
+    for (let k = 0; k < 4; k++) store.insertPredictions(Array.from({ length: 500 }, () => prediction(ago(48), text)));
+    const before = pages(file);
+    const sizeBefore = fs.statSync(file).size;
+
+    // Act
+    const result = await sweepExpiredPredictions(store, ago(24));
+    const after = pages(file);
+
+    // Assert
+    expect(result.deleted).toBe(2000);
+    expect(result.pagesFreed).toBeGreaterThan(before.used * 0.9);
+    expect(after.free).toBe(0);
+    expect(fs.statSync(file).size).toBeLessThan(sizeBefore / 10);
+  });
+});
+
+describe('startPredictionExpiry', () => {
+  it('sweeps on its own, at start and then on its interval', async () => {
+    const { store } = fileStore();
+    const early = prediction(ago(3));
+    store.insertPrediction(early);
+    const expiry = startPredictionExpiry({ store, ttlHours: 2, intervalMs: 20 });
+    cleanups.push(expiry.stop);
+
+    await waitFor('the first sweep', () => store.getPrediction(early.id) === undefined, 2000);
+    const late = prediction(ago(2.5));
+    store.insertPrediction(late);
+    await waitFor('a later sweep', () => store.getPrediction(late.id) === undefined, 2000);
+  });
+});
+
+describe('feedback on an expired prediction', () => {
+  it('is answered 404 with a page that says it may have expired', async () => {
+    const store = openStore(':memory:');
+    const t = await makeApp({ store, learner: await createLearner({ model: makeTestModel(), store }) });
+    cleanups.push(t.close);
+    const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
+    await sweepExpiredPredictions(store, new Date(Date.now() + 1000).toISOString());
+
+    const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' });
+
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('it may have expired');
+    expect(store.countReviews()).toBe(0);
+    await request(t.app).get('/healthz').expect(200);
+  });
+});
