@@ -122,7 +122,11 @@ describe('fuzzing the body parsers and the validation', () => {
         const res = await send(request);
         expect(res.status, `${request.path}: ${res.text.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
         expect(res.status, `${request.path}: ${res.text.slice(0, 200)}`).toBeLessThan(500);
-        expect(res.ms).toBeLessThan(SLOWEST_MS);
+        // A slow answer is sent twice more and the fastest counts: an input the server handles
+        // slowly (a quadratic parse) is slow every time; a busy test machine is not.
+        let fastest = res.ms;
+        for (let again = 0; again < 2 && fastest >= SLOWEST_MS; again++) fastest = Math.min(fastest, (await send(request)).ms);
+        expect(fastest).toBeLessThan(SLOWEST_MS);
       }),
       { numRuns: RUNS, seed: 20261129, endOnFailure: true },
     );
