@@ -1,5 +1,5 @@
 export { ACCEPT_EVERY_ROW, openStore, type OpenStoreOptions } from './store.js';
-export { migrate, MIGRATIONS, SCHEMA_VERSION, readSchemaVersion, type Migration } from './migrations/index.js';
+export { migrate, MIGRATIONS, RESERVED_VERSIONS, SCHEMA_VERSION, readSchemaVersion, type Migration } from './migrations/index.js';
 export { CLASSIC_IMPORT_SOURCE } from './migrations/001-review-db.js';
 export { VERDICTS } from './types.js';
 export type {
@@ -20,3 +20,17 @@ export type {
   WriteCandidate,
 } from './types.js';
 export { createPredictionBatcher, type PredictionBatcher, type PredictionBatcherOptions } from './prediction-batcher.js';
+export { nextDay } from './console-store.js';
+export type {
+  ClientOrder,
+  ClientSummary,
+  ConsoleFilter,
+  ConsoleRow,
+  ConsoleStore,
+  ExportRow,
+  FeedbackCount,
+  ModelEvent,
+  ModelEventKind,
+  ModelEventLog,
+  PeriodCount,
+} from './console-store.js';

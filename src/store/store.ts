@@ -3,6 +3,7 @@ import nodePath from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidInputError } from '../errors.js';
 import type { Label } from '../model/types.js';
+import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { migrate } from './migrations/index.js';
 import { fingerprint } from '../text/fingerprint.js';
 import { VERDICTS } from './types.js';
@@ -436,6 +437,9 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     getReview(id) {
       return getReviewStmt.get(id);
     },
+
+    console: createConsoleStore(db),
+    modelEvents: createModelEventLog(db),
 
     close() {
       db.close();

@@ -1,4 +1,5 @@
 import type { Fingerprint } from '../text/fingerprint.js';
+import type { ConsoleStore, ModelEventLog } from './console-store.js';
 import type { Label } from '../model/types.js';
 
 /** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
@@ -183,5 +184,9 @@ export interface Store {
   listFeedback(filter: FeedbackFilter): FeedbackListRow[];
   /** One log row as the operator sees it, or undefined. */
   getReview(id: number): FeedbackListRow | undefined;
+  /** What the operator's console reads: summaries, log pages, export, clients (src/store/console-store.ts). */
+  readonly console: ConsoleStore;
+  /** The model's timeline: trained, updates, reloads, rebuilds. */
+  readonly modelEvents: ModelEventLog;
   close(): void;
 }
