@@ -1,4 +1,4 @@
-import { openCheckpoints, updateModelFile } from '../src/learner/index.js';
+import { openCheckpoints, updateEvent, updateModelFile } from '../src/learner/index.js';
 import { openStore } from '../src/store/index.js';
 import { parseUpdateArgs, UPDATE_USAGE } from './args.js';
 import { runCli } from './cli.js';
@@ -20,6 +20,9 @@ runCli(async (argv) => {
       ...(args.checkPath === undefined ? {} : { checkPath: args.checkPath }),
       onBatch: (p) => process.stderr.write(`progress folded=${p.folded} skipped=${p.skipped} through=${p.through}/${p.last}\n`),
     });
+    // The console's model timeline; servers that load the file find this event and add none.
+    const event = updateEvent(result);
+    if (event !== null) store.modelEvents.record(event);
     if (result.held > 0) {
       process.stderr.write(
         `${args.dryRun ? 'would hold' : 'held'} ${result.held} rows: ${result.heldReason}. ` +

@@ -19,6 +19,8 @@ export interface FollowChangesOptions {
   /** How often to look for new log rows and a changed model file, in milliseconds. */
   pollMs: number;
   log: ChangeLog;
+  /** Called after each look at the log and each reload (the model timeline's journal listens). */
+  afterEachLook?: () => void;
 }
 
 export interface ChangeFollower {
@@ -33,7 +35,7 @@ export interface ChangeFollower {
  * `npm run update` or `npm run train` write (loaded whole, the log after their watermark replayed,
  * then swapped in). Timers are unref'd: following never keeps a process alive.
  */
-export function followChanges({ learner, checkpoints, modelPath, pollMs, log }: FollowChangesOptions): ChangeFollower {
+export function followChanges({ learner, checkpoints, modelPath, pollMs, log, afterEachLook = () => {} }: FollowChangesOptions): ChangeFollower {
   const poll = setInterval(() => {
     try {
       const rebuiltBefore = learner.modelInfo().rebuiltFrom;
@@ -47,6 +49,7 @@ export function followChanges({ learner, checkpoints, modelPath, pollMs, log }: 
     } catch (error) {
       log.error({ err: error }, `could not catch up with the log: ${(error as Error).message}`);
     }
+    afterEachLook();
   }, pollMs);
   poll.unref();
 
@@ -64,6 +67,7 @@ export function followChanges({ learner, checkpoints, modelPath, pollMs, log }: 
     } catch (error) {
       log.error({ err: error, reason }, `kept the current model: ${(error as Error).message}`);
     }
+    afterEachLook();
   };
 
   // stat polling, not fs.watch: a rename over the file (how model files are written) is seen

@@ -6,7 +6,8 @@ import { createPredictionBatcher, type PredictionBatcher } from '../store/predic
 import type { Store, Verdict } from '../store/types.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
-import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
@@ -39,8 +40,12 @@ export function createLearner({
   predictions = createPredictionBatcher(store),
 }: LearnerOptions): Learner {
   let state: ModelAtLog = fromModelFile(model);
+  let rebuilds = 0;
+  let scored: { version: string; score: CheckScore } | undefined;
   const advanceTo = (upTo?: number): FoldCounts => {
     const next = advance(state, store, checkpoints, upTo);
+    // advance() swaps in another model file only when it rebuilds from a checkpoint.
+    if (next.state.model !== state.model) rebuilds++;
     state = next.state;
     return next.counts;
   };
@@ -107,7 +112,18 @@ export function createLearner({
         appliedThrough: state.appliedThrough,
         verdictChangesSeen: state.verdictChangesSeen,
         rebuiltFrom: state.rebuiltFrom,
+        fileChecksum: header.checksum,
+        rebuilds,
       };
+    },
+
+    checkScore(): CheckScore {
+      const current = version();
+      if (scored?.version !== current) {
+        const { checkSet } = state.model;
+        scored = { version: current, score: { accuracy: checkAccuracy(state.model.model, checkSet), size: checkSet.length } };
+      }
+      return scored.score;
     },
 
     drain: () => predictions.drain(),
