@@ -1,9 +1,12 @@
 import type { Config } from './config.js';
-import { createLearner, followChanges, moderationRule, openCheckpoints } from './learner/index.js';
+import { createLearner, followChanges, modelJournal, moderationRule, openCheckpoints } from './learner/index.js';
 import { decodeModel, readModelFileBytes } from './model/model-file.js';
 import { openStore } from './store/index.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
+
+/** Review texts added to the console's full-text index per look (every RELOAD_POLL_MS). */
+const TEXT_INDEX_BATCH = 2_000;
 
 /** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
 export type ServerConfig = Config & { csrfSecret: string };
@@ -39,7 +42,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const replayStarted = performance.now();
   const learner = createLearner({ model, store, checkpoints });
   const replayMs = performance.now() - replayStarted;
-  const app = createApp({ learner, store, config, logger });
+  const journal = modelJournal({
+    learner,
+    events: store.modelEvents,
+    changes: store.console,
+    onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
+  });
+  journal.note();
+  const app = createApp({ learner, store, config, logger, checkpoints, journal });
   const server = app.listen(config.port, config.host);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -64,7 +74,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     `listening on http://${config.host}:${port} (model ${info.preset} ${info.version}, ` +
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
-  const follower = followChanges({ learner, checkpoints, modelPath: config.modelPath, pollMs: config.reloadPollMs, log: logger });
+  const follower = followChanges({
+    learner,
+    checkpoints,
+    modelPath: config.modelPath,
+    pollMs: config.reloadPollMs,
+    log: logger,
+    afterEachLook: journal.note,
+  });
+  // The console's text filter reads a full-text index filled here, in batches, off the request
+  // path; rows newer than it are compared directly. 2,000 rows take ~50 ms under the write lock.
+  const textIndexer = setInterval(() => {
+    try {
+      store.console.indexText(TEXT_INDEX_BATCH);
+    } catch (error) {
+      logger.error({ err: error }, `could not index review texts for the console: ${(error as Error).message}`);
+    }
+  }, config.reloadPollMs);
+  textIndexer.unref();
 
   return {
     port,
@@ -72,6 +99,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close: () =>
       new Promise<void>((resolve) => {
         follower.stop();
+        clearInterval(textIndexer);
         server.close(() => {
           void learner.drain().finally(() => {
             store.close();

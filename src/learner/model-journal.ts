@@ -68,8 +68,10 @@ export function modelJournal({ learner, events, changes, onError = () => {}, now
                 (info.heldOutAccuracy === null ? '' : `, held-out accuracy ${info.heldOutAccuracy.toFixed(4)}`)
               : `model file holding the log through row ${info.feedbackWatermark} loaded`,
           });
-        } else if (info.rebuilds > last.rebuilds) {
-          const { count, lastReason } = changes.verdictChangesBetween(last.verdictChangesSeen, info.verdictChangesSeen);
+        }
+        // Not `else`: a first look, or a look after a reload, may come after a rebuild too.
+        if (info.rebuilds > (last?.rebuilds ?? 0)) {
+          const { count, lastReason } = changes.verdictChangesBetween(last?.verdictChangesSeen ?? 0, info.verdictChangesSeen);
           record({
             ...common,
             key: `rebuild:${info.verdictChangesSeen}`,

@@ -117,6 +117,9 @@ export interface ConsoleStore {
   recordLoginFailure(client: string, at: string): void;
   /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
   clearLoginFailures(client: string | null, before?: string): void;
+  /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
+  endSession(session: string, expiresAt: string): void;
+  isSessionEnded(session: string): boolean;
 }
 
 export type ModelEventKind = 'trained' | 'update' | 'reload' | 'rebuild';
@@ -342,6 +345,9 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   const addFailure = db.prepare<[string, string]>(`INSERT INTO admin_login_failures (client, at) VALUES (?, ?)`);
   const clearClientFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE client = ?`);
   const clearOldFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE at < ?`);
+  const endSession = db.prepare<[string, string]>(`INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`);
+  const forgetExpiredSessions = db.prepare<[string]>(`DELETE FROM admin_signed_out WHERE expires_at < ?`);
+  const sessionEnded = db.prepare<[string], number>(`SELECT 1 FROM admin_signed_out WHERE session = ?`).pluck();
   const lastId = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
 
   return {
@@ -376,7 +382,12 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
     acceptedCountAfter: (watermark) => acceptedCount.get(watermark) ?? 0,
     acceptedIdsAfter: (watermark) => acceptedIds.all(watermark),
     verdictChangesBetween: (after, through) => changesBetween.get({ after, through })!,
-    indexText: (maxRows) => indexTextTx.immediate(maxRows),
+    indexText(maxRows) {
+      // Looked at first without the write lock: most calls find nothing to do and take no lock.
+      const through = textThrough.get() ?? 0;
+      if ((lastId.get() ?? 0) <= through) return { indexed: 0, through };
+      return indexTextTx.immediate(maxRows);
+    },
 
     loginFailuresSince: (client, since) => failuresSince.get(client, since)!,
     recordLoginFailure: (client, at) => void addFailure.run(client, at),
@@ -384,6 +395,11 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
       if (client !== null) clearClientFailures.run(client);
       if (before !== undefined) clearOldFailures.run(before);
     },
+    endSession(session, expiresAt) {
+      forgetExpiredSessions.run(new Date().toISOString());
+      endSession.run(session, expiresAt);
+    },
+    isSessionEnded: (session) => sessionEnded.get(session) !== undefined,
   };
 }
 

@@ -97,6 +97,17 @@ describe('modelJournal', () => {
     expect(served.modelInfo().version).toBe(other.modelInfo().version);
   });
 
+  it('records a rebuild that happened before its first look', async () => {
+    const w = world();
+    const served = w.learner();
+    const id = await teach(served, 1);
+    served.changeVerdicts([id], 'rejected', 'rejected by an operator');
+
+    w.journalOf(served).note();
+
+    expect(w.store.modelEvents.list(10).map((e) => e.kind).sort()).toEqual(['rebuild', 'trained']);
+  });
+
   it('records nothing more when the servers load the file `npm run update` wrote and recorded', async () => {
     // Arrange
     const w = world();

@@ -35,6 +35,7 @@ const tableNames = (db: Database.Database): string[] =>
 /** Every table at the current schema version (review_fts_* are the full-text index's own). */
 const CURRENT_TABLES = [
   'admin_login_failures',
+  'admin_signed_out',
   'client_summary',
   'feedback_hourly',
   'model_events',

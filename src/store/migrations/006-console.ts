@@ -70,7 +70,8 @@ const clientOut = (row: 'NEW' | 'OLD'): string => `
  *   accuracy on the check set, written by the servers and `npm run update`; `key` makes an event
  *   that several processes see (every worker reloads the same file) recorded once.
  * - admin_login_failures: failed console sign-ins per client, shared by every worker, so the
- *   limit holds whatever worker a guess lands on.
+ *   limit holds whatever worker a guess lands on; admin_signed_out: sessions ended by signing out
+ *   before they expired (the session cookie is signed, not stored), so every worker refuses them.
  *
  * Existing rows are counted and indexed here, once: a few seconds per 100,000 rows.
  */
@@ -121,6 +122,11 @@ export function updateToSchemaVersion6(db: BetterSqlite3.Database): void {
       at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX admin_login_failures_client_at ON admin_login_failures (client, at);
+
+    CREATE TABLE admin_signed_out (
+      session TEXT PRIMARY KEY NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
 
     INSERT INTO feedback_hourly (hour, verdict, sentiment, correction, n, min_id, max_id)
     SELECT ${hourOf('date')}, verdict, ${labelOf('sentiment')}, ${answerOf('correction')}, COUNT(*), MIN(id), MAX(id)
