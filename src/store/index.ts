@@ -20,7 +20,8 @@ export type {
   WriteCandidate,
 } from './types.js';
 export { createPredictionBatcher, type PredictionBatcher, type PredictionBatcherOptions } from './prediction-batcher.js';
-export { nextDay } from './console-store.js';
+export { indexWords, nextDay, searchTerms } from './console-store.js';
+export { bulkLoadLog, type BulkRow } from './bulk-load.js';
 export type {
   ClientOrder,
   ClientSummary,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { MIGRATIONS, openStore, type ConsoleFilter, type Store } from '../../src/store/index.js';
+import { MIGRATIONS, openStore, searchTerms, type ConsoleFilter, type Store } from '../../src/store/index.js';
 import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
 
 let dir: string;
@@ -156,8 +156,9 @@ describe('migration 6 on a log written before it', () => {
     const { hourly, truth, clients, clientTruth } = recount(file);
     expect(hourly).toEqual(truth);
     expect(clients).toEqual(clientTruth);
-    const found = store.console.feedbackPage({ words: ['luminous'] }, { limit: 10, excerptChars: 100 });
+    const found = store.console.feedbackPage({ words: ['luminous*'] }, { limit: 10, excerptChars: 100 });
     expect(found.map((row) => row.id)).toEqual([3, 1]);
+    expect(store.console.feedbackPage({ words: ['luminous'] }, { limit: 10, excerptChars: 100 }).map((row) => row.id)).toEqual([1]);
     expect(store.console.indexText(100)).toEqual({ indexed: 0, through: 3 });
   });
 });
@@ -203,7 +204,8 @@ describe('ConsoleStore.feedbackPage', () => {
     ['from a day on', { fromDay: '2026-04-03' }, [7, 6, 5]],
     ['up to a day', { toDay: '2026-04-01' }, [1, 0]],
     ['a day with no rows', { fromDay: '2026-05-01', toDay: '2026-05-09' }, []],
-    ['a word, ignoring case and accents', { words: ['cafe'] }, [6, 2]],
+    ['a word, ignoring case and accents', { words: ['cafe'] }, [2]],
+    ['the start of a word', { words: ['cafe*'] }, [6, 2]],
     ['two words', { words: ['cafe', 'scene'] }, [2]],
     ['everything at once', { verdict: 'accepted', client: CLIENT_A, sentiment: 0, fromDay: '2026-04-01', toDay: '2026-04-02', words: ['review'] }, [4, 2]],
   ])('filters by %s', (_name, filter, expected) => {
@@ -234,6 +236,7 @@ describe('ConsoleStore.feedbackPage', () => {
     ['dates', { fromDay: '2026-04-01', toDay: '2026-04-02' }],
     ['dates and verdict', { fromDay: '2026-04-01', toDay: '2026-04-02', verdict: 'accepted' }],
     ['words', { words: ['film'] }],
+    ['the start of a word', { words: ['fil*'] }],
     ['words and client', { words: ['film'], client: CLIENT_B }],
   ])('walks an index in id order with %s, never sorting the log', (_name, filter) => {
     // Arrange: capture every statement the page runs.
@@ -241,6 +244,7 @@ describe('ConsoleStore.feedbackPage', () => {
     const { store } = withRows();
     store.console.indexText(3);
     const db = new Database(file, { readonly: true });
+    db.function('review_has_words', (_review: unknown, _terms: unknown) => 1);
     const plans: string[] = [];
     const traced = openStore(file);
     stores.push(traced);
@@ -292,6 +296,19 @@ describe('ConsoleStore.exportChunks', () => {
     expect(chunks).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
     expect(positives.map((row) => row.id)).toEqual([ids[1], ids[3], ids[5], ...added]);
     expect(positives[0]).toEqual({ id: ids[1], review: text(1), sentiment: 1, date: '2026-04-01T10:00:00.000Z', verdict: 'accepted', client: null });
+  });
+});
+
+describe('searchTerms', () => {
+  it.each([
+    ['Café  FILM', ['cafe', 'film']],
+    ['film* noir', ['film*', 'noir']],
+    ['naïve', ['naive']],
+    ['na\u0308ive', ['naive']],
+    ["don't", ['don', 't']],
+    ['!!! *', []],
+  ])('reads %j as %j', (text, terms) => {
+    expect(searchTerms(text)).toEqual(terms);
   });
 });
 

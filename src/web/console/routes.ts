@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -8,7 +7,7 @@ import createError from 'http-errors';
 import { MovieClassifierError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
-import type { ClientOrder, ConsoleFilter, Store } from '../../store/index.js';
+import { searchTerms, type ClientOrder, type ConsoleFilter, type Store } from '../../store/index.js';
 import { VERDICTS, type Verdict } from '../../store/types.js';
 import type { ClientOf } from '../client-identity.js';
 import type { Csrf } from '../middleware/csrf.js';
@@ -190,7 +189,7 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
     else errors.push(`${name}: write the day as YYYY-MM-DD, e.g. 2026-04-01`);
   }
   if (view.q !== '') {
-    const words = view.q.match(/[\p{L}\p{N}]+/gu) ?? [];
+    const words = searchTerms(view.q);
     if (words.length === 0) errors.push('text: give at least one word (letters or digits)');
     else if (words.length > 10 || view.q.length > 200) errors.push('text: at most 10 words and 200 characters');
     else filter.words = words;
@@ -452,10 +451,21 @@ function exportCsv(deps: ConsoleDeps): RequestHandler {
     res.write(csvHeader());
     for (const rows of deps.store.console.exportChunks(filter, EXPORT_CHUNK)) {
       if (gone) return;
-      if (!res.write(rows.map(csvRow).join(''))) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      if (!res.write(rows.map(csvRow).join(''))) await drainedOrClosed(res);
     }
     if (!gone) res.end();
   };
+}
+
+/** Resolves when the response can take more, or the client has gone; leaves no listener behind. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
