@@ -28,6 +28,8 @@ export interface BarChartOptions {
   labelEvery: number;
   /** Tooltip text of one category. */
   describe: (category: string, index: number) => string;
+  /** @default 720 */
+  width?: ChartWidth;
 }
 
 export interface LineChartOptions {
@@ -38,6 +40,8 @@ export interface LineChartOptions {
   label: (category: string) => string;
   labelEvery: number;
   describe: (category: string, index: number) => string;
+  /** @default 720 */
+  width?: ChartWidth;
 }
 
 export interface TimelinePoint {
@@ -49,11 +53,15 @@ export interface TimelinePoint {
   describe: string;
 }
 
-const WIDTH = 720;
+/**
+ * Drawing units: a chart half the page wide is 720 wide, a full-width one 1,100, so that text,
+ * which scales with the drawing, comes out about the same size in both.
+ */
+export type ChartWidth = 720 | 1100;
 const HEIGHT = 220;
 const MARGIN = { top: 12, right: 12, bottom: 34, left: 52 };
-const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+const plotWidth = (width: ChartWidth): number => width - MARGIN.left - MARGIN.right;
 
 /** Text for SVG content and attributes: the five XML characters escaped. */
 export function xml(text: string): string {
@@ -79,47 +87,47 @@ export function niceScale(max: number): { top: number; step: number } {
 const compact = (n: number): string =>
   n >= 1_000_000 ? `${round(n / 1_000_000)}M` : n >= 10_000 ? `${Math.round(n / 1000)}k` : n.toLocaleString('en');
 
-function frame(id: string, title: string, body: string, legend: Series[]): string {
+function frame(id: string, title: string, body: string, legend: Series[], width: ChartWidth): string {
   const legendItems = legend
     .map((s) => `<li><svg class="chart-swatch" width="12" height="12" aria-hidden="true"><rect class="${s.className}" width="12" height="12"/></svg>${xml(s.name)}</li>`)
     .join('');
   return (
     `<figure class="chart">` +
-    `<svg class="chart-svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${id}" data-qa="chart">` +
+    `<svg class="chart-svg" viewBox="0 0 ${width} ${HEIGHT}" role="img" aria-labelledby="${id}" data-qa="chart">` +
     `<title id="${id}">${xml(title)}</title>${body}</svg>` +
     (legendItems === '' ? '' : `<ul class="chart-legend">${legendItems}</ul>`) +
     `</figure>`
   );
 }
 
-function yAxis(top: number, step: number, format: (n: number) => string): string {
+function yAxis(top: number, step: number, format: (n: number) => string, width: ChartWidth): string {
   let out = '';
   for (let v = 0; v <= top + 1e-9; v += step) {
     const y = MARGIN.top + PLOT_H - (v / top) * PLOT_H;
-    out += `<line class="chart-grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
+    out += `<line class="chart-grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
     out += `<text class="chart-tick" x="${MARGIN.left - 6}" y="${round(y + 4)}" text-anchor="end">${xml(format(v))}</text>`;
   }
   return out;
 }
 
-function xLabels(categories: string[], label: (c: string) => string, every: number, slot: number): string {
+function xLabels(categories: string[], label: (c: string) => string, every: number, slot: number, width: ChartWidth): string {
   let out = '';
   categories.forEach((category, i) => {
     if (i % every !== 0) return;
     const x = MARGIN.left + slot * i + slot / 2;
     out += `<text class="chart-tick" x="${round(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${xml(label(category))}</text>`;
   });
-  return out + `<line class="chart-axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>`;
+  return out + `<line class="chart-axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>`;
 }
 
 /** Counts per period as bars, stacked or overlaid. */
 export function barChart(options: BarChartOptions): string {
-  const { categories, series, layout } = options;
+  const { categories, series, layout, width = 720 } = options;
   const totals = categories.map((_, i) =>
     layout === 'stacked' ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0) : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
   );
   const { top, step } = niceScale(Math.max(0, ...totals));
-  const slot = PLOT_W / Math.max(categories.length, 1);
+  const slot = plotWidth(width) / Math.max(categories.length, 1);
   const gap = Math.min(2, slot * 0.15);
   const scale = (v: number) => (v / top) * PLOT_H;
   const base = MARGIN.top + PLOT_H;
@@ -146,15 +154,22 @@ export function barChart(options: BarChartOptions): string {
     bars += `<g class="chart-column"><title>${xml(options.describe(category, i))}</title>${marks}<rect class="chart-hit" x="${round(x)}" y="${MARGIN.top}" width="${round(width)}" height="${PLOT_H}"/></g>`;
   });
   const id = nextId();
-  return frame(id, options.title, yAxis(top, step, compact) + bars + xLabels(categories, options.label, options.labelEvery, slot), series);
+  return frame(id, options.title, yAxis(top, step, compact, width) + bars + xLabels(categories, options.label, options.labelEvery, slot, width), series, width);
 }
 
-/** A share per period (0–100%) as a line with a point per measured period; gaps where there is none. */
+/**
+ * A share per period as a line with a point per measured period, gaps where there is none. The
+ * axis spans the shares shown (in steps of 5 points), not 0–100%: a model going from 91% to 88%
+ * right is the news, and on a full scale it would be a flat line.
+ */
 export function shareChart(options: LineChartOptions): string {
-  const { categories, values } = options;
-  const slot = PLOT_W / Math.max(categories.length, 1);
+  const { categories, values, width = 720 } = options;
+  const measured = values.filter((v): v is number => v !== null);
+  const lo = measured.length === 0 ? 0 : Math.max(0, Math.floor(Math.min(...measured) * 20 - 0.5) / 20);
+  const hi = measured.length === 0 ? 1 : Math.min(1, Math.ceil(Math.max(...measured) * 20 + 0.25) / 20);
+  const slot = plotWidth(width) / Math.max(categories.length, 1);
   const xOf = (i: number) => MARGIN.left + slot * i + slot / 2;
-  const yOf = (v: number) => MARGIN.top + PLOT_H - v * PLOT_H;
+  const yOf = (v: number) => MARGIN.top + PLOT_H - ((v - lo) / (hi - lo)) * PLOT_H;
   let path = '';
   let pen = false;
   let points = '';
@@ -167,23 +182,33 @@ export function shareChart(options: LineChartOptions): string {
     pen = true;
     points += `<g><title>${xml(options.describe(categories[i]!, i))}</title><circle class="chart-point" cx="${round(xOf(i))}" cy="${round(yOf(value))}" r="4"/></g>`;
   });
-  const percent = (v: number) => `${Math.round(v * 100)}%`;
   const id = nextId();
+  // Gridlines at round shares: every 2.5, 5 or 25 points, as the span allows.
+  const step = hi - lo <= 0.1 ? 0.025 : hi - lo <= 0.3 ? 0.05 : 0.25;
+  let grid = '';
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9; k++) {
+    const v = k * step;
+    const y = yOf(v);
+    grid += `<line class="chart-grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
+    grid += `<text class="chart-tick" x="${MARGIN.left - 6}" y="${round(y + 4)}" text-anchor="end">${(v * 100).toFixed(step < 0.05 ? 1 : 0)}%</text>`;
+  }
   const body =
-    yAxis(1, 0.25, percent) +
+    grid +
     (path === '' ? '' : `<path class="chart-line" d="${path.trim()}"/>`) +
     points +
-    xLabels(categories, options.label, options.labelEvery, slot);
-  return frame(id, options.title, body, []);
+    xLabels(categories, options.label, options.labelEvery, slot, width);
+  return frame(id, options.title, body, [], width);
 }
 
 /**
  * The model's events on a time axis, at the height of their check-set accuracy (events without
  * one sit on the axis). The y axis spans the accuracies shown, so a one-point change is visible.
  */
-export function timelineChart(title: string, points: TimelinePoint[], kinds: Series[]): string {
+export function timelineChart(title: string, points: TimelinePoint[], kinds: Series[], width: ChartWidth = 1100): string {
   const id = nextId();
-  if (points.length === 0) return frame(id, title, `<text class="chart-empty" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">No model events yet</text>`, []);
+  if (points.length === 0) {
+    return frame(id, title, `<text class="chart-empty" x="${width / 2}" y="${HEIGHT / 2}" text-anchor="middle">No model events yet</text>`, [], width);
+  }
   const times = points.map((p) => Date.parse(p.at));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
@@ -191,13 +216,13 @@ export function timelineChart(title: string, points: TimelinePoint[], kinds: Ser
   const accuracies = points.map((p) => p.accuracy).filter((a): a is number => a !== null);
   const lo = accuracies.length === 0 ? 0 : Math.max(0, Math.floor(Math.min(...accuracies) * 20 - 1) / 20);
   const hi = accuracies.length === 0 ? 1 : Math.min(1, Math.ceil(Math.max(...accuracies) * 20 + 0.5) / 20);
-  const xOf = (t: number) => MARGIN.left + 10 + ((t - t0) / span) * (PLOT_W - 20);
+  const xOf = (t: number) => MARGIN.left + 10 + ((t - t0) / span) * (plotWidth(width) - 20);
   const yOf = (a: number | null) => (a === null ? MARGIN.top + PLOT_H : MARGIN.top + PLOT_H - ((a - lo) / (hi - lo)) * PLOT_H);
   let grid = '';
   for (let k = 0; k <= 4; k++) {
     const a = lo + ((hi - lo) * k) / 4;
     const y = yOf(a);
-    grid += `<line class="chart-grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
+    grid += `<line class="chart-grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
     grid += `<text class="chart-tick" x="${MARGIN.left - 6}" y="${round(y + 4)}" text-anchor="end">${(a * 100).toFixed(1)}%</text>`;
   }
   const sorted = points.map((p, i) => ({ ...p, t: times[i]! })).sort((a, b) => a.t - b.t);
@@ -209,8 +234,8 @@ export function timelineChart(title: string, points: TimelinePoint[], kinds: Ser
     .join('');
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   const axis =
-    `<line class="chart-axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>` +
+    `<line class="chart-axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>` +
     `<text class="chart-tick" x="${round(xOf(t0))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="start">${day(t0)}</text>` +
     (t1 > t0 ? `<text class="chart-tick" x="${round(xOf(t1))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="end">${day(t1)}</text>` : '');
-  return frame(id, title, grid + line + marks + axis, kinds);
+  return frame(id, title, grid + line + marks + axis, kinds, width);
 }

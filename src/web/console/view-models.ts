@@ -329,7 +329,7 @@ export function overviewModel(
   };
 }
 
-const EXCERPT_CHARS = 240;
+const EXCERPT_CHARS = 160;
 export { EXCERPT_CHARS };
 
 /** A log row for the table: labels in words, the reader's answer, the prediction if still stored. */

@@ -71,6 +71,8 @@ describe('shareChart', () => {
     const svg = shareChart({ title: 't', categories: ['a', 'b', 'c', 'd'], values: [1, null, 0.5, 0.75], label: (c) => c, labelEvery: 1, describe: (c) => c });
 
     expect([...svg.matchAll(/<circle class="chart-point"/g)]).toHaveLength(3);
+    // The axis spans the shares shown (45% to 100%), with gridlines at round shares.
+    expect([...svg.matchAll(/>(\d+)%<\/text>/g)].map((m) => m[1])).toEqual(['50', '75', '100']);
     const path = /<path class="chart-line" d="([^"]+)"/.exec(svg)![1]!;
     expect(path.match(/M/g)).toHaveLength(2);
   });
