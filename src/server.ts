@@ -83,7 +83,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     afterEachLook: journal.note,
   });
   // The console's text filter reads a full-text index filled here, in batches, off the request
-  // path; rows newer than it are compared directly. 2,000 rows take ~50 ms under the write lock.
+  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under the write lock
+  // (npm run console:bench, text_index_batch).
   const textIndexer = setInterval(() => {
     try {
       store.console.indexText(TEXT_INDEX_BATCH);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,17 +78,20 @@ async function main(): Promise<void> {
     const dbMb = ['', '-wal'].reduce((sum, s) => sum + (statSync(`${dbPath}${s}`, { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6;
     say(`database mb=${dbMb.toFixed(0)}`);
 
-    // 2. The shipped model, marked as holding the whole log (no replay), kept as a checkpoint;
-    //    a second checkpoint name half-way, for the rollback confirmation page.
+    // 2. The shipped model's weights, declared to hold the whole log (so nothing is replayed),
+    //    kept as a checkpoint, and the same weights declared to hold half of it: a second
+    //    checkpoint for the rollback page (rolling back to it rejects the second half).
     const shipped = decodeModel(readFileSync(path.join(PACKAGE_DIR, 'data', 'model.bin')), 'data/model.bin');
     const last = store.console.feedbackPage({}, { limit: 1, excerptChars: 1 })[0]!.id;
-    const bytes = encodeModel({ model: shipped.model, training: shipped.header.training, feedbackWatermark: last, checkSet: shipped.checkSet, checkSetSource: shipped.header.checkSetSource });
+    const halfway = Math.floor(last / 2);
+    const holding = (watermark: number) =>
+      encodeModel({ model: shipped.model, training: shipped.header.training, feedbackWatermark: watermark, checkSet: shipped.checkSet, checkSetSource: shipped.header.checkSetSource });
+    const bytes = holding(last);
     writeFileAtomic(modelPath, bytes);
     const model = decodeModel(bytes, modelPath);
     const checkpoints = openCheckpoints(path.join(dir, 'checkpoints'));
-    const kept = checkpoints.keep(bytes, model.header);
-    const halfway = Math.floor(last / 2);
-    copyFileSync(kept.path, path.join(checkpoints.dir, `model-w${halfway}-v0-${model.header.checksum.slice(0, 16)}.bin`));
+    checkpoints.keep(bytes, model.header);
+    const half = checkpoints.keep(holding(halfway), decodeModel(holding(halfway), 'halfway').header);
     const learner = createLearner({ model, store, checkpoints });
     const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
     addTimeline(store, end, opts.days, learner.modelInfo().version, last);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
         ['clients_rejected', '/admin/clients?order=rejected'],
         ['confirm_reject_client', `/admin/clients/${HEAVY_CLIENT}/reject`],
         ['model', '/admin/model'],
-        ['confirm_rollback', `/admin/model/rollback?checkpoint=model-w${halfway}-v0-${model.header.checksum.slice(0, 16)}.bin`],
+        ['confirm_rollback', `/admin/model/rollback?checkpoint=${path.basename(half.path)}`],
         ['export_first_byte', '/admin/export.csv'],
       ];
       let slowest = { name: '', median: 0 };
