@@ -257,8 +257,8 @@ function safeBack(value: unknown): string {
 
 /**
  * Runs an operator's verdict change through the learner and tells the operator, on the next page,
- * what it did and which model version now serves. A change the learner refuses (no checkpoint to
- * rebuild from) is reported the same way, with its reason.
+ * what it did and which model version now serves. When the learner cannot rebuild (no checkpoint
+ * from before the rows), the page says so and why: the verdict is recorded all the same.
  */
 function applyVerdicts(deps: ConsoleDeps, req: Request, res: Response, ids: readonly number[], verdict: Verdict, reason: string, what: string): void {
   const before = deps.learner.modelInfo().version;
@@ -280,7 +280,9 @@ function applyVerdicts(deps: ConsoleDeps, req: Request, res: Response, ids: read
           };
   } catch (error) {
     if (!(error instanceof MovieClassifierError)) throw error;
-    flash = { kind: 'problem', text: `${what}: not done. ${error.message}` };
+    // The store records the verdict before the learner rebuilds; only the rebuild failed.
+    const reason = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}`;
+    flash = { kind: 'problem', text: `${what}: the verdict is recorded, but the model could not be rebuilt and still holds the rows. ${reason}` };
   }
   deps.access.setFlash(req, res, flash);
 }

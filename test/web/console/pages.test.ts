@@ -2,7 +2,10 @@ import { basename } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { createLearner } from '../../../src/learner/index.js';
+import { openStore } from '../../../src/store/index.js';
 import { hiddenField, type TestApp } from '../../helpers/app.js';
+import { makeTestModel } from '../../helpers/model.js';
 import { feedbackReview, PROBE_TEXTS } from '../../helpers/probes.js';
 import { consoleApp, pageToken, signIn } from './helpers.js';
 
@@ -210,6 +213,32 @@ describe('POST /admin/feedback/:id/reject and /accept', () => {
     expect(same.headers.location).toBe('/admin/feedback');
     expect(sameNext.text).toContain(`Row ${rows[4]!.id}: nothing to change (already rejected). The model is still version ${t.learner.modelInfo().version}.`);
     expect(missingNext.text).toContain('There is no log row 99999; nothing was changed.');
+  });
+});
+
+describe('an action the learner cannot carry out', () => {
+  it('says on the next page that the verdict is recorded but the model not rebuilt, and why; no 500', async () => {
+    // Arrange: a learner with no checkpoint to rebuild from, as after deleting them all.
+    const store = openStore(':memory:');
+    const learner = createLearner({ model: makeTestModel(), store });
+    const t = consoleApp({ store, learner });
+    apps.push(t);
+    const { predictionId } = await learner.predict(feedbackReview(1));
+    const outcome = learner.feedback(predictionId, true, { source: 'feedback', client: CLIENT_A });
+    const id = outcome.status === 'recorded' ? outcome.reviewId : 0;
+    const before = learner.modelInfo().version;
+    const agent = await signIn(t.app);
+
+    // Act
+    const res = await agent.post(`/admin/feedback/${id}/reject`).type('form').send({ _csrf: await pageToken(agent), back: '/admin/feedback' });
+    const next = await agent.get(res.headers.location!).expect(200);
+
+    // Assert
+    expect(res.status).toBe(303);
+    expect(next.text).toMatch(
+      /class="flash flash--problem"[^>]*>Row \d+: the verdict is recorded, but the model could not be rebuilt and still holds the rows\. The verdict of log row \d+ changed after the model learned it, and no checkpoint/,
+    );
+    expect(learner.modelInfo().version).toBe(before);
   });
 });
 
