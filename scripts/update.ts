@@ -2,6 +2,7 @@ import {
   databaseCheckpoints,
   openCheckpoints,
   publishedModelHome,
+  updateEvent,
   updateModelFile,
   type UpdateModelFileOptions,
 } from '../src/learner/index.js';
@@ -61,6 +62,9 @@ runCli(async (argv) => {
       ...(args.checkPath === undefined ? {} : { checkPath: args.checkPath }),
       onBatch: (p) => process.stderr.write(`progress folded=${p.folded} skipped=${p.skipped} through=${p.through}/${p.last}\n`),
     });
+    // The console's model timeline; servers that load the file find this event and add none.
+    const event = updateEvent(result);
+    if (event !== null) target.store.modelEvents?.record(event);
     if (result.held > 0) {
       process.stderr.write(
         `${args.dryRun ? 'would hold' : 'held'} ${result.held} rows: ${result.heldReason}. ` +

@@ -63,6 +63,12 @@ export interface Config {
   trustProxy: false | number | string;
   /** Bearer token of the admin API (ADMIN_TOKEN, at least 24 characters); unset: the admin API answers 404. */
   adminToken: string | undefined;
+  /** Password of the operator's console at /admin (ADMIN_PASSWORD, at least 12 characters); unset: /admin answers 404. */
+  adminPassword: string | undefined;
+  /** How long a console sign-in lasts, in hours (ADMIN_SESSION_HOURS). @default 8 */
+  adminSessionHours: number;
+  /** Failed console sign-ins a client may make per 15 minutes before it must wait (ADMIN_LOGIN_FAILURES). @default 5 */
+  adminLoginFailures: number;
   /** The moderation rule's settings (MODERATION_* variables; see src/learner/verdict-rule.ts). */
   moderation: ModerationSettings;
   /**
@@ -148,6 +154,9 @@ export function loadConfig(env: Env = process.env): Config {
     reloadPollMs: integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000),
     trustProxy: trustProxy(get('TRUST_PROXY')),
     adminToken: adminToken(get('ADMIN_TOKEN')),
+    adminPassword: adminPassword(env.ADMIN_PASSWORD),
+    adminSessionHours: integer(get, 'ADMIN_SESSION_HOURS', 8, 1, 720),
+    adminLoginFailures: integer(get, 'ADMIN_LOGIN_FAILURES', 5, 1, 1000),
     moderation: {
       minWords: integer(get, 'MODERATION_MIN_WORDS', DEFAULT_MODERATION.minWords, 0, 10_000),
       nearDuplicateSimilarity: fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity),
@@ -307,6 +316,20 @@ function databaseUrl(raw: string | undefined): string | undefined {
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
     throw new ConfigError(
       'DATABASE_URL is not a PostgreSQL address; use postgres://user:password@host:5432/database, or unset it to use SQLite',
+    );
+  }
+  return raw;
+}
+
+const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+/** Taken as given, spaces included (a passphrase may start or end with one); empty is unset. */
+function adminPassword(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    throw new ConfigError(
+      `ADMIN_PASSWORD is ${raw.length} characters long; use at least ${MIN_ADMIN_PASSWORD_LENGTH} ` +
+        `(a passphrase of four or more words, or: node -e "console.log(require('crypto').randomBytes(12).toString('base64url'))")`,
     );
   }
   return raw;

@@ -6,6 +6,7 @@ import {
   createLearner,
   databaseCheckpoints,
   followChanges,
+  modelJournal,
   moderationRule,
   openCheckpoints,
   type Checkpoints,
@@ -33,6 +34,9 @@ const SERVER_LOCK_WAIT_MS = 10;
  * the 30 s a process manager usually gives before SIGKILL.
  */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Review texts added to the console's full-text index per look (every RELOAD_POLL_MS). */
+const TEXT_INDEX_BATCH = 2_000;
 
 /** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
 export type ServerConfig = Config & { csrfSecret: string };
@@ -90,7 +94,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw error;
   }
   const replayMs = performance.now() - replayStarted;
-  const app = createApp({ learner, store, config, logger });
+  const journal = modelJournal({
+    learner,
+    events: store.modelEvents,
+    changes: store.console,
+    onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
+  });
+  journal.note();
+  const app = createApp({ learner, store, config, logger, checkpoints, journal });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const server = createServer(
     {
@@ -135,8 +146,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     `listening on http://${config.host}:${port} (model ${info.preset} ${info.version}, ` +
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
   );
-  const follower = followChanges({ learner, checkpoints, pollMs: config.reloadPollMs, log: logger, ...storage.follow });
+  const follower = followChanges({
+    learner,
+    checkpoints,
+    pollMs: config.reloadPollMs,
+    log: logger,
+    afterEachLook: journal.note,
+    ...storage.follow,
+  });
   const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
+  // The console's text filter reads a full-text index filled here, in batches, off the request
+  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under the write lock
+  // (npm run console:bench, text_index_batch). SQLite only: the console needs it.
+  const { console: consoleStore } = store;
+  const textIndexer =
+    consoleStore === undefined
+      ? undefined
+      : setInterval(() => {
+          try {
+            consoleStore.indexText(TEXT_INDEX_BATCH);
+          } catch (error) {
+            // Another process holding the write lock is the usual reason: the next look indexes them.
+            const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+            const message = `could not index review texts for the console: ${(error as Error).message}`;
+            if (busy) logger.debug({ err: error }, message);
+            else logger.error({ err: error }, message);
+          }
+        }, config.reloadPollMs);
+  textIndexer?.unref();
 
   return {
     port,
@@ -148,6 +185,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        if (textIndexer !== undefined) clearInterval(textIndexer);
         server.close(() => {
           clearTimeout(cut);
           void learner

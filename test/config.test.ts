@@ -67,6 +67,9 @@ describe('loadConfig', () => {
       RELOAD_POLL_MS: '250',
       TRUST_PROXY: 'loopback, 10.0.0.0/8',
       ADMIN_TOKEN: 'a'.repeat(24),
+      ADMIN_PASSWORD: ' correct horse battery ',
+      ADMIN_SESSION_HOURS: '2',
+      ADMIN_LOGIN_FAILURES: '3',
       MODERATION_MIN_WORDS: '6',
       MODERATION_SIMILARITY: '0.85',
       MODERATION_CLIENT_ROWS_PER_DAY: '100',
@@ -96,6 +99,9 @@ describe('loadConfig', () => {
       reloadPollMs: 250,
       trustProxy: 'loopback, 10.0.0.0/8',
       adminToken: 'a'.repeat(24),
+      adminPassword: ' correct horse battery ',
+      adminSessionHours: 2,
+      adminLoginFailures: 3,
       moderation: { minWords: 6, nearDuplicateSimilarity: 0.85, clientRowsPerDay: 100, clientCorrectionsPerDay: 0 },
       healthDetails: true,
       dbWriteWaitMs: 500,
@@ -104,6 +110,16 @@ describe('loadConfig', () => {
       viewsDir: path.join(PACKAGE_DIR, 'views'),
       publicDir: path.join(PACKAGE_DIR, 'public'),
     });
+  });
+
+  it('leaves the console off without ADMIN_PASSWORD, with 8-hour sessions and 5 failed sign-ins per 15 minutes', () => {
+    expect(loadConfig({ ADMIN_PASSWORD: '' })).toMatchObject({ adminPassword: undefined, adminSessionHours: 8, adminLoginFailures: 5 });
+  });
+
+  it('refuses a short ADMIN_PASSWORD without echoing it, and sessions of 0 hours', () => {
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'hunter2' })).toThrow(/ADMIN_PASSWORD is 7 characters long; use at least 12/);
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ ADMIN_SESSION_HOURS: '0' })).toThrow(/ADMIN_SESSION_HOURS="0" is not a whole number from 1 to 720/);
   });
 
   it('refuses a short ADMIN_TOKEN without echoing it', () => {

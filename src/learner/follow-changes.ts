@@ -36,6 +36,8 @@ export interface FollowChangesOptions {
     /** Checksum of the published model the server started from, or null. */
     startedFrom: string | null;
   };
+  /** Called after each look at the log and each reload (the model timeline's journal listens). */
+  afterEachLook?: () => void;
 }
 
 export interface ChangeFollower {
@@ -51,7 +53,16 @@ export interface ChangeFollower {
  * `npm run train` write (loaded whole, the log after their watermark replayed, then swapped in).
  * Timers are unref'd: following never keeps a process alive.
  */
-export function followChanges({ learner, checkpoints, modelPath, pollMs, log, store, published }: FollowChangesOptions): ChangeFollower {
+export function followChanges({
+  learner,
+  checkpoints,
+  modelPath,
+  pollMs,
+  log,
+  store,
+  published,
+  afterEachLook = () => {},
+}: FollowChangesOptions): ChangeFollower {
   const catchUp = async (): Promise<void> => {
     try {
       const rebuiltBefore = learner.modelInfo().rebuiltFrom;
@@ -65,6 +76,7 @@ export function followChanges({ learner, checkpoints, modelPath, pollMs, log, st
     } catch (error) {
       log.error({ err: error }, `could not catch up with the log: ${(error as Error).message}`);
     }
+    afterEachLook();
   };
   const poll = setInterval(() => void catchUp(), pollMs);
   poll.unref();
@@ -91,6 +103,7 @@ export function followChanges({ learner, checkpoints, modelPath, pollMs, log, st
     } catch (error) {
       log.error({ err: error, reason }, `kept the current model: ${(error as Error).message}`);
     }
+    afterEachLook();
   };
 
   // stat polling, not fs.watch: a rename over the file (how model files are written) is seen

@@ -8,7 +8,8 @@ import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
-import type { FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
   /** The model file's contents to start from; the learner owns it from here on and mutates it. */
@@ -60,8 +61,12 @@ export async function createLearner({
     queue = result.catch(() => undefined);
     return result;
   };
+  let rebuilds = 0;
+  let scored: { version: string; score: CheckScore } | undefined;
   const advanceTo = async (upTo?: number): Promise<FoldCounts> => {
     const next = await advance(state, store, checkpoints, upTo);
+    // advance() swaps in another model file only when it rebuilds from a checkpoint.
+    if (next.state.model !== state.model) rebuilds++;
     state = next.state;
     return next.counts;
   };
@@ -92,7 +97,9 @@ export async function createLearner({
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
       const outcome = await writes.run(() => store.recordFeedback(predictionId, sentiment, source, { client }));
-      if (outcome.status === 'recorded') await serially(() => advanceTo(outcome.reviewId));
+      // The row is stored from here on: a failure to apply it now (the database went away between
+      // the two) must not tell the reader it was not stored. The next look at the log applies it.
+      if (outcome.status === 'recorded') await serially(() => advanceTo(outcome.reviewId)).catch(() => undefined);
       return outcome;
     },
 
@@ -131,7 +138,18 @@ export async function createLearner({
         appliedThrough: state.appliedThrough,
         verdictChangesSeen: state.verdictChangesSeen,
         rebuiltFrom: state.rebuiltFrom,
+        fileChecksum: header.checksum,
+        rebuilds,
       };
+    },
+
+    checkScore(): CheckScore {
+      const current = version();
+      if (scored?.version !== current) {
+        const { checkSet } = state.model;
+        scored = { version: current, score: { accuracy: checkAccuracy(state.model.model, checkSet), size: checkSet.length } };
+      }
+      return scored.score;
     },
 
     writeFailure: () => writes.failure(),

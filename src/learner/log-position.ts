@@ -16,7 +16,7 @@ export interface ModelAtLog {
   rebuiltFrom: string | null;
 }
 
-export type LogReader = Pick<LogStore, 'reviewsAfter' | 'verdictChangesAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
+export type LogReader = Pick<LogStore, 'reviewsAfter' | 'lastVerdictChangeId' | 'firstRowChangedAfter'>;
 
 /** The state of a model file just loaded: its header says what it holds. */
 export function fromModelFile(model: LoadedModelFile): ModelAtLog {
@@ -47,8 +47,10 @@ export async function advance(
   let current = state;
   const lastChange = await log.lastVerdictChangeId();
   if (lastChange > current.verdictChangesSeen) {
-    const changes = await log.verdictChangesAfter(current.verdictChangesSeen);
-    const touched = Math.min(...changes.map((change) => change.reviewId));
+    // The lowest row touched, asked of SQLite: a rollback or a client's rejection can change
+    // hundreds of thousands of rows at once, and Math.min(...ids) over that many arguments
+    // overflows the call stack (~120,000 on Node 20).
+    const touched = (await log.firstRowChangedAfter(current.verdictChangesSeen)) ?? Number.POSITIVE_INFINITY;
     if (touched <= current.appliedThrough) {
       current = await rebuildBase(log, checkpoints, touched);
     }

@@ -40,6 +40,17 @@ export interface ModelInfo {
   verdictChangesSeen: number;
   /** The checkpoint the served weights were rebuilt from after a verdict change, or null. */
   rebuiltFrom: string | null;
+  /** Checksum of the model file the served weights started from (the version's first 12 characters). */
+  fileChecksum: string;
+  /** Rebuilds after verdict changes this process has made since it started. */
+  rebuilds: number;
+}
+
+/** How the served model does on the check set kept in its model file. */
+export interface CheckScore {
+  /** Share of the check set it labels right, or null when the file has no check set. */
+  accuracy: number | null;
+  size: number;
 }
 
 /** How a stretch of the log was applied to a model. */
@@ -91,6 +102,8 @@ export interface Learner {
    */
   changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string): Promise<{ changed: number[]; modelVersion: string }>;
   modelInfo(): ModelInfo;
+  /** The served model's accuracy on its file's check set; computed once per model version (~80 ms for 1,000 reviews). */
+  checkScore(): CheckScore;
   /** Resolves once every prediction accepted so far is written (or has failed). */
   drain(): Promise<void>;
 }

@@ -51,6 +51,10 @@ export interface UpdateModelFileResult {
   held: number;
   /** Why the last such batch was held, or null. */
   heldReason: string | null;
+  /** Checksum of the file written, or null when nothing was written. */
+  checksum: string | null;
+  /** The last verdict change the folded weights reflect. */
+  verdictChangesThrough: number;
 }
 
 /** Accuracy of `model` on labelled examples, or null for an empty set. */
@@ -150,6 +154,8 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     accuracyAfter: checkAccuracy(state.model.model, checkSet),
     checkSize: checkSet.length,
     written: false,
+    checksum: null,
+    verdictChangesThrough: state.verdictChangesSeen,
   };
   const unchanged = result.watermark === previousWatermark && state.verdictChangesSeen === previousChanges;
   if (dryRun || unchanged) return result;
@@ -177,6 +183,7 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
     );
   }
   result.written = true;
+  result.checksum = header.checksum;
   return result;
 }
 

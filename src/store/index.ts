@@ -22,3 +22,18 @@ export type {
   WriteCandidate,
 } from './types.js';
 export { createPredictionBatcher, type PredictionBatcher, type PredictionBatcherOptions } from './prediction-batcher.js';
+export { indexWords, nextDay, searchTerms } from './console-store.js';
+export { bulkLoadLog, type BulkRow } from './bulk-load.js';
+export type {
+  ClientOrder,
+  ClientSummary,
+  ConsoleFilter,
+  ConsoleRow,
+  ConsoleStore,
+  ExportRow,
+  FeedbackCount,
+  ModelEvent,
+  ModelEventKind,
+  ModelEventLog,
+  PeriodCount,
+} from './console-store.js';

@@ -5,6 +5,7 @@ import { DatabaseOpenError, InvalidInputError, MovieClassifierError } from '../e
 import type { Label } from '../model/types.js';
 import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
+import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint } from '../text/fingerprint.js';
 import { VERDICTS } from './types.js';
 import type {
@@ -491,6 +492,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     checkWritable() {
       writeCheckStmt.run(new Date().toISOString());
     },
+    console: createConsoleStore(db),
+    modelEvents: createModelEventLog(db),
 
     close() {
       db.close();

@@ -3,7 +3,9 @@ import createError from 'http-errors';
 
 import type { Config } from '../config.js';
 import { clientIdentity } from './client-identity.js';
-import type { Learner } from '../learner/index.js';
+import { NO_CHECKPOINTS, type Checkpoints } from '../learner/checkpoints.js';
+import { modelJournal, type Learner, type ModelJournal } from '../learner/index.js';
+import { ConfigError } from '../errors.js';
 import type { LogStore } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -12,6 +14,8 @@ import { setUpRateLimits } from './middleware/rate-limits.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
+import { consoleRoutes } from './console/routes.js';
+import { consoleAccess } from './console/session.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,24 +28,48 @@ import { assetVersionOf, staticFiles } from './routes/static-files.js';
  */
 export type AppConfig = Pick<
   Config,
-  'development' | 'logLevel' | 'rateLimit' | 'viewsDir' | 'publicDir' | 'trustProxy' | 'adminToken' | 'healthDetails'
+  | 'development'
+  | 'logLevel'
+  | 'rateLimit'
+  | 'viewsDir'
+  | 'publicDir'
+  | 'trustProxy'
+  | 'adminToken'
+  | 'adminPassword'
+  | 'adminSessionHours'
+  | 'adminLoginFailures'
+  | 'healthDetails'
 > & {
   csrfSecret: string;
 };
 
 export interface AppDeps {
   learner: Learner;
-  store: Pick<LogStore, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
+  store: Pick<LogStore, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient' | 'console' | 'modelEvents'>;
   config: AppConfig;
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;
+  /** The kept model files the console lists and rolls back to. @default none */
+  checkpoints?: Pick<Checkpoints, 'list' | 'dir'>;
+  /** Records the console's actions in the model timeline. @default a journal on store.modelEvents */
+  journal?: ModelJournal;
+  /** The clock of the console (charts' windows, session expiry). @default () => new Date() */
+  now?: () => Date;
 }
 
 /**
  * Build the web app: pages, JSON API, health check, static files. Opens no sockets and no files
  * except the templates and the stylesheet it reads once; src/server.ts listens.
  */
-export function createApp({ learner, store, config, logger = createLogger(config) }: AppDeps): Express {
+export function createApp({
+  learner,
+  store,
+  config,
+  logger = createLogger(config),
+  checkpoints = NO_CHECKPOINTS,
+  journal = modelJournal({ learner, events: store.modelEvents, changes: store.console }),
+  now = () => new Date(),
+}: AppDeps): Express {
   const { viewsDir, publicDir } = config;
   const assetVersion = assetVersionOf(publicDir);
   const limits = setUpRateLimits(config);
@@ -62,6 +90,31 @@ export function createApp({ learner, store, config, logger = createLogger(config
     // GET /api/v1/admin/feedback, POST .../feedback/:id/accept|reject, POST .../clients/:client/reject;
     // without ADMIN_TOKEN these paths fall through to the 404 below.
     app.use('/api/v1/admin', adminApiRoutes({ learner, store, token: config.adminToken }));
+  }
+  if (config.adminPassword !== undefined) {
+    // The operator's console (GET /admin, /admin/login, ...); without ADMIN_PASSWORD, /admin is a 404.
+    const { console: consoleStore, modelEvents } = store;
+    if (consoleStore === undefined || modelEvents === undefined) {
+      throw new ConfigError(
+        'ADMIN_PASSWORD is set, but the operator console reads summaries only the SQLite store keeps; ' +
+          'with DATABASE_URL, unset ADMIN_PASSWORD and use the admin API (ADMIN_TOKEN)',
+      );
+    }
+    const access = consoleAccess({
+      password: config.adminPassword,
+      secret: config.csrfSecret,
+      sessionHours: config.adminSessionHours,
+      maxFailures: config.adminLoginFailures,
+      store: consoleStore,
+      now,
+    });
+    const consoleDeps = {
+      getReview: (id: number) => store.getReview(id),
+      reviewIdsOfClient: (client: string) => store.reviewIdsOfClient(client),
+      console: consoleStore,
+      modelEvents,
+    };
+    app.use('/admin', consoleRoutes({ learner, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
   }
   app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz

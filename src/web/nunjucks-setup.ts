@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 
+import { CONSOLE_PAGES } from './console/view-models.js';
 import { percent, signed, type PageName } from './view-models.js';
 
 /** Every page the app renders; compiled at start-up so a broken template fails there, not on a request. */
@@ -9,6 +10,7 @@ export const PAGES = [
   'pages/results.njk',
   'pages/thanks.njk',
   'pages/error.njk',
+  ...CONSOLE_PAGES,
 ] as const satisfies readonly `${PageName}.njk`[];
 
 export interface NunjucksOptions {

@@ -3,12 +3,13 @@ import nunjucks from 'nunjucks';
 import type { TextSegment } from '../learner/index.js';
 import type { Contribution, LabelName } from '../model/types.js';
 import type { Verdict } from '../store/types.js';
+import type { ConsolePageLocals } from './console/view-models.js';
 
 /**
  * What each page template reads, and nothing more: the contract between the routes and
  * views/pages/, checked when `renderPage` is called.
  */
-export interface PageLocals {
+export interface PageLocals extends ConsolePageLocals {
   'pages/index': { minLength: number; maxLength: number; review?: string; error?: string };
   'pages/results': {
     label: LabelName;

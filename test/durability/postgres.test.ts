@@ -138,8 +138,11 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     const answeredDuringOutage = refused.filter((status) => status === 503).length;
     expect(answeredDuringOutage).toBeGreaterThan(0);
     expect(refused.filter((status) => status !== 503)).toEqual([]);
+    // Every 201 has its row, once. (A row may lack its 201: committed, then the answer was lost.)
     expect(new Set(rows).size).toBe(rows.length);
-    expect([...acknowledged].sort()).toEqual([...rows].sort());
+    const stored = new Set(rows);
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    expect(rows.length - acknowledged.length).toBeLessThanOrEqual(3);
     const model = readModelFile(shippedModels.at(-1)!);
     const replay = await createLearner({ model, store });
     const expected = PROBE_TEXTS.map((text) => replay.positiveProbability(text));

@@ -8,7 +8,7 @@ import request from 'supertest';
 
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Learner } from '../../src/learner/index.js';
-import { createLearner, moderationRule, openCheckpoints } from '../../src/learner/index.js';
+import { createLearner, modelJournal, moderationRule, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
@@ -20,6 +20,8 @@ export interface TestApp {
   learner: Learner;
   store: Store;
   config: TestConfig;
+  /** The checkpoint folder the learner rebuilds from (the test model is kept in it). */
+  checkpoints: Checkpoints;
   /** Close the store (call in afterEach). */
   close(): void;
 }
@@ -59,12 +61,16 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   checkpoints.keep(testModelBytes(), model.header);
   const learner = options.learner ?? await createLearner({ model, store, checkpoints });
   const logger = options.logger ?? pino({ level: 'silent' });
-  const app = createApp({ learner, store, config, logger });
+  // As src/server.ts does: the model timeline starts with the model served.
+  const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
+  journal.note();
+  const app = createApp({ learner, store, config, logger, checkpoints, journal });
   return {
     app,
     learner,
     store,
     config,
+    checkpoints,
     close: () => {
       store.close();
       rmSync(checkpointDir, { recursive: true, force: true });

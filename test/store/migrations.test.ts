@@ -32,6 +32,26 @@ const tableNames = (db: Database.Database): string[] =>
     .pluck()
     .all();
 
+/** Every table at the current schema version (review_fts_* are the full-text index's own). */
+const CURRENT_TABLES = [
+  'admin_login_failures',
+  'admin_signed_out',
+  'client_summary',
+  'database_identity',
+  'feedback_hourly',
+  'model_events',
+  'prediction_hourly',
+  'predictions',
+  'review_bands',
+  'review_db',
+  'review_fts',
+  'review_fts_config',
+  'review_fts_data',
+  'review_fts_idx',
+  'review_fts_position',
+  'verdict_changes',
+];
+
 const indexNames = (db: Database.Database): string[] =>
   db
     .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
@@ -39,10 +59,11 @@ const indexNames = (db: Database.Database): string[] =>
     .all();
 
 describe('migrations list', () => {
-  it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  it('numbers the migrations 1, 2, ... with no gap but the reserved numbers, and the last one is the schema version', () => {
+    const expected = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry', '006-console']);
   });
 });
 
@@ -57,12 +78,16 @@ describe('migrate on a fresh database', () => {
     // Assert
     expect(result).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(readSchemaVersion(db)).toBe(SCHEMA_VERSION);
-    expect(tableNames(db)).toEqual(['database_identity', 'predictions', 'review_bands', 'review_db', 'verdict_changes']);
+    expect(tableNames(db)).toEqual(CURRENT_TABLES);
     expect(indexNames(db)).toEqual([
+      'admin_login_failures_client_at',
+      'client_summary_rows',
+      'model_events_at',
       'predictions_feedback_review_id',
       'predictions_unanswered_created_at',
       'review_bands_key',
       'review_db_client_date',
+      'review_db_client_id',
       'review_db_normalized_hash',
       'review_db_prediction_id',
       'review_db_review_hash',
@@ -172,7 +197,7 @@ describe('migrate on a classic-schema database', () => {
       tables: tableNames(db),
     }));
     expect(after.version).toBe(SCHEMA_VERSION);
-    expect(after.tables).toEqual(['database_identity', 'predictions', 'review_bands', 'review_db', 'verdict_changes']);
+    expect(after.tables).toEqual(CURRENT_TABLES);
     expect(after.rows).toEqual(
       classicRows.map((row, i) => ({ id: i + 1, ...row, prediction_id: null, source: 'classic-import' })),
     );

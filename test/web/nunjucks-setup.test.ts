@@ -11,6 +11,7 @@ let viewsDir: string;
 beforeEach(async () => {
   viewsDir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-views-'));
   mkdirSync(path.join(viewsDir, 'pages'));
+  mkdirSync(path.join(viewsDir, 'console'));
   for (const page of PAGES) writeFileSync(path.join(viewsDir, page), 'version 1: {{ text }}');
 });
 afterEach(() => rmSync(viewsDir, { recursive: true, force: true }));

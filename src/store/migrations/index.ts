@@ -5,6 +5,7 @@ import { updateToSchemaVersion2 } from './002-predictions.js';
 import { registerReviewHash, updateToSchemaVersion3 } from './003-review-hash.js';
 import { updateToSchemaVersion4 } from './004-verdicts.js';
 import { updateToSchemaVersion5 } from './005-database-identity-and-expiry.js';
+import { updateToSchemaVersion6 } from './006-console.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003-review-hash', up: updateToSchemaVersion3 },
   { version: 4, name: '004-verdicts', up: updateToSchemaVersion4 },
   { version: 5, name: '005-database-identity-and-expiry', up: updateToSchemaVersion5 },
+  { version: 6, name: '006-console', up: updateToSchemaVersion6 },
 ];
 
 // A gap or a repeat would make `user_version` lie about what was applied: fail at import.
@@ -108,7 +110,7 @@ export function migrate(db: BetterSqlite3.Database, path: string): { from: numbe
     const from = readSchemaVersion(db);
     if (from > SCHEMA_VERSION) throw futureVersionError(path, from);
     if (from === 0) assertAdoptable(db, path);
-    for (const migration of MIGRATIONS.slice(from)) {
+    for (const migration of MIGRATIONS.filter((m) => m.version > from)) {
       try {
         migration.up(db);
       } catch (error) {

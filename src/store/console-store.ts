@@ -1,0 +1,476 @@
+import type Database from 'better-sqlite3';
+
+import type { Label } from '../model/types.js';
+import type { Verdict } from './types.js';
+
+/** Which rows of the log the console shows or exports; every filter optional, all must hold. */
+export interface ConsoleFilter {
+  verdict?: Verdict;
+  client?: string;
+  sentiment?: Label;
+  /** First day shown, 'YYYY-MM-DD' (UTC), inclusive. */
+  fromDay?: string;
+  /** Last day shown, 'YYYY-MM-DD' (UTC), inclusive. */
+  toDay?: string;
+  /**
+   * Words the text must hold, all of them, ignoring case and accents; one ending in `*` is the
+   * start of a word. In the form {@link searchTerms} gives.
+   */
+  words?: string[];
+}
+
+/** A log row as the console's feedback page shows it. */
+export interface ConsoleRow {
+  id: number;
+  /** The first `excerptChars` characters of the review. */
+  excerpt: string;
+  /** Length of the whole review, in characters. */
+  length: number;
+  sentiment: unknown;
+  date: string;
+  verdict: Verdict;
+  reason: string | null;
+  client: string | null;
+  source: string;
+  /** 0: the reader said Correct; 1: Incorrect; null: no answer (imports). */
+  correction: number | null;
+  /** The predicted label and its probability, when the prediction is still stored. */
+  predicted: Label | null;
+  probability: number | null;
+}
+
+/** A row of the CSV export, in its column order. */
+export interface ExportRow {
+  id: number;
+  review: string;
+  sentiment: unknown;
+  date: string;
+  verdict: Verdict;
+  client: string | null;
+}
+
+/** review_db rows in one period, by verdict, label and answer (from feedback_hourly). */
+export interface FeedbackCount {
+  /** 'YYYY-MM-DDTHH' or 'YYYY-MM-DD'; '' for rows whose date is not a date. */
+  period: string;
+  verdict: Verdict;
+  /** 0, 1, or -1 for a classic row with another label. */
+  sentiment: number;
+  /** 0 Correct, 1 Incorrect, -1 no answer. */
+  correction: number;
+  n: number;
+}
+
+export interface PeriodCount {
+  period: string;
+  n: number;
+}
+
+export interface ClientSummary {
+  client: string;
+  rows: number;
+  accepted: number;
+  held: number;
+  rejected: number;
+  firstDate: string;
+  lastDate: string;
+}
+
+export type ClientOrder = 'rows' | 'held' | 'rejected';
+
+/** What the operator's console reads (and the little it writes), over migration 6's tables. */
+export interface ConsoleStore {
+  /** review_db rows counted by period between two hours ('YYYY-MM-DDTHH', from inclusive, to exclusive). */
+  feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): FeedbackCount[];
+  /** The same, over the whole log, in one period named 'all'. */
+  feedbackTotals(): FeedbackCount[];
+  /** Predictions made, by period, between two hours. */
+  predictionCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): PeriodCount[];
+  /**
+   * A page of the log matching `filter`, newest first: the rows below `before`, or the rows just
+   * above `after` (the page before, in time), or the newest.
+   */
+  feedbackPage(filter: ConsoleFilter, page: { before?: number; after?: number; limit: number; excerptChars: number }): ConsoleRow[];
+  /**
+   * The log matching `filter` up to the row that is last now, oldest first, as arrays of at most
+   * `chunk` rows. Each chunk is read whole (through `.iterate()`) before it is handed out, so no
+   * statement stays open between two chunks and the caller may wait (for a socket to drain)
+   * between them while this connection keeps serving other requests.
+   */
+  exportChunks(filter: ConsoleFilter, chunk: number): Generator<ExportRow[], void, undefined>;
+  /** The clients with the most rows (or held, or rejected rows). */
+  topClients(order: ClientOrder, limit: number): ClientSummary[];
+  client(client: string): ClientSummary | undefined;
+  /** How many accepted rows come after a checkpoint's watermark (what a rollback would reject). */
+  acceptedCountAfter(watermark: number): number;
+  /** Ids of the accepted rows after a watermark, oldest first. */
+  acceptedIdsAfter(watermark: number): number[];
+  /** The verdict changes after one id up to another: how many, and the reason of the last. */
+  verdictChangesBetween(afterId: number, throughId: number): { count: number; lastReason: string | null };
+  /**
+   * Adds up to `maxRows` rows, oldest first, to the full-text index, in one transaction.
+   * Returns how many were added and the last id indexed.
+   */
+  indexText(maxRows: number): { indexed: number; through: number };
+  /** Failed console sign-ins from a client since a time (ISO-8601). */
+  loginFailuresSince(client: string, since: string): { count: number; oldest: string | null };
+  recordLoginFailure(client: string, at: string): void;
+  /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
+  clearLoginFailures(client: string | null, before?: string): void;
+  /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
+  endSession(session: string, expiresAt: string): void;
+  isSessionEnded(session: string): boolean;
+}
+
+export type ModelEventKind = 'trained' | 'update' | 'reload' | 'rebuild';
+
+/** One change of the served model, for the console's timeline. */
+export interface ModelEvent {
+  id: number;
+  /** Identifies the event across processes: every worker that sees it records the same key. */
+  key: string;
+  kind: ModelEventKind;
+  /** ISO-8601. */
+  at: string;
+  modelVersion: string;
+  watermark: number;
+  verdictChanges: number;
+  /** Accuracy on the model file's check set after the event, or null when it has none. */
+  checkAccuracy: number | null;
+  checkSize: number;
+  detail: string | null;
+}
+
+/** The model's timeline (model_events). */
+export interface ModelEventLog {
+  /** Records an event unless one with its key is already there; true when this call added it. */
+  record(event: Omit<ModelEvent, 'id'>): boolean;
+  has(key: string): boolean;
+  /** The newest events first. */
+  list(limit: number): ModelEvent[];
+}
+
+/** ISO hour 'YYYY-MM-DDTHH' of a day 'YYYY-MM-DD' (its first hour). */
+const firstHourOf = (day: string): string => `${day}T00`;
+
+/** The day after 'YYYY-MM-DD', in UTC. */
+export function nextDay(day: string): string {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * The words of a text as the full-text index sees them (FTS5's unicode61 tokenizer with
+ * remove_diacritics 2): letters and digits, lower-cased, accents dropped.
+ */
+export function indexWords(text: string): string[] {
+  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * The search terms of an operator's text, in index form: its words, and `word*` for "a word
+ * starting with this". Whole words are the default because the index streams a word's rows newest
+ * first and stops after a page (0.1 ms), while a prefix merges the rows of every word it starts
+ * first (~130 ms for a word in every review of a million).
+ *
+ * @example searchTerms('Café  film*') // -> ['cafe', 'film*']
+ */
+export function searchTerms(text: string): string[] {
+  return (text.match(/[\p{L}\p{N}\p{M}]+\*?/gu) ?? []).flatMap((token) => {
+    const prefix = token.endsWith('*');
+    const words = indexWords(prefix ? token.slice(0, -1) : token);
+    return prefix && words.length > 0 ? [...words.slice(0, -1), `${words.at(-1)}*`] : words;
+  });
+}
+
+/**
+ * `review_has_words(review, terms)`: 1 when the review holds every term (a JSON array from
+ * {@link searchTerms}). The full-text index's rule, for rows it does not hold yet and for walking
+ * a small client's rows: an FTS5 lookup of one row by id still reads the word's whole list of rows.
+ */
+function registerHasWords(db: Database.Database): void {
+  let cachedJson = '';
+  let cachedTerms: string[] = [];
+  db.function('review_has_words', { deterministic: true }, (review: unknown, json: unknown) => {
+    if (typeof review !== 'string' || typeof json !== 'string') return 0;
+    if (json !== cachedJson) [cachedJson, cachedTerms] = [json, JSON.parse(json) as string[]];
+    const words = new Set(indexWords(review));
+    return cachedTerms.every((term) =>
+      term.endsWith('*') ? [...words].some((word) => word.startsWith(term.slice(0, -1))) : words.has(term),
+    )
+      ? 1
+      : 0;
+  });
+}
+
+/** The FTS5 query of search terms: all of them, each a word or (`word*`) the start of one. */
+function ftsQuery(terms: readonly string[]): string {
+  return terms.map((term) => (term.endsWith('*') ? `"${term.slice(0, -1)}"*` : `"${term}"`)).join(' ');
+}
+
+/**
+ * A client with at most this many rows is searched by walking its rows and reading each text
+ * (~10 µs for 1 KB) rather than walking the words' rows and checking the client.
+ */
+const CLIENT_DRIVEN_MAX_ROWS = 5_000;
+
+const PAGE_COLUMNS = `r.id, substr(COALESCE(r.review, ''), 1, @excerptChars) AS excerpt, length(COALESCE(r.review, '')) AS length,
+  r.sentiment, COALESCE(r.date, '') AS date, r.verdict, r.verdict_reason AS reason, r.client, r.source, r.correction,
+  p.label AS predicted, p.probability`;
+const PAGE_FROM = `review_db AS r LEFT JOIN predictions AS p ON p.id = r.prediction_id`;
+const EXPORT_COLUMNS = `r.id, COALESCE(r.review, '') AS review, r.sentiment, COALESCE(r.date, '') AS date, r.verdict, r.client`;
+
+type Direction = 'newest' | 'oldest';
+
+interface Bounds {
+  /** Rows with an id above this. */
+  above: number;
+  /** Rows with an id below this. */
+  below: number;
+}
+
+/**
+ * The console's queries. Each is a few indexed lookups whatever the log's size: the charts read
+ * the hourly summaries, the log pages walk an index in id order and stop after a page, a date
+ * range becomes an id range through the summaries, and text goes through the full-text index
+ * (rows newer than the index are few, and compared directly).
+ */
+export function createConsoleStore(db: Database.Database): ConsoleStore {
+  registerHasWords(db);
+  const CLIENT_COLUMNS = `client, rows, accepted, held, rejected, first_date AS firstDate, last_date AS lastDate`;
+  const clientStmt = db.prepare<[string], ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = ?`);
+  const textThrough = db.prepare<[], number>(`SELECT through FROM review_fts_position WHERE id = 1`).pluck();
+  const idRangeOfHours = db.prepare<[string, string], { lo: number | null; hi: number | null }>(`
+    SELECT MIN(min_id) AS lo, MAX(max_id) AS hi FROM feedback_hourly WHERE hour >= ? AND hour < ? AND n > 0
+  `);
+
+  /**
+   * The id bounds and SQL conditions of a filter, without the text; null when nothing can match.
+   * `walk: 'id'` writes the column tests so that no index serves them (`+r.verdict`): the query
+   * then walks ids (or the full-text index) in order and stops after a page, instead of collecting
+   * every row of the verdict or the client and sorting them.
+   */
+  const narrow = (filter: ConsoleFilter, params: Record<string, unknown>, bounds: Bounds, walk: 'id' | 'any' = 'any'): string[] | null => {
+    const where: string[] = [];
+    const col = (name: string) => (walk === 'id' ? `+r.${name}` : `r.${name}`);
+    if (filter.verdict !== undefined) (where.push(`${col('verdict')} = @verdict`), (params.verdict = filter.verdict));
+    if (filter.client !== undefined) (where.push(`${col('client')} = @client`), (params.client = filter.client));
+    if (filter.sentiment !== undefined) (where.push(`${col('sentiment')} = @sentiment`), (params.sentiment = filter.sentiment));
+    if (filter.fromDay !== undefined || filter.toDay !== undefined) {
+      const from = filter.fromDay ?? '0000-01-01';
+      const to = filter.toDay === undefined ? '9999-12-31' : nextDay(filter.toDay);
+      // Rows are appended as they are dated, so the rows of a day range lie in a narrow id range,
+      // which the hourly summaries know. The exact date test below still decides.
+      const range = idRangeOfHours.get(firstHourOf(from), firstHourOf(to))!;
+      if (range.lo === null || range.hi === null) return null;
+      bounds.above = Math.max(bounds.above, range.lo - 1);
+      bounds.below = Math.min(bounds.below, range.hi + 1);
+      where.push('r.date >= @fromDate AND r.date < @toDate');
+      params.fromDate = from;
+      params.toDate = to;
+    }
+    return where;
+  };
+
+  /**
+   * The rows matching `filter` strictly between `bounds`, at most `limit`, newest or oldest first.
+   * With words, two queries: the indexed rows, and the few rows newer than the index, whose text
+   * is read (review_has_words). The indexed rows are found by walking the full-text index in id order (it stops
+   * after `limit`), except for a small client: then its rows are walked and each is looked up in
+   * its text is read, which beats walking a common word's every row to find a few of them.
+   */
+  const select = <Row extends { id: number }>(
+    columns: string,
+    filter: ConsoleFilter,
+    limit: number,
+    direction: Direction,
+    bounds: Bounds,
+    extra: Record<string, unknown> = {},
+  ): Row[] => {
+    const words = filter.words ?? [];
+    const clientDriven = filter.client !== undefined && (clientStmt.get(filter.client)?.rows ?? 0) <= CLIENT_DRIVEN_MAX_ROWS;
+    const params: Record<string, unknown> = { ...extra, limit };
+    const where = narrow(filter, params, bounds, words.length > 0 && !clientDriven ? 'id' : 'any');
+    if (where === null || bounds.below - bounds.above <= 1) return [];
+    const order = direction === 'newest' ? 'DESC' : 'ASC';
+    const inBounds = (column: string, b: Bounds, name: string) => {
+      params[`${name}Above`] = b.above;
+      params[`${name}Below`] = b.below;
+      return `${column} > @${name}Above AND ${column} < @${name}Below`;
+    };
+    const run = (sql: string): Row[] => db.prepare<[Record<string, unknown>], Row>(sql).all(params);
+    if (words.length === 0) {
+      return run(`SELECT ${columns} FROM ${PAGE_FROM}
+        WHERE ${[inBounds('r.id', bounds, 'id'), ...where].join(' AND ')} ORDER BY r.id ${order} LIMIT @limit`);
+    }
+    params.match = ftsQuery(words);
+    params.words = JSON.stringify(words);
+    const through = textThrough.get() ?? 0;
+    const indexedBounds = { above: bounds.above, below: Math.min(bounds.below, through + 1) };
+    const recentBounds = { above: Math.max(bounds.above, through), below: bounds.below };
+    let indexed: Row[] = [];
+    if (indexedBounds.below - indexedBounds.above > 1) {
+      indexed = clientDriven
+        ? run(`SELECT ${columns} FROM review_db AS r INDEXED BY review_db_client_id LEFT JOIN predictions AS p ON p.id = r.prediction_id
+            WHERE ${[inBounds('r.id', indexedBounds, 'indexed'), ...where].join(' AND ')}
+              AND review_has_words(r.review, @words)
+            ORDER BY r.id ${order} LIMIT @limit`)
+        : run(`SELECT ${columns}
+            FROM review_fts AS f JOIN review_db AS r ON r.id = f.rowid LEFT JOIN predictions AS p ON p.id = r.prediction_id
+            WHERE review_fts MATCH @match AND ${[inBounds('f.rowid', indexedBounds, 'indexed'), ...where].join(' AND ')}
+            ORDER BY f.rowid ${order} LIMIT @limit`);
+    }
+    let recent: Row[] = [];
+    if (recentBounds.below - recentBounds.above > 1) {
+      recent = run(`SELECT ${columns} FROM ${PAGE_FROM}
+        WHERE ${[inBounds('r.id', recentBounds, 'recent'), ...where].join(' AND ')} AND review_has_words(r.review, @words)
+        ORDER BY r.id ${order} LIMIT @limit`);
+    }
+    // The recent rows all have higher ids than the indexed ones.
+    return (direction === 'newest' ? [...recent, ...indexed] : [...indexed, ...recent]).slice(0, limit);
+  };
+
+  const feedbackByHour = db.prepare<[string, string], FeedbackCount>(`
+    SELECT hour AS period, verdict, sentiment, correction, n FROM feedback_hourly
+    WHERE hour >= ? AND hour < ? AND n > 0 ORDER BY hour
+  `);
+  const feedbackByDay = db.prepare<[string, string], FeedbackCount>(`
+    SELECT substr(hour, 1, 10) AS period, verdict, sentiment, correction, SUM(n) AS n FROM feedback_hourly
+    WHERE hour >= ? AND hour < ? AND n > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1
+  `);
+  const feedbackTotals = db.prepare<[], FeedbackCount>(`
+    SELECT 'all' AS period, verdict, sentiment, correction, SUM(n) AS n FROM feedback_hourly
+    WHERE n > 0 GROUP BY 2, 3, 4
+  `);
+  const predictionsByHour = db.prepare<[string, string], PeriodCount>(`
+    SELECT hour AS period, n FROM prediction_hourly WHERE hour >= ? AND hour < ? ORDER BY hour
+  `);
+  const predictionsByDay = db.prepare<[string, string], PeriodCount>(`
+    SELECT substr(hour, 1, 10) AS period, SUM(n) AS n FROM prediction_hourly WHERE hour >= ? AND hour < ? GROUP BY 1 ORDER BY 1
+  `);
+  const topClients: Record<ClientOrder, Database.Statement<[number], ClientSummary>> = {
+    rows: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE rows > 0 ORDER BY rows DESC, client LIMIT ?`),
+    held: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE held > 0 ORDER BY held DESC, client LIMIT ?`),
+    rejected: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE rejected > 0 ORDER BY rejected DESC, client LIMIT ?`),
+  };
+  const acceptedCount = db
+    .prepare<[number], number>(`SELECT COUNT(*) FROM review_db WHERE verdict = 'accepted' AND id > ?`)
+    .pluck();
+  const acceptedIds = db
+    .prepare<[number], number>(`SELECT id FROM review_db WHERE verdict = 'accepted' AND id > ? ORDER BY id`)
+    .pluck();
+  const changesBetween = db.prepare<[{ after: number; through: number }], { count: number; lastReason: string | null }>(`
+    SELECT COUNT(*) AS count,
+           (SELECT reason FROM verdict_changes WHERE id > @after AND id <= @through ORDER BY id DESC LIMIT 1) AS lastReason
+    FROM verdict_changes WHERE id > @after AND id <= @through
+  `);
+  const indexBatch = db.prepare<[number, number]>(`
+    INSERT INTO review_fts (rowid, review) SELECT id, COALESCE(review, '') FROM review_db WHERE id > ? ORDER BY id LIMIT ?
+  `);
+  const lastIdUpTo = db.prepare<[number, number], number | null>(`
+    SELECT MAX(id) FROM (SELECT id FROM review_db WHERE id > ? ORDER BY id LIMIT ?)
+  `).pluck();
+  const setTextThrough = db.prepare<[number]>(`UPDATE review_fts_position SET through = ? WHERE id = 1`);
+  const indexTextTx = db.transaction((maxRows: number) => {
+    const through = textThrough.get() ?? 0;
+    const last = lastIdUpTo.get(through, maxRows) ?? null;
+    if (last === null) return { indexed: 0, through };
+    const { changes } = indexBatch.run(through, maxRows);
+    setTextThrough.run(last);
+    return { indexed: changes, through: last };
+  });
+  const failuresSince = db.prepare<[string, string], { count: number; oldest: string | null }>(`
+    SELECT COUNT(*) AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = ? AND at >= ?
+  `);
+  const addFailure = db.prepare<[string, string]>(`INSERT INTO admin_login_failures (client, at) VALUES (?, ?)`);
+  const clearClientFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE client = ?`);
+  const clearOldFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE at < ?`);
+  const endSession = db.prepare<[string, string]>(`INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`);
+  const forgetExpiredSessions = db.prepare<[string]>(`DELETE FROM admin_signed_out WHERE expires_at < ?`);
+  const sessionEnded = db.prepare<[string], number>(`SELECT 1 FROM admin_signed_out WHERE session = ?`).pluck();
+  const lastId = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
+
+  return {
+    feedbackCounts: ({ fromHour, toHour, by }) => (by === 'hour' ? feedbackByHour : feedbackByDay).all(fromHour, toHour),
+    feedbackTotals: () => feedbackTotals.all(),
+    predictionCounts: ({ fromHour, toHour, by }) => (by === 'hour' ? predictionsByHour : predictionsByDay).all(fromHour, toHour),
+
+    feedbackPage(filter, { before, after, limit, excerptChars }) {
+      if (after !== undefined && before === undefined) {
+        const rows = select<ConsoleRow>(PAGE_COLUMNS, filter, limit, 'oldest', { above: after, below: Number.MAX_SAFE_INTEGER }, { excerptChars });
+        return rows.reverse();
+      }
+      return select<ConsoleRow>(PAGE_COLUMNS, filter, limit, 'newest', { above: after ?? 0, below: before ?? Number.MAX_SAFE_INTEGER }, { excerptChars });
+    },
+
+    *exportChunks(filter, chunk) {
+      // Rows written while the export runs are left for the next one: it ends where the log ended
+      // when it began.
+      const end = lastId.get() ?? 0;
+      let cursor = 0;
+      for (;;) {
+        const rows = select<ExportRow>(EXPORT_COLUMNS, filter, chunk, 'oldest', { above: cursor, below: end + 1 });
+        if (rows.length === 0) return;
+        cursor = rows[rows.length - 1]!.id;
+        yield rows;
+        if (rows.length < chunk) return;
+      }
+    },
+
+    topClients: (order, limit) => topClients[order].all(limit),
+    client: (client) => clientStmt.get(client),
+    acceptedCountAfter: (watermark) => acceptedCount.get(watermark) ?? 0,
+    acceptedIdsAfter: (watermark) => acceptedIds.all(watermark),
+    verdictChangesBetween: (after, through) => changesBetween.get({ after, through })!,
+    indexText(maxRows) {
+      // Looked at first without the write lock: most calls find nothing to do and take no lock.
+      const through = textThrough.get() ?? 0;
+      if ((lastId.get() ?? 0) <= through) return { indexed: 0, through };
+      return indexTextTx.immediate(maxRows);
+    },
+
+    loginFailuresSince: (client, since) => failuresSince.get(client, since)!,
+    recordLoginFailure: (client, at) => void addFailure.run(client, at),
+    clearLoginFailures(client, before) {
+      if (client !== null) clearClientFailures.run(client);
+      if (before !== undefined) clearOldFailures.run(before);
+    },
+    endSession(session, expiresAt) {
+      forgetExpiredSessions.run(new Date().toISOString());
+      endSession.run(session, expiresAt);
+    },
+    isSessionEnded: (session) => sessionEnded.get(session) !== undefined,
+  };
+}
+
+/** The model's timeline, over model_events. */
+export function createModelEventLog(db: Database.Database): ModelEventLog {
+  const insert = db.prepare<[Omit<ModelEvent, 'id'>]>(`
+    INSERT INTO model_events (key, kind, at, model_version, watermark, verdict_changes, check_accuracy, check_size, detail)
+    VALUES (@key, @kind, @at, @modelVersion, @watermark, @verdictChanges, @checkAccuracy, @checkSize, @detail)
+    ON CONFLICT (key) DO NOTHING
+  `);
+  const has = db.prepare<[string], number>(`SELECT 1 FROM model_events WHERE key = ?`).pluck();
+  const list = db.prepare<[number], ModelEvent>(`
+    SELECT id, key, kind, at, model_version AS modelVersion, watermark, verdict_changes AS verdictChanges,
+           check_accuracy AS checkAccuracy, check_size AS checkSize, detail
+    FROM model_events ORDER BY at DESC, id DESC LIMIT ?
+  `);
+  return {
+    record: (event) =>
+      insert.run({
+        key: event.key,
+        kind: event.kind,
+        at: event.at,
+        modelVersion: event.modelVersion,
+        watermark: event.watermark,
+        verdictChanges: event.verdictChanges,
+        checkAccuracy: event.checkAccuracy,
+        checkSize: event.checkSize,
+        detail: event.detail,
+      }).changes === 1,
+    has: (key) => has.get(key) !== undefined,
+    list: (limit) => list.all(limit),
+  };
+}
