@@ -140,9 +140,12 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     });
     try {
       await migratePostgres(client, where);
-    } finally {
-      client.release();
+    } catch (error) {
+      client.release(true);
+      await pool.end();
+      throw error;
     }
+    client.release();
   }
 
   const verdictRule = options.verdictRule ?? (() => ({ verdict: 'accepted', reason: null }));
@@ -543,6 +546,8 @@ function listenForNotifications(
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       client?.removeAllListeners();
+      // Ending races the server going away: an 'error' then must not end the process.
+      client?.on('error', () => undefined);
       client?.end().catch(() => undefined);
     },
   };
