@@ -6,8 +6,13 @@ import { scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
 
 /** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
 export interface TextTerms extends TokenSpans {
-  /** The kept tokens in text order; token k is at [starts[k], ends[k]) of the text, or -1 (`TokenBuffer.textSpans`). */
-  tokens: string[];
+  /** How many tokens were kept; token k is at [starts[k], ends[k]) of the text, or -1 (`TokenBuffer.textSpans`). */
+  tokenCount: number;
+  /**
+   * The n-gram of `n` tokens from token `first`, its tokens joined by one space (for n = 1, the
+   * token). Decoded when asked: an explanation names only its few strongest terms.
+   */
+  term(first: number, n: number): string;
   /**
    * For every n-gram occurrence — all unigrams in token order, then all bigrams, ... — the
    * accumulator entry (position in `order`/`sums`) of its column.
@@ -42,10 +47,10 @@ export class HashingVectorizer {
   /** Tokens of the last text accumulated (bytes, ranges, hashes). */
   private readonly tokens = new TokenBuffer();
   /**
-   * Column of every n-gram occurrence of the last text, n-gram size by size: all unigrams in
-   * token order, then all bigrams, ... (`gramCount` of them), for `lastTextTerms`.
+   * Accumulator entry of every n-gram occurrence of the last text, n-gram size by size: all
+   * unigrams in token order, then all bigrams, ... (`gramCount` of them), for `lastTextTerms`.
    */
-  private gramColumns: Int32Array = new Int32Array(4096);
+  private gramEntries: Int32Array = new Int32Array(4096);
   private gramCount = 0;
   private readonly accumulator = new SparseAccumulator();
   private readonly row = emptyRow();
@@ -79,8 +84,8 @@ export class HashingVectorizer {
     const acc = this.accumulator;
     acc.clear();
     const grams = Math.max(0, (ngramMax - ngramMin + 1) * tokens.count);
-    if (this.gramColumns.length < grams) this.gramColumns = new Int32Array(grams * 2);
-    const columns = this.gramColumns;
+    if (this.gramEntries.length < grams) this.gramEntries = new Int32Array(grams * 2);
+    const entries = this.gramEntries;
     let g = 0;
     const count = tokens.count;
     const { bytes, starts, ends, hashes } = tokens;
@@ -88,9 +93,7 @@ export class HashingVectorizer {
       for (let i = 0; i + n <= count; i++) {
         const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
-        const column = columnOf(h, nFeatures);
-        columns[g++] = column;
-        acc.add(column, value);
+        entries[g++] = acc.add(columnOf(h, nFeatures), value);
       }
     }
     this.gramCount = g;
@@ -102,11 +105,12 @@ export class HashingVectorizer {
    * (before `clear()`): what explanations name features with and lay weights back onto the text.
    */
   lastTextTerms(): TextTerms {
-    const acc = this.accumulator;
-    const columns = this.gramColumns;
-    const entries = new Int32Array(this.gramCount);
-    for (let g = 0; g < entries.length; g++) entries[g] = acc.slotOf(columns[g]);
-    return { tokens: this.tokens.allTokens(), ...this.tokens.textSpans(), entries };
+    return {
+      tokenCount: this.tokens.count,
+      term: this.tokens.termReader(),
+      ...this.tokens.textSpans(),
+      entries: this.gramEntries.slice(0, this.gramCount),
+    };
   }
 
   /** The kept tokens of `text` (same tokens the vectors are built from). */

@@ -17,28 +17,31 @@ export class SparseAccumulator {
   sums: Float64Array = new Float64Array(2048);
   size = 0;
 
-  add(index: number, value: number): void {
+  /** Adds `value` to the sum of `index`; returns the entry (position in `order`/`sums`) of `index`. */
+  add(index: number, value: number): number {
     let slot = Math.imul(index, 0x9e3779b1) >>> 0;
     slot &= this.mask;
     for (;;) {
       const key = this.keys[slot];
       if (key === index) {
-        this.sums[this.slots[slot]] += value;
-        return;
+        const entry = this.slots[slot];
+        this.sums[entry] += value;
+        return entry;
       }
       if (key === EMPTY) break;
       slot = (slot + 1) & this.mask;
     }
     if (this.size * 2 >= this.mask) {
       this.grow();
-      this.add(index, value);
-      return;
+      return this.add(index, value);
     }
+    const entry = this.size;
     this.keys[slot] = index;
-    this.slots[slot] = this.size;
-    this.order[this.size] = index;
-    this.sums[this.size] = value;
-    this.size++;
+    this.slots[slot] = entry;
+    this.order[entry] = index;
+    this.sums[entry] = value;
+    this.size = entry + 1;
+    return entry;
   }
 
   /** Position of `index` in `order`/`sums`, or -1 when absent. */

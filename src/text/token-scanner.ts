@@ -104,24 +104,21 @@ export class TokenBuffer {
     return decoder.decode(this.bytes.subarray(this.starts[index], this.ends[index]));
   }
 
-  /** Every kept token as a string, decoding the buffer once when it is all ASCII. */
-  allTokens(): string[] {
-    const { bytes, starts, ends, count, length } = this;
-    let ascii = true;
-    for (let k = 0; k < length; k++) {
-      if (bytes[k] >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    const words = new Array<string>(count);
-    if (ascii) {
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
-      for (let k = 0; k < count; k++) words[k] = text.slice(starts[k], ends[k]);
-    } else {
-      for (let k = 0; k < count; k++) words[k] = this.token(k);
-    }
-    return words;
+  /**
+   * Reads n-grams of the last text scanned as strings, from a copy of its tokens, so it stays
+   * right after the buffer moves on to another text. Tokens are separated by exactly one space
+   * in the buffer, so the bytes from a token's start to the end of the n-th token are the
+   * n-gram as its tokens joined by spaces.
+   */
+  termReader(): (first: number, n: number) => string {
+    const { count, length } = this;
+    const bytes = this.bytes.slice(0, length);
+    const starts = this.starts.slice(0, count);
+    const ends = this.ends.slice(0, count);
+    return (first, n) => {
+      if (!(first >= 0 && n >= 1 && first + n <= count)) throw new RangeError(`no ${n}-gram at token ${first} of ${count}`);
+      return decoder.decode(bytes.subarray(starts[first], ends[first + n - 1]));
+    };
   }
 
   /**
