@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Application, Express } from 'express';
 import nunjucks from 'nunjucks';
 
 import { CONSOLE_PAGES } from './console/view-models.js';
@@ -12,6 +12,13 @@ export const PAGES = [
   'pages/error.njk',
   ...CONSOLE_PAGES,
 ] as const satisfies readonly `${PageName}.njk`[];
+
+const environments = new WeakMap<Application, nunjucks.Environment>();
+
+/** The Nunjucks environment `nunjucksSetup` gave this app, for `renderPage`; undefined for another app. */
+export function nunjucksEnvironmentOf(app: Application): nunjucks.Environment | undefined {
+  return environments.get(app);
+}
 
 export interface NunjucksOptions {
   viewsDir: string;
@@ -36,6 +43,7 @@ export function nunjucksSetup(app: Express, options: NunjucksOptions): nunjucks.
   env.addGlobal('assetVersion', options.assetVersion);
 
   env.express(app);
+  environments.set(app, env);
   app.set('views', options.viewsDir);
   app.set('view engine', 'njk');
   app.set('view cache', !options.development);

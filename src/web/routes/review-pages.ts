@@ -12,7 +12,7 @@ import { formBody } from '../middleware/request-parsing.js';
 import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
 import { feedbackFormRules, REVIEW_MAX_LENGTH, reviewRule } from '../validation.js';
-import { explainTerms, highlightedHtml, highlightSegments } from '../view-models.js';
+import { explainTerms, highlightedHtml, highlightSegments, termItemsHtml } from '../view-models.js';
 
 export interface ReviewPageDeps {
   learner: Learner;
@@ -61,7 +61,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
         label: outcome.label,
         probability: outcome.probability,
         highlighted: highlightedHtml(highlightSegments(outcome.segments)),
-        terms: explainTerms(outcome.explanation),
+        termItems: termItemsHtml(explainTerms(outcome.explanation)),
         predictionId: outcome.predictionId,
         csrfToken: csrf.issue(req, res),
       },
