@@ -34,6 +34,7 @@ export interface Csrf {
  */
 export function createCsrf(serverSecret: string): Csrf {
   const key = createSecretKey(Buffer.from(serverSecret, 'utf8'));
+  const tokenOf = rememberedTokens(key);
 
   return {
     issue(req, res) {
@@ -48,7 +49,7 @@ export function createCsrf(serverSecret: string): Csrf {
           path: '/',
         });
       }
-      return tokenFor(key, clientSecret);
+      return tokenOf(clientSecret);
     },
 
     verify(req, _res, next) {
@@ -57,7 +58,7 @@ export function createCsrf(serverSecret: string): Csrf {
       if (clientSecret === undefined || typeof sent !== 'string' || sent.length !== TOKEN_LENGTH) {
         return next(forbidden());
       }
-      const expected = Buffer.from(tokenFor(key, clientSecret), 'utf8');
+      const expected = Buffer.from(tokenOf(clientSecret), 'utf8');
       const given = Buffer.from(sent, 'utf8');
       // Lengths can differ only if `sent` holds multi-byte characters; timingSafeEqual would throw.
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return next(forbidden());
@@ -68,6 +69,28 @@ export function createCsrf(serverSecret: string): Csrf {
 
 function tokenFor(key: KeyObject, clientSecret: string): string {
   return createHmac('sha256', key).update(clientSecret).digest('base64url');
+}
+
+/** Client secrets whose tokens are remembered; the oldest is forgotten first. */
+const REMEMBERED_TOKENS = 10_000;
+
+/**
+ * `tokenFor`, remembering the tokens of the last clients: a reader who posts several reviews gets
+ * the same token for each page and each answer, and the HMAC behind it was 1.7% of the results
+ * page's CPU profile. The token is a function of the client's secret alone, so remembering it
+ * changes nothing but the time; at most 10,000 entries (about 1.5 MB).
+ */
+function rememberedTokens(key: KeyObject): (clientSecret: string) => string {
+  const tokens = new Map<string, string>();
+  return (clientSecret) => {
+    let token = tokens.get(clientSecret);
+    if (token === undefined) {
+      token = tokenFor(key, clientSecret);
+      if (tokens.size >= REMEMBERED_TOKENS) tokens.delete(tokens.keys().next().value!);
+      tokens.set(clientSecret, token);
+    }
+    return token;
+  };
 }
 
 function readClientSecret(req: Request): string | undefined {
