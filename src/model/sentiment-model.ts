@@ -55,6 +55,8 @@ export class SentimentModel {
    */
   private readonly table: Float32Array;
   private tableStale = true;
+  /** Sum of the scales `score` last touched; only there so the touching loads count. */
+  private touched = 0;
   private tableGeneration = -1;
 
   private constructor(spec: ModelSpec, classifier: LogisticRegression, nb: NbScaling | null) {
@@ -170,6 +172,13 @@ export class SentimentModel {
     const binary = this.spec.features.binary;
     // Added to every table scale: the NB class-size term (0 without NB).
     const offset = this.nb === null ? 0 : this.nb.offset;
+    // First only load each entry's table line, in a loop that does nothing else: the CPU then
+    // has many of these cache-missing loads in flight at once (in the loop below each waits
+    // behind more work), and the loop below finds them in cache. Predicting the IMDb training
+    // set in memory: 22,500-23,800 -> 26,300-29,300 documents/s.
+    let touched = 0;
+    for (let k = 0; k < size; k++) touched += table[order[k] * 2];
+    this.touched = touched; // kept, so that the loads are not optimized away
     let dot = 0;
     let sumSquares = 0;
     for (let k = 0; k < size; k++) {

@@ -26,7 +26,11 @@ export interface TextTerms extends TokenSpans {
  * the sign is + for h >= 0, which "improves inner product preservation in the hashed space".
  */
 export function columnOf(hash: number, nFeatures: number): number {
-  return Math.abs(hash) % nFeatures;
+  // Written out so the compiler keeps to 32-bit integer arithmetic: Math.abs of an int32 may be
+  // 2^31, which made it compute the remainder in floating point (a library call per n-gram).
+  if (hash >= 0) return hash % nFeatures;
+  if (hash === -0x80000000) return 0x80000000 % nFeatures;
+  return -hash % nFeatures;
 }
 
 /**
