@@ -6,6 +6,7 @@ import type { Learner } from '../../learner/index.js';
 import { labelName } from '../../model/types.js';
 import type { ClientOf } from '../client-identity.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
+import { sendJson } from '../send-json.js';
 import type { RateLimits } from '../middleware/rate-limits.js';
 import { jsonBody } from '../middleware/request-parsing.js';
 import { feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.js';
@@ -45,7 +46,7 @@ function predict(learner: Learner): RequestHandler {
     const { review } = matchedData<{ review: string }>(req);
     const outcome = await learner.predict(review);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({
+    sendJson(res, {
       label: outcome.label,
       probability: outcome.probability,
       positiveProbability: outcome.positiveProbability,
@@ -70,7 +71,7 @@ function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
       case 'recorded':
         res.setHeader('Cache-Control', 'no-store');
         // `learned` is true only when the row was accepted, and so is in the model now.
-        res.status(201).json({
+        sendJson(res.status(201), {
           label: labelName(outcome.sentiment),
           reviewId: outcome.reviewId,
           verdict: outcome.verdict,
