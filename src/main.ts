@@ -76,16 +76,27 @@ function superviseWorkers(config: Config): void {
 }
 
 /**
- * V8 flags for the workers. When they are as many as the CPUs, each worker collects its garbage
- * on its own thread: V8's helper threads (parallel scavenging, concurrent marking) only take CPU
- * from the other workers then. Measured with WORKERS=2 on 2 CPUs, POST /results under wrk,
- * alternating runs: 3,741-3,962 -> 4,205-4,402 requests/s, p99 19-24 -> 15-16 ms, and 10% less
- * CPU per request. (It cannot be switched on in a running process, so a single process keeps
- * the default.)
+ * V8 flags for the workers, unless the command line set them already:
+ *
+ * - `--max-old-space-size=256`: with the default limit (a quarter of this machine's memory) V8
+ *   lets the old generation swing by ~45 MB between collections, and a worker's RSS went up and
+ *   down with it (200-248 MB, sampled after each 8 s of load); with 256 MB it holds within
+ *   193-202 MB at the same throughput. A worker's live heap is ~40 MB (48 MB made it collect
+ *   without end), so 256 leaves ample room.
+ * - `--single-threaded-gc` when the workers are as many as the CPUs: V8's helper threads
+ *   (parallel scavenging, concurrent marking) only take CPU from the other workers then.
+ *   WORKERS=2 on 2 CPUs, POST /results (wrk, 16 connections, alternating runs): 3,741-3,962 ->
+ *   4,205-4,402 requests/s, p99 19-24 -> 15-16 ms, 10% less CPU per request.
+ *
+ * Neither can be switched on in a running process, so a single process (WORKERS=1) keeps the
+ * defaults; its RSS was flat in the bench anyway.
  */
 function workerV8Flags(workers: number): string[] {
-  const alreadySet = process.execArgv.some((flag) => flag.includes('single-threaded-gc'));
-  return workers >= availableParallelism() && !alreadySet ? ['--single-threaded-gc'] : [];
+  const flags: string[] = [];
+  const has = (name: string): boolean => process.execArgv.some((flag) => flag.startsWith(name));
+  if (!has('--max-old-space-size')) flags.push('--max-old-space-size=256');
+  if (workers >= availableParallelism() && !has('--single-threaded-gc')) flags.push('--single-threaded-gc');
+  return flags;
 }
 
 function fail(error: unknown): never {
