@@ -86,13 +86,19 @@ interface PredictionLink {
   feedbackReviewId: number | null;
 }
 
-interface ReviewInsert {
+/** A log row as a caller hands it over, before its verdict and fingerprint. */
+interface LogRowInput {
   review: string;
   sentiment: Label;
   date: string;
   predictionId: string | null;
   source: string;
   client: string | null;
+  correction: boolean | null;
+}
+
+/** A log row as it is bound into the INSERT. */
+interface ReviewInsert extends Omit<LogRowInput, 'correction'> {
   correction: 0 | 1 | null;
   verdict: Verdict;
   reason: string | null;
@@ -318,15 +324,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   const incrementalVacuum = db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL_VACUUM;
 
   const history = logHistory(db);
-  const insertReviewRow = (row: {
-    review: string;
-    sentiment: Label;
-    date: string;
-    predictionId: string | null;
-    source: string;
-    client: string | null;
-    correction: boolean | null;
-  }): { id: number } & VerdictDecision => {
+  const insertReviewRow = (row: LogRowInput): { id: number } & VerdictDecision => {
     const print = fingerprint(row.review);
     const decision = verdictRule({ ...row, fingerprint: print }, history);
     const id = Number(
