@@ -78,23 +78,25 @@ function superviseWorkers(config: Config): void {
 /**
  * V8 flags for the workers, unless the command line set them already:
  *
- * - `--max-old-space-size=256`: with the default limit (a quarter of this machine's memory) V8
+ * - `--max-old-space-size=160`: with the default limit (a quarter of this machine's memory) V8
  *   lets the old generation swing by ~45 MB between collections, and a worker's RSS went up and
- *   down with it (200-248 MB, sampled after each 8 s of load); with 256 MB it holds within
- *   193-202 MB at the same throughput. A worker's live heap is ~40 MB (48 MB made it collect
- *   without end), so 256 leaves ample room.
+ *   down with it (200-248 MB, sampled after each 8 s of load). With a limit it holds: 189-193 MB
+ *   at 96, 191-200 at 160, 193-202 at 256, at the same throughput; over `npm run bench` (WORKERS=2)
+ *   at 160: +1.7 and +10.2 MB per worker after warm-up. A worker's live heap is ~40 MB (48 made
+ *   it collect without end), so 160 leaves four times that.
  * - `--single-threaded-gc` when the workers are as many as the CPUs: V8's helper threads
  *   (parallel scavenging, concurrent marking) only take CPU from the other workers then.
  *   WORKERS=2 on 2 CPUs, POST /results (wrk, 16 connections, alternating runs): 3,741-3,962 ->
  *   4,205-4,402 requests/s, p99 19-24 -> 15-16 ms, 10% less CPU per request.
  *
  * Neither can be switched on in a running process, so a single process (WORKERS=1) keeps the
- * defaults; its RSS was flat in the bench anyway.
+ * defaults (start it with `node --max-old-space-size=160 dist/src/main.js` to hold its RSS too;
+ * `npm run bench` measured it at -2.9, +7.3 and, under load from other work, +26.3 MB).
  */
 function workerV8Flags(workers: number): string[] {
   const flags: string[] = [];
   const has = (name: string): boolean => process.execArgv.some((flag) => flag.startsWith(name));
-  if (!has('--max-old-space-size')) flags.push('--max-old-space-size=256');
+  if (!has('--max-old-space-size')) flags.push('--max-old-space-size=160');
   if (workers >= availableParallelism() && !has('--single-threaded-gc')) flags.push('--single-threaded-gc');
   return flags;
 }
