@@ -90,7 +90,7 @@ function superviseWorkers(config: Config): void {
  *   4,205-4,402 requests/s, p99 19-24 -> 15-16 ms, 10% less CPU per request.
  *
  * Neither can be switched on in a running process, so a single process (WORKERS=1) keeps the
- * defaults (start it with `node --max-old-space-size=160 dist/src/main.js` to hold its RSS too;
+ * defaults (`npm start` passes `--max-old-space-size=160` to the process itself as well;
  * `npm run bench` measured it at -2.9, +7.3 and, under load from other work, +26.3 MB).
  */
 function workerV8Flags(workers: number): string[] {
