@@ -66,7 +66,14 @@ describe('two server processes on one database and one model file', () => {
 
     // Assert
     expect(burstStatuses).toEqual(Array(CONCURRENT).fill(201));
-    for (const server of servers) expect(server.output()).not.toMatch(/SQLITE_BUSY|database is locked|"status":5\d\d/i);
+    // Two processes do contend for SQLite's one write lock: the write gate waits for it off the
+    // event loop and may say so in a warning (level 40). What must not happen is a failed answer
+    // or an error line.
+    for (const server of servers) {
+      expect(server.output()).not.toMatch(/"status":5\d\d/);
+      const errors = server.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+      expect(errors).toEqual([]);
+    }
     const [healthA, healthB] = await Promise.all(servers.map((server) => health(server)));
     expect(healthA.reviews).toBe(FEEDBACK_COUNT);
     expect(healthA.model.appliedThrough).toBe(healthB.model.appliedThrough);
