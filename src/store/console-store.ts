@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 import type { Label } from '../model/types.js';
-import type { Verdict } from './types.js';
+import type { FeedbackListRow, Verdict } from './types.js';
 
 /** Which rows of the log the console shows or exports; every filter optional, all must hold. */
 export interface ConsoleFilter {
@@ -20,18 +20,11 @@ export interface ConsoleFilter {
 }
 
 /** A log row as the console's feedback page shows it. */
-export interface ConsoleRow {
-  id: number;
+export interface ConsoleRow extends Omit<FeedbackListRow, 'review' | 'predictionId'> {
   /** The first `excerptChars` characters of the review. */
   excerpt: string;
   /** Length of the whole review, in characters. */
   length: number;
-  sentiment: unknown;
-  date: string;
-  verdict: Verdict;
-  reason: string | null;
-  client: string | null;
-  source: string;
   /** 0: the reader said Correct; 1: Incorrect; null: no answer (imports). */
   correction: number | null;
   /** The predicted label and its probability, when the prediction is still stored. */

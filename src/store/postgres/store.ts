@@ -4,7 +4,7 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../text/fingerprint.js';
 import { clientWindowStart } from '../client-window.js';
-import { assertNewPrediction } from '../store.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction } from '../store.js';
 import {
   VERDICTS,
   type FeedbackFilter,
@@ -148,9 +148,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     client.release();
   }
 
-  const verdictRule = options.verdictRule ?? (() => ({ verdict: 'accepted', reason: null }));
+  const verdictRule = options.verdictRule ?? ACCEPT_EVERY_ROW;
   const listeners = { [LOG_CHANNEL]: new Set<() => void>(), [MODEL_CHANNEL]: new Set<() => void>() };
-  const notifications = listenForNotifications(url, where, listeners);
+  const notifications = listenForNotifications(url, listeners);
 
   /** Inserts one log row under LOG_LOCK (already held by the transaction), its verdict decided by the rule. */
   const insertRow = async (
@@ -501,7 +501,6 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
  */
 function listenForNotifications(
   url: string,
-  where: string,
   listeners: Record<string, Set<() => void>>,
 ): { stop(): void } {
   let stopped = false;
@@ -540,7 +539,6 @@ function listenForNotifications(
     }
   };
   void connect(false);
-  void where;
   return {
     stop() {
       stopped = true;
