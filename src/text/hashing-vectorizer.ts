@@ -34,6 +34,16 @@ export function columnOf(hash: number, nFeatures: number): number {
 }
 
 /**
+ * `columnOf(hash, mask + 1)` for a power-of-two hash space, with a mask instead of an integer
+ * division (a measurable share of vectorizing: one per n-gram). |h| is taken in 32-bit
+ * arithmetic, so |−2^31| wraps to −2^31, whose low bits are 0, as 2^31 mod n is.
+ */
+export function maskedColumnOf(hash: number, mask: number): number {
+  const sign = hash >> 31;
+  return ((hash ^ sign) - sign) & mask;
+}
+
+/**
  * Turns texts into sparse rows: classic tokenizer, word n-grams joined by one space, MurmurHash3
  * x86 32-bit (seed 0) of the UTF-8 bytes, counts or presence, optional alternate sign and L2 norm.
  * With the settings of scikit-learn's HashingVectorizer it gives the same vectors.
@@ -93,11 +103,13 @@ export class HashingVectorizer {
     let g = 0;
     const count = tokens.count;
     const { bytes, starts, ends, hashes } = tokens;
+    const mask = (nFeatures & (nFeatures - 1)) === 0 ? nFeatures - 1 : -1;
     for (let n = ngramMin; n <= ngramMax; n++) {
       for (let i = 0; i + n <= count; i++) {
         const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
-        entries[g++] = acc.add(columnOf(h, nFeatures), value);
+        const column = mask >= 0 ? maskedColumnOf(h, mask) : columnOf(h, nFeatures);
+        entries[g++] = acc.add(column, value);
       }
     }
     this.gramCount = g;

@@ -1,15 +1,18 @@
 import type { SparseRow } from './sparse-row.js';
 
-const EMPTY = -1;
-
 /**
  * Sums values per feature index for one text, in an open-addressing table that is cleared in
- * O(entries) rather than O(n_features), so vectorizing costs the text's length whatever the
- * hash space (2^22 features would mean a 32 MB dense scratch array otherwise).
+ * O(1) rather than O(n_features), so vectorizing costs the text's length whatever the hash space
+ * (2^22 features would mean a 32 MB dense scratch array otherwise).
+ *
+ * A slot is in use only if its stamp is the current round's, so `clear()` starts a new round
+ * instead of emptying the slots one by one (which took ~3% of a prediction).
  */
 export class SparseAccumulator {
-  private keys = new Int32Array(4096).fill(EMPTY);
+  private keys = new Int32Array(4096);
   private slots = new Int32Array(4096);
+  private stamps = new Int32Array(4096);
+  private round = 1;
   private mask = 4095;
   /** Distinct indices in first-seen order, `size` of them; read directly by fused loops. */
   order: Int32Array = new Int32Array(2048);
@@ -19,24 +22,23 @@ export class SparseAccumulator {
 
   /** Adds `value` to the sum of `index`; returns the entry (position in `order`/`sums`) of `index`. */
   add(index: number, value: number): number {
-    let slot = Math.imul(index, 0x9e3779b1) >>> 0;
-    slot &= this.mask;
-    for (;;) {
-      const key = this.keys[slot];
-      if (key === index) {
+    const { keys, stamps, mask, round } = this;
+    let slot = (Math.imul(index, 0x9e3779b1) >>> 0) & mask;
+    while (stamps[slot] === round) {
+      if (keys[slot] === index) {
         const entry = this.slots[slot];
         this.sums[entry] += value;
         return entry;
       }
-      if (key === EMPTY) break;
-      slot = (slot + 1) & this.mask;
+      slot = (slot + 1) & mask;
     }
     if (this.size * 2 >= this.mask) {
       this.grow();
       return this.add(index, value);
     }
     const entry = this.size;
-    this.keys[slot] = index;
+    keys[slot] = index;
+    stamps[slot] = round;
     this.slots[slot] = entry;
     this.order[entry] = index;
     this.sums[entry] = value;
@@ -47,12 +49,11 @@ export class SparseAccumulator {
   /** Position of `index` in `order`/`sums`, or -1 when absent. */
   slotOf(index: number): number {
     let slot = (Math.imul(index, 0x9e3779b1) >>> 0) & this.mask;
-    for (;;) {
-      const key = this.keys[slot];
-      if (key === index) return this.slots[slot];
-      if (key === EMPTY) return -1;
+    while (this.stamps[slot] === this.round) {
+      if (this.keys[slot] === index) return this.slots[slot];
       slot = (slot + 1) & this.mask;
     }
+    return -1;
   }
 
   /** Copies the entries into `row` (growing its buffers if needed) and clears the table. */
@@ -70,24 +71,22 @@ export class SparseAccumulator {
   }
 
   clear(): void {
-    const keys = this.keys;
-    const mask = this.mask;
-    for (let k = 0; k < this.size; k++) {
-      let slot = (Math.imul(this.order[k], 0x9e3779b1) >>> 0) & mask;
-      while (keys[slot] !== EMPTY) {
-        keys[slot] = EMPTY;
-        slot = (slot + 1) & mask;
-      }
-    }
     this.size = 0;
+    if (this.round === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.round = 0;
+    }
+    this.round++;
   }
 
   private grow(): void {
     const entries = this.order.slice(0, this.size);
     const sums = this.sums.slice(0, this.size);
     const capacity = (this.mask + 1) * 2;
-    this.keys = new Int32Array(capacity).fill(EMPTY);
+    this.keys = new Int32Array(capacity);
     this.slots = new Int32Array(capacity);
+    this.stamps = new Int32Array(capacity);
+    this.round = 1;
     this.mask = capacity - 1;
     this.order = new Int32Array(capacity / 2);
     this.sums = new Float64Array(capacity / 2);

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mulberry32, randomInt } from '../../src/corpus/random.js';
 import type { FeatureSettings } from '../../src/text/feature-settings.js';
-import { columnOf, HashingVectorizer, normalizeL2 } from '../../src/text/hashing-vectorizer.js';
+import { columnOf, HashingVectorizer, maskedColumnOf, normalizeL2 } from '../../src/text/hashing-vectorizer.js';
 import { murmur3 } from '../../src/text/murmur3.js';
 import { rowOf, type SparseRow } from '../../src/text/sparse-row.js';
 import { tokenize } from '../../src/text/tokenizer.js';
@@ -137,6 +138,16 @@ describe('HashingVectorizer hashing edge cases', () => {
     expect(oddRow).toEqual({ indices: [2], values: [-1] });
     expect(columnOf(-(2 ** 31), 3)).toBe(2);
     expect(columnOf(-(2 ** 31), 2 ** 21)).toBe(0);
+  });
+
+  it('gives the column of columnOf with a mask for every power-of-two hash space, -2^31 included', () => {
+    // Arrange
+    const hashes = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(-(2 ** 31), -1, 0, 2 ** 31 - 1));
+    const sizes = fc.integer({ min: 1, max: 28 }).map((bits) => 2 ** bits);
+
+    // Act / Assert
+    fc.assert(fc.property(hashes, sizes, (hash, n) => maskedColumnOf(hash, n - 1) === columnOf(hash, n)), { numRuns: 5000 });
+    expect(maskedColumnOf(-(2 ** 31), 2 ** 21 - 1)).toBe(0);
   });
 
   it('cancels two tokens that share a column with opposite signs, and adds two with the same sign', () => {
