@@ -105,8 +105,9 @@ export class HashingVectorizer {
     const { bytes, starts, ends, hashes } = tokens;
     const mask = (nFeatures & (nFeatures - 1)) === 0 ? nFeatures - 1 : -1;
     for (let n = ngramMin; n <= ngramMax; n++) {
+      const known = n === 1 ? hashes : tokens.gramHashes(n);
       for (let i = 0; i + n <= count; i++) {
-        const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
+        const h = known !== null ? known[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
         const column = mask >= 0 ? maskedColumnOf(h, mask) : columnOf(h, nFeatures);
         entries[g++] = acc.add(column, value);

@@ -1,6 +1,7 @@
 import { murmur3 } from './murmur3.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
 import { stripTags, tagRanges } from './strip-tags.js';
+import { TextKernel } from './text-kernel.js';
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const SPACE = 0x20;
@@ -61,17 +62,56 @@ export class TokenBuffer {
   scanEnds: Int32Array = new Int32Array(1 << 12);
   count = 0;
   length = 0;
-  /** The last text scanned: as given, with its tags removed, and lower-cased too. */
+  /**
+   * The last text scanned: as given, with its tags removed, and lower-cased too. The kernel
+   * scans bytes and builds neither of the last two; `textSpans` derives them when asked.
+   */
   private source = '';
-  private stripped = '';
-  private scanned = '';
+  private stripped: string | null = '';
+  private scanned: string | null = '';
+  /** The WebAssembly scanner for ASCII texts, made on first use; whether it scanned the last text. */
+  private kernel: TextKernel | null = null;
+  private kernelScanned = false;
 
-  reset(source: string, stripped: string, scanned: string): void {
+  reset(source: string, stripped: string | null, scanned: string | null): void {
     this.count = 0;
     this.length = 0;
     this.source = source;
     this.stripped = stripped;
     this.scanned = scanned;
+    this.kernelScanned = false;
+  }
+
+  /**
+   * Scans `text` with the WebAssembly kernel, as `scanTextTokens` would without stop-word
+   * removal, and copies its tokens in; false, with the buffer untouched, for a text the kernel
+   * leaves to `scanTextTokens` (not ASCII, or a rare emoticon-before-tag case).
+   */
+  scanWithKernel(text: string): boolean {
+    const kernel = (this.kernel ??= new TextKernel());
+    if (!kernel.scan(text)) return false;
+    this.reset(text, null, null);
+    const { count, length } = kernel;
+    this.ensureBytes(length + 4);
+    this.ensureTokens(count);
+    this.bytes.set(kernel.out.subarray(0, length));
+    this.starts.set(kernel.starts.subarray(0, count));
+    this.ends.set(kernel.ends.subarray(0, count));
+    this.hashes.set(kernel.hashes.subarray(0, count));
+    this.scanStarts.set(kernel.scanStarts.subarray(0, count));
+    this.scanEnds.set(kernel.scanEnds.subarray(0, count));
+    this.count = count;
+    this.length = length;
+    this.kernelScanned = true;
+    return true;
+  }
+
+  /**
+   * The MurmurHash3 of each n-gram of the last text (n-gram i starts at token i), when the kernel
+   * scanned it and so can hash them in compiled code; null otherwise. Valid until the next scan.
+   */
+  gramHashes(n: number): Int32Array | null {
+    return this.kernelScanned && this.kernel !== null ? this.kernel.gramHashes(n) : null;
   }
 
   ensureBytes(extra: number): void {
@@ -129,7 +169,9 @@ export class TokenBuffer {
    * its length ("İ" becomes two units). For explanations; not on the hot path.
    */
   textSpans(): TokenSpans {
-    const { count, scanStarts, scanEnds, source, stripped, scanned } = this;
+    const { count, scanStarts, scanEnds, source } = this;
+    const stripped = this.stripped ?? stripTags(source);
+    const scanned = this.scanned ?? stripped.toLowerCase();
     const starts = new Int32Array(count).fill(-1);
     const ends = new Int32Array(count).fill(-1);
     // Scanned offset -> offset in the tag-free text, where lower-casing changed lengths.
@@ -220,6 +262,16 @@ function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean, s
  * it is tested against.
  */
 export function scanTokens(text: string, removeStopWords: boolean, out: TokenBuffer): void {
+  if (!removeStopWords && out.scanWithKernel(text)) return;
+  scanTextTokens(text, removeStopWords, out);
+}
+
+/**
+ * The TypeScript scanner, for every text: strips the tags, lower-cases, then walks the UTF-16
+ * units. `scanTokens` uses it for what the WebAssembly kernel leaves (non-ASCII text, stop-word
+ * removal); the tests hold the kernel to it.
+ */
+export function scanTextTokens(text: string, removeStopWords: boolean, out: TokenBuffer): void {
   const stripped = stripTags(text);
   const lower = stripped.toLowerCase();
   out.reset(text, stripped, lower);

@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { mulberry32, randomInt } from '../../src/corpus/random.js';
+import { murmur3 } from '../../src/text/murmur3.js';
+import { TextKernel } from '../../src/text/text-kernel.js';
+import { scanTextTokens, scanTokens, TokenBuffer } from '../../src/text/token-scanner.js';
+import { compileKernel, kernelModuleText } from '../../scripts/build-wasm.js';
+
+/** Everything a scan leaves in a token buffer that the vectorizer and explanations read. */
+function snapshot(buffer: TokenBuffer) {
+  const { count, length } = buffer;
+  return {
+    count,
+    length,
+    bytes: Array.from(buffer.bytes.subarray(0, length)),
+    starts: Array.from(buffer.starts.subarray(0, count)),
+    ends: Array.from(buffer.ends.subarray(0, count)),
+    hashes: Array.from(buffer.hashes.subarray(0, count)),
+    scanStarts: Array.from(buffer.scanStarts.subarray(0, count)),
+    scanEnds: Array.from(buffer.scanEnds.subarray(0, count)),
+    spans: buffer.textSpans(),
+  };
+}
+
+/** What the TypeScript scanner leaves for `text`, without stop-word removal. */
+function reference(text: string) {
+  const buffer = new TokenBuffer();
+  scanTextTokens(text, false, buffer);
+  return snapshot(buffer);
+}
+
+// ASCII pieces that exercise each branch of the kernel: words in both cases, digits, "_", tags
+// (closed, unclosed, nested "<"), emoticons with and without the dash and their near misses,
+// emoticons right before a tag, separators of every kind.
+const PIECES = [
+  'film', 'Great', 'NOT', 'x_y', '_', '42', 'A', 'z', 'Zz9',
+  ' ', '  ', '\n', '\t', '\r', '\0', '\x7f', '.', ',', '!', '"', "'", '-', '--', '(', ')', '[', '@', '`', '{', '~',
+  '<br />', '<b>', '</b>', '<', '>', '< 5 >', '<a href="x">', '<br/><br/>', '<<b>', 'a<b>c', '<3',
+  ':)', ':(', ';)', ';(', '=)', '=(', ':-)', ':-(', ';-)', '=-(', ':D', ':-', ':--)', '::)', '=:(', ':-:)',
+  ':<b>)', ':-<i>(', ';<', ':-<', '=<br />(',
+];
+const pieceText = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((pieces) => pieces.join(''));
+const asciiText = fc.string({ unit: 'binary-ascii', maxLength: 200 });
+
+describe('TextKernel', () => {
+  it('hashes like murmur3 on random byte strings of length 0..40, and on the fixed vector "hello"', () => {
+    // Arrange
+    const kernel = new TextKernel();
+    const rng = mulberry32(11);
+    const strings = Array.from({ length: 41 * 20 }, (_, k) => Uint8Array.from({ length: k % 41 }, () => randomInt(rng, 256)));
+
+    // Act
+    const mismatches = strings.filter((bytes) => kernel.hash(bytes) !== murmur3(bytes, 0, bytes.length));
+
+    // Assert
+    expect(mismatches).toEqual([]);
+    expect(kernel.hash(new TextEncoder().encode('hello'))).toBe(613153351);
+  });
+
+  it('leaves the same tokens, bytes, hashes and spans as the TypeScript scanner on random ASCII texts', () => {
+    // Arrange
+    const buffer = new TokenBuffer();
+
+    // Act / Assert: a text the kernel declines goes to the TypeScript scanner, so scanTokens must
+    // agree either way; most texts must be the kernel's (checked by the count below).
+    let byKernel = 0;
+    fc.assert(
+      fc.property(fc.oneof(pieceText, asciiText), (text) => {
+        if (buffer.scanWithKernel(text)) byKernel++;
+        scanTokens(text, false, buffer);
+        expect(snapshot(buffer)).toEqual(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(byKernel).toBeGreaterThan(2000);
+  });
+
+  it('hashes every bigram and trigram as murmur3 of the tokens joined by one space', () => {
+    // Arrange
+    const buffer = new TokenBuffer();
+
+    // Act / Assert
+    fc.assert(
+      fc.property(pieceText, fc.integer({ min: 1, max: 3 }), (text, n) => {
+        fc.pre(buffer.scanWithKernel(text));
+        const expected = Array.from({ length: Math.max(0, buffer.count - n + 1) }, (_, i) =>
+          murmur3(buffer.bytes, buffer.starts[i], buffer.ends[i + n - 1]),
+        );
+        expect(Array.from(buffer.gramHashes(n) ?? [])).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('declines a text that is not ASCII, and one with an emoticon character right before a tag', () => {
+    // Arrange
+    const kernel = new TextKernel();
+
+    // Act / Assert
+    expect(kernel.scan('café')).toBe(false);
+    expect(kernel.scan('a 😀 b')).toBe(false);
+    expect(kernel.scan('\ud800')).toBe(false);
+    expect(kernel.scan('wow :<b>)')).toBe(false);
+    expect(kernel.scan('wow :-<b>)')).toBe(false);
+    expect(kernel.scan('wow :) <b>')).toBe(true);
+    expect(kernel.scan('3 < 4 :<')).toBe(true); // no ">" after the "<": no tag, the kernel goes on
+  });
+
+  it('grows its memory for a text longer than any before, and still scans short ones after it', () => {
+    // Arrange
+    const buffer = new TokenBuffer();
+    const long = 'This <b>movie</b> was GREAT :-) but_not good;( '.repeat(5_000);
+
+    // Act
+    const scannedLong = buffer.scanWithKernel(long);
+    const longTokens = snapshot(buffer);
+    const scannedShort = buffer.scanWithKernel('just two');
+
+    // Assert
+    expect(scannedLong).toBe(true);
+    expect(longTokens.count).toBe(40_000);
+    // Compared as text: a diff of two 200 KB snapshots would take vitest minutes to print.
+    expect(JSON.stringify(longTokens) === JSON.stringify(reference(long))).toBe(true);
+    expect(scannedShort).toBe(true);
+    expect(Array.from({ length: buffer.count }, (_, k) => buffer.token(k))).toEqual(['just', 'two']);
+  });
+
+  it('is what the committed src/text/text-kernel.wasm.ts embeds (run `npm run build:wasm` after changing the kernel)', async () => {
+    // Arrange
+    const committed = readFileSync(fileURLToPath(new URL('../../src/text/text-kernel.wasm.ts', import.meta.url)), 'utf8');
+
+    // Act
+    const built = kernelModuleText(await compileKernel());
+
+    // Assert
+    expect(built).toBe(committed);
+  });
+});
