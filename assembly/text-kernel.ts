@@ -14,12 +14,28 @@ for (let c: u32 = 0; c < 128; c++) {
   store<u8>(WORD_LOWER + c, <u8>lower);
 }
 
+/**
+ * Which non-ASCII characters of the Basic Multilingual Plane are word characters (\p{L}, \p{N}):
+ * one bit each in WORD, valid where the bit in KNOWN is set. The JavaScript side, which has the
+ * Unicode tables, fills them in as texts show new characters (`classify`).
+ */
+const KNOWN: usize = memory.data(8192);
+const WORD: usize = memory.data(8192);
+
+/** Records whether code point `cp` (0x80..0xFFFF) is a word character. */
+export function classify(cp: u32, word: bool): void {
+  const byte = <usize>(cp >>> 3);
+  const bit = <u8>(<u32>1 << (cp & 7));
+  store<u8>(KNOWN + byte, load<u8>(KNOWN + byte) | bit);
+  if (word) store<u8>(WORD + byte, load<u8>(WORD + byte) | bit);
+}
+
 /** Where the JavaScript side may put its regions: after this module's own data. */
 export function dataEnd(): usize {
   return __heap_base;
 }
 
-/** Bytes written to `out` by the last `scanAscii`, the space after its last token included. */
+/** Bytes written to `out` by the last `scan`, the space after its last token included. */
 export let outLength: i32 = 0;
 
 /**
@@ -64,21 +80,28 @@ export function hash(p: usize, length: i32): i32 {
 }
 
 /**
- * Tokenizes the `n` ASCII bytes at `src` as `scanTextTokens` does without stop-word removal:
- * tags removed, lower-cased, words of [a-z0-9_], emoticons collected (dash dropped) and appended,
- * the first glued to a word the text ends in. Token k's bytes go to `out` (each followed by one
- * space) from out + starts[k] to out + ends[k]; its hash to hashes[k]; where it is in the
- * tag-free text to scanStarts[k]/scanEnds[k] (-1 for an emoticon or a glued word). `emoticons`
- * is scratch of n bytes. Returns the number of tokens, or -1 for a text left to the TypeScript
- * scanner: an emoticon's first character right before a "<", where what follows it once tags are
- * removed needs a look further ahead.
+ * Tokenizes `n` bytes of UTF-8 at `src` as `scanTextTokens` does without stop-word removal:
+ * words of [a-z0-9_] and non-ASCII letters and numbers, emoticons collected (dash dropped) and
+ * appended, the first glued to a word the text ends in. With `tags`, the bytes are a text as
+ * given, all ASCII: tags are skipped where they stand and letters lower-cased here. Without, they
+ * are the text with its tags removed and lower-cased already (by the JavaScript side, which has
+ * the Unicode case tables).
+ *
+ * Token k's bytes go to `out` (each followed by one space) from out + starts[k] to
+ * out + ends[k]; its hash to hashes[k]; where it is in the tag-free text, in UTF-16 units, to
+ * scanStarts[k]/scanEnds[k] (-1 for an emoticon or a glued word). `emoticons` is scratch of n
+ * bytes. Returns the number of tokens; or -1 for a text left to the TypeScript scanner (a
+ * character outside the BMP, or an emoticon's first character right before a "<" while tags are
+ * still possible, where what follows it once tags are removed needs a look further ahead); or
+ * -2 - cp when the character cp is not yet classified (`classify` it and scan again).
  *
  * Room: out needs 2n + 8 bytes, the token arrays n + 4 entries each (generous bounds: a token
- * and its space come from at least two characters, an emoticon and its space from two or three),
+ * and its space come from at least two bytes, an emoticon and its space from two or three),
  * and 4 readable bytes after out's end for the hash's tail read.
  */
-export function scanAscii(
+export function scan(
   n: i32,
+  tags: bool,
   src: usize,
   out: usize,
   starts: usize,
@@ -90,8 +113,8 @@ export function scanAscii(
 ): i32 {
   let emoticonBytes: i32 = 0;
   let emoticonResume: i32 = 0;
-  let tagsPossible = true; // false once a "<" has no ">" after it: no later "<" opens a tag
-  let removed: i32 = 0; // characters of the tags skipped so far: tag-free offset = i - removed
+  let tagsPossible = tags; // false once a "<" has no ">" after it: no later "<" opens a tag
+  let unit: i32 = 0; // offset of this character in the tag-free text, in UTF-16 units
   let tokenStart: i32 = -1; // offset in out of the token being written, or -1 between tokens
   let wordStart: i32 = 0; // its offset in the tag-free text
   let pos: i32 = 0;
@@ -102,19 +125,49 @@ export function scanAscii(
     if (lower != 0) {
       if (tokenStart < 0) {
         tokenStart = pos;
-        wordStart = i - removed;
+        wordStart = unit;
       }
       store<u8>(out + <usize>pos, lower);
       pos++;
+      unit++;
       continue;
     }
-    if (c == 0x3c) {
+    if (c >= 0x80) {
+      // A non-ASCII character (the bytes are valid UTF-8): a word character or a separator.
+      let cp: u32;
+      let width: i32;
+      if (c < 0xe0) {
+        cp = ((c & 0x1f) << 6) | (<u32>load<u8>(src + <usize>(i + 1)) & 0x3f);
+        width = 2;
+      } else if (c < 0xf0) {
+        cp = ((c & 0x0f) << 12) | ((<u32>load<u8>(src + <usize>(i + 1)) & 0x3f) << 6) | (<u32>load<u8>(src + <usize>(i + 2)) & 0x3f);
+        width = 3;
+      } else {
+        return -1;
+      }
+      const byte = <usize>(cp >>> 3);
+      const bit: u32 = 1 << (cp & 7);
+      if ((<u32>load<u8>(KNOWN + byte) & bit) == 0) return -2 - <i32>cp;
+      if ((<u32>load<u8>(WORD + byte) & bit) != 0) {
+        if (tokenStart < 0) {
+          tokenStart = pos;
+          wordStart = unit;
+        }
+        store<u8>(out + <usize>pos, <u8>c);
+        store<u8>(out + <usize>(pos + 1), load<u8>(src + <usize>(i + 1)));
+        if (width == 3) store<u8>(out + <usize>(pos + 2), load<u8>(src + <usize>(i + 2)));
+        pos += width;
+        i += width - 1;
+        unit++;
+        continue;
+      }
+      i += width - 1;
+    } else if (c == 0x3c) {
       if (tagsPossible) {
         let close = i + 1;
         while (close < n && load<u8>(src + <usize>close) != 0x3e) close++;
         if (close < n) {
           // The tag goes with nothing in its place: a word on both sides of it is one word.
-          removed += close + 1 - i;
           i = close;
           continue;
         }
@@ -145,18 +198,19 @@ export function scanAscii(
       store<i32>(ends + at, pos);
       store<i32>(hashes + at, murmur3(out + <usize>tokenStart, pos - tokenStart));
       store<i32>(scanStarts + at, wordStart);
-      store<i32>(scanEnds + at, i - removed);
+      store<i32>(scanEnds + at, unit);
       count++;
       store<u8>(out + <usize>pos, 0x20);
       pos++;
       tokenStart = -1;
     }
+    unit++;
   }
   // As the recipe does: the first emoticon is glued to a word the text ends in.
   let firstEmoticon: i32 = 0;
   if (tokenStart >= 0) {
     let spanStart = wordStart;
-    let spanEnd = n - removed;
+    let spanEnd = unit;
     if (emoticonBytes > 0) {
       store<u8>(out + <usize>pos, load<u8>(emoticons));
       store<u8>(out + <usize>(pos + 1), load<u8>(emoticons + 1));
@@ -193,18 +247,80 @@ export function scanAscii(
 }
 
 /**
- * Hashes every n-gram of `count` tokens laid out as `scanAscii` leaves them (token k's bytes at
- * out + starts[k] .. out + ends[k], one space apart): n-gram i, tokens i to i + n - 1, is the
- * byte range from the start of the first to the end of the last. Writes count - n + 1 hashes
- * to `dest` (none when there are fewer tokens than n).
+ * The hashing vectorizer's per-text sums, from the tokens `scan` left: every n-gram for n
+ * from ngramMin to ngramMax (all unigrams in token order, then all bigrams, ...) is hashed,
+ * mapped to its column |h| mod nFeatures, and its value (+1, or the hash's sign with
+ * alternateSign) added to that column's sum. Columns are numbered by first appearance: column
+ * order[e] has sum sums[e] (f64); entries[g] is the entry of the g-th n-gram. Returns the number
+ * of distinct columns.
+ *
+ * The distinct columns are found with an open-addressing table of tableMask + 1 slots (keys,
+ * stamps, slots: i32 each); a slot is in use only if its stamp is `round`, so the caller starts
+ * each text with a new round instead of clearing the table. The sums are added in the order the
+ * TypeScript accumulator adds them, so they are the same numbers to the last bit.
  */
-export function hashGrams(count: i32, n: i32, out: usize, starts: usize, ends: usize, dest: usize): void {
-  const last = count - n;
-  const span = <usize>(n - 1) << 2;
-  for (let i: i32 = 0; i <= last; i++) {
-    const at = <usize>i << 2;
-    const start = load<i32>(starts + at);
-    const end = load<i32>(ends + at + span);
-    store<i32>(dest + at, murmur3(out + <usize>start, end - start));
+export function accumulate(
+  count: i32,
+  ngramMin: i32,
+  ngramMax: i32,
+  nFeatures: u32,
+  alternateSign: bool,
+  out: usize,
+  starts: usize,
+  ends: usize,
+  hashes: usize,
+  keys: usize,
+  stamps: usize,
+  slots: usize,
+  tableMask: u32,
+  round: i32,
+  order: usize,
+  sums: usize,
+  entries: usize,
+): i32 {
+  // A power-of-two hash space takes the low bits, without a division per n-gram.
+  const columnMask: u32 = (nFeatures & (nFeatures - 1)) == 0 ? nFeatures - 1 : 0;
+  let size: i32 = 0;
+  let g: usize = 0;
+  for (let n = ngramMin; n <= ngramMax; n++) {
+    const span = <usize>(n - 1) << 2;
+    for (let i: i32 = 0; i + n <= count; i++) {
+      const at = <usize>i << 2;
+      let h: i32;
+      if (n == 1) {
+        h = load<i32>(hashes + at);
+      } else {
+        const start = load<i32>(starts + at);
+        h = murmur3(out + <usize>start, load<i32>(ends + at + span) - start);
+      }
+      // |h| as unsigned: |-2^31| is 2^31 here, as scikit-learn's column for it is 2^31 mod n.
+      const magnitude: u32 = h < 0 ? <u32>(-h) : <u32>h;
+      const column: u32 = columnMask != 0 ? magnitude & columnMask : magnitude % nFeatures;
+      const value: f64 = alternateSign && h < 0 ? -1.0 : 1.0;
+      let slot: u32 = (column * 0x9e3779b1) & tableMask;
+      let entry: i32 = 0;
+      for (;;) {
+        const s = <usize>slot << 2;
+        if (load<i32>(stamps + s) != round) {
+          store<i32>(stamps + s, round);
+          store<u32>(keys + s, column);
+          store<i32>(slots + s, size);
+          store<u32>(order + (<usize>size << 2), column);
+          store<f64>(sums + (<usize>size << 3), value);
+          entry = size++;
+          break;
+        }
+        if (load<u32>(keys + s) == column) {
+          entry = load<i32>(slots + s);
+          const sum = sums + (<usize>entry << 3);
+          store<f64>(sum, load<f64>(sum) + value);
+          break;
+        }
+        slot = (slot + 1) & tableMask;
+      }
+      store<i32>(entries + (g << 2), entry);
+      g++;
+    }
   }
+  return size;
 }

@@ -1,5 +1,5 @@
 import { HashingVectorizer, normalizeL2, type TextTerms } from '../text/hashing-vectorizer.js';
-import type { SparseAccumulator } from '../text/sparse-accumulator.js';
+import type { FeatureSums } from '../text/sparse-accumulator.js';
 import { copyRow, type SparseRow } from '../text/sparse-row.js';
 import { LogisticRegression, sigmoid, type ClassifierState, type SgdSettings } from './logistic-regression.js';
 import { NbScaling, type NbCounts } from './nb-scaling.js';
@@ -166,7 +166,7 @@ export class SentimentModel {
    * accumulator entry), also each column's share of the decision, which sum to decision −
    * intercept.
    */
-  private score(acc: SparseAccumulator, shares: Float64Array | null): number {
+  private score(acc: FeatureSums, shares: Float64Array | null): number {
     const table = this.servingTable();
     const { order, sums, size } = acc;
     const binary = this.spec.features.binary;

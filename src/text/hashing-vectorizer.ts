@@ -1,7 +1,8 @@
 import { validateFeatureSettings, type FeatureSettings } from './feature-settings.js';
 import { murmur3 } from './murmur3.js';
-import { SparseAccumulator } from './sparse-accumulator.js';
+import { drainInto, SparseAccumulator, type FeatureSums } from './sparse-accumulator.js';
 import { emptyRow, type SparseRow } from './sparse-row.js';
+import type { TextKernel } from './text-kernel.js';
 import { scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
 
 /** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
@@ -66,6 +67,8 @@ export class HashingVectorizer {
    */
   private gramEntries: Int32Array = new Int32Array(4096);
   private gramCount = 0;
+  /** The kernel that summed the last text, which then holds its n-grams' entries; or null. */
+  private kernelSummed: TextKernel | null = null;
   private readonly accumulator = new SparseAccumulator();
   private readonly row = emptyRow();
 
@@ -76,7 +79,7 @@ export class HashingVectorizer {
   /** The sparse row of `text`, normalized as the settings say. Overwritten by the next call. */
   transform(text: string): SparseRow {
     const { binary, l2Normalize } = this.settings;
-    const row = this.accumulate(text).drainInto(this.row);
+    const row = drainInto(this.accumulate(text), this.row);
     const values = row.values;
     const length = row.length;
     if (binary) {
@@ -88,13 +91,17 @@ export class HashingVectorizer {
 
   /**
    * The summed (signed) term values of `text` by column, left in the vectorizer's accumulator
-   * for a fused loop to read (`order`, `sums`, `size`) and `clear()`. Binary and normalization are
-   * not applied. For the hot path: no row is materialized.
+   * (or the WebAssembly kernel's memory, for a text the kernel scanned) for a fused loop to read
+   * (`order`, `sums`, `size`) and `clear()`. Binary and normalization are not applied. For the
+   * hot path: no row is materialized.
    */
-  accumulate(text: string): SparseAccumulator {
+  accumulate(text: string): FeatureSums {
     const { nFeatures, ngramMin, ngramMax, alternateSign } = this.settings;
     const tokens = this.tokens;
     scanTokens(text, this.settings.removeStopWords, tokens);
+    const kernel = tokens.kernelOfLastScan();
+    this.kernelSummed = kernel;
+    if (kernel !== null) return kernel.accumulate(ngramMin, ngramMax, nFeatures, alternateSign);
     const acc = this.accumulator;
     acc.clear();
     const grams = Math.max(0, (ngramMax - ngramMin + 1) * tokens.count);
@@ -105,9 +112,8 @@ export class HashingVectorizer {
     const { bytes, starts, ends, hashes } = tokens;
     const mask = (nFeatures & (nFeatures - 1)) === 0 ? nFeatures - 1 : -1;
     for (let n = ngramMin; n <= ngramMax; n++) {
-      const known = n === 1 ? hashes : tokens.gramHashes(n);
       for (let i = 0; i + n <= count; i++) {
-        const h = known !== null ? known[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
+        const h = n === 1 ? hashes[i] : murmur3(bytes, starts[i], ends[i + n - 1]);
         const value = alternateSign && h < 0 ? -1 : 1;
         const column = mask >= 0 ? maskedColumnOf(h, mask) : columnOf(h, nFeatures);
         entries[g++] = acc.add(column, value);
@@ -126,7 +132,7 @@ export class HashingVectorizer {
       tokenCount: this.tokens.count,
       term: this.tokens.termReader(),
       ...this.tokens.textSpans(),
-      entries: this.gramEntries.slice(0, this.gramCount),
+      entries: this.kernelSummed !== null ? this.kernelSummed.gramEntries() : this.gramEntries.slice(0, this.gramCount),
     };
   }
 

@@ -1,6 +1,33 @@
 import type { SparseRow } from './sparse-row.js';
 
 /**
+ * Summed term values of one text by column, as the hashing vectorizer leaves them for a fused
+ * scoring loop: column `order[e]` has sum `sums[e]`, for e < `size`. `SparseAccumulator` is one;
+ * `KernelSums` (the kernel's memory) is the other.
+ */
+export interface FeatureSums {
+  readonly order: Int32Array;
+  readonly sums: Float64Array;
+  readonly size: number;
+  /** Empties it for the next text. */
+  clear(): void;
+}
+
+/** Copies `sums` into `row` (growing its buffers if needed) and clears it. */
+export function drainInto(sums: FeatureSums, row: SparseRow): SparseRow {
+  const n = sums.size;
+  if (row.indices.length < n) {
+    row.indices = new Int32Array(n * 2);
+    row.values = new Float64Array(n * 2);
+  }
+  row.indices.set(sums.order.subarray(0, n));
+  row.values.set(sums.sums.subarray(0, n));
+  row.length = n;
+  sums.clear();
+  return row;
+}
+
+/**
  * Sums values per feature index for one text, in an open-addressing table that is cleared in
  * O(1) rather than O(n_features), so vectorizing costs the text's length whatever the hash space
  * (2^22 features would mean a 32 MB dense scratch array otherwise).
@@ -8,7 +35,7 @@ import type { SparseRow } from './sparse-row.js';
  * A slot is in use only if its stamp is the current round's, so `clear()` starts a new round
  * instead of emptying the slots one by one (which took ~3% of a prediction).
  */
-export class SparseAccumulator {
+export class SparseAccumulator implements FeatureSums {
   private keys = new Int32Array(4096);
   private slots = new Int32Array(4096);
   private stamps = new Int32Array(4096);
@@ -56,19 +83,6 @@ export class SparseAccumulator {
     return -1;
   }
 
-  /** Copies the entries into `row` (growing its buffers if needed) and clears the table. */
-  drainInto(row: SparseRow): SparseRow {
-    const n = this.size;
-    if (row.indices.length < n) {
-      row.indices = new Int32Array(n * 2);
-      row.values = new Float64Array(n * 2);
-    }
-    row.indices.set(this.order.subarray(0, n));
-    row.values.set(this.sums.subarray(0, n));
-    row.length = n;
-    this.clear();
-    return row;
-  }
 
   clear(): void {
     this.size = 0;

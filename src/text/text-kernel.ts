@@ -1,3 +1,5 @@
+import type { FeatureSums } from './sparse-accumulator.js';
+import { stripTags } from './strip-tags.js';
 import { TEXT_KERNEL_WASM_BASE64 } from './text-kernel.wasm.js';
 
 // The few WebAssembly types used here: the project's TypeScript library settings (ES2022, Node)
@@ -17,8 +19,10 @@ interface KernelExports {
   outLength: { readonly value: number };
   dataEnd(): number;
   hash(pointer: number, length: number): number;
-  scanAscii(
+  classify(cp: number, word: boolean): void;
+  scan(
     n: number,
+    tags: boolean,
     src: number,
     out: number,
     starts: number,
@@ -28,12 +32,37 @@ interface KernelExports {
     scanEnds: number,
     emoticons: number,
   ): number;
-  hashGrams(count: number, n: number, out: number, starts: number, ends: number, dest: number): void;
+  accumulate(
+    count: number,
+    ngramMin: number,
+    ngramMax: number,
+    nFeatures: number,
+    alternateSign: boolean,
+    out: number,
+    starts: number,
+    ends: number,
+    hashes: number,
+    keys: number,
+    stamps: number,
+    slots: number,
+    tableMask: number,
+    round: number,
+    order: number,
+    sums: number,
+    entries: number,
+  ): number;
 }
 
 let compiled: object | null = null;
 const encoder = new TextEncoder();
 const PAGE = 65536;
+// Python's \w on str patterns, as the tokenizer's: Unicode letters, numbers and "_".
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** Whether the BMP code point `cp` is a word character (the kernel asks for each new one). */
+function isWordCharacter(cp: number): boolean {
+  return WORD_CHAR.test(String.fromCharCode(cp));
+}
 
 /** Where each region of the kernel's memory starts, for texts of up to `capacity` characters. */
 interface Layout {
@@ -46,23 +75,53 @@ interface Layout {
   hashes: number;
   scanStarts: number;
   scanEnds: number;
-  grams: number;
+  /** The distinct-column table: tableSlots slots (a power of two) of key, stamp, entry. */
+  tableSlots: number;
+  keys: number;
+  stamps: number;
+  slots: number;
+  order: number;
+  sums: number;
+  entries: number;
   end: number;
 }
 
+/** Regions for texts of up to `capacity` UTF-16 units, each up to 3 bytes of UTF-8. */
 function layoutFor(base: number, capacity: number): Layout {
   const align = (at: number): number => (at + 15) & ~15;
-  const tokenBytes = (capacity + 4) * 4;
+  const srcBytes = 3 * capacity + 8;
+  const tokenBytes = (srcBytes + 4) * 4;
   const src = align(base);
-  const out = align(src + capacity + 8);
-  const emoticons = align(out + 2 * capacity + 16);
-  const starts = align(emoticons + capacity + 8);
+  const out = align(src + srcBytes);
+  const emoticons = align(out + 2 * srcBytes + 16);
+  const starts = align(emoticons + srcBytes);
   const ends = starts + tokenBytes;
   const hashes = ends + tokenBytes;
   const scanStarts = hashes + tokenBytes;
   const scanEnds = scanStarts + tokenBytes;
-  const grams = scanEnds + tokenBytes;
-  return { capacity, src, out, emoticons, starts, ends, hashes, scanStarts, scanEnds, grams, end: grams + tokenBytes };
+  // Up to three n-gram sizes per token, and a table at most half full.
+  const maxGrams = 3 * (srcBytes + 4);
+  const tableSlots = 2 ** Math.ceil(Math.log2(2 * maxGrams));
+  const keys = scanEnds + tokenBytes;
+  const stamps = keys + tableSlots * 4;
+  const slots = stamps + tableSlots * 4;
+  const order = slots + tableSlots * 4;
+  const sums = align(order + maxGrams * 4);
+  const entries = sums + maxGrams * 8;
+  return {
+    capacity, src, out, emoticons, starts, ends, hashes, scanStarts, scanEnds,
+    tableSlots, keys, stamps, slots, order, sums, entries, end: entries + maxGrams * 4,
+  };
+}
+
+/** The kernel's sums for the last text, read in place from its memory (see `FeatureSums`). */
+class KernelSums implements FeatureSums {
+  order: Int32Array = new Int32Array(0);
+  sums: Float64Array = new Float64Array(0);
+  size = 0;
+  clear(): void {
+    this.size = 0;
+  }
 }
 
 /**
@@ -85,7 +144,13 @@ export class TextKernel {
   hashes!: Int32Array;
   scanStarts!: Int32Array;
   scanEnds!: Int32Array;
-  private grams!: Int32Array;
+  private stamps!: Int32Array;
+  private entries!: Int32Array;
+  /** Stamp of the texts' table slots in use; a new one per text (see `accumulate`). */
+  private round = 0;
+  private readonly featureSums = new KernelSums();
+  /** How many n-grams the last `accumulate` counted: `gramEntries` has one entry each. */
+  gramCount = 0;
   /** Tokens of the last scan, and how many bytes of `out` they take (a space after each). */
   count = 0;
   length = 0;
@@ -98,34 +163,88 @@ export class TextKernel {
   }
 
   /**
-   * Tokenizes `text` if it is all ASCII, leaving the tokens in the views; returns false, with
-   * nothing to read, for a text the kernel leaves to the TypeScript scanner (non-ASCII, or one
-   * of the rare emoticon-before-"<" cases).
+   * For a text that is not ASCII, the text with its tags removed and that lower-cased, as the
+   * last scan made them (explanations map token spans back through them); null for ASCII text,
+   * where the kernel removed the tags itself and lower-casing kept every offset.
+   */
+  stripped: string | null = null;
+  lowerCased: string | null = null;
+
+  /**
+   * Tokenizes `text`, leaving the tokens in the views; returns false, with nothing to read, for a
+   * text the kernel leaves to the TypeScript scanner (a character outside the BMP, or one of the
+   * rare emoticon-before-"<" cases).
+   *
+   * An ASCII text goes to the kernel as it is. Any other is stripped of its tags and lower-cased
+   * here first (JavaScript has the Unicode case rules, context included: "Σ" at the end of a
+   * word), and the kernel learns which of its characters are letters or numbers from
+   * `isWordCharacter` the first time each one appears.
    */
   scan(text: string): boolean {
     const n = text.length;
     if (n > this.layout.capacity) this.reserve(Math.max(n, this.layout.capacity * 2));
-    // One byte per character read, in a region of capacity + 8 bytes: the text is ASCII exactly
-    // when as many bytes came out as characters went in (any other character takes two or more).
+    // The text is ASCII exactly when as many bytes came out as characters went in (any other
+    // character takes two or more); the region has room for all of them.
     const { read, written } = encoder.encodeInto(text, this.src);
-    if (read !== n || written !== n) return false;
+    if (read === n && written === n) {
+      this.stripped = null;
+      this.lowerCased = null;
+      return this.scanBytes(n, true);
+    }
+    const stripped = stripTags(text);
+    const lowerCased = stripped.toLowerCase();
+    // Lower-casing may lengthen a text ("İ" becomes two units).
+    if (lowerCased.length > this.layout.capacity) this.reserve(Math.max(lowerCased.length, this.layout.capacity * 2));
+    this.stripped = stripped;
+    this.lowerCased = lowerCased;
+    return this.scanBytes(encoder.encodeInto(lowerCased, this.src).written, false);
+  }
+
+  private scanBytes(bytes: number, tags: boolean): boolean {
     const l = this.layout;
-    const count = this.exports.scanAscii(n, l.src, l.out, l.starts, l.ends, l.hashes, l.scanStarts, l.scanEnds, l.emoticons);
-    if (count < 0) return false;
-    this.count = count;
-    this.length = this.exports.outLength.value;
-    return true;
+    const e = this.exports;
+    for (;;) {
+      const count = e.scan(bytes, tags, l.src, l.out, l.starts, l.ends, l.hashes, l.scanStarts, l.scanEnds, l.emoticons);
+      if (count === -1) return false;
+      if (count < -1) {
+        const cp = -2 - count;
+        e.classify(cp, isWordCharacter(cp));
+        continue;
+      }
+      this.count = count;
+      this.length = e.outLength.value;
+      return true;
+    }
   }
 
   /**
-   * The MurmurHash3 of every n-gram of the last scan's tokens (n-gram i starts at token i), valid
-   * until the next call; empty with fewer than n tokens.
+   * The hashing vectorizer's sums for the last scan's tokens (`FeatureSums`, as
+   * `SparseAccumulator` gives them for the same tokens, to the last bit), valid until the next
+   * scan. `gramEntries()` then says which entry each n-gram went to.
    */
-  gramHashes(n: number): Int32Array {
+  accumulate(ngramMin: number, ngramMax: number, nFeatures: number, alternateSign: boolean): FeatureSums {
     const l = this.layout;
-    const grams = Math.max(0, this.count - n + 1);
-    if (grams > 0) this.exports.hashGrams(this.count, n, l.out, l.starts, l.ends, l.grams);
-    return this.grams.subarray(0, grams);
+    const count = this.count;
+    const grams = Math.max(0, (ngramMax - ngramMin + 1) * count);
+    const tableSlots = Math.max(1024, Math.min(l.tableSlots, 2 ** Math.ceil(Math.log2(2 * grams + 1))));
+    if (this.round === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.round = 0;
+    }
+    this.round++;
+    const e = this.exports;
+    const size = e.accumulate(count, ngramMin, ngramMax, nFeatures, alternateSign, l.out, l.starts, l.ends, l.hashes,
+      l.keys, l.stamps, l.slots, tableSlots - 1, this.round, l.order, l.sums, l.entries);
+    let g = 0;
+    for (let n = ngramMin; n <= ngramMax; n++) g += Math.max(0, count - n + 1);
+    this.gramCount = g;
+    this.featureSums.size = size;
+    return this.featureSums;
+  }
+
+  /** For each n-gram the last `accumulate` counted, in its order, the entry of its column (a copy). */
+  gramEntries(): Int32Array {
+    return this.entries.slice(0, this.gramCount);
   }
 
   /** MurmurHash3 of `bytes` computed by the kernel (for tests). */
@@ -142,15 +261,21 @@ export class TextKernel {
     const pages = memory.buffer.byteLength / PAGE;
     if (needed > pages) memory.grow(needed - pages);
     const buffer = memory.buffer;
-    const tokens = capacity + 4;
+    const tokens = 3 * capacity + 12;
     this.layout = layout;
-    this.src = new Uint8Array(buffer, layout.src, capacity + 8);
-    this.out = new Uint8Array(buffer, layout.out, 2 * capacity + 16);
+    this.src = new Uint8Array(buffer, layout.src, 3 * capacity + 8);
+    this.out = new Uint8Array(buffer, layout.out, 2 * (3 * capacity + 8) + 16);
     this.starts = new Int32Array(buffer, layout.starts, tokens);
     this.ends = new Int32Array(buffer, layout.ends, tokens);
     this.hashes = new Int32Array(buffer, layout.hashes, tokens);
     this.scanStarts = new Int32Array(buffer, layout.scanStarts, tokens);
     this.scanEnds = new Int32Array(buffer, layout.scanEnds, tokens);
-    this.grams = new Int32Array(buffer, layout.grams, tokens);
+    // The table's new place in memory may hold anything: no slot is in use.
+    this.stamps = new Int32Array(buffer, layout.stamps, layout.tableSlots).fill(0);
+    this.round = 0;
+    const maxGrams = 3 * tokens;
+    this.entries = new Int32Array(buffer, layout.entries, maxGrams);
+    this.featureSums.order = new Int32Array(buffer, layout.order, maxGrams);
+    this.featureSums.sums = new Float64Array(buffer, layout.sums, maxGrams);
   }
 }

@@ -63,8 +63,8 @@ export class TokenBuffer {
   count = 0;
   length = 0;
   /**
-   * The last text scanned: as given, with its tags removed, and lower-cased too. The kernel
-   * scans bytes and builds neither of the last two; `textSpans` derives them when asked.
+   * The last text scanned: as given, with its tags removed, and lower-cased too. For an ASCII
+   * text the kernel builds neither of the last two; `textSpans` derives them when asked.
    */
   private source = '';
   private stripped: string | null = '';
@@ -85,12 +85,12 @@ export class TokenBuffer {
   /**
    * Scans `text` with the WebAssembly kernel, as `scanTextTokens` would without stop-word
    * removal, and copies its tokens in; false, with the buffer untouched, for a text the kernel
-   * leaves to `scanTextTokens` (not ASCII, or a rare emoticon-before-tag case).
+   * leaves to `scanTextTokens` (a character outside the BMP, or a rare emoticon-before-tag case).
    */
   scanWithKernel(text: string): boolean {
     const kernel = (this.kernel ??= new TextKernel());
     if (!kernel.scan(text)) return false;
-    this.reset(text, null, null);
+    this.reset(text, kernel.stripped, kernel.lowerCased);
     const { count, length } = kernel;
     this.ensureBytes(length + 4);
     this.ensureTokens(count);
@@ -107,11 +107,11 @@ export class TokenBuffer {
   }
 
   /**
-   * The MurmurHash3 of each n-gram of the last text (n-gram i starts at token i), when the kernel
-   * scanned it and so can hash them in compiled code; null otherwise. Valid until the next scan.
+   * The kernel when it scanned the last text, so that the n-grams can be hashed and summed there
+   * too (`TextKernel.accumulate`); null when the TypeScript scanner did.
    */
-  gramHashes(n: number): Int32Array | null {
-    return this.kernelScanned && this.kernel !== null ? this.kernel.gramHashes(n) : null;
+  kernelOfLastScan(): TextKernel | null {
+    return this.kernelScanned ? this.kernel : null;
   }
 
   ensureBytes(extra: number): void {
