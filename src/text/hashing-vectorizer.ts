@@ -3,7 +3,7 @@ import { murmur3 } from './murmur3.js';
 import { drainInto, SparseAccumulator, type FeatureSums } from './sparse-accumulator.js';
 import { emptyRow, type SparseRow } from './sparse-row.js';
 import type { TextKernel } from './text-kernel.js';
-import { scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
+import { scanTextTokens, scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
 
 /** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
 export interface TextTerms extends TokenSpans {
@@ -98,10 +98,12 @@ export class HashingVectorizer {
   accumulate(text: string): FeatureSums {
     const { nFeatures, ngramMin, ngramMax, alternateSign } = this.settings;
     const tokens = this.tokens;
-    scanTokens(text, this.settings.removeStopWords, tokens);
-    const kernel = tokens.kernelOfLastScan();
+    // Without stop-word removal the kernel can scan the text and sum its n-grams itself; the
+    // tokens are copied out of it only if `lastTextTerms` asks for them.
+    const kernel = !this.settings.removeStopWords && tokens.scanWithKernel(text, false) ? tokens.kernelOfLastScan() : null;
     this.kernelSummed = kernel;
     if (kernel !== null) return kernel.accumulate(ngramMin, ngramMax, nFeatures, alternateSign);
+    scanTextTokens(text, this.settings.removeStopWords, tokens);
     const acc = this.accumulator;
     acc.clear();
     const grams = Math.max(0, (ngramMax - ngramMin + 1) * tokens.count);

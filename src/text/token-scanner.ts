@@ -72,6 +72,8 @@ export class TokenBuffer {
   /** The WebAssembly scanner for ASCII texts, made on first use; whether it scanned the last text. */
   private kernel: TextKernel | null = null;
   private kernelScanned = false;
+  /** The kernel's tokens of the last text are not yet copied into the arrays above. */
+  private copyPending = false;
 
   reset(source: string, stripped: string | null, scanned: string | null): void {
     this.count = 0;
@@ -80,30 +82,51 @@ export class TokenBuffer {
     this.stripped = stripped;
     this.scanned = scanned;
     this.kernelScanned = false;
+    this.copyPending = false;
   }
 
   /**
    * Scans `text` with the WebAssembly kernel, as `scanTextTokens` would without stop-word
-   * removal, and copies its tokens in; false, with the buffer untouched, for a text the kernel
-   * leaves to `scanTextTokens` (a character outside the BMP, or a rare emoticon-before-tag case).
+   * removal; false, with the buffer untouched, for a text the kernel leaves to `scanTextTokens`
+   * (a character outside the BMP, or a rare emoticon-before-tag case).
+   *
+   * With `copy` false, the tokens stay in the kernel (`count` is set, the arrays are not): the
+   * vectorizer hashes and sums them there, and the methods below copy them in when asked. Read
+   * the arrays directly only after `takeKernelTokens()`.
    */
-  scanWithKernel(text: string): boolean {
+  scanWithKernel(text: string, copy = true): boolean {
     const kernel = (this.kernel ??= new TextKernel());
     if (!kernel.scan(text)) return false;
     this.reset(text, kernel.stripped, kernel.lowerCased);
+    this.count = kernel.count;
+    this.length = kernel.length;
+    this.kernelScanned = true;
+    this.copyPending = true;
+    if (copy) this.takeKernelTokens();
+    return true;
+  }
+
+  /** Copies the kernel's tokens of the last text into the arrays, if they are not there yet. */
+  takeKernelTokens(): void {
+    if (!this.copyPending || this.kernel === null) return;
+    this.copyPending = false;
+    const kernel = this.kernel;
     const { count, length } = kernel;
-    this.ensureBytes(length + 4);
-    this.ensureTokens(count);
+    // The arrays' old contents are not needed: grow them without copying.
+    if (this.bytes.length < length + 4) this.bytes = new Uint8Array(2 * length + 4);
+    if (this.starts.length < count) {
+      this.starts = new Int32Array(2 * count);
+      this.ends = new Int32Array(2 * count);
+      this.hashes = new Int32Array(2 * count);
+      this.scanStarts = new Int32Array(2 * count);
+      this.scanEnds = new Int32Array(2 * count);
+    }
     this.bytes.set(kernel.out.subarray(0, length));
     this.starts.set(kernel.starts.subarray(0, count));
     this.ends.set(kernel.ends.subarray(0, count));
     this.hashes.set(kernel.hashes.subarray(0, count));
     this.scanStarts.set(kernel.scanStarts.subarray(0, count));
     this.scanEnds.set(kernel.scanEnds.subarray(0, count));
-    this.count = count;
-    this.length = length;
-    this.kernelScanned = true;
-    return true;
   }
 
   /**
@@ -141,6 +164,7 @@ export class TokenBuffer {
 
   /** The token at `index` as a string (for explanations and tests; not on the hot path). */
   token(index: number): string {
+    this.takeKernelTokens();
     return decoder.decode(this.bytes.subarray(this.starts[index], this.ends[index]));
   }
 
@@ -151,6 +175,7 @@ export class TokenBuffer {
    * n-gram as its tokens joined by spaces.
    */
   termReader(): (first: number, n: number) => string {
+    this.takeKernelTokens();
     const { count, length } = this;
     const bytes = this.bytes.slice(0, length);
     const starts = this.starts.slice(0, count);
@@ -169,6 +194,7 @@ export class TokenBuffer {
    * its length ("İ" becomes two units). For explanations; not on the hot path.
    */
   textSpans(): TokenSpans {
+    this.takeKernelTokens();
     const { count, scanStarts, scanEnds, source } = this;
     const stripped = this.stripped ?? stripTags(source);
     const scanned = this.scanned ?? stripped.toLowerCase();

@@ -158,6 +158,25 @@ describe('TextKernel', () => {
     expect(Array.from({ length: buffer.count }, (_, k) => buffer.token(k))).toEqual(['just', 'two']);
   });
 
+  it('leaves the tokens in the kernel until asked when told not to copy, then gives what a copying scan gives', () => {
+    // Arrange
+    const lazy = new TokenBuffer();
+    const eager = new TokenBuffer();
+    const text = 'A <b>great</b> film, naïve and ΟΔΟΣ-long :-) Loved it';
+    lazy.scanWithKernel('something else entirely, longer than the text after it to leave stale bytes behind');
+
+    // Act
+    const scanned = lazy.scanWithKernel(text, false);
+    const tokens = Array.from({ length: lazy.count }, (_, k) => lazy.token(k));
+    eager.scanWithKernel(text);
+
+    // Assert
+    expect(scanned).toBe(true);
+    expect(tokens).toEqual(['a', 'great', 'film', 'naïve', 'and', 'οδος', 'long', 'loved', 'it:)']);
+    expect(snapshot(lazy)).toEqual(snapshot(eager));
+    expect(snapshot(eager)).toEqual(reference(text));
+  });
+
   it('is what the committed src/text/text-kernel.wasm.ts embeds (run `npm run build:wasm` after changing the kernel)', async () => {
     // Arrange
     const committed = readFileSync(fileURLToPath(new URL('../../src/text/text-kernel.wasm.ts', import.meta.url)), 'utf8');
