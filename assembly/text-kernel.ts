@@ -95,9 +95,9 @@ export function hash(p: usize, length: i32): i32 {
  * still possible, where what follows it once tags are removed needs a look further ahead); or
  * -2 - cp when the character cp is not yet classified (`classify` it and scan again).
  *
- * Room: out needs 2n + 8 bytes, the token arrays n + 4 entries each (generous bounds: a token
- * and its space come from at least two bytes, an emoticon and its space from two or three),
- * and 4 readable bytes after out's end for the hash's tail read.
+ * Room: out needs 2n + 8 bytes, the token arrays one entry per character of the text and 4
+ * more (a token and its separator, or an emoticon, take at least two characters), and 4
+ * readable bytes after out's end for the hash's tail read.
  */
 export function scan(
   n: i32,

@@ -86,11 +86,14 @@ interface Layout {
   end: number;
 }
 
-/** Regions for texts of up to `capacity` UTF-16 units, each up to 3 bytes of UTF-8. */
+/**
+ * Regions for texts of up to `capacity` UTF-16 units, each up to 3 bytes of UTF-8. A token, or
+ * an emoticon, takes at least one unit and a separator (or two units): capacity + 4 tokens.
+ */
 function layoutFor(base: number, capacity: number): Layout {
   const align = (at: number): number => (at + 15) & ~15;
   const srcBytes = 3 * capacity + 8;
-  const tokenBytes = (srcBytes + 4) * 4;
+  const tokenBytes = (capacity + 4) * 4;
   const src = align(base);
   const out = align(src + srcBytes);
   const emoticons = align(out + 2 * srcBytes + 16);
@@ -100,7 +103,7 @@ function layoutFor(base: number, capacity: number): Layout {
   const scanStarts = hashes + tokenBytes;
   const scanEnds = scanStarts + tokenBytes;
   // Up to three n-gram sizes per token, and a table at most half full.
-  const maxGrams = 3 * (srcBytes + 4);
+  const maxGrams = 3 * (capacity + 4);
   const tableSlots = 2 ** Math.ceil(Math.log2(2 * maxGrams));
   const keys = scanEnds + tokenBytes;
   const stamps = keys + tableSlots * 4;
@@ -159,7 +162,8 @@ export class TextKernel {
     compiled ??= new Module(Buffer.from(TEXT_KERNEL_WASM_BASE64, 'base64'));
     this.exports = new Instance(compiled, {}).exports as KernelExports;
     this.layout = layoutFor(this.exports.dataEnd(), 0);
-    this.reserve(1 << 14);
+    // Room for 4,096 characters (~0.7 MB): most reviews; a longer text grows it.
+    this.reserve(1 << 12);
   }
 
   /**
@@ -261,7 +265,7 @@ export class TextKernel {
     const pages = memory.buffer.byteLength / PAGE;
     if (needed > pages) memory.grow(needed - pages);
     const buffer = memory.buffer;
-    const tokens = 3 * capacity + 12;
+    const tokens = capacity + 4;
     this.layout = layout;
     this.src = new Uint8Array(buffer, layout.src, 3 * capacity + 8);
     this.out = new Uint8Array(buffer, layout.out, 2 * (3 * capacity + 8) + 16);
