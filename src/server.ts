@@ -16,6 +16,7 @@ import { decodeModel, readModelFileBytes, type LoadedModelFile } from './model/m
 import { openStore, type LogStore } from './store/index.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { startPredictionExpiry } from './store/prediction-expiry.js';
+import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
@@ -27,6 +28,13 @@ import { createLogger } from './web/logger.js';
  * DB_WRITE_WAIT_MS. It was 5 s: a lock held elsewhere froze every request for that long.
  */
 const SERVER_LOCK_WAIT_MS = 10;
+
+/**
+ * WAL pages at which a commit of the server's connection checkpoints by itself (SQLite's default
+ * is 1,000): only if the checkpoint thread falls behind by this much (~64 MB), since a checkpoint
+ * in a commit stalls the event loop (src/store/wal-checkpointer.ts).
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 /**
  * How long `close` waits for requests in flight before cutting their connections: longer than
@@ -62,6 +70,8 @@ interface Storage {
   /** What the start-up line says the model and the log are. */
   describe: { model: string; db: string };
   follow: Pick<FollowChangesOptions, 'modelPath' | 'store' | 'published'>;
+  /** The SQLite file whose WAL a thread checkpoints while serving; null for PostgreSQL. */
+  sqlitePath: string | null;
 }
 
 /**
@@ -174,6 +184,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           }
         }, config.reloadPollMs);
   textIndexer?.unref();
+  const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 
   return {
     port,
@@ -190,6 +201,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           clearTimeout(cut);
           void learner
             .drain()
+            .then(() => walCheckpointer?.stop())
             .then(() => store.close())
             .finally(resolve);
         });
@@ -204,7 +216,11 @@ function openFileStorage(config: ServerConfig): Storage {
   const model = decodeModel(bytes, config.modelPath);
   // The database before the checkpoint: a database that cannot be used stops start-up with
   // nothing created beside it.
-  const store = openStore(config.dbPath, { busyTimeoutMs: SERVER_LOCK_WAIT_MS, verdictRule: moderationRule(config.moderation) });
+  const store = openStore(config.dbPath, {
+    busyTimeoutMs: SERVER_LOCK_WAIT_MS,
+    verdictRule: moderationRule(config.moderation),
+    autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
+  });
   const checkpoints = openCheckpoints(config.checkpointDir);
   try {
     checkpoints.keep(bytes, model.header);
@@ -217,7 +233,14 @@ function openFileStorage(config: ServerConfig): Storage {
       { cause: error },
     );
   }
-  return { store, checkpoints, model, describe: { model: config.modelPath, db: config.dbPath }, follow: { modelPath: config.modelPath } };
+  return {
+    store,
+    checkpoints,
+    model,
+    describe: { model: config.modelPath, db: config.dbPath },
+    follow: { modelPath: config.modelPath },
+    sqlitePath: config.dbPath,
+  };
 }
 
 /**
@@ -248,6 +271,7 @@ async function openDatabaseStorage(config: ServerConfig, url: string): Promise<S
           startedFrom: published?.checksum ?? null,
         },
       },
+      sqlitePath: null,
     };
   } catch (error) {
     await store.close();

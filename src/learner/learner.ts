@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { predictionId } from './prediction-id.js';
 import { explain } from '../model/explain.js';
 import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
@@ -79,17 +79,17 @@ export async function createLearner({
 
     async predict(review: string): Promise<PredictOutcome> {
       const { prediction, contributions, segments } = explain(state.model.model, review);
-      const predictionId = randomUUID();
+      const id = predictionId();
       const modelVersion = version();
       await predictions.enqueue({
-        id: predictionId,
+        id,
         review,
         sentiment: prediction.label === 'positive' ? 1 : 0,
         probability: prediction.probability,
         modelVersion,
         createdAt: new Date().toISOString(),
       });
-      return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
+      return { ...prediction, predictionId: id, explanation: contributions, segments, modelVersion };
     },
 
     async feedback(predictionId, correct, { source, client }) {

@@ -4,7 +4,7 @@ import type { Label } from '../model/types.js';
 
 /** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
 export interface StoredPrediction {
-  /** Random UUID (crypto.randomUUID()). */
+  /** A UUID made by the learner (version 7: time-ordered, 74 random bits; see learner/prediction-id.ts). */
   id: string;
   review: string;
   /** The predicted label, 0 or 1 as in review_db.sentiment (the predictions table's `label` column). */
