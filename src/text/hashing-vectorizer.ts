@@ -107,13 +107,14 @@ export class HashingVectorizer {
   /**
    * The terms of the text `accumulate` last summed, read while its accumulator still holds them
    * (before `clear()`): what explanations name features with and lay weights back onto the text.
+   * Views of the vectorizer's buffers, not copies: valid until the next text.
    */
   lastTextTerms(): TextTerms {
     return {
       tokenCount: this.tokens.count,
       term: this.tokens.termReader(),
       ...this.tokens.textSpans(),
-      entries: this.gramEntries.slice(0, this.gramCount),
+      entries: this.gramEntries.subarray(0, this.gramCount),
     };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { explainTerms, highlightSegments, percent, signed } from '../../src/web/view-models.js';
+import { explainTerms, highlightSegments, percent, signed, signedHtml } from '../../src/web/view-models.js';
 
 describe('highlightSegments', () => {
   it('marks pushes by direction, strong at half the strongest push or more, weak down to 15%, and leaves the rest plain', () => {
@@ -73,5 +73,10 @@ describe('signed', () => {
     expect(signed(1.234)).toBe('+1.23');
     expect(signed(-0.5)).toBe('\u22120.50');
     expect(signed(0)).toBe('+0.00');
+  });
+
+  it('as HTML, writes the minus sign as an entity, so that a Latin-1 page stays one byte per character', () => {
+    expect(signedHtml(-0.5)).toBe('&minus;0.50');
+    expect(signedHtml(1.234)).toBe('+1.23');
   });
 });
