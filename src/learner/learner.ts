@@ -8,7 +8,7 @@ import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
-import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOptions, PredictOutcome } from './types.js';
 import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
@@ -77,8 +77,8 @@ export async function createLearner({
   return {
     replayed,
 
-    async predict(review: string): Promise<PredictOutcome> {
-      const { prediction, contributions, segments } = explain(state.model.model, review);
+    async predict(review: string, { segments: withSegments = true }: PredictOptions = {}): Promise<PredictOutcome> {
+      const { prediction, contributions, segments } = explain(state.model.model, review, { segments: withSegments });
       const id = predictionId();
       const modelVersion = version();
       await predictions.enqueue({

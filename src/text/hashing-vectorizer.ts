@@ -5,7 +5,9 @@ import { emptyRow, type SparseRow } from './sparse-row.js';
 import { scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
 
 /** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
-export interface TextTerms extends TokenSpans {
+export interface TextTerms {
+  /** Where each token is in the text (`TokenBuffer.textSpans`), worked out when asked. */
+  spans(): TokenSpans;
   /** How many tokens were kept; token k is at [starts[k], ends[k]) of the text, or -1 (`TokenBuffer.textSpans`). */
   tokenCount: number;
   /**
@@ -113,7 +115,7 @@ export class HashingVectorizer {
     return {
       tokenCount: this.tokens.count,
       term: this.tokens.termReader(),
-      ...this.tokens.textSpans(),
+      spans: () => this.tokens.textSpans(),
       entries: this.gramEntries.subarray(0, this.gramCount),
     };
   }

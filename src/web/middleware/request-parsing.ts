@@ -22,7 +22,38 @@ export const FORM_BODY_LIMIT = REVIEW_MAX_LENGTH * 9 + OTHER_FIELDS_BYTES;
  */
 export const JSON_BODY_LIMIT = 64 * 1024;
 
-const parseJson = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: 'application/json' });
+const JSON_TYPE = 'application/json';
+
+/**
+ * Parses a JSON body. As for forms (`readFormText`), body-parser reads every body it is not sure
+ * of, and a plain one (a Content-Length within the limit, uncompressed, UTF-8) is read here and
+ * parsed as body-parser parses it in strict mode: an object or an array, or a 400 of the same
+ * type ('entity.parse.failed') the error handler words. test/web/middleware/body-reading.test.ts
+ * holds the two side by side.
+ */
+export function readJson(): RequestHandler {
+  const readAnyJson = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPE });
+  const plain = new Set([JSON_TYPE, `${JSON_TYPE}; charset=utf-8`]);
+  return (req, res, next) => {
+    if (req.body !== undefined || !isPlainBody(req, plain, JSON_BODY_LIMIT)) return readAnyJson(req, res, next);
+    readUtf8(req, (text) => {
+      try {
+        req.body = parseStrictJson(text);
+      } catch (error) {
+        return next(createError(400, (error as Error).message, { body: text, type: 'entity.parse.failed' }));
+      }
+      next();
+    });
+  };
+}
+
+/** JSON.parse, refusing (as body-parser's strict mode) a text that is not an object or array. */
+function parseStrictJson(text: string): unknown {
+  if (text.length === 0) return {}; // body-parser: an empty body is an empty object
+  const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
+  if (first !== '{' && first !== '[') throw new SyntaxError(`Unexpected token ${JSON.stringify(first ?? '')}: the body must be a JSON object or array`);
+  return JSON.parse(text);
+}
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
@@ -33,34 +64,43 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  * Content-Encoding, UTF-8. body-parser's type matching, content-type parsing and iconv decoding
  * cost ~40 µs of a ~500 µs POST /results; this costs a few. Node's HTTP parser ends the body
  * exactly at its Content-Length. Decoded as body-parser does (invalid bytes become U+FFFD, a
- * leading byte-order mark is dropped); test/web/middleware/form-reading.test.ts holds the two
+ * leading byte-order mark is dropped); test/web/middleware/body-reading.test.ts holds the two
  * side by side. body-parser 2's urlencoded parser is not used at all: it goes through `qs` even
  * with `extended: false`, which cost ~65 µs.
  */
 export function readFormText(): RequestHandler {
   const readAnyForm = express.text({ limit: FORM_BODY_LIMIT, type: FORM_TYPE });
+  const plain = new Set([FORM_TYPE, `${FORM_TYPE}; charset=utf-8`]);
   return (req, res, next) => {
-    if (req.body !== undefined || !isPlainUtf8Form(req)) return readAnyForm(req, res, next);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    // A client that goes away before the end gets no answer: there is no one to send it to.
-    req.once('end', () => {
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-      req.body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    if (req.body !== undefined || !isPlainBody(req, plain, FORM_BODY_LIMIT)) return readAnyForm(req, res, next);
+    readUtf8(req, (text) => {
+      req.body = text;
       next();
     });
   };
 }
 
-const PLAIN_FORM_TYPES = new Set([FORM_TYPE, `${FORM_TYPE}; charset=utf-8`]);
-
-/** A form body as browsers send it: its length given and within the limit, uncompressed, UTF-8. */
-function isPlainUtf8Form(req: Request): boolean {
+/** A body as browsers and clients usually send it: of one of these types, its length given and within `limit`, uncompressed. */
+function isPlainBody(req: Request, types: ReadonlySet<string>, limit: number): boolean {
   const { 'content-type': type, 'content-length': length, 'content-encoding': encoding, 'transfer-encoding': chunked } = req.headers;
   if (type === undefined || length === undefined || chunked !== undefined) return false;
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
-  if (!PLAIN_FORM_TYPES.has(type.toLowerCase())) return false;
-  return /^\d{1,9}$/.test(length) && Number(length) <= FORM_BODY_LIMIT;
+  if (!types.has(type.toLowerCase())) return false;
+  return /^\d{1,9}$/.test(length) && Number(length) <= limit;
+}
+
+/**
+ * The body as text, decoded as body-parser decodes UTF-8 (invalid bytes become U+FFFD, a leading
+ * byte-order mark is dropped). Node's HTTP parser ends it exactly at its Content-Length; a client
+ * that goes away before the end gets no answer, as there is no one to send it to.
+ */
+function readUtf8(req: Request, then: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.once('end', () => {
+    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+    then(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  });
 }
 
 /**
@@ -149,8 +189,8 @@ function decodePart(part: string): string | undefined {
 /** Body of the JSON API: application/json, at most 64 KB, a JSON object. 415 / 413 / 400 otherwise. */
 export function jsonBody(): RequestHandler[] {
   return [
-    requireContentType('application/json', 'send the body as application/json'),
-    parseJson,
+    requireContentType(JSON_TYPE, 'send the body as application/json'),
+    readJson(),
     (req, _res, next) => {
       const body: unknown = req.body;
       if (body === undefined) return next(createError(400, 'the request needs a JSON object body'));

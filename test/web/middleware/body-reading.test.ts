@@ -6,7 +6,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { FORM_BODY_LIMIT, readFormText } from '../../../src/web/middleware/request-parsing.js';
+import { FORM_BODY_LIMIT, JSON_BODY_LIMIT, readFormText, readJson } from '../../../src/web/middleware/request-parsing.js';
 
 /** An app that reads the body with `reader` and answers what it read (or the error's status). */
 function echoApp(reader: express.RequestHandler): express.Express {
@@ -14,8 +14,8 @@ function echoApp(reader: express.RequestHandler): express.Express {
   app.post('/', reader, (req, res) => {
     res.json({ body: req.body as unknown });
   });
-  const answerError: ErrorRequestHandler = (error: { status?: number }, _req, res, _next) => {
-    res.status(error.status ?? 500).json({ status: error.status ?? 500 });
+  const answerError: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, _next) => {
+    res.status(error.status ?? 500).json({ status: error.status ?? 500, type: error.type });
   };
   app.use(answerError);
   return app;
@@ -44,16 +44,19 @@ function post(server: Server, sent: Sent): Promise<{ status: number; body: strin
 
 let direct: Server;
 let bodyParser: Server;
+let directJson: Server;
+let bodyParserJson: Server;
 beforeAll(async () => {
   const listen = (app: express.Express) => new Promise<Server>((resolve) => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server));
   });
   direct = await listen(echoApp(readFormText()));
   bodyParser = await listen(echoApp(express.text({ limit: FORM_BODY_LIMIT, type: 'application/x-www-form-urlencoded' })));
+  directJson = await listen(echoApp(readJson()));
+  bodyParserJson = await listen(echoApp(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: 'application/json' })));
 });
 afterAll(() => {
-  direct.close();
-  bodyParser.close();
+  for (const server of [direct, bodyParser, directJson, bodyParserJson]) server.close();
 });
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -111,6 +114,51 @@ describe('reading a form body directly', () => {
     ['an empty body', { headers: { 'content-type': FORM, 'content-length': '0' }, pieces: [] }],
   ])('answers %s as body-parser does', async (_case, sent) => {
     const [ours, theirs] = await Promise.all([post(direct, sent), post(bodyParser, sent)]);
+
+    expect(ours).toEqual(theirs);
+  });
+});
+
+const JSON_TYPE = 'application/json';
+
+/** JSON bodies: objects, arrays, scalars (refused in strict mode), broken text, whitespace and marks around them. */
+const jsonBytes = fc
+  .tuple(
+    fc.constantFrom('', ' ', '\n\t ', '\uFEFF', '\uFEFF '),
+    fc.oneof(
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.dictionary(fc.string(), fc.jsonValue()).map((value) => JSON.stringify(value)),
+      fc.constantFrom('', '{', '{"review": "abc"', '[1,]', '{"a": 1} x', 'null', '"text"', '42', 'tru', '{"é": "😀"}'),
+      fc.string({ maxLength: 20 }),
+    ),
+    fc.constantFrom('', ' ', '\r\n'),
+  )
+  .map(([before, text, after]) => Buffer.from(before + text + after, 'utf8'));
+
+describe('reading a JSON body directly', () => {
+  it('parses every plain UTF-8 body as body-parser does (strict: objects and arrays), however the bytes are split', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        jsonBytes,
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.constantFrom(JSON_TYPE, `${JSON_TYPE}; charset=utf-8`, 'Application/JSON'),
+        async (bytes, cuts, type) => {
+          const sent = { headers: { 'content-type': type, 'content-length': String(bytes.length) }, pieces: split(bytes, cuts) };
+          const [ours, theirs] = await Promise.all([post(directJson, sent), post(bodyParserJson, sent)]);
+          expect(ours).toEqual(theirs);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each<[string, Sent]>([
+    ['a gzip body', { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, pieces: [gzipSync('{"review":"a"}')] }],
+    ['a latin1 body', { headers: { 'content-type': `${JSON_TYPE}; charset=latin1`, 'content-length': '2' }, pieces: [Buffer.from('{}')] }],
+    ['a body over the limit', { headers: { 'content-type': JSON_TYPE, 'content-length': String(JSON_BODY_LIMIT + 1) }, pieces: [Buffer.alloc(JSON_BODY_LIMIT + 1, 32)] }],
+    ['an empty body', { headers: { 'content-type': JSON_TYPE, 'content-length': '0' }, pieces: [] }],
+  ])('answers %s as body-parser does', async (_case, sent) => {
+    const [ours, theirs] = await Promise.all([post(directJson, sent), post(bodyParserJson, sent)]);
 
     expect(ours).toEqual(theirs);
   });
