@@ -11,7 +11,7 @@ import { formBody } from '../middleware/request-parsing.js';
 import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
 import { checkedData, feedbackFormRules, firstValidationError, REVIEW_MAX_LENGTH, reviewRule, validationErrorsByField } from '../validation.js';
-import { explainTerms, highlightedHtml, highlightSegments, termItemsHtml } from '../view-models.js';
+import { explainTerms, highlightedHtml, termItemsHtml } from '../view-models.js';
 
 export interface ReviewPageDeps {
   learner: Learner;
@@ -59,7 +59,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
       {
         label: outcome.label,
         probability: outcome.probability,
-        highlighted: highlightedHtml(highlightSegments(outcome.segments)),
+        highlighted: highlightedHtml(outcome.segments),
         termItems: termItemsHtml(explainTerms(outcome.explanation)),
         predictionId: outcome.predictionId,
         csrfToken: csrf.issue(req, res),
