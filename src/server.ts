@@ -110,7 +110,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     changes: store.console,
     onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
   });
-  journal.note();
+  await journal.note();
   const app = createApp({ learner, store, config, logger, checkpoints, journal });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const server = createServer(
@@ -166,24 +166,26 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
   // The console's text filter reads a full-text index filled here, in batches, off the request
-  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under the write lock
-  // (npm run console:bench, text_index_batch). SQLite only: the console needs it.
-  const { console: consoleStore } = store;
-  const textIndexer =
-    consoleStore === undefined
-      ? undefined
-      : setInterval(() => {
-          try {
-            consoleStore.indexText(TEXT_INDEX_BATCH);
-          } catch (error) {
-            // Another process holding the write lock is the usual reason: the next look indexes them.
-            const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
-            const message = `could not index review texts for the console: ${(error as Error).message}`;
-            if (busy) logger.debug({ err: error }, message);
-            else logger.error({ err: error }, message);
-          }
-        }, config.reloadPollMs);
-  textIndexer?.unref();
+  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under SQLite's write lock
+  // (npm run console:bench, text_index_batch). On PostgreSQL every instance runs it; they take
+  // turns on the index's position row.
+  let indexing: Promise<void> | undefined;
+  const textIndexer = setInterval(() => {
+    if (indexing !== undefined) return; // PostgreSQL answers later: one batch at a time
+    indexing = Promise.resolve()
+      .then(async () => {
+        await store.console.indexText(TEXT_INDEX_BATCH);
+      })
+      .catch((error: unknown) => {
+        // Another process holding the write lock is the usual reason: the next look indexes them.
+        const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+        const message = `could not index review texts for the console: ${(error as Error).message}`;
+        if (busy) logger.debug({ err: error }, message);
+        else logger.error({ err: error }, message);
+      })
+      .finally(() => (indexing = undefined));
+  }, config.reloadPollMs);
+  textIndexer.unref();
   const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 
   return {
@@ -196,11 +198,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        if (textIndexer !== undefined) clearInterval(textIndexer);
+        clearInterval(textIndexer);
         server.close(() => {
           clearTimeout(cut);
           void learner
             .drain()
+            .then(() => indexing)
             .then(() => walCheckpointer?.stop())
             .then(() => store.close())
             .finally(resolve);

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const learner = await createLearner({ model, store, checkpoints });
     const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
     addTimeline(store, end, opts.days, learner.modelInfo().version, last);
-    journal.note();
+    await journal.note();
 
     // 3. The app, listening, signed in.
     const config = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }), csrfSecret: 'b'.repeat(40), adminPassword: PASSWORD };

@@ -22,6 +22,7 @@ import {
   type VerdictDecision,
   type VerdictRule,
 } from '../types.js';
+import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
 import { LOG_LOCK, migratePostgres } from './migrations.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
@@ -30,6 +31,7 @@ export interface StoredCheckpoint {
   watermark: number;
   verdictChangesThrough: number;
   bytes: number;
+  keptAt: Date;
   publishedAt: string | null;
 }
 
@@ -428,6 +430,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return row === undefined || row.bytes === null ? null : { checksum: row.checksum, bytes: row.bytes };
     },
 
+    console: createPostgresConsoleStore({ query, transaction }),
+    modelEvents: createPostgresModelEventLog({ query }),
+
     onChange(listener) {
       listeners[LOG_CHANNEL].add(listener);
       return () => listeners[LOG_CHANNEL].delete(listener);
@@ -448,7 +453,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
 
 const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
   verdict_reason AS reason, client, source, prediction_id AS "predictionId"`;
-const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "verdictChangesThrough", octet_length(bytes) AS bytes,
+const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "verdictChangesThrough", octet_length(bytes) AS bytes, kept_at AS "keptAt",
   published_at AS "publishedAt"`;
 
 /**
@@ -531,6 +536,14 @@ function listenForNotifications(
       await next.connect();
       await next.query(`LISTEN ${LOG_CHANNEL}`);
       await next.query(`LISTEN ${MODEL_CHANNEL}`);
+      if (stopped) {
+        // Stopped while connecting (a store closed right after it opened): stop() found no
+        // client to end, so this one is ended here, or it would stay connected.
+        next.removeAllListeners();
+        next.on('error', () => undefined);
+        await next.end().catch(() => undefined);
+        return;
+      }
       client = next;
       delay = 100;
       if (reconnected) callAll();

