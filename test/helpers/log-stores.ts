@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
+import { databaseCheckpoints, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
 import { MIGRATIONS, openStore } from '../../src/store/index.js';
 import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
 import { migratePostgres, openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
@@ -22,6 +23,8 @@ export interface TestLog {
   sql(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
   /** The PostgreSQL database's address; null for SQLite. */
   url: string | null;
+  /** The SQLite file; null for PostgreSQL. */
+  file: string | null;
 }
 
 /** One of the stores the app runs on, as a test opens it. */
@@ -36,6 +39,8 @@ export interface StoreKind {
   beforeConsole(): Promise<{ sql: TestLog['sql']; open(): Promise<TestLog> }>;
   /** The PostgreSQL store of a log this kind opened, for what only it has (published models). */
   postgres(store: LogStore): PostgresStore | undefined;
+  /** Where the server keeps checkpoints beside this log: a folder next to the file, or the database. */
+  checkpoints(log: TestLog): Checkpoints;
 }
 
 /**
@@ -59,6 +64,7 @@ export function logStores(): StoreKind[] {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   afterAll(async () => {
+    await nextDatabase?.catch(() => undefined);
     await postgres?.destroy();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     // Stopping PostgreSQL writes what the file's databases hold: seconds on a busy machine.
@@ -93,16 +99,22 @@ export function logStores(): StoreKind[] {
   const sqliteLog = (file: string, options: { verdictRule?: VerdictRule } = {}): TestLog => {
     const store = openStore(file, options);
     cleanups.push(() => store.close());
-    return { store, sql: sqliteSql(file), url: null };
+    return { store, sql: sqliteSql(file), url: null, file };
   };
   const postgresLog = async (url: string, options: { verdictRule?: VerdictRule } = {}): Promise<TestLog> => {
     const store = await openPostgresStore(url, { ...options, poolSize: 2 });
     cleanups.push(() => store.close());
-    return { store, sql: postgresSql(url), url };
+    return { store, sql: postgresSql(url), url, file: null };
   };
-  const databaseUrl = () => {
+  // The next test's database is created while this test runs: CREATE DATABASE takes a few
+  // hundred milliseconds, most of a small test's time.
+  let nextDatabase: Promise<string> | undefined;
+  const databaseUrl = (): Promise<string> => {
     if (postgres === undefined) throw new Error('PostgreSQL is not started: call logStores() at the top of the test file');
-    return postgres.createDatabase();
+    const url = nextDatabase ?? postgres.createDatabase();
+    nextDatabase = postgres.createDatabase();
+    nextDatabase.catch(() => undefined); // a failure shows when the next test asks for it
+    return url;
   };
 
   return [
@@ -119,6 +131,7 @@ export function logStores(): StoreKind[] {
         return { sql: sqliteSql(file), open: async () => sqliteLog(file) };
       },
       postgres: () => undefined,
+      checkpoints: (log) => openCheckpoints(join(dirname(log.file!), 'checkpoints')),
     },
     {
       name: 'PostgreSQL',
@@ -135,6 +148,7 @@ export function logStores(): StoreKind[] {
         return { sql: postgresSql(url), open: () => postgresLog(url) };
       },
       postgres: (store) => store as PostgresStore,
+      checkpoints: (log) => databaseCheckpoints(log.store as PostgresStore),
     },
   ];
 }
