@@ -12,6 +12,7 @@ import { decodeModel, encodeModel, writeFileAtomic } from '../../src/model/model
 import { bulkLoadLog, openStore } from '../../src/store/index.js';
 import { createApp } from '../../src/web/app.js';
 import { clientId, generateLog, HEAVY_CLIENT, rareWord } from './generate.js';
+import { signIn } from './sign-in.js';
 
 const USAGE = `npm run console:bench -- [--rows 1000000] [--days 90] [--runs 5] [--seed 1] [--keep DIR]
 
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const cookie = await signIn(base);
+      const cookie = await signIn(base, PASSWORD);
       const day = (offset: number) => new Date(end.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
       const smallClient = clientId(Math.round(opts.rows / 20) - 7);
       const midClient = clientId(40);
@@ -199,22 +200,6 @@ async function main(): Promise<void> {
   } finally {
     if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Sign in through the form, as a browser does; returns the Cookie header to send. */
-async function signIn(base: string): Promise<string> {
-  const form = await fetch(`${base}/admin/login`);
-  const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${base}/admin/login`, {
-    method: 'POST',
-    headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, password: PASSWORD }).toString(),
-    redirect: 'manual',
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith('mc_admin='));
-  if (res.status !== 303 || session === undefined) throw new Error(`signing in failed: ${res.status}`);
-  return `${csrfCookie}; ${session.split(';')[0]}`;
 }
 
 /** A model timeline for the generated log: trained before it, an update a week, one rebuild. */
