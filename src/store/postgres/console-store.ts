@@ -194,7 +194,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     },
 
     topClients: (order, limit) => {
-      const column = CLIENT_ORDER_COLUMNS[order];
+      const column = Object.hasOwn(CLIENT_ORDER_COLUMNS, order) ? CLIENT_ORDER_COLUMNS[order] : undefined;
       if (column === undefined) throw new InvalidInputError(`clients are ordered by rows, held or rejected; got ${String(order)}`);
       return query<ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE ${column} > 0 ORDER BY ${column} DESC, client LIMIT $1`, [limit]);
     },

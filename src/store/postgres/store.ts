@@ -321,15 +321,24 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return transaction(async (client) => {
         // The log lock: verdict_changes ids come out in commit order too (see openPostgresStore).
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        const changed: number[] = [];
-        for (const id of reviewIds) {
-          const row = (await client.query<{ verdict: Verdict; sentiment: unknown }>('SELECT verdict, sentiment FROM review_db WHERE id = $1', [id])).rows[0];
-          if (row === undefined || row.verdict === verdict) continue;
-          if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) continue;
-          await client.query('UPDATE review_db SET verdict = $1, verdict_reason = $2 WHERE id = $3', [verdict, reason, id]);
-          await client.query('INSERT INTO verdict_changes (review_id, verdict, reason, at) VALUES ($1, $2, $3, $4)', [id, verdict, reason, at]);
-          changed.push(id);
-        }
+        // One statement each, whatever the number of rows (a rollback can change hundreds of
+        // thousands): the rows whose verdict changes, then their changes, in the order asked
+        // (an id asked twice counts once, where first asked), as SQLite's loop records them.
+        const changed = (
+          await client.query<{ review_id: number }>(
+            `WITH asked AS (
+               SELECT DISTINCT ON (id) id, position FROM unnest($1::bigint[]) WITH ORDINALITY AS a (id, position) ORDER BY id, position
+             ), changed AS (
+               UPDATE review_db AS r SET verdict = $2, verdict_reason = $3 FROM asked
+               WHERE r.id = asked.id AND r.verdict <> $2 AND ($2 <> 'accepted' OR r.sentiment IN (0, 1))
+               RETURNING r.id, asked.position
+             )
+             INSERT INTO verdict_changes (review_id, verdict, reason, at)
+             SELECT id, $2, $3, $4 FROM changed ORDER BY position
+             RETURNING review_id`,
+            [reviewIds, verdict, reason, at],
+          )
+        ).rows.map((row) => row.review_id);
         if (changed.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, 'verdicts']);
         return changed;
       });
