@@ -1,3 +1,8 @@
+/*
+ * Every upsert below takes its summary rows in key order (ORDER BY): two instances writing
+ * predictions that span the same two hours then lock them in the same order and cannot deadlock.
+ */
+
 /**
  * Adds one review_db row's counts to the summaries (`sign` 1) or takes them out (-1), for every
  * row of `rows` (a transition table or a query with the columns id, date, verdict, sentiment,
@@ -7,14 +12,14 @@
 const countRows = (rows: string): string => `
   INSERT INTO feedback_hourly (hour, verdict, sentiment, correction, n, min_id, max_id)
   SELECT console_hour_of(date), verdict, console_label_of(sentiment), COALESCE(correction, -1), SUM(sign), MIN(id), MAX(id)
-  FROM (${rows}) AS delta GROUP BY 1, 2, 3, 4
+  FROM (${rows}) AS delta GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
   ON CONFLICT (hour, verdict, sentiment, correction) DO UPDATE SET
     n = feedback_hourly.n + excluded.n,
     min_id = LEAST(feedback_hourly.min_id, excluded.min_id), max_id = GREATEST(feedback_hourly.max_id, excluded.max_id);
   INSERT INTO client_summary (client, rows, accepted, held, rejected, first_date, last_date)
   SELECT client, SUM(sign), SUM(sign * (verdict = 'accepted')::int), SUM(sign * (verdict = 'held')::int),
          SUM(sign * (verdict = 'rejected')::int), MIN(COALESCE(date, '') COLLATE "C"), MAX(COALESCE(date, '') COLLATE "C")
-  FROM (${rows}) AS delta WHERE client IS NOT NULL GROUP BY client
+  FROM (${rows}) AS delta WHERE client IS NOT NULL GROUP BY client ORDER BY client
   ON CONFLICT (client) DO UPDATE SET
     rows = client_summary.rows + excluded.rows, accepted = client_summary.accepted + excluded.accepted,
     held = client_summary.held + excluded.held, rejected = client_summary.rejected + excluded.rejected,
@@ -136,7 +141,7 @@ export function consoleStep(): string {
     END $$;
     CREATE FUNCTION console_predictions_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      INSERT INTO prediction_hourly (hour, n) SELECT substr(created_at, 1, 13), COUNT(*) FROM new_rows GROUP BY 1
+      INSERT INTO prediction_hourly (hour, n) SELECT substr(created_at, 1, 13), COUNT(*) FROM new_rows GROUP BY 1 ORDER BY 1
       ON CONFLICT (hour) DO UPDATE SET n = prediction_hourly.n + excluded.n;
       RETURN NULL;
     END $$;
