@@ -220,6 +220,8 @@ export function searchTerms(text: string): string[] {
 /**
  * Whether a review holds every search term (from {@link searchTerms}): the full-text index's rule,
  * for rows it does not hold yet, on SQLite and PostgreSQL alike.
+ *
+ * @example reviewHasWords('A Café scene.', ['cafe', 'sce*']) // -> true
  */
 export function reviewHasWords(review: string, terms: readonly string[]): boolean {
   const words = new Set(indexWords(review));

@@ -75,6 +75,11 @@ function indexedWords(review: string): string {
  * hourly summaries, a log page walks an index in id order and stops after a page, a date range
  * becomes an id range through the summaries, words go through review_words (rows newer than it
  * are read and checked with the same rule), and the export pages through the id index.
+ *
+ * @example
+ *   const store = await openPostgresStore(process.env.DATABASE_URL!); // store.console is one of these
+ *   await store.console.indexText(2_000);
+ *   const rows = await store.console.feedbackPage({ words: searchTerms('café*'), verdict: 'held' }, { limit: 50, excerptChars: 160 });
  */
 export function createPostgresConsoleStore({ query, transaction }: PostgresAccess): ConsoleStore {
   const textThrough = async (): Promise<number> =>
