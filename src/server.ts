@@ -16,6 +16,7 @@ import { decodeModel, readModelFileBytes, type LoadedModelFile } from './model/m
 import { openStore, type LogStore } from './store/index.js';
 import { openPostgresStore } from './store/postgres/index.js';
 import { startPredictionExpiry } from './store/prediction-expiry.js';
+import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
@@ -27,6 +28,13 @@ import { createLogger } from './web/logger.js';
  * DB_WRITE_WAIT_MS. It was 5 s: a lock held elsewhere froze every request for that long.
  */
 const SERVER_LOCK_WAIT_MS = 10;
+
+/**
+ * WAL pages at which a commit of the server's connection checkpoints by itself (SQLite's default
+ * is 1,000): only if the checkpoint thread falls behind by this much (~64 MB), since a checkpoint
+ * in a commit stalls the event loop (src/store/wal-checkpointer.ts).
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 /**
  * How long `close` waits for requests in flight before cutting their connections: longer than
@@ -62,6 +70,8 @@ interface Storage {
   /** What the start-up line says the model and the log are. */
   describe: { model: string; db: string };
   follow: Pick<FollowChangesOptions, 'modelPath' | 'store' | 'published'>;
+  /** The SQLite file whose WAL a thread checkpoints while serving; null for PostgreSQL. */
+  sqlitePath: string | null;
 }
 
 /**
@@ -100,7 +110,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     changes: store.console,
     onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
   });
-  journal.note();
+  await journal.note();
   const app = createApp({ learner, store, config, logger, checkpoints, journal });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const server = createServer(
@@ -156,24 +166,27 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
   // The console's text filter reads a full-text index filled here, in batches, off the request
-  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under the write lock
-  // (npm run console:bench, text_index_batch). SQLite only: the console needs it.
-  const { console: consoleStore } = store;
-  const textIndexer =
-    consoleStore === undefined
-      ? undefined
-      : setInterval(() => {
-          try {
-            consoleStore.indexText(TEXT_INDEX_BATCH);
-          } catch (error) {
-            // Another process holding the write lock is the usual reason: the next look indexes them.
-            const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
-            const message = `could not index review texts for the console: ${(error as Error).message}`;
-            if (busy) logger.debug({ err: error }, message);
-            else logger.error({ err: error }, message);
-          }
-        }, config.reloadPollMs);
-  textIndexer?.unref();
+  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under SQLite's write lock
+  // (npm run console:bench, text_index_batch). On PostgreSQL every instance runs it; they take
+  // turns on the index's position row.
+  let indexing: Promise<void> | undefined;
+  const textIndexer = setInterval(() => {
+    if (indexing !== undefined) return; // PostgreSQL answers later: one batch at a time
+    indexing = Promise.resolve()
+      .then(async () => {
+        await store.console.indexText(TEXT_INDEX_BATCH);
+      })
+      .catch((error: unknown) => {
+        // Another process holding the write lock is the usual reason: the next look indexes them.
+        const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+        const message = `could not index review texts for the console: ${(error as Error).message}`;
+        if (busy) logger.debug({ err: error }, message);
+        else logger.error({ err: error }, message);
+      })
+      .finally(() => (indexing = undefined));
+  }, config.reloadPollMs);
+  textIndexer.unref();
+  const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 
   return {
     port,
@@ -185,11 +198,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        if (textIndexer !== undefined) clearInterval(textIndexer);
+        clearInterval(textIndexer);
         server.close(() => {
           clearTimeout(cut);
           void learner
             .drain()
+            .then(() => indexing)
+            .then(() => walCheckpointer?.stop())
             .then(() => store.close())
             .finally(resolve);
         });
@@ -204,7 +219,11 @@ function openFileStorage(config: ServerConfig): Storage {
   const model = decodeModel(bytes, config.modelPath);
   // The database before the checkpoint: a database that cannot be used stops start-up with
   // nothing created beside it.
-  const store = openStore(config.dbPath, { busyTimeoutMs: SERVER_LOCK_WAIT_MS, verdictRule: moderationRule(config.moderation) });
+  const store = openStore(config.dbPath, {
+    busyTimeoutMs: SERVER_LOCK_WAIT_MS,
+    verdictRule: moderationRule(config.moderation),
+    autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
+  });
   const checkpoints = openCheckpoints(config.checkpointDir);
   try {
     checkpoints.keep(bytes, model.header);
@@ -217,7 +236,14 @@ function openFileStorage(config: ServerConfig): Storage {
       { cause: error },
     );
   }
-  return { store, checkpoints, model, describe: { model: config.modelPath, db: config.dbPath }, follow: { modelPath: config.modelPath } };
+  return {
+    store,
+    checkpoints,
+    model,
+    describe: { model: config.modelPath, db: config.dbPath },
+    follow: { modelPath: config.modelPath },
+    sqlitePath: config.dbPath,
+  };
 }
 
 /**
@@ -248,6 +274,7 @@ async function openDatabaseStorage(config: ServerConfig, url: string): Promise<S
           startedFrom: published?.checksum ?? null,
         },
       },
+      sqlitePath: null,
     };
   } catch (error) {
     await store.close();

@@ -110,6 +110,18 @@ export function spawnNode(
   return child;
 }
 
+/**
+ * The node flags `npm start` runs the compiled server with (package.json's start script: the V8
+ * heap settings), so that the bench measures the process `npm start` runs.
+ *
+ * @example startScriptNodeFlags('.') // ['--max-old-space-size=160', '--heap-growing-percent=200']
+ */
+export function startScriptNodeFlags(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const command = / node ((?:--[a-z-]+=\S+ )*)/.exec(scripts?.start ?? '');
+  return command?.[1]?.trim().split(' ').filter((flag) => flag !== '') ?? [];
+}
+
 /** SIGKILLs every child started here that is still running, and waits for them. Tests call it in afterEach. */
 export async function stopAllServers(): Promise<void> {
   const children = [...live];
@@ -173,7 +185,7 @@ const STDERR_TAIL_BYTES = 64 * 1024;
 export function spawnServer(options: SpawnServerOptions): ServerChild {
   const { logFile } = options;
   const root = options.root ?? REPO_ROOT;
-  const args = options.entry === 'source' ? [SERVER_ENTRY.source] : [SERVER_ENTRY.compiled];
+  const args = options.entry === 'source' ? [SERVER_ENTRY.source] : [...startScriptNodeFlags(root), SERVER_ENTRY.compiled];
   const logFd = logFile === undefined ? undefined : openSync(logFile, 'w');
   const spawnedAt = performance.now();
   let child: ChildProcess;

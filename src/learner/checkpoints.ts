@@ -12,6 +12,8 @@ export interface CheckpointInfo {
   /** Last verdict change its weights reflect. */
   verdictChangesThrough: number;
   bytes: number;
+  /** When it was kept, or null when that is not known. */
+  keptAt: Date | null;
 }
 
 /** The folder of kept model files; see {@link openCheckpoints}. */
@@ -23,6 +25,12 @@ export interface Checkpoints {
   list(): Awaitable<CheckpointInfo[]>;
   /** A checkpoint's model file bytes. */
   load(checkpoint: CheckpointInfo): Awaitable<Uint8Array>;
+  /**
+   * Makes a kept checkpoint the model every instance loads and starts from: what a rollback does
+   * with PostgreSQL (the database's published model). Absent where each process reads its model
+   * file (SQLite): there the log's verdicts alone bring every process to the same model.
+   */
+  publish?(checkpoint: CheckpointInfo): Awaitable<void>;
 }
 
 export type CheckpointHeader = Pick<ModelHeader, 'feedbackWatermark' | 'verdictChangesThrough' | 'checksum'>;
@@ -81,10 +89,12 @@ export function openCheckpoints(dir: string): Checkpoints {
 function infoOf(path: string, name: string): CheckpointInfo | undefined {
   const match = NAME.exec(name);
   if (match === null) return undefined;
+  const stat = statSync(path);
   return {
     path,
     watermark: Number(match[1]),
     verdictChangesThrough: Number(match[2]),
-    bytes: statSync(path).size,
+    bytes: stat.size,
+    keptAt: stat.mtime,
   };
 }

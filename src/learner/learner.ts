@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { predictionId } from './prediction-id.js';
 import { explain } from '../model/explain.js';
 import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
@@ -8,7 +8,7 @@ import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
-import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOutcome } from './types.js';
+import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOptions, PredictOutcome } from './types.js';
 import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
@@ -77,19 +77,19 @@ export async function createLearner({
   return {
     replayed,
 
-    async predict(review: string): Promise<PredictOutcome> {
-      const { prediction, contributions, segments } = explain(state.model.model, review);
-      const predictionId = randomUUID();
+    async predict(review: string, { segments: withSegments = true }: PredictOptions = {}): Promise<PredictOutcome> {
+      const { prediction, contributions, segments } = explain(state.model.model, review, { segments: withSegments });
+      const id = predictionId();
       const modelVersion = version();
       await predictions.enqueue({
-        id: predictionId,
+        id,
         review,
         sentiment: prediction.label === 'positive' ? 1 : 0,
         probability: prediction.probability,
         modelVersion,
         createdAt: new Date().toISOString(),
       });
-      return { ...prediction, predictionId, explanation: contributions, segments, modelVersion };
+      return { ...prediction, predictionId: id, explanation: contributions, segments, modelVersion };
     },
 
     async feedback(predictionId, correct, { source, client }) {

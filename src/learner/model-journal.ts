@@ -9,15 +9,16 @@ export interface ModelJournal {
   /**
    * Looks at the served model and records what changed since the last look: a model file loaded
    * (trained, or written by something other than `npm run update`) or a rebuild after a verdict
-   * change. Call it after start-up, after each catch-up or reload, and after an operator's action.
-   * Never throws: a timeline that cannot be written must not stop serving.
+   * change. Call it after start-up, after each catch-up or reload, and after an operator's action;
+   * its promise settles once the events are written (await it where the next read must see them).
+   * Never rejects: a timeline that cannot be written must not stop serving.
    */
-  note(): void;
+  note(): Promise<void>;
 }
 
 export interface ModelJournalOptions {
   learner: Pick<Learner, 'modelInfo' | 'checkScore'>;
-  /** Where events go; undefined where the store keeps no timeline (PostgreSQL, for now): a journal that records nothing. */
+  /** Where events go; undefined: a journal that records nothing. */
   events: ModelEventLog | undefined;
   /** For the detail of a rebuild: which verdict changes caused it. */
   changes: Pick<ConsoleStore, 'verdictChangesBetween'> | undefined;
@@ -35,30 +36,34 @@ export interface ModelJournalOptions {
  *
  * @example
  *   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
- *   journal.note(); // at start-up: records the trained model file if the timeline does not have it
+ *   await journal.note(); // at start-up: records the trained model file if the timeline does not have it
  */
 export function modelJournal({ learner, events, changes, onError = () => {}, now = () => new Date() }: ModelJournalOptions): ModelJournal {
   let last: ModelInfo | undefined;
 
-  const record = (event: Omit<ModelEvent, 'id' | 'checkAccuracy' | 'checkSize'>): void => {
-    if (events === undefined || events.has(event.key)) return;
+  const record = async (event: Omit<ModelEvent, 'id' | 'checkAccuracy' | 'checkSize'>): Promise<void> => {
+    if (events === undefined || (await events.has(event.key))) return;
     const { accuracy, size } = learner.checkScore();
-    events.record({ ...event, checkAccuracy: accuracy, checkSize: size });
+    await events.record({ ...event, checkAccuracy: accuracy, checkSize: size });
   };
 
   return {
-    note() {
+    async note() {
+      // Taken now, before the writes wait: a look that starts meanwhile compares with this one.
+      const previous = last;
+      let info: ModelInfo | undefined;
       try {
-        const info = learner.modelInfo();
+        info = learner.modelInfo();
+        last = info;
         const common = {
           at: now().toISOString(),
           modelVersion: info.version,
           watermark: info.appliedThrough,
           verdictChanges: info.verdictChangesSeen,
         };
-        if (last === undefined || last.fileChecksum !== info.fileChecksum) {
+        if (previous === undefined || previous.fileChecksum !== info.fileChecksum) {
           const trained = info.feedbackWatermark === 0;
-          record({
+          await record({
             ...common,
             key: fileKey(info.fileChecksum),
             kind: trained ? 'trained' : 'reload',
@@ -71,12 +76,12 @@ export function modelJournal({ learner, events, changes, onError = () => {}, now
           });
         }
         // Not `else`: a first look, or a look after a reload, may come after a rebuild too.
-        if (info.rebuilds > (last?.rebuilds ?? 0)) {
-          const { count, lastReason } = changes?.verdictChangesBetween(last?.verdictChangesSeen ?? 0, info.verdictChangesSeen) ?? {
+        if (info.rebuilds > (previous?.rebuilds ?? 0)) {
+          const { count, lastReason } = (await changes?.verdictChangesBetween(previous?.verdictChangesSeen ?? 0, info.verdictChangesSeen)) ?? {
             count: 0,
             lastReason: null,
           };
-          record({
+          await record({
             ...common,
             key: `rebuild:${info.verdictChangesSeen}`,
             kind: 'rebuild',
@@ -85,8 +90,9 @@ export function modelJournal({ learner, events, changes, onError = () => {}, now
               `${count.toLocaleString('en')} verdict change${count === 1 ? '' : 's'}${lastReason === null ? '' : ` (${lastReason})`}`,
           });
         }
-        last = info;
       } catch (error) {
+        // Not written: the next look tries again.
+        if (last === info) last = previous;
         onError(error);
       }
     },

@@ -12,12 +12,20 @@ export interface FeedbackOrigin {
 
 export type { TextSegment };
 
+export interface PredictOptions {
+  /** Lay the words' weights back onto the text (`segments`), for highlighting. @default true */
+  segments?: boolean;
+}
+
 export interface PredictOutcome extends Prediction {
   /** Id of the prediction stored server-side; feedback refers to it. */
   predictionId: string;
   /** Top terms for this text by |weight|, strongest first (at most 10). */
   explanation: Contribution[];
-  /** The whole review split into segments; concatenating `text` gives the review back. */
+  /**
+   * The whole review split into segments; concatenating `text` gives the review back. Empty when
+   * the caller asked for none (`{ segments: false }`).
+   */
   segments: TextSegment[];
   modelVersion: string;
 }
@@ -73,7 +81,7 @@ export interface Learner {
    * prediction is in the database, so its id can be shown to a reader at once: feedback on it
    * reaching any process finds it. Rejects when it could not be stored.
    */
-  predict(review: string): Promise<PredictOutcome>;
+  predict(review: string, options?: PredictOptions): Promise<PredictOutcome>;
   /**
    * Record a reader's answer on a stored prediction: the label is the prediction's if `correct`,
    * the other one if not. Appends it to the log once, with the verdict the moderation rule gives

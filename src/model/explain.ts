@@ -12,8 +12,15 @@ export interface Explanation {
   prediction: Prediction;
   /** Terms (words and n-grams) by |weight|, strongest first; all of them sum to decision − intercept. */
   contributions: Contribution[];
-  /** The text, split into stretches; concatenated they give the text back exactly. */
+  /** The text, split into stretches; concatenated they give the text back exactly (empty when not asked for). */
   segments: TextSegment[];
+}
+
+export interface ExplainOptions {
+  /** How many terms to name. @default 10 */
+  top?: number;
+  /** Lay the weights back onto the text (`segments`); an API answer has no use for them. @default true */
+  segments?: boolean;
 }
 
 /**
@@ -23,9 +30,9 @@ export interface Explanation {
  * the text for highlighting (an n-gram's share is split evenly between its words and its
  * occurrences).
  *
- * @example explain(model, 'A wonderful film', 5).contributions[0] // { term: 'wonderful', weight: 1.7 }
+ * @example explain(model, 'A wonderful film', { top: 5 }).contributions[0] // { term: 'wonderful', weight: 1.7 }
  */
-export function explain(model: SentimentModel, text: string, top = 10): Explanation {
+export function explain(model: SentimentModel, text: string, { top = 10, segments = true }: ExplainOptions = {}): Explanation {
   const { ngramMin, ngramMax } = model.spec.features;
   const { terms, ...prediction } = model.predict(text, { terms: true });
   const { tokenCount, entries, shares } = terms;
@@ -34,7 +41,8 @@ export function explain(model: SentimentModel, text: string, top = 10): Explanat
   const occurrences = new Int32Array(shares.length);
   for (let g = 0; g < entries.length; g++) occurrences[entries[g]]++;
 
-  const tokenWeight = new Float64Array(tokenCount);
+  // Only laid back onto the text when segments are asked for.
+  const tokenWeight = segments ? new Float64Array(tokenCount) : null;
   // Top terms: the strongest features, each named by its first n-gram occurrence.
   const picked = strongest(shares, top);
   const contributions: Contribution[] = [];
@@ -42,8 +50,10 @@ export function explain(model: SentimentModel, text: string, top = 10): Explanat
   for (let n = ngramMin; n <= ngramMax; n++) {
     for (let i = 0; i + n <= tokenCount; i++, g++) {
       const entry = entries[g];
-      const part = shares[entry] / (n * occurrences[entry]);
-      for (let w = i; w < i + n; w++) tokenWeight[w] += part;
+      if (tokenWeight !== null) {
+        const part = shares[entry] / (n * occurrences[entry]);
+        for (let w = i; w < i + n; w++) tokenWeight[w] += part;
+      }
       if (picked[entry] === PICKED) {
         picked[entry] = NAMED;
         contributions.push({ term: terms.term(i, n), weight: shares[entry] });
@@ -53,7 +63,7 @@ export function explain(model: SentimentModel, text: string, top = 10): Explanat
   contributions.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.term < b.term ? -1 : 1));
   contributions.length = Math.min(contributions.length, top);
 
-  return { prediction, contributions, segments: segmentsOf(text, terms, tokenWeight) };
+  return { prediction, contributions, segments: tokenWeight === null ? [] : segmentsOf(text, terms.spans(), tokenWeight) };
 }
 
 const PICKED = 1;

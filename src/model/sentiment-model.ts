@@ -58,6 +58,8 @@ export class SentimentModel {
   /** Sum of the scales `score` last touched; only there so the touching loads count. */
   private touched = 0;
   private tableGeneration = -1;
+  /** Where `predict` with terms puts the shares: reused, as the vectorizer's buffers are. */
+  private shares = new Float64Array(0);
 
   private constructor(spec: ModelSpec, classifier: LogisticRegression, nb: NbScaling | null) {
     this.spec = spec;
@@ -111,7 +113,8 @@ export class SentimentModel {
    * Classifies a text. The decision value is fused: the vectorizer's per-column sums are scaled,
    * normalized and dotted with the weights in one pass over the serving table, without building a
    * row (equal to the classifier's decision on the finished row up to float32 rounding of the
-   * weights). With `{ terms: true }`, also how each feature of the text contributed (`explain`).
+   * weights). With `{ terms: true }`, also how each feature of the text contributed (`explain`), as
+   * views of this model's and its vectorizer's buffers: valid until the next prediction.
    */
   predict(text: string): Prediction;
   predict(text: string, options: { terms: true }): Prediction & { terms: TermShares };
@@ -122,7 +125,8 @@ export class SentimentModel {
       acc.clear();
       return predictionOf(sigmoid(decision));
     }
-    const shares = new Float64Array(acc.size);
+    if (this.shares.length < acc.size) this.shares = new Float64Array(acc.size * 2);
+    const shares = this.shares.subarray(0, acc.size);
     const decision = this.score(acc, shares);
     const terms = { ...this.vectorizer.lastTextTerms(), shares };
     acc.clear();

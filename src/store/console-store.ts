@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 import type { Label } from '../model/types.js';
-import type { FeedbackListRow, Verdict } from './types.js';
+import type { Awaitable, FeedbackListRow, Verdict } from './types.js';
 
 /** Which rows of the log the console shows or exports; every filter optional, all must hold. */
 export interface ConsoleFilter {
@@ -71,46 +71,79 @@ export interface ClientSummary {
 
 export type ClientOrder = 'rows' | 'held' | 'rejected';
 
-/** What the operator's console reads (and the little it writes), over migration 6's tables. */
+/**
+ * What the operator's console reads (and the little it writes), over migration 6's tables: SQLite
+ * answers at once, PostgreSQL later, so every result may be a promise and every caller awaits it.
+ * {@link SyncConsoleStore} is SQLite's synchronous form (as `Store` is of `LogStore`).
+ */
 export interface ConsoleStore {
   /** review_db rows counted by period between two hours ('YYYY-MM-DDTHH', from inclusive, to exclusive). */
-  feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): FeedbackCount[];
+  feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): Awaitable<FeedbackCount[]>;
   /** The same, over the whole log, in one period named 'all'. */
-  feedbackTotals(): FeedbackCount[];
+  feedbackTotals(): Awaitable<FeedbackCount[]>;
   /** Predictions made, by period, between two hours. */
-  predictionCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): PeriodCount[];
+  predictionCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): Awaitable<PeriodCount[]>;
   /**
    * A page of the log matching `filter`, newest first: the rows below `before`, or the rows just
    * above `after` (the page before, in time), or the newest.
    */
-  feedbackPage(filter: ConsoleFilter, page: { before?: number; after?: number; limit: number; excerptChars: number }): ConsoleRow[];
+  feedbackPage(filter: ConsoleFilter, page: ConsolePage): Awaitable<ConsoleRow[]>;
   /**
    * The log matching `filter` up to the row that is last now, oldest first, as arrays of at most
-   * `chunk` rows. Each chunk is read whole (through `.iterate()`) before it is handed out, so no
-   * statement stays open between two chunks and the caller may wait (for a socket to drain)
-   * between them while this connection keeps serving other requests.
+   * `chunk` rows. Each chunk is read whole before it is handed out, so no statement (or cursor)
+   * stays open between two chunks and the caller may wait (for a socket to drain) between them
+   * while the database keeps serving other requests.
    */
-  exportChunks(filter: ConsoleFilter, chunk: number): Generator<ExportRow[], void, undefined>;
+  exportChunks(filter: ConsoleFilter, chunk: number): Iterable<ExportRow[]> | AsyncIterable<ExportRow[]>;
   /** The clients with the most rows (or held, or rejected rows). */
-  topClients(order: ClientOrder, limit: number): ClientSummary[];
-  client(client: string): ClientSummary | undefined;
+  topClients(order: ClientOrder, limit: number): Awaitable<ClientSummary[]>;
+  client(client: string): Awaitable<ClientSummary | undefined>;
   /** How many accepted rows come after a checkpoint's watermark (what a rollback would reject). */
-  acceptedCountAfter(watermark: number): number;
+  acceptedCountAfter(watermark: number): Awaitable<number>;
   /** Ids of the accepted rows after a watermark, oldest first. */
-  acceptedIdsAfter(watermark: number): number[];
+  acceptedIdsAfter(watermark: number): Awaitable<number[]>;
   /** The verdict changes after one id up to another: how many, and the reason of the last. */
-  verdictChangesBetween(afterId: number, throughId: number): { count: number; lastReason: string | null };
+  verdictChangesBetween(afterId: number, throughId: number): Awaitable<{ count: number; lastReason: string | null }>;
   /**
    * Adds up to `maxRows` rows, oldest first, to the full-text index, in one transaction.
    * Returns how many were added and the last id indexed.
    */
-  indexText(maxRows: number): { indexed: number; through: number };
+  indexText(maxRows: number): Awaitable<{ indexed: number; through: number }>;
   /** Failed console sign-ins from a client since a time (ISO-8601). */
+  loginFailuresSince(client: string, since: string): Awaitable<{ count: number; oldest: string | null }>;
+  recordLoginFailure(client: string, at: string): Awaitable<void>;
+  /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
+  clearLoginFailures(client: string | null, before?: string): Awaitable<void>;
+  /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
+  endSession(session: string, expiresAt: string): Awaitable<void>;
+  isSessionEnded(session: string): Awaitable<boolean>;
+}
+
+/** Where a page of the log starts, and how much of each row it shows. */
+export interface ConsolePage {
+  before?: number;
+  after?: number;
+  limit: number;
+  excerptChars: number;
+}
+
+/** SQLite's console store: {@link ConsoleStore} with every answer at once (see it for the docs). */
+export interface SyncConsoleStore extends ConsoleStore {
+  feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): FeedbackCount[];
+  feedbackTotals(): FeedbackCount[];
+  predictionCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): PeriodCount[];
+  feedbackPage(filter: ConsoleFilter, page: ConsolePage): ConsoleRow[];
+  /** Each chunk is read whole (through `.iterate()`) before it is handed out. */
+  exportChunks(filter: ConsoleFilter, chunk: number): Generator<ExportRow[], void, undefined>;
+  topClients(order: ClientOrder, limit: number): ClientSummary[];
+  client(client: string): ClientSummary | undefined;
+  acceptedCountAfter(watermark: number): number;
+  acceptedIdsAfter(watermark: number): number[];
+  verdictChangesBetween(afterId: number, throughId: number): { count: number; lastReason: string | null };
+  indexText(maxRows: number): { indexed: number; through: number };
   loginFailuresSince(client: string, since: string): { count: number; oldest: string | null };
   recordLoginFailure(client: string, at: string): void;
-  /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
   clearLoginFailures(client: string | null, before?: string): void;
-  /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
   endSession(session: string, expiresAt: string): void;
   isSessionEnded(session: string): boolean;
 }
@@ -134,12 +167,19 @@ export interface ModelEvent {
   detail: string | null;
 }
 
-/** The model's timeline (model_events). */
+/** The model's timeline (model_events); {@link SyncModelEventLog} is SQLite's synchronous form. */
 export interface ModelEventLog {
   /** Records an event unless one with its key is already there; true when this call added it. */
+  record(event: Omit<ModelEvent, 'id'>): Awaitable<boolean>;
+  has(key: string): Awaitable<boolean>;
+  /** The newest events first. */
+  list(limit: number): Awaitable<ModelEvent[]>;
+}
+
+/** SQLite's model timeline: {@link ModelEventLog} with every answer at once. */
+export interface SyncModelEventLog extends ModelEventLog {
   record(event: Omit<ModelEvent, 'id'>): boolean;
   has(key: string): boolean;
-  /** The newest events first. */
   list(limit: number): ModelEvent[];
 }
 
@@ -178,9 +218,21 @@ export function searchTerms(text: string): string[] {
 }
 
 /**
+ * Whether a review holds every search term (from {@link searchTerms}): the full-text index's rule,
+ * for rows it does not hold yet, on SQLite and PostgreSQL alike.
+ *
+ * @example reviewHasWords('A Café scene.', ['cafe', 'sce*']) // -> true
+ */
+export function reviewHasWords(review: string, terms: readonly string[]): boolean {
+  const words = new Set(indexWords(review));
+  return terms.every((term) => (term.endsWith('*') ? [...words].some((word) => word.startsWith(term.slice(0, -1))) : words.has(term)));
+}
+
+/**
  * `review_has_words(review, terms)`: 1 when the review holds every term (a JSON array from
- * {@link searchTerms}). The full-text index's rule, for rows it does not hold yet and for walking
- * a small client's rows: an FTS5 lookup of one row by id still reads the word's whole list of rows.
+ * {@link searchTerms}); {@link reviewHasWords} in SQL, for rows the full-text index does not hold
+ * yet and for walking a small client's rows: an FTS5 lookup of one row by id still reads the
+ * word's whole list of rows.
  */
 function registerHasWords(db: Database.Database): void {
   let cachedJson = '';
@@ -188,12 +240,7 @@ function registerHasWords(db: Database.Database): void {
   db.function('review_has_words', { deterministic: true }, (review: unknown, json: unknown) => {
     if (typeof review !== 'string' || typeof json !== 'string') return 0;
     if (json !== cachedJson) [cachedJson, cachedTerms] = [json, JSON.parse(json) as string[]];
-    const words = new Set(indexWords(review));
-    return cachedTerms.every((term) =>
-      term.endsWith('*') ? [...words].some((word) => word.startsWith(term.slice(0, -1))) : words.has(term),
-    )
-      ? 1
-      : 0;
+    return reviewHasWords(review, cachedTerms) ? 1 : 0;
   });
 }
 
@@ -214,13 +261,38 @@ const PAGE_COLUMNS = `r.id, substr(COALESCE(r.review, ''), 1, @excerptChars) AS 
 const PAGE_FROM = `review_db AS r LEFT JOIN predictions AS p ON p.id = r.prediction_id`;
 const EXPORT_COLUMNS = `r.id, COALESCE(r.review, '') AS review, r.sentiment, COALESCE(r.date, '') AS date, r.verdict, r.client`;
 
-type Direction = 'newest' | 'oldest';
+export type Direction = 'newest' | 'oldest';
 
-interface Bounds {
+export interface Bounds {
   /** Rows with an id above this. */
   above: number;
   /** Rows with an id below this. */
   below: number;
+}
+
+/**
+ * How a page of the log is read: the rows below `before` (or the newest) newest first; the page
+ * just above `after` oldest first, then turned (`turn`) so it reads newest first like the others.
+ */
+export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'>): { direction: Direction; bounds: Bounds; turn: boolean } {
+  if (after !== undefined && before === undefined) return { direction: 'oldest', bounds: { above: after, below: Number.MAX_SAFE_INTEGER }, turn: true };
+  return { direction: 'newest', bounds: { above: after ?? 0, below: before ?? Number.MAX_SAFE_INTEGER }, turn: false };
+}
+
+/**
+ * A filter's days as the dates it keeps (`from` inclusive, `to` exclusive, ISO-8601 text) and the
+ * hours of the summaries they span; undefined without a day filter.
+ */
+export function dayRange(filter: ConsoleFilter): { from: string; to: string; fromHour: string; toHour: string } | undefined {
+  if (filter.fromDay === undefined && filter.toDay === undefined) return undefined;
+  const from = filter.fromDay ?? '0000-01-01';
+  const to = filter.toDay === undefined ? '9999-12-31' : nextDay(filter.toDay);
+  return { from, to, fromHour: firstHourOf(from), toHour: firstHourOf(to) };
+}
+
+/** The rows of an index walk and of the rows newer than the index, merged: every recent id is above every indexed one. */
+export function mergeWalks<Row>(direction: Direction, indexed: Row[], recent: Row[], limit: number): Row[] {
+  return (direction === 'newest' ? [...recent, ...indexed] : [...indexed, ...recent]).slice(0, limit);
 }
 
 /**
@@ -229,7 +301,7 @@ interface Bounds {
  * range becomes an id range through the summaries, and text goes through the full-text index
  * (rows newer than the index are few, and compared directly).
  */
-export function createConsoleStore(db: Database.Database): ConsoleStore {
+export function createConsoleStore(db: Database.Database): SyncConsoleStore {
   registerHasWords(db);
   const CLIENT_COLUMNS = `client, rows, accepted, held, rejected, first_date AS firstDate, last_date AS lastDate`;
   const clientStmt = db.prepare<[string], ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = ?`);
@@ -250,18 +322,17 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
     if (filter.verdict !== undefined) (where.push(`${col('verdict')} = @verdict`), (params.verdict = filter.verdict));
     if (filter.client !== undefined) (where.push(`${col('client')} = @client`), (params.client = filter.client));
     if (filter.sentiment !== undefined) (where.push(`${col('sentiment')} = @sentiment`), (params.sentiment = filter.sentiment));
-    if (filter.fromDay !== undefined || filter.toDay !== undefined) {
-      const from = filter.fromDay ?? '0000-01-01';
-      const to = filter.toDay === undefined ? '9999-12-31' : nextDay(filter.toDay);
+    const days = dayRange(filter);
+    if (days !== undefined) {
       // Rows are appended as they are dated, so the rows of a day range lie in a narrow id range,
       // which the hourly summaries know. The exact date test below still decides.
-      const range = idRangeOfHours.get(firstHourOf(from), firstHourOf(to))!;
+      const range = idRangeOfHours.get(days.fromHour, days.toHour)!;
       if (range.lo === null || range.hi === null) return null;
       bounds.above = Math.max(bounds.above, range.lo - 1);
       bounds.below = Math.min(bounds.below, range.hi + 1);
       where.push('r.date >= @fromDate AND r.date < @toDate');
-      params.fromDate = from;
-      params.toDate = to;
+      params.fromDate = days.from;
+      params.toDate = days.to;
     }
     return where;
   };
@@ -320,21 +391,20 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
         WHERE ${[inBounds('r.id', recentBounds, 'recent'), ...where].join(' AND ')} AND review_has_words(r.review, @words)
         ORDER BY r.id ${order} LIMIT @limit`);
     }
-    // The recent rows all have higher ids than the indexed ones.
-    return (direction === 'newest' ? [...recent, ...indexed] : [...indexed, ...recent]).slice(0, limit);
+    return mergeWalks(direction, indexed, recent, limit);
   };
 
   const feedbackByHour = db.prepare<[string, string], FeedbackCount>(`
     SELECT hour AS period, verdict, sentiment, correction, n FROM feedback_hourly
-    WHERE hour >= ? AND hour < ? AND n > 0 ORDER BY hour
+    WHERE hour >= ? AND hour < ? AND n > 0 ORDER BY 1, 2, 3, 4
   `);
   const feedbackByDay = db.prepare<[string, string], FeedbackCount>(`
     SELECT substr(hour, 1, 10) AS period, verdict, sentiment, correction, SUM(n) AS n FROM feedback_hourly
-    WHERE hour >= ? AND hour < ? AND n > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1
+    WHERE hour >= ? AND hour < ? AND n > 0 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
   `);
   const feedbackTotals = db.prepare<[], FeedbackCount>(`
     SELECT 'all' AS period, verdict, sentiment, correction, SUM(n) AS n FROM feedback_hourly
-    WHERE n > 0 GROUP BY 2, 3, 4
+    WHERE n > 0 GROUP BY 2, 3, 4 ORDER BY 2, 3, 4
   `);
   const predictionsByHour = db.prepare<[string, string], PeriodCount>(`
     SELECT hour AS period, n FROM prediction_hourly WHERE hour >= ? AND hour < ? ORDER BY hour
@@ -389,12 +459,10 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
     feedbackTotals: () => feedbackTotals.all(),
     predictionCounts: ({ fromHour, toHour, by }) => (by === 'hour' ? predictionsByHour : predictionsByDay).all(fromHour, toHour),
 
-    feedbackPage(filter, { before, after, limit, excerptChars }) {
-      if (after !== undefined && before === undefined) {
-        const rows = select<ConsoleRow>(PAGE_COLUMNS, filter, limit, 'oldest', { above: after, below: Number.MAX_SAFE_INTEGER }, { excerptChars });
-        return rows.reverse();
-      }
-      return select<ConsoleRow>(PAGE_COLUMNS, filter, limit, 'newest', { above: after ?? 0, below: before ?? Number.MAX_SAFE_INTEGER }, { excerptChars });
+    feedbackPage(filter, page) {
+      const { direction, bounds, turn } = pageWalk(page);
+      const rows = select<ConsoleRow>(PAGE_COLUMNS, filter, page.limit, direction, bounds, { excerptChars: page.excerptChars });
+      return turn ? rows.reverse() : rows;
     },
 
     *exportChunks(filter, chunk) {
@@ -438,7 +506,7 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
 }
 
 /** The model's timeline, over model_events. */
-export function createModelEventLog(db: Database.Database): ModelEventLog {
+export function createModelEventLog(db: Database.Database): SyncModelEventLog {
   const insert = db.prepare<[Omit<ModelEvent, 'id'>]>(`
     INSERT INTO model_events (key, kind, at, model_version, watermark, verdict_changes, check_accuracy, check_size, detail)
     VALUES (@key, @kind, @at, @modelVersion, @watermark, @verdictChanges, @checkAccuracy, @checkSize, @detail)

@@ -45,6 +45,14 @@ export interface OpenStoreOptions {
    * @default ACCEPT_EVERY_ROW
    */
   verdictRule?: VerdictRule;
+  /**
+   * WAL size, in pages, at which a commit on this connection checkpoints the WAL into the database
+   * file itself (PRAGMA wal_autocheckpoint). A checkpoint syncs files to disk and can take tens of
+   * milliseconds, so the server sets it high and checkpoints from a thread instead
+   * (`startWalCheckpointer`); this stays as the backstop.
+   * @default 1000 (SQLite's)
+   */
+  autoCheckpointPages?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -199,6 +207,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new InvalidInputError(`busyTimeoutMs must be a whole number of milliseconds >= 0; got ${busyTimeoutMs}`);
   }
+  const { autoCheckpointPages } = options;
+  if (autoCheckpointPages !== undefined && !(Number.isSafeInteger(autoCheckpointPages) && autoCheckpointPages >= 1)) {
+    throw new InvalidInputError(`autoCheckpointPages must be a whole number of pages >= 1; got ${autoCheckpointPages}`);
+  }
   const inMemory = isInMemory(path);
   if (!inMemory && (readonly || mustExist) && !fs.existsSync(path)) {
     throw new DatabaseOpenError(
@@ -223,6 +235,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     // predictions back to the file system (reclaimFreePages); an older one reuses them.
     if (!readonly && (db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     if (!inMemory && !readonly) db.pragma('journal_mode = WAL');
+    if (autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, path);

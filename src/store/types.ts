@@ -1,10 +1,10 @@
 import type { Fingerprint } from '../text/fingerprint.js';
-import type { ConsoleStore, ModelEventLog } from './console-store.js';
+import type { ConsoleStore, ModelEventLog, SyncConsoleStore, SyncModelEventLog } from './console-store.js';
 import type { Label } from '../model/types.js';
 
 /** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
 export interface StoredPrediction {
-  /** Random UUID (crypto.randomUUID()). */
+  /** A UUID made by the learner (version 7: time-ordered, 74 random bits; see learner/prediction-id.ts). */
   id: string;
   review: string;
   /** The predicted label, 0 or 1 as in review_db.sentiment (the predictions table's `label` column). */
@@ -204,10 +204,10 @@ export interface LogStore {
   reclaimFreePages(maxPages: number): Awaitable<number>;
   /** A small write: throws if the database cannot be written now. */
   checkWritable(): Awaitable<void>;
-  /** What the operator's console reads (src/store/console-store.ts); SQLite only, for now. */
-  readonly console?: ConsoleStore;
-  /** The model's timeline: trained, updates, reloads, rebuilds; SQLite only, for now. */
-  readonly modelEvents?: ModelEventLog;
+  /** What the operator's console reads: summaries, log pages, export, clients (src/store/console-store.ts). */
+  readonly console: ConsoleStore;
+  /** The model's timeline: trained, updates, reloads, rebuilds. */
+  readonly modelEvents: ModelEventLog;
   close(): Awaitable<void>;
   /**
    * Calls `listener` soon after another process appends to the log or changes a verdict
@@ -249,9 +249,7 @@ export interface Store extends LogStore {
   reclaimFreePages(maxPages: number): number;
   /** A small write (database_identity.write_checked_at): throws if this database cannot be written now. */
   checkWritable(): void;
-  /** What the operator's console reads: summaries, log pages, export, clients (src/store/console-store.ts). */
-  readonly console: ConsoleStore;
-  /** The model's timeline: trained, updates, reloads, rebuilds. */
-  readonly modelEvents: ModelEventLog;
+  readonly console: SyncConsoleStore;
+  readonly modelEvents: SyncModelEventLog;
   close(): void;
 }

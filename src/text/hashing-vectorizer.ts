@@ -6,7 +6,9 @@ import type { TextKernel } from './text-kernel.js';
 import { scanTextTokens, scanTokens, TokenBuffer, type TokenSpans } from './token-scanner.js';
 
 /** The terms of one text as an explanation needs them: its tokens, where they are, its n-grams' features. */
-export interface TextTerms extends TokenSpans {
+export interface TextTerms {
+  /** Where each token is in the text (`TokenBuffer.textSpans`), worked out when asked. */
+  spans(): TokenSpans;
   /** How many tokens were kept; token k is at [starts[k], ends[k]) of the text, or -1 (`TokenBuffer.textSpans`). */
   tokenCount: number;
   /**
@@ -128,13 +130,14 @@ export class HashingVectorizer {
   /**
    * The terms of the text `accumulate` last summed, read while its accumulator still holds them
    * (before `clear()`): what explanations name features with and lay weights back onto the text.
+   * Views of the vectorizer's buffers, not copies: valid until the next text.
    */
   lastTextTerms(): TextTerms {
     return {
       tokenCount: this.tokens.count,
       term: this.tokens.termReader(),
-      ...this.tokens.textSpans(),
-      entries: this.kernelSummed !== null ? this.kernelSummed.gramEntries() : this.gramEntries.slice(0, this.gramCount),
+      spans: () => this.tokens.textSpans(),
+      entries: this.kernelSummed !== null ? this.kernelSummed.gramEntries() : this.gramEntries.subarray(0, this.gramCount),
     };
   }
 

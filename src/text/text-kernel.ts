@@ -246,9 +246,12 @@ export class TextKernel {
     return this.featureSums;
   }
 
-  /** For each n-gram the last `accumulate` counted, in its order, the entry of its column (a copy). */
+  /**
+   * For each n-gram the last `accumulate` counted, in its order, the entry of its column: a view
+   * of the kernel's memory, valid until the next text.
+   */
   gramEntries(): Int32Array {
-    return this.entries.slice(0, this.gramCount);
+    return this.entries.subarray(0, this.gramCount);
   }
 
   /** MurmurHash3 of `bytes` computed by the kernel (for tests). */

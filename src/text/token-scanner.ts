@@ -60,6 +60,9 @@ export class TokenBuffer {
    */
   scanStarts: Int32Array = new Int32Array(1 << 12);
   scanEnds: Int32Array = new Int32Array(1 << 12);
+  /** Where `textSpans` puts its answer. */
+  private spanStarts = new Int32Array(0);
+  private spanEnds = new Int32Array(0);
   count = 0;
   length = 0;
   /**
@@ -169,20 +172,16 @@ export class TokenBuffer {
   }
 
   /**
-   * Reads n-grams of the last text scanned as strings, from a copy of its tokens, so it stays
-   * right after the buffer moves on to another text. Tokens are separated by exactly one space
-   * in the buffer, so the bytes from a token's start to the end of the n-th token are the
-   * n-gram as its tokens joined by spaces.
+   * Reads n-grams of the last text scanned as strings, until the next text is scanned. Tokens are
+   * separated by exactly one space in the buffer, so the bytes from a token's start to the end of
+   * the n-th token are the n-gram as its tokens joined by spaces.
    */
   termReader(): (first: number, n: number) => string {
     this.takeKernelTokens();
-    const { count, length } = this;
-    const bytes = this.bytes.slice(0, length);
-    const starts = this.starts.slice(0, count);
-    const ends = this.ends.slice(0, count);
+    const { count } = this;
     return (first, n) => {
       if (!(first >= 0 && n >= 1 && first + n <= count)) throw new RangeError(`no ${n}-gram at token ${first} of ${count}`);
-      return decoder.decode(bytes.subarray(starts[first], ends[first + n - 1]));
+      return decoder.decode(this.bytes.subarray(this.starts[first], this.ends[first + n - 1]));
     };
   }
 
@@ -191,15 +190,22 @@ export class TokenBuffer {
    * text there, lower-cased (in context: "Σ" before a letter is "σ"), is the token. A token that is no such stretch gets -1: an emoticon
    * (collected from anywhere, dash dropped), a word with the first emoticon glued on ("great:)"),
    * a word with a tag inside it ("Tag<b>inside" is one token), a word whose lower-casing changed
-   * its length ("İ" becomes two units). For explanations; not on the hot path.
+   * its length ("İ" becomes two units). For explanations. Views of buffers the next call
+   * overwrites: read them before.
    */
   textSpans(): TokenSpans {
     this.takeKernelTokens();
     const { count, scanStarts, scanEnds, source } = this;
     const stripped = this.stripped ?? stripTags(source);
     const scanned = this.scanned ?? stripped.toLowerCase();
-    const starts = new Int32Array(count).fill(-1);
-    const ends = new Int32Array(count).fill(-1);
+    // Reused: an explanation is made per request, and two new arrays each time were two
+    // backing stores for the garbage collector to free.
+    if (this.spanStarts.length < count) {
+      this.spanStarts = new Int32Array(scanStarts.length);
+      this.spanEnds = new Int32Array(scanStarts.length);
+    }
+    const starts = this.spanStarts.subarray(0, count).fill(-1);
+    const ends = this.spanEnds.subarray(0, count).fill(-1);
     // Scanned offset -> offset in the tag-free text, where lower-casing changed lengths.
     const fromScanned = scanned.length === stripped.length ? null : lowerCaseOrigins(stripped, scanned.length);
     if (fromScanned === undefined) return { starts, ends };

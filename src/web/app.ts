@@ -5,7 +5,6 @@ import type { Config } from '../config.js';
 import { clientIdentity } from './client-identity.js';
 import { NO_CHECKPOINTS, type Checkpoints } from '../learner/checkpoints.js';
 import { modelJournal, type Learner, type ModelJournal } from '../learner/index.js';
-import { ConfigError } from '../errors.js';
 import type { LogStore } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
 import { createLogger, type Logger } from './logger.js';
@@ -50,7 +49,7 @@ export interface AppDeps {
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;
   /** The kept model files the console lists and rolls back to. @default none */
-  checkpoints?: Pick<Checkpoints, 'list' | 'dir'>;
+  checkpoints?: Pick<Checkpoints, 'list' | 'dir' | 'publish'>;
   /** Records the console's actions in the model timeline. @default a journal on store.modelEvents */
   journal?: ModelJournal;
   /** The clock of the console (charts' windows, session expiry). @default () => new Date() */
@@ -92,14 +91,9 @@ export function createApp({
     app.use('/api/v1/admin', adminApiRoutes({ learner, store, token: config.adminToken }));
   }
   if (config.adminPassword !== undefined) {
-    // The operator's console (GET /admin, /admin/login, ...); without ADMIN_PASSWORD, /admin is a 404.
+    // The operator's console (GET /admin, /admin/login, ...), on either store; without
+    // ADMIN_PASSWORD, /admin is a 404.
     const { console: consoleStore, modelEvents } = store;
-    if (consoleStore === undefined || modelEvents === undefined) {
-      throw new ConfigError(
-        'ADMIN_PASSWORD is set, but the operator console reads summaries only the SQLite store keeps; ' +
-          'with DATABASE_URL, unset ADMIN_PASSWORD and use the admin API (ADMIN_TOKEN)',
-      );
-    }
     const access = consoleAccess({
       password: config.adminPassword,
       secret: config.csrfSecret,

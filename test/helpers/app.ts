@@ -63,7 +63,7 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   const logger = options.logger ?? pino({ level: 'silent' });
   // As src/server.ts does: the model timeline starts with the model served.
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
-  journal.note();
+  await journal.note();
   const app = createApp({ learner, store, config, logger, checkpoints, journal });
   return {
     app,

@@ -1,2 +1,2 @@
 // The tests and the bench start PostgreSQL the same way.
-export { startTestPostgres, type TestPostgres } from '../../tools/embedded-postgres.js';
+export { startTestPostgres, type StartTestPostgresOptions, type TestPostgres } from '../../tools/embedded-postgres.js';

@@ -49,8 +49,8 @@ describe('modelJournal', () => {
     const first = await w.learner();
     const second = await w.learner(w.open());
 
-    w.journalOf(first).note();
-    w.journalOf(second).note();
+    await w.journalOf(first).note();
+    await w.journalOf(second).note();
 
     const events = w.store.modelEvents.list(10);
     expect(events).toHaveLength(1);
@@ -72,17 +72,17 @@ describe('modelJournal', () => {
     const other = await w.learner(w.open());
     const journal = w.journalOf(served);
     const otherJournal = w.journalOf(other);
-    journal.note();
-    otherJournal.note();
+    await journal.note();
+    await otherJournal.note();
     const ids = [await teach(served, 1), await teach(served, 2), await teach(served, 3)];
     await other.catchUp();
-    otherJournal.note();
+    await otherJournal.note();
 
     // Act: an operator rejects a learned row in one worker; the other follows on its next look.
     await served.changeVerdicts([ids[1]!], 'rejected', 'rejected by an operator');
-    journal.note();
+    await journal.note();
     await other.catchUp();
-    otherJournal.note();
+    await otherJournal.note();
 
     // Assert
     const events = w.store.modelEvents.list(10);
@@ -103,7 +103,7 @@ describe('modelJournal', () => {
     const id = await teach(served, 1);
     await served.changeVerdicts([id], 'rejected', 'rejected by an operator');
 
-    w.journalOf(served).note();
+    await w.journalOf(served).note();
 
     expect(w.store.modelEvents.list(10).map((e) => e.kind).sort()).toEqual(['rebuild', 'trained']);
   });
@@ -112,7 +112,7 @@ describe('modelJournal', () => {
     // Arrange
     const w = world();
     const served = await w.learner();
-    w.journalOf(served).note();
+    await w.journalOf(served).note();
     await teach(served, 1);
     await teach(served, 2);
 
@@ -120,7 +120,7 @@ describe('modelJournal', () => {
     const result = await updateModelFile({ store: w.store, modelPath: w.modelPath, checkpoints: w.checkpoints });
     w.store.modelEvents.record(updateEvent(result, new Date('2026-05-01T13:00:00.000Z'))!);
     const reloaded = await createLearner({ model: decodeModel(readFileSync(w.modelPath), w.modelPath), store: w.store, checkpoints: w.checkpoints });
-    w.journalOf(reloaded).note();
+    await w.journalOf(reloaded).note();
 
     // Assert
     const events = w.store.modelEvents.list(10);
@@ -141,7 +141,7 @@ describe('modelJournal', () => {
     await updateModelFile({ store: w.store, modelPath: w.modelPath, checkpoints: w.checkpoints });
     const reloaded = await createLearner({ model: decodeModel(readFileSync(w.modelPath), w.modelPath), store: w.store, checkpoints: w.checkpoints });
 
-    w.journalOf(reloaded).note();
+    await w.journalOf(reloaded).note();
 
     expect(w.store.modelEvents.list(10)).toEqual([
       expect.objectContaining({ kind: 'reload', watermark: 1, detail: 'model file holding the log through row 1 loaded' }),

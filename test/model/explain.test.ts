@@ -41,7 +41,7 @@ describe('explain', () => {
 
     for (const text of TEXTS) {
       // Act
-      const { contributions } = explain(model, text, EVERYTHING);
+      const { contributions } = explain(model, text, { top: EVERYTHING });
 
       // Assert
       const sum = contributions.reduce((total, c) => total + c.weight, 0);
@@ -55,7 +55,7 @@ describe('explain', () => {
 
     for (const text of TEXTS) {
       // Act
-      const { contributions } = explain(model, text, EVERYTHING);
+      const { contributions } = explain(model, text, { top: EVERYTHING });
 
       // Assert
       const sum = contributions.reduce((total, c) => total + c.weight, 0);
@@ -134,14 +134,26 @@ describe('explain', () => {
     }
   });
 
+  it('without segments, gives the same prediction and terms and lays nothing onto the text', () => {
+    const { model } = makeTestModel();
+
+    for (const text of TEXTS) {
+      const whole = explain(model, text);
+      const bare = explain(model, text, { segments: false });
+
+      expect(bare).toEqual({ ...whole, segments: [] });
+      expect(whole.segments.length > 0).toBe(text.length > 0);
+    }
+  });
+
   it('returns at most `top` contributions, strongest first', () => {
     // Arrange
     const { model } = makeTestModel();
     const text = miniImdbDocs('test')[0].text;
 
     // Act
-    const { contributions } = explain(model, text, 5);
-    const all = explain(model, text, EVERYTHING).contributions;
+    const { contributions } = explain(model, text, { top: 5 });
+    const all = explain(model, text, { top: EVERYTHING }).contributions;
 
     // Assert
     expect(contributions).toHaveLength(5);

@@ -5,6 +5,7 @@ import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
 import type { NewPrediction } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { feedbackReview } from '../helpers/probes.js';
 
 let postgres: TestPostgres;
 const stores: PostgresStore[] = [];
@@ -137,6 +138,21 @@ describe('the PostgreSQL store', () => {
     expect((await store.listFeedback({ text: 'the_w', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
     expect((await store.listFeedback({ sentiment: 0, beforeId: ids[2], limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
     expect(await store.getReview(ids[1]!)).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted' });
+  });
+
+  it('changes many verdicts at once in the order asked, each id once, and the console summaries follow', async () => {
+    const store = await open();
+    const ids: number[] = [];
+    for (let k = 0; k < 5; k++) ids.push(await store.insertReview(feedbackReview(k), 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }));
+    expect((await store.listFeedback({ verdict: 'accepted', limit: 10 })).length).toBe(5);
+    await store.changeVerdicts([ids[1]!], 'held', 'earlier');
+
+    const changed = await store.changeVerdicts([ids[4]!, ids[1]!, ids[4]!, ids[0]!, 999], 'rejected', 'many');
+
+    expect(changed).toEqual([ids[4], ids[1], ids[0]]);
+    expect((await store.verdictChangesAfter(1)).map((c) => c.reviewId)).toEqual([ids[4], ids[1], ids[0]]);
+    expect(await store.changeVerdicts([ids[4]!], 'rejected', 'again')).toEqual([]);
+    expect(await store.console.client('aaaaaaaaaaaaaaaa')).toMatchObject({ rows: 5, accepted: 2, held: 0, rejected: 3 });
   });
 
   it('keeps model checkpoints once each, and publishes the newest model', async () => {

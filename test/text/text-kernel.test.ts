@@ -21,7 +21,7 @@ function snapshot(buffer: TokenBuffer) {
     hashes: Array.from(buffer.hashes.subarray(0, count)),
     scanStarts: Array.from(buffer.scanStarts.subarray(0, count)),
     scanEnds: Array.from(buffer.scanEnds.subarray(0, count)),
-    spans: buffer.textSpans(),
+    spans: (({ starts, ends }) => ({ starts: Array.from(starts), ends: Array.from(ends) }))(buffer.textSpans()),
   };
 }
 

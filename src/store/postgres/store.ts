@@ -22,6 +22,7 @@ import {
   type VerdictDecision,
   type VerdictRule,
 } from '../types.js';
+import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
 import { LOG_LOCK, migratePostgres } from './migrations.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
@@ -30,6 +31,7 @@ export interface StoredCheckpoint {
   watermark: number;
   verdictChangesThrough: number;
   bytes: number;
+  keptAt: Date;
   publishedAt: string | null;
 }
 
@@ -319,15 +321,24 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return transaction(async (client) => {
         // The log lock: verdict_changes ids come out in commit order too (see openPostgresStore).
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        const changed: number[] = [];
-        for (const id of reviewIds) {
-          const row = (await client.query<{ verdict: Verdict; sentiment: unknown }>('SELECT verdict, sentiment FROM review_db WHERE id = $1', [id])).rows[0];
-          if (row === undefined || row.verdict === verdict) continue;
-          if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) continue;
-          await client.query('UPDATE review_db SET verdict = $1, verdict_reason = $2 WHERE id = $3', [verdict, reason, id]);
-          await client.query('INSERT INTO verdict_changes (review_id, verdict, reason, at) VALUES ($1, $2, $3, $4)', [id, verdict, reason, at]);
-          changed.push(id);
-        }
+        // One statement each, whatever the number of rows (a rollback can change hundreds of
+        // thousands): the rows whose verdict changes, then their changes, in the order asked
+        // (an id asked twice counts once, where first asked), as SQLite's loop records them.
+        const changed = (
+          await client.query<{ review_id: number }>(
+            `WITH asked AS (
+               SELECT DISTINCT ON (id) id, position FROM unnest($1::bigint[]) WITH ORDINALITY AS a (id, position) ORDER BY id, position
+             ), changed AS (
+               UPDATE review_db AS r SET verdict = $2, verdict_reason = $3 FROM asked
+               WHERE r.id = asked.id AND r.verdict <> $2 AND ($2 <> 'accepted' OR r.sentiment IN (0, 1))
+               RETURNING r.id, asked.position
+             )
+             INSERT INTO verdict_changes (review_id, verdict, reason, at)
+             SELECT id, $2, $3, $4 FROM changed ORDER BY position
+             RETURNING review_id`,
+            [reviewIds, verdict, reason, at],
+          )
+        ).rows.map((row) => row.review_id);
         if (changed.length > 0) await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, 'verdicts']);
         return changed;
       });
@@ -428,6 +439,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return row === undefined || row.bytes === null ? null : { checksum: row.checksum, bytes: row.bytes };
     },
 
+    console: createPostgresConsoleStore({ query, transaction }),
+    modelEvents: createPostgresModelEventLog({ query }),
+
     onChange(listener) {
       listeners[LOG_CHANNEL].add(listener);
       return () => listeners[LOG_CHANNEL].delete(listener);
@@ -448,7 +462,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
 
 const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
   verdict_reason AS reason, client, source, prediction_id AS "predictionId"`;
-const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "verdictChangesThrough", octet_length(bytes) AS bytes,
+const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "verdictChangesThrough", octet_length(bytes) AS bytes, kept_at AS "keptAt",
   published_at AS "publishedAt"`;
 
 /**
@@ -531,6 +545,14 @@ function listenForNotifications(
       await next.connect();
       await next.query(`LISTEN ${LOG_CHANNEL}`);
       await next.query(`LISTEN ${MODEL_CHANNEL}`);
+      if (stopped) {
+        // Stopped while connecting (a store closed right after it opened): stop() found no
+        // client to end, so this one is ended here, or it would stay connected.
+        next.removeAllListeners();
+        next.on('error', () => undefined);
+        await next.end().catch(() => undefined);
+        return;
+      }
       client = next;
       delay = 100;
       if (reconnected) callAll();

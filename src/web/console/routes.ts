@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { Router, type Request, type RequestHandler, type Response } from 'express';
@@ -29,7 +28,7 @@ import {
 export interface ConsoleDeps {
   learner: Learner;
   store: Pick<LogStore, 'getReview' | 'reviewIdsOfClient'> & { console: ConsoleStore; modelEvents: ModelEventLog };
-  checkpoints: Pick<Checkpoints, 'list' | 'dir'>;
+  checkpoints: Pick<Checkpoints, 'list' | 'dir' | 'publish'>;
   journal: ModelJournal;
   access: ConsoleAccess;
   csrf: Csrf;
@@ -95,8 +94,8 @@ function safeNext(value: unknown): string {
 }
 
 function requireSession(access: ConsoleAccess): RequestHandler {
-  return (req, res, next) => {
-    if (access.sessionOf(req) !== undefined) return next();
+  return async (req, res, next) => {
+    if ((await access.sessionOf(req)) !== undefined) return next();
     const target = req.method === 'GET' || req.method === 'HEAD' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
     res.redirect(303, `/admin/login${target}`);
   };
@@ -112,19 +111,19 @@ function frame(deps: ConsoleDeps, req: Request, res: Response, section: ConsoleF
 }
 
 function showLogin({ access, csrf }: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const target = safeNext(req.query.next);
-    if (access.sessionOf(req) !== undefined) return res.redirect(303, target);
+    if ((await access.sessionOf(req)) !== undefined) return res.redirect(303, target);
     const locals = { csrfToken: csrf.issue(req, res), next: target, ...(req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {}) };
     renderPage(res, 'console/login', locals, next);
   };
 }
 
 function signIn({ access, csrf, clientOf }: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const body = req.body as Record<string, unknown>;
     const target = safeNext(body.next);
-    const result = access.signIn(req, res, body.password, clientOf(req));
+    const result = await access.signIn(req, res, body.password, clientOf(req));
     if (result.status === 'signed-in') return res.redirect(303, target);
     let error: string;
     if (result.status === 'too-many-failures') {
@@ -143,15 +142,15 @@ function signIn({ access, csrf, clientOf }: ConsoleDeps): RequestHandler {
 }
 
 function signOut(access: ConsoleAccess): RequestHandler {
-  return (req, res) => {
-    access.signOut(req, res);
+  return async (req, res) => {
+    await access.signOut(req, res);
     res.redirect(303, '/admin/login?signed-out=1');
   };
 }
 
 function showOverview(deps: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
-    const view = overviewModel(deps.store.console, deps.store.modelEvents.list(200), deps.now());
+  return async (req, res, next) => {
+    const view = await overviewModel(deps.store.console, await deps.store.modelEvents.list(200), deps.now());
     renderPage(res, 'console/overview', { ...frame(deps, req, res, 'overview'), ...view }, next);
   };
 }
@@ -215,12 +214,12 @@ function logHref(view: LogFilterView, extra: Record<string, string | number> = {
 }
 
 function showLog(deps: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const { filter, view, before, after, errors } = readLogQuery(req.query);
     const rows =
       errors.length > 0
         ? []
-        : deps.store.console.feedbackPage(filter, { limit: PAGE_SIZE + 1, excerptChars: EXCERPT_CHARS, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) });
+        : await deps.store.console.feedbackPage(filter, { limit: PAGE_SIZE + 1, excerptChars: EXCERPT_CHARS, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) });
     // One row more than a page says whether there is a page beyond it (older, or newer when paging up).
     const more = rows.length > PAGE_SIZE;
     const page = after !== undefined && before === undefined ? rows.slice(rows.length > PAGE_SIZE ? 1 : 0) : rows.slice(0, PAGE_SIZE);
@@ -242,7 +241,7 @@ function showLog(deps: ConsoleDeps): RequestHandler {
         olderHref: olderExists && oldest !== undefined ? logHref(view, { before: oldest }) : null,
         newestHref: paged ? logHref(view) : null,
         exportHref: logHref(view, {}, '/admin/export.csv'),
-        client: filter.client === undefined ? null : (deps.store.console.client(filter.client) ?? null),
+        client: filter.client === undefined ? null : ((await deps.store.console.client(filter.client)) ?? null),
         searchNote: errors.length > 0 ? errors.join('; ') : null,
       },
       next,
@@ -268,23 +267,27 @@ async function applyVerdicts(
   verdict: Verdict,
   reason: string,
   what: string,
+  /** Runs once the verdicts are changed; what it returns is added to the message. */
+  afterChange?: () => Promise<string>,
 ): Promise<void> {
   const before = deps.learner.modelInfo().version;
   let flash: Flash;
   try {
     const { changed, modelVersion } = await deps.learner.changeVerdicts(ids, verdict, reason);
-    deps.journal.note();
+    await deps.journal.note();
+    const more = afterChange === undefined ? '' : await afterChange();
     const info = deps.learner.modelInfo();
     flash =
       changed.length === 0
-        ? { kind: 'done', text: `${what}: nothing to change (already ${verdict}). The model is still version ${modelVersion}.` }
+        ? { kind: 'done', text: `${what}: nothing to change (already ${verdict}). The model is still version ${modelVersion}.${more}` }
         : {
             kind: 'done',
             text:
               `${what}: ${changed.length.toLocaleString('en')} row${changed.length === 1 ? '' : 's'} now ${verdict}. ` +
               `Model version ${before} → ${modelVersion}` +
               (modelVersion !== before && info.rebuiltFrom !== null && info.rebuilds > 0 ? ` (rebuilt from ${basename(info.rebuiltFrom)})` : '') +
-              '. Other server processes follow within their poll interval.',
+              '. Other server processes follow within their poll interval.' +
+              more,
           };
   } catch (error) {
     if (!(error instanceof MovieClassifierError)) throw error;
@@ -315,10 +318,11 @@ function setRowVerdict(deps: ConsoleDeps, action: 'accept' | 'reject'): RequestH
 }
 
 function showClients(deps: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const asked = typeof req.query.order === 'string' ? req.query.order : 'rows';
     const order = (CLIENT_ORDERS as readonly string[]).includes(asked) ? (asked as ClientOrder) : 'rows';
-    renderPage(res, 'console/clients', { ...frame(deps, req, res, 'clients'), order, clients: deps.store.console.topClients(order, 50) }, next);
+    const clients = await deps.store.console.topClients(order, 50);
+    renderPage(res, 'console/clients', { ...frame(deps, req, res, 'clients'), order, clients }, next);
   };
 }
 
@@ -329,9 +333,9 @@ function clientParam(req: Request): string {
 }
 
 function confirmRejectClient(deps: ConsoleDeps): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const client = clientParam(req);
-    const summary = deps.store.console.client(client);
+    const summary = await deps.store.console.client(client);
     if (summary === undefined) return next(createError(404, `Client ${client} has no rows in the log.`));
     renderPage(
       res,
@@ -366,18 +370,6 @@ function rejectClient(deps: ConsoleDeps): RequestHandler {
   };
 }
 
-async function checkpointList(deps: ConsoleDeps) {
-  return (await deps.checkpoints.list()).map((c) => {
-    let keptAt: Date | null = null;
-    try {
-      keptAt = statSync(c.path).mtime;
-    } catch {
-      // Removed since it was listed: shown without a date.
-    }
-    return { ...c, keptAt };
-  });
-}
-
 function showModel(deps: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
     const info = deps.learner.modelInfo();
@@ -388,8 +380,8 @@ function showModel(deps: ConsoleDeps): RequestHandler {
         ...frame(deps, req, res, 'model'),
         info,
         score: deps.learner.checkScore(),
-        checkpoints: checkpointRows(await checkpointList(deps), info),
-        events: deps.store.modelEvents.list(100).map(eventRow),
+        checkpoints: checkpointRows(await deps.checkpoints.list(), info),
+        events: (await deps.store.modelEvents.list(100)).map(eventRow),
       },
       next,
     );
@@ -408,7 +400,7 @@ function confirmRollback(deps: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
     const checkpoint = await findCheckpoint(deps, req.query.checkpoint);
     const name = basename(checkpoint.path);
-    const count = deps.store.console.acceptedCountAfter(checkpoint.watermark);
+    const count = await deps.store.console.acceptedCountAfter(checkpoint.watermark);
     renderPage(
       res,
       'console/confirm',
@@ -438,8 +430,18 @@ function rollback(deps: ConsoleDeps): RequestHandler {
   return async (req, res) => {
     const checkpoint = await findCheckpoint(deps, (req.body as Record<string, unknown>).checkpoint);
     const name = basename(checkpoint.path);
-    const ids = deps.store.console.acceptedIdsAfter(checkpoint.watermark);
-    await applyVerdicts(deps, req, res, ids, 'rejected', `rollback to checkpoint ${name} by an operator`, `Rollback to ${name}`);
+    const ids = await deps.store.console.acceptedIdsAfter(checkpoint.watermark);
+    const { publish } = deps.checkpoints;
+    // After the rows are rejected: an instance that loads the published checkpoint folds the log
+    // after it with their verdicts as they are now.
+    const published =
+      publish === undefined
+        ? undefined
+        : async () => {
+            await publish(checkpoint);
+            return ` ${name} is now the published model: every instance loads it, and new ones start from it.`;
+          };
+    await applyVerdicts(deps, req, res, ids, 'rejected', `rollback to checkpoint ${name} by an operator`, `Rollback to ${name}`, published);
     res.redirect(303, '/admin/model');
   };
 }
@@ -461,7 +463,7 @@ function exportCsv(deps: ConsoleDeps): RequestHandler {
     let gone = false;
     res.once('close', () => (gone = true));
     res.write(csvHeader());
-    for (const rows of deps.store.console.exportChunks(filter, EXPORT_CHUNK)) {
+    for await (const rows of deps.store.console.exportChunks(filter, EXPORT_CHUNK)) {
       if (gone) return;
       if (!res.write(rows.map(csvRow).join(''))) await drainedOrClosed(res);
     }

@@ -42,14 +42,14 @@ export type SignInResult =
 
 export interface ConsoleAccess {
   /** The valid session a request carries, or undefined (none, forged, expired or signed out). */
-  sessionOf(req: Request): Session | undefined;
+  sessionOf(req: Request): Promise<Session | undefined>;
   /**
    * Checks a password from a sign-in form, within the client's limit of failed tries. On success
    * sets the session cookie; on failure counts the try.
    */
-  signIn(req: Request, res: Response, given: unknown, client: string): SignInResult;
+  signIn(req: Request, res: Response, given: unknown, client: string): Promise<SignInResult>;
   /** Ends the request's session in every process and clears its cookie. */
-  signOut(req: Request, res: Response): void;
+  signOut(req: Request, res: Response): Promise<void>;
   setFlash(req: Request, res: Response, flash: Flash): void;
   /** The flash message the request carries (signed by us), clearing it. */
   takeFlash(req: Request, res: Response): Flash | undefined;
@@ -88,42 +88,42 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     path: COOKIE_PATH,
   });
 
-  const sessionOf = (req: Request): Session | undefined => {
+  const sessionOf = async (req: Request): Promise<Session | undefined> => {
     const payload = verified(readCookie(req, SESSION_COOKIE));
     const match = payload === undefined ? null : /^v1\.(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(payload);
     if (match === null) return undefined;
     const expiresAt = new Date(Number(match[1]) * 1000);
-    if (expiresAt.getTime() <= now().getTime() || store.isSessionEnded(match[2]!)) return undefined;
+    if (expiresAt.getTime() <= now().getTime() || (await store.isSessionEnded(match[2]!))) return undefined;
     return { id: match[2]!, expiresAt };
   };
 
   return {
     sessionOf,
 
-    signIn(req, res, given, client) {
+    async signIn(req, res, given, client) {
       const at = now();
       const since = new Date(at.getTime() - LOGIN_WINDOW_MS).toISOString();
-      const failures = store.loginFailuresSince(client, since);
+      const failures = await store.loginFailuresSince(client, since);
       if (failures.count >= maxFailures) {
         const freeAt = Date.parse(failures.oldest!) + LOGIN_WINDOW_MS;
         return { status: 'too-many-failures', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)) };
       }
       const digest = createHash('sha256').update(typeof given === 'string' ? given : '').digest();
       if (typeof given !== 'string' || !timingSafeEqual(digest, expected)) {
-        store.recordLoginFailure(client, at.toISOString());
-        store.clearLoginFailures(null, since);
+        await store.recordLoginFailure(client, at.toISOString());
+        await store.clearLoginFailures(null, since);
         return { status: 'wrong-password', triesLeft: maxFailures - failures.count - 1 };
       }
-      store.clearLoginFailures(client);
+      await store.clearLoginFailures(client);
       const expiresAt = Math.floor(at.getTime() / 1000) + sessionHours * 3600;
       const payload = `v1.${expiresAt}.${randomBytes(16).toString('base64url')}`;
       res.cookie(SESSION_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions(req), maxAge: sessionHours * 3600_000 });
       return { status: 'signed-in' };
     },
 
-    signOut(req, res) {
-      const session = sessionOf(req);
-      if (session !== undefined) store.endSession(session.id, session.expiresAt.toISOString());
+    async signOut(req, res) {
+      const session = await sessionOf(req);
+      if (session !== undefined) await store.endSession(session.id, session.expiresAt.toISOString());
       res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     },
 

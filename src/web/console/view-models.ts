@@ -182,19 +182,21 @@ export function eventRow(event: ModelEvent): EventRow {
  * the moderation verdicts, and the model's timeline. Everything comes from the hourly summaries
  * and model_events, so it costs the same with ten rows or ten million.
  */
-export function overviewModel(
+export async function overviewModel(
   store: Pick<ConsoleStore, 'feedbackCounts' | 'feedbackTotals' | 'predictionCounts'>,
   events: ModelEvent[],
   now: Date,
-): Omit<ConsolePageLocals['console/overview'], keyof ConsoleFrame> {
+): Promise<Omit<ConsolePageLocals['console/overview'], keyof ConsoleFrame>> {
   const hours = periods(now, HOURS_SHOWN, 'hour');
   const days = periods(now, DAYS_SHOWN, 'day');
   const endHour = hourKey(new Date(now.getTime() + 3600_000));
-  const hourCells = store.feedbackCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' });
-  const dayCells = store.feedbackCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' });
-  const hourPredictions = store.predictionCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' });
-  const dayPredictions = store.predictionCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' });
-  const totals = store.feedbackTotals();
+  const [hourCells, dayCells, hourPredictions, dayPredictions, totals] = await Promise.all([
+    store.feedbackCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' }),
+    store.feedbackCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' }),
+    store.predictionCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' }),
+    store.predictionCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' }),
+    store.feedbackTotals(),
+  ]);
 
   const byPeriod = (rows: { period: string; n: number }[], categories: string[]) => {
     const map = new Map(rows.map((r) => [r.period, r.n]));
@@ -354,7 +356,7 @@ export function logRow(row: ConsoleRow): LogRow {
   };
 }
 
-export function checkpointRows(checkpoints: (CheckpointInfo & { keptAt: Date | null })[], info: ModelInfo): CheckpointRow[] {
+export function checkpointRows(checkpoints: CheckpointInfo[], info: ModelInfo): CheckpointRow[] {
   return checkpoints.map((c) => ({
     name: basename(c.path),
     watermark: c.watermark,

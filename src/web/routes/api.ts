@@ -1,5 +1,4 @@
 import { Router, type RequestHandler } from 'express';
-import { matchedData } from 'express-validator';
 import createError from 'http-errors';
 
 import type { Learner } from '../../learner/index.js';
@@ -9,7 +8,7 @@ import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import { sendJson } from '../send-json.js';
 import type { RateLimits } from '../middleware/rate-limits.js';
 import { jsonBody } from '../middleware/request-parsing.js';
-import { feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.js';
+import { checkedData, feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.js';
 
 export interface ApiRoutesDeps {
   learner: Learner;
@@ -43,8 +42,9 @@ export function apiRoutes({ learner, limits, clientOf }: ApiRoutesDeps): Router 
 
 function predict(learner: Learner): RequestHandler {
   return async (req, res) => {
-    const { review } = matchedData<{ review: string }>(req);
-    const outcome = await learner.predict(review);
+    const { review } = checkedData<{ review: string }>(req);
+    // The answer names the top terms; it does not highlight the text.
+    const outcome = await learner.predict(review, { segments: false });
     res.setHeader('Cache-Control', 'no-store');
     sendJson(res, {
       label: outcome.label,
@@ -59,7 +59,7 @@ function predict(learner: Learner): RequestHandler {
 
 function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
   return async (req, res, next) => {
-    const { predictionId, correct } = matchedData<{ predictionId: string; correct: boolean }>(req);
+    const { predictionId, correct } = checkedData<{ predictionId: string; correct: boolean }>(req);
     const outcome = await learner.feedback(predictionId, correct, { source: API_SOURCE, client: clientOf(req) });
     switch (outcome.status) {
       case 'unknown':

@@ -1,5 +1,4 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { matchedData, validationResult } from 'express-validator';
 import createError from 'http-errors';
 
 import { MIN_REVIEW_LENGTH, type Learner } from '../../learner/index.js';
@@ -11,8 +10,8 @@ import type { RateLimits } from '../middleware/rate-limits.js';
 import { formBody } from '../middleware/request-parsing.js';
 import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
-import { feedbackFormRules, REVIEW_MAX_LENGTH, reviewRule } from '../validation.js';
-import { explainTerms, highlightedHtml, highlightSegments, termItemsHtml } from '../view-models.js';
+import { checkedData, feedbackFormRules, firstValidationError, REVIEW_MAX_LENGTH, reviewRule, validationErrorsByField } from '../validation.js';
+import { explainTerms, highlightedHtml, termItemsHtml } from '../view-models.js';
 
 export interface ReviewPageDeps {
   learner: Learner;
@@ -49,10 +48,10 @@ const showForm: RequestHandler = (_req, res, next) => {
 
 function showResults(learner: Learner, csrf: Csrf): RequestHandler {
   return async (req, res, next) => {
-    const errors = validationResult(req).array({ onlyFirstError: true });
-    if (errors.length > 0) return showFormAgain(req, res, next, String(errors[0]!.msg));
+    const error = firstValidationError(req);
+    if (error !== undefined) return showFormAgain(req, res, next, String(error.msg));
 
-    const { review } = matchedData<{ review: string }>(req);
+    const { review } = checkedData<{ review: string }>(req);
     const outcome = await learner.predict(review);
     renderPage(
       res,
@@ -60,7 +59,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
       {
         label: outcome.label,
         probability: outcome.probability,
-        highlighted: highlightedHtml(highlightSegments(outcome.segments)),
+        highlighted: highlightedHtml(outcome.segments),
         termItems: termItemsHtml(explainTerms(outcome.explanation)),
         predictionId: outcome.predictionId,
         csrfToken: csrf.issue(req, res),
@@ -90,12 +89,12 @@ function showFormAgain(req: Request, res: Response, next: NextFunction, message:
 
 function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
   return async (req, res, next) => {
-    const errors = validationResult(req).mapped();
+    const errors = validationErrorsByField(req);
     // A malformed id cannot name a stored prediction: answer as for an unknown one.
     if (errors.predictionId !== undefined) return next(unknownPrediction());
     if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
 
-    const { predictionId, verdict } = matchedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
+    const { predictionId, verdict } = checkedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
     const outcome = await learner.feedback(predictionId, verdict === 'correct', { source: FORM_SOURCE, client: clientOf(req) });
     if (outcome.status === 'unknown') return next(unknownPrediction());
 
