@@ -130,6 +130,15 @@ export function scan(
       store<u8>(out + <usize>pos, lower);
       pos++;
       unit++;
+      // The rest of an ASCII word, in a loop that checks nothing else.
+      while (i + 1 < n) {
+        const more = load<u8>(WORD_LOWER + <usize>load<u8>(src + <usize>(i + 1)));
+        if (more == 0) break;
+        store<u8>(out + <usize>pos, more);
+        pos++;
+        unit++;
+        i++;
+      }
       continue;
     }
     if (c >= 0x80) {
