@@ -82,7 +82,9 @@ export function assertNewPrediction(prediction: NewPrediction): void {
   }
 }
 
-function assertSource(source: unknown): asserts source is string {
+/** Refuses a log row's label or source that review_db would not hold from this app (either store). */
+export function assertNewRow(sentiment: unknown, source: unknown): void {
+  assertLabel(sentiment, 'sentiment');
   if (typeof source !== 'string' || source === '') {
     throw new InvalidInputError(`source must be a non-empty string such as 'feedback'; got ${String(source)}`);
   }
@@ -430,16 +432,14 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     },
 
     recordFeedback(predictionId, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
-      assertLabel(sentiment, 'sentiment');
-      assertSource(source);
+      assertNewRow(sentiment, source);
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
       return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client);
     },
 
     insertReview(review, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
-      assertLabel(sentiment, 'sentiment');
-      assertSource(source);
+      assertNewRow(sentiment, source);
       return insertReviewTx.immediate(review, sentiment, source, date, client);
     },
 

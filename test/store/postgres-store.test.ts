@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DatabaseUnavailableError } from '../../src/errors.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
-import type { NewPrediction } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedbackReview } from '../helpers/probes.js';
@@ -25,53 +24,12 @@ async function open(url?: string): Promise<PostgresStore> {
   return store;
 }
 
-let counter = 0;
-function prediction(overrides: Partial<NewPrediction> = {}): NewPrediction {
-  counter += 1;
-  return {
-    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-    review: `A review of film number ${counter}, with enough words to learn from it properly.`.replace(String(counter), words(counter)),
-    sentiment: 1,
-    probability: 0.87,
-    modelVersion: 'abc123+0.0',
-    createdAt: '2024-05-01T12:00:00.000Z',
-    ...overrides,
-  };
-}
-
 const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 /** Spelled out: the moderation rule reads every number as the same 0. */
 const words = (n: number): string => [...String(n)].map((d) => DIGITS[Number(d)]).join(' ');
 
+// What only PostgreSQL has; the LogStore behaviour both stores share is in store.test.ts.
 describe('the PostgreSQL store', () => {
-  it('stores predictions, records feedback once with its verdict, and streams the log in id order', async () => {
-    // Arrange
-    const store = await open();
-    const [first, second] = [prediction(), prediction()];
-    await store.insertPredictions([first, second]);
-
-    // Act
-    const recorded = await store.recordFeedback(first.id, 0, 'api', { client: 'c0ffee0000000001', date: '2024-05-01T12:01:00.000Z' });
-    const again = await store.recordFeedback(first.id, 1, 'api');
-    const unknown = await store.recordFeedback('no-such-prediction', 1, 'api');
-    const repeat = await store.insertReview(first.review.toUpperCase(), 1, 'import');
-
-    // Assert
-    expect(await store.getPrediction(first.id)).toMatchObject({ id: first.id, sentiment: 1, feedbackReviewId: 1 });
-    expect(recorded).toEqual({ status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null });
-    expect(again).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null });
-    expect(unknown).toEqual({ status: 'unknown' });
-    const rows = [];
-    for await (const row of store.reviewsAfter(0)) rows.push(row);
-    expect(rows).toEqual([
-      { id: 1, review: first.review, sentiment: 0, date: '2024-05-01T12:01:00.000Z', predictionId: first.id, source: 'api', verdict: 'accepted', verdictReason: null, client: 'c0ffee0000000001' },
-      expect.objectContaining({ id: repeat, verdict: 'rejected', verdictReason: 'repeats row 1', client: null }),
-    ]);
-    expect(await store.countReviews()).toBe(2);
-    expect(await store.maxReviewId()).toBe(2);
-    await expect(store.insertPredictions([first])).rejects.toThrow(/already stored/);
-  });
-
   it('pages through a long log without skipping or repeating a row', async () => {
     const url = await postgres.createDatabase();
     const store = await open(url);
@@ -113,31 +71,6 @@ describe('the PostgreSQL store', () => {
 
     // Assert: every id, once, in order — a row committed late with a smaller id would be missing.
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-  });
-
-  it('changes verdicts in order, and lists and filters the log for the operator', async () => {
-    const store = await open();
-    const ids = [
-      await store.insertReview('The first review of them all, quite positive.', 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
-      await store.insertReview('A second review with 100% of the_words different.', 0, 'api', { client: 'bbbbbbbbbbbbbbbb' }),
-      await store.insertReview('A third review, from the first client again.', 0, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
-    ];
-
-    const changed = await store.changeVerdicts([ids[0]!, ids[2]!, 999], 'rejected', 'test');
-
-    expect(changed).toEqual([ids[0], ids[2]]);
-    expect(await store.verdictChangesAfter(0)).toEqual([
-      { id: 1, reviewId: ids[0], verdict: 'rejected' },
-      { id: 2, reviewId: ids[2], verdict: 'rejected' },
-    ]);
-    expect(await store.lastVerdictChangeId()).toBe(2);
-    expect(await store.firstRowChangedAfter(1)).toBe(ids[2]);
-    expect(await store.reviewIdsOfClient('aaaaaaaaaaaaaaaa')).toEqual([ids[0], ids[2]]);
-    expect((await store.listFeedback({ verdict: 'rejected', limit: 10 })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
-    expect((await store.listFeedback({ text: '100%', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
-    expect((await store.listFeedback({ text: 'the_w', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
-    expect((await store.listFeedback({ sentiment: 0, beforeId: ids[2], limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
-    expect(await store.getReview(ids[1]!)).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted' });
   });
 
   it('changes many verdicts at once in the order asked, each id once, and the console summaries follow', async () => {

@@ -5,24 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
+import { clientWindowStart } from '../../src/store/client-window.js';
 import { openStore, type Store, type StoredPrediction } from '../../src/store/index.js';
-
-let dir: string;
-const opened: Store[] = [];
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-store-'));
-});
-afterEach(() => {
-  for (const store of opened.splice(0)) store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** Open a store that afterEach closes. */
-function open(file = ':memory:', options?: Parameters<typeof openStore>[1]): Store {
-  const store = openStore(file, options);
-  opened.push(store);
-  return store;
-}
+import { logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 let counter = 0;
 function prediction(overrides: Partial<Omit<StoredPrediction, 'feedbackReviewId'>> = {}) {
@@ -38,226 +23,392 @@ function prediction(overrides: Partial<Omit<StoredPrediction, 'feedbackReviewId'
   };
 }
 
-describe('predictions', () => {
-  it('returns an inserted prediction as it was stored, with no feedback yet', () => {
-    // Arrange
-    const store = open();
-    const input = prediction({ sentiment: 0, probability: 0.61 });
+describe.each(STORE_KINDS)('the log on %s', (kind) => {
+  const logs = useLogStores(kind);
+  const open = logs.openNew;
 
-    // Act
-    store.insertPrediction(input);
+  describe('predictions', () => {
+    it('returns an inserted prediction as it was stored, with no feedback yet', async () => {
+      // Arrange
+      const store = await open();
+      const input = prediction({ sentiment: 0, probability: 0.61 });
 
-    // Assert
-    expect(store.getPrediction(input.id)).toEqual({ ...input, feedbackReviewId: null });
-  });
+      // Act
+      await store.insertPrediction(input);
 
-  it('returns undefined for an id it never stored', () => {
-    expect(open().getPrediction('no-such-id')).toBeUndefined();
-  });
-
-  it('refuses a label other than 0/1 or a probability outside [0, 1]', () => {
-    const store = open();
-    expect(() => store.insertPrediction({ ...prediction(), sentiment: 2 as never })).toThrow(InvalidInputError);
-    expect(() => store.insertPrediction(prediction({ probability: 1.5 }))).toThrow(InvalidInputError);
-    expect(() => store.insertPrediction(prediction({ probability: Number.NaN }))).toThrow(InvalidInputError);
-  });
-});
-
-describe('recordFeedback', () => {
-  it('stores a review_db row with the prediction text and links the prediction to it', () => {
-    // Arrange
-    const store = open();
-    const input = prediction({ review: 'Stored server-side, not taken from the form' });
-    store.insertPrediction(input);
-
-    // Act
-    const outcome = store.recordFeedback(input.id, 0, 'feedback', { date: '2024-05-01T12:01:00.000Z' });
-
-    // Assert
-    expect(outcome).toEqual({ status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null });
-    expect([...store.reviewsAfter(0)]).toEqual([
-      {
-        id: 1,
-        review: 'Stored server-side, not taken from the form',
-        sentiment: 0,
-        date: '2024-05-01T12:01:00.000Z',
-        predictionId: input.id,
-        source: 'feedback',
-        verdict: 'accepted',
-        verdictReason: null,
-        client: null,
-      },
-    ]);
-    expect(store.getPrediction(input.id)?.feedbackReviewId).toBe(1);
-  });
-
-  it('dates the row now when no date is given', () => {
-    const store = open();
-    const input = prediction();
-    store.insertPrediction(input);
-    const before = Date.now();
-
-    store.recordFeedback(input.id, 1, 'feedback');
-
-    const [row] = [...store.reviewsAfter(0)];
-    expect(Date.parse(row!.date)).toBeGreaterThanOrEqual(before - 1000);
-    expect(row!.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  });
-
-  it('answers a second call on the same prediction with duplicate and the first answer, writing nothing', () => {
-    // Arrange
-    const store = open();
-    const input = prediction();
-    store.insertPrediction(input);
-    const first = store.recordFeedback(input.id, 1, 'feedback');
-
-    // Act
-    const second = store.recordFeedback(input.id, 0, 'api');
-
-    // Assert
-    expect(first).toEqual({ status: 'recorded', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
-    expect(second).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
-    expect(store.countReviews()).toBe(1);
-    expect([...store.reviewsAfter(0)].map((row) => [row.sentiment, row.source])).toEqual([[1, 'feedback']]);
-  });
-
-  it('answers unknown for a prediction id it never stored, writing nothing', () => {
-    const store = open();
-
-    const outcome = store.recordFeedback('forged-id', 1, 'feedback');
-
-    expect(outcome).toEqual({ status: 'unknown' });
-    expect(store.countReviews()).toBe(0);
-  });
-
-  it('refuses a sentiment other than 0/1 or an empty source before touching the database', () => {
-    const store = open();
-    const input = prediction();
-    store.insertPrediction(input);
-
-    expect(() => store.recordFeedback(input.id, 2 as never, 'feedback')).toThrow(InvalidInputError);
-    expect(() => store.recordFeedback(input.id, 1, '')).toThrow(InvalidInputError);
-    expect(store.countReviews()).toBe(0);
-    expect(store.getPrediction(input.id)?.feedbackReviewId).toBeNull();
-  });
-});
-
-describe('reviewsAfter', () => {
-  it('streams rows after afterId and up to upTo, in id order', () => {
-    // Arrange
-    const store = open();
-    const ids = ['one', 'two', 'three', 'four', 'five'].map((text, i) =>
-      store.insertReview(text, (i % 2) as 0 | 1, 'api', { date: `2024-01-0${i + 1}` }),
-    );
-
-    // Act
-    const all = [...store.reviewsAfter(0)].map((row) => row.id);
-    const tail = [...store.reviewsAfter(2)].map((row) => row.review);
-    const window = [...store.reviewsAfter(1, 3)].map((row) => row.review);
-    const none = [...store.reviewsAfter(5)];
-
-    // Assert
-    expect(ids).toEqual([1, 2, 3, 4, 5]);
-    expect(all).toEqual([1, 2, 3, 4, 5]);
-    expect(tail).toEqual(['three', 'four', 'five']);
-    expect(window).toEqual(['two', 'three']);
-    expect(none).toEqual([]);
-  });
-
-  it('starts nothing until read, and lets the store write again after a loop breaks early', () => {
-    // Arrange
-    const store = open();
-    store.insertReview('a', 1, 'api');
-    store.insertReview('b', 0, 'api');
-    const unread = store.reviewsAfter(0);
-
-    // Act
-    store.insertReview('written while an unread iterator exists', 1, 'api');
-    for (const row of store.reviewsAfter(0)) {
-      if (row.id === 1) break;
-    }
-    const id = store.insertReview('written after break', 0, 'api');
-
-    // Assert
-    expect(id).toBe(4);
-    expect([...unread].map((row) => row.id)).toEqual([1, 2, 3, 4]);
-  });
-
-  it('reports 0 as max id and count on an empty log', () => {
-    const store = open();
-    expect(store.maxReviewId()).toBe(0);
-    expect(store.countReviews()).toBe(0);
-  });
-
-  it('reports the largest id and the number of rows', () => {
-    const store = open();
-    store.insertReview('a', 1, 'api');
-    store.insertReview('b', 0, 'api');
-    expect(store.maxReviewId()).toBe(2);
-    expect(store.countReviews()).toBe(2);
-  });
-});
-
-describe('feedbackLinksAfter', () => {
-  it('lists the rows after the id with their prediction ids, and counts only the links to those rows', () => {
-    // Arrange
-    const store = open();
-    const [first, second, third] = [prediction(), prediction(), prediction()];
-    for (const p of [first, second, third]) store.insertPrediction(p);
-    store.recordFeedback(first.id, 1, 'api');
-    store.insertReview('not from a prediction', 0, 'api');
-    store.recordFeedback(second.id, 0, 'feedback');
-    store.recordFeedback(third.id, 1, 'api');
-
-    // Act
-    const links = store.feedbackLinksAfter(1);
-
-    // Assert
-    expect(links).toEqual({
-      rows: [
-        { id: 2, predictionId: null },
-        { id: 3, predictionId: second.id },
-        { id: 4, predictionId: third.id },
-      ],
-      linkedPredictions: 2,
+      // Assert
+      expect(await store.getPrediction(input.id)).toEqual({ ...input, feedbackReviewId: null });
     });
-    expect(store.feedbackLinksAfter(4)).toEqual({ rows: [], linkedPredictions: 0 });
+
+    it('returns undefined for an id it never stored', async () => {
+      expect(await (await open()).getPrediction('no-such-id')).toBeUndefined();
+    });
+
+    it('refuses a label other than 0/1 or a probability outside [0, 1]', async () => {
+      const store = await open();
+      await expect(async () => store.insertPrediction({ ...prediction(), sentiment: 2 as never })).rejects.toThrow(InvalidInputError);
+      await expect(async () => store.insertPrediction(prediction({ probability: 1.5 }))).rejects.toThrow(InvalidInputError);
+      await expect(async () => store.insertPrediction(prediction({ probability: Number.NaN }))).rejects.toThrow(InvalidInputError);
+    });
+  });
+
+  describe('recordFeedback', () => {
+    it('stores a review_db row with the prediction text and links the prediction to it', async () => {
+      // Arrange
+      const store = await open();
+      const input = prediction({ review: 'Stored server-side, not taken from the form' });
+      await store.insertPrediction(input);
+
+      // Act
+      const outcome = await store.recordFeedback(input.id, 0, 'feedback', { date: '2024-05-01T12:01:00.000Z' });
+
+      // Assert
+      expect(outcome).toEqual({ status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null });
+      expect(await logRows(store)).toEqual([
+        {
+          id: 1,
+          review: 'Stored server-side, not taken from the form',
+          sentiment: 0,
+          date: '2024-05-01T12:01:00.000Z',
+          predictionId: input.id,
+          source: 'feedback',
+          verdict: 'accepted',
+          verdictReason: null,
+          client: null,
+        },
+      ]);
+      expect((await store.getPrediction(input.id))?.feedbackReviewId).toBe(1);
+    });
+
+    it('dates the row now when no date is given', async () => {
+      const store = await open();
+      const input = prediction();
+      await store.insertPrediction(input);
+      const before = Date.now();
+
+      await store.recordFeedback(input.id, 1, 'feedback');
+
+      const [row] = await logRows(store);
+      expect(Date.parse(row!.date)).toBeGreaterThanOrEqual(before - 1000);
+      expect(row!.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+
+    it('answers a second call on the same prediction with duplicate and the first answer, writing nothing', async () => {
+      // Arrange
+      const store = await open();
+      const input = prediction();
+      await store.insertPrediction(input);
+      const first = await store.recordFeedback(input.id, 1, 'feedback');
+
+      // Act
+      const second = await store.recordFeedback(input.id, 0, 'api');
+
+      // Assert
+      expect(first).toEqual({ status: 'recorded', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
+      expect(second).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
+      expect(await store.countReviews()).toBe(1);
+      expect((await logRows(store)).map((row) => [row.sentiment, row.source])).toEqual([[1, 'feedback']]);
+    });
+
+    it('answers unknown for a prediction id it never stored, writing nothing', async () => {
+      const store = await open();
+
+      const outcome = await store.recordFeedback('forged-id', 1, 'feedback');
+
+      expect(outcome).toEqual({ status: 'unknown' });
+      expect(await store.countReviews()).toBe(0);
+    });
+
+    it('refuses a sentiment other than 0/1 or an empty source before touching the database', async () => {
+      const store = await open();
+      const input = prediction();
+      await store.insertPrediction(input);
+
+      await expect(async () => store.recordFeedback(input.id, 2 as never, 'feedback')).rejects.toThrow(InvalidInputError);
+      await expect(async () => store.recordFeedback(input.id, 1, '')).rejects.toThrow(InvalidInputError);
+      expect(await store.countReviews()).toBe(0);
+      expect((await store.getPrediction(input.id))?.feedbackReviewId).toBeNull();
+    });
+  });
+
+  describe('reviewsAfter', () => {
+    it('streams rows after afterId and up to upTo, in id order', async () => {
+      // Arrange
+      const store = await open();
+      const ids: number[] = [];
+      for (const [i, text] of ['one', 'two', 'three', 'four', 'five'].entries()) {
+        ids.push(await store.insertReview(text, (i % 2) as 0 | 1, 'api', { date: `2024-01-0${i + 1}` }));
+      }
+
+      // Act
+      const all = (await logRows(store, 0)).map((row) => row.id);
+      const tail = (await logRows(store, 2)).map((row) => row.review);
+      const window = (await logRows(store, 1, 3)).map((row) => row.review);
+      const none = await logRows(store, 5);
+
+      // Assert
+      expect(ids).toEqual([1, 2, 3, 4, 5]);
+      expect(all).toEqual([1, 2, 3, 4, 5]);
+      expect(tail).toEqual(['three', 'four', 'five']);
+      expect(window).toEqual(['two', 'three']);
+      expect(none).toEqual([]);
+    });
+
+    it('starts nothing until read, and lets the store write again after a loop breaks early', async () => {
+      // Arrange
+      const store = await open();
+      await store.insertReview('a', 1, 'api');
+      await store.insertReview('b', 0, 'api');
+      const unread = store.reviewsAfter(0);
+
+      // Act
+      await store.insertReview('written while an unread iterator exists', 1, 'api');
+      for await (const row of store.reviewsAfter(0)) {
+        if (row.id === 1) break;
+      }
+      const id = await store.insertReview('written after break', 0, 'api');
+
+      // Assert
+      expect(id).toBe(4);
+      expect((await logRows({ reviewsAfter: () => unread })).map((row) => row.id)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('reports 0 as max id and count on an empty log', async () => {
+      const store = await open();
+      expect(await store.maxReviewId()).toBe(0);
+      expect(await store.countReviews()).toBe(0);
+    });
+
+    it('reports the largest id and the number of rows', async () => {
+      const store = await open();
+      await store.insertReview('a', 1, 'api');
+      await store.insertReview('b', 0, 'api');
+      expect(await store.maxReviewId()).toBe(2);
+      expect(await store.countReviews()).toBe(2);
+    });
+  });
+
+  describe('feedbackLinksAfter', () => {
+    it('lists the rows after the id with their prediction ids, and counts only the links to those rows', async () => {
+      // Arrange
+      const store = await open();
+      const [first, second, third] = [prediction(), prediction(), prediction()];
+      await store.insertPredictions([first, second, third]);
+      await store.recordFeedback(first.id, 1, 'api');
+      await store.insertReview('not from a prediction', 0, 'api');
+      await store.recordFeedback(second.id, 0, 'feedback');
+      await store.recordFeedback(third.id, 1, 'api');
+
+      // Act
+      const links = await store.feedbackLinksAfter(1);
+
+      // Assert
+      expect(links).toEqual({
+        rows: [
+          { id: 2, predictionId: null },
+          { id: 3, predictionId: second.id },
+          { id: 4, predictionId: third.id },
+        ],
+        linkedPredictions: 2,
+      });
+      expect(await store.feedbackLinksAfter(4)).toEqual({ rows: [], linkedPredictions: 0 });
+    });
+  });
+
+  describe('bound parameters', () => {
+    it('round-trips quotes, SQL and template syntax verbatim', async () => {
+      // Arrange
+      const store = await open();
+      // PostgreSQL text cannot hold NUL (SQLite's can): the rest is the same on both.
+      const nul = kind === 'SQLite' ? '\u0000' : '';
+      const nasty = `It's "great"'); DROP TABLE review_db; -- {{ 7*7 }} {% raw %} \\ ${nul} end`;
+      const input = prediction({ id: `id'); DROP TABLE predictions; --`, review: nasty, modelVersion: "v'1" });
+
+      // Act
+      await store.insertPrediction(input);
+      const outcome = await store.recordFeedback(input.id, 1, "feed'back", { date: "2024'); --", client: "c'); DROP TABLE review_db; --" });
+      await store.insertReview(nasty, 0, 'api');
+
+      // Assert
+      expect(await store.getPrediction(input.id)).toMatchObject({ review: nasty, modelVersion: "v'1" });
+      expect(outcome).toMatchObject({ status: 'recorded' });
+      expect(await logRows(store)).toEqual([
+        {
+          id: 1,
+          review: nasty,
+          sentiment: 1,
+          date: "2024'); --",
+          predictionId: input.id,
+          source: "feed'back",
+          verdict: 'accepted',
+          verdictReason: null,
+          client: "c'); DROP TABLE review_db; --",
+        },
+        expect.objectContaining({ id: 2, review: nasty, source: 'api' }),
+      ]);
+    });
+  });
+
+  describe('two stores on one log', () => {
+    it('keeps rows across close and reopen', async () => {
+      const where = await logs.newLog();
+      const first = await logs.open(where);
+      const input = prediction();
+      await first.insertPrediction(input);
+      await first.recordFeedback(input.id, 1, 'feedback');
+      await first.close();
+
+      const second = await logs.open(where);
+
+      expect((await second.getPrediction(input.id))?.feedbackReviewId).toBe(1);
+      expect(await second.recordFeedback(input.id, 0, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1, sentiment: 1 });
+    });
+
+    it('gives distinct, gap-free, increasing ids when two stores on one log interleave feedback', async () => {
+      // Arrange
+      const where = await logs.newLog();
+      const [a, b] = [await logs.open(where), await logs.open(where)];
+      const predictions = Array.from({ length: 20 }, () => prediction());
+      for (const [i, p] of predictions.entries()) await (i % 2 === 0 ? a : b).insertPrediction(p);
+
+      // Act
+      const outcomes = [];
+      for (const [i, p] of predictions.entries()) outcomes.push(await (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
+
+      // Assert
+      const ids = outcomes.map((outcome) => (outcome.status === 'recorded' ? outcome.reviewId : -1));
+      expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect((await logRows(a)).map((row) => row.predictionId)).toEqual(predictions.map((p) => p.id));
+      expect(await b.countReviews()).toBe(20);
+      expect(await a.recordFeedback(predictions[0]!.id, 1, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1 });
+    });
+
+    it('commits a prediction on insert, so another connection sees it at once', async () => {
+      // Arrange
+      const where = await logs.newLog();
+      const [writer, reader] = [await logs.open(where), await logs.open(where)];
+      const p = prediction();
+
+      // Act
+      await writer.insertPrediction(p);
+
+      // Assert
+      expect(await reader.getPrediction(p.id)).toMatchObject({ id: p.id, review: p.review, feedbackReviewId: null });
+    });
+  });
+
+  describe('verdicts', () => {
+    it('writes each row with the verdict its rule decides from the rows before it, and reads it back', async () => {
+      // Arrange: a rule that rejects a text seen before and holds a client's third row.
+      const seen: string[] = [];
+      const store = await open({
+        verdictRule: (row, history) => {
+          seen.push(row.fingerprint.normalizedHash);
+          const same = history.firstWithNormalizedHash(row.fingerprint.normalizedHash);
+          if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
+          if (row.client !== null && history.acceptedFromClientSince(row.client, clientWindowStart(row.date)).rows >= 2) {
+            return { verdict: 'held', reason: 'budget' };
+          }
+          return { verdict: 'accepted', reason: null };
+        },
+      });
+
+      // Act
+      await store.insertReview('The same words, posted again and again', 1, 'api', { client: 'a', date: '2024-01-02' });
+      await store.insertReview('THE SAME words... posted again and AGAIN!!', 0, 'api', { client: 'b', date: '2024-01-02' });
+      await store.insertReview('Different words entirely, only once', 1, 'api', { client: 'a', date: '2024-01-02' });
+      await store.insertReview('A third text from the first client', 1, 'api', { client: 'a', date: '2024-01-02' });
+
+      // Assert
+      expect((await logRows(store)).map((row) => [row.verdict, row.verdictReason, row.client])).toEqual([
+        ['accepted', null, 'a'],
+        ['rejected', 'repeats row 1', 'b'],
+        ['accepted', null, 'a'],
+        ['held', 'budget', 'a'],
+      ]);
+      expect(seen).toHaveLength(4);
+    });
+
+    it('changes verdicts in order, and lists and filters the log for the operator', async () => {
+      // Arrange
+      const store = await open();
+      const ids = [
+        await store.insertReview('The first review of them all, quite positive.', 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
+        await store.insertReview('A second review with 100% of the_words different.', 0, 'api', { client: 'bbbbbbbbbbbbbbbb' }),
+        await store.insertReview('A third review, from the first client again.', 0, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
+      ];
+
+      // Act
+      const changed = await store.changeVerdicts([ids[0]!, ids[2]!, 999], 'rejected', 'test');
+
+      // Assert
+      expect(changed).toEqual([ids[0], ids[2]]);
+      expect(await store.verdictChangesAfter(0)).toEqual([
+        { id: 1, reviewId: ids[0], verdict: 'rejected' },
+        { id: 2, reviewId: ids[2], verdict: 'rejected' },
+      ]);
+      expect(await store.changeVerdicts([ids[0]!], 'rejected', 'again')).toEqual([]);
+      expect(await store.lastVerdictChangeId()).toBe(2);
+      expect(await store.firstRowChangedAfter(1)).toBe(ids[2]);
+      expect(await store.firstRowChangedAfter(2)).toBeNull();
+      expect(await store.reviewIdsOfClient('aaaaaaaaaaaaaaaa')).toEqual([ids[0], ids[2]]);
+      expect((await store.listFeedback({ verdict: 'rejected', limit: 10 })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
+      expect((await store.listFeedback({ text: '100%', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
+      expect((await store.listFeedback({ text: 'the_w', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
+      expect((await store.listFeedback({ text: 'FIRST REVIEW', limit: 10 })).map((r) => r.id)).toEqual([ids[0]]);
+      expect((await store.listFeedback({ sentiment: 0, beforeId: ids[2], limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
+      expect(await store.getReview(ids[1]!)).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted', reason: null });
+      expect(await store.getReview(999)).toBeUndefined();
+    });
+  });
+
+  describe('prediction writes', () => {
+    it('writes a batch of predictions all or none', async () => {
+      // Arrange
+      const store = await open();
+      const stored = prediction();
+      await store.insertPrediction(stored);
+      const fresh = prediction();
+
+      // Act + Assert: the repeated id fails the whole batch, so `fresh` is not written either.
+      await expect(async () => store.insertPredictions([fresh, stored])).rejects.toThrow(/already stored/);
+      expect(await store.getPrediction(fresh.id)).toBeUndefined();
+      await store.insertPredictions([fresh]);
+      expect(await store.getPrediction(fresh.id)).toMatchObject({ id: fresh.id });
+    });
+
+    it('refuses a prediction id that is already stored', async () => {
+      // Arrange
+      const store = await open();
+      const p = prediction();
+      await store.insertPrediction(p);
+
+      // Act + Assert
+      await expect(async () => store.insertPrediction(p)).rejects.toThrow(/already stored/);
+    });
   });
 });
 
-describe('bound parameters', () => {
-  it('round-trips quotes, SQL and template syntax verbatim', () => {
-    // Arrange
-    const store = open();
-    const nasty = `It's "great"'); DROP TABLE review_db; -- {{ 7*7 }} {% raw %} \\ \u0000 end`;
-    const input = prediction({ id: `id'); DROP TABLE predictions; --`, review: nasty, modelVersion: "v'1" });
-
-    // Act
-    store.insertPrediction(input);
-    const outcome = store.recordFeedback(input.id, 1, "feed'back", { date: "2024'); --", client: "c'); DROP TABLE review_db; --" });
-    store.insertReview(nasty, 0, 'api');
-
-    // Assert
-    expect(store.getPrediction(input.id)).toMatchObject({ review: nasty, modelVersion: "v'1" });
-    expect(outcome).toMatchObject({ status: 'recorded' });
-    expect([...store.reviewsAfter(0)]).toEqual([
-      {
-        id: 1,
-        review: nasty,
-        sentiment: 1,
-        date: "2024'); --",
-        predictionId: input.id,
-        source: "feed'back",
-        verdict: 'accepted',
-        verdictReason: null,
-        client: "c'); DROP TABLE review_db; --",
-      },
-      expect.objectContaining({ id: 2, review: nasty, source: 'api' }),
-    ]);
+// SQLite only: its file (WAL journaling, read-only opening, the busy timeout) and its one write
+// lock shared by processes. PostgreSQL's concurrent writers are in postgres-store.test.ts.
+describe('SQLite files on disk', () => {
+  let dir: string;
+  const opened: Store[] = [];
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-store-'));
   });
-});
+  afterEach(() => {
+    for (const store of opened.splice(0)) store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('files on disk', () => {
+  /** Open a store that afterEach closes. */
+  function open(file = ':memory:', options?: Parameters<typeof openStore>[1]): Store {
+    const store = openStore(file, options);
+    opened.push(store);
+    return store;
+  }
+
   it('creates the parent folder and uses WAL journaling for a file database', () => {
     // Arrange
     const file = path.join(dir, 'nested', 'deeper', 'reviews.sqlite');
@@ -272,39 +423,6 @@ describe('files on disk', () => {
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
-  });
-
-  it('keeps rows across close and reopen', () => {
-    const file = path.join(dir, 'reviews.sqlite');
-    const first = openStore(file);
-    const input = prediction();
-    first.insertPrediction(input);
-    first.recordFeedback(input.id, 1, 'feedback');
-    first.close();
-
-    const second = open(file);
-
-    expect(second.getPrediction(input.id)?.feedbackReviewId).toBe(1);
-    expect(second.recordFeedback(input.id, 0, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1, sentiment: 1 });
-  });
-
-  it('gives distinct, gap-free, increasing ids when two stores on one file interleave feedback', () => {
-    // Arrange
-    const file = path.join(dir, 'shared.sqlite');
-    const a = open(file, { busyTimeoutMs: 2000 });
-    const b = open(file, { busyTimeoutMs: 2000 });
-    const predictions = Array.from({ length: 20 }, () => prediction());
-    predictions.forEach((p, i) => (i % 2 === 0 ? a : b).insertPrediction(p));
-
-    // Act
-    const outcomes = predictions.map((p, i) => (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
-
-    // Assert
-    const ids = outcomes.map((outcome) => (outcome.status === 'recorded' ? outcome.reviewId : -1));
-    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect([...a.reviewsAfter(0)].map((row) => row.predictionId)).toEqual(predictions.map((p) => p.id));
-    expect(b.countReviews()).toBe(20);
-    expect(a.recordFeedback(predictions[0]!.id, 1, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1 });
   });
 
   it('lets two processes record feedback on one file at the same time without errors or lost rows', async () => {
@@ -360,85 +478,5 @@ describe('files on disk', () => {
 
   it('refuses a negative busy timeout', () => {
     expect(() => openStore(':memory:', { busyTimeoutMs: -1 })).toThrow(InvalidInputError);
-  });
-});
-
-describe('verdicts', () => {
-  it('writes each row with the verdict its rule decides from the rows before it, and reads it back', () => {
-    // Arrange: a rule that rejects a text seen before and holds a client's third row.
-    const seen: string[] = [];
-    const store = openStore(':memory:', {
-      verdictRule: (row, history) => {
-        seen.push(row.fingerprint.normalizedHash);
-        const same = history.firstWithNormalizedHash(row.fingerprint.normalizedHash);
-        if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
-        if (row.client !== null && history.acceptedFromClientSince(row.client, '2024-01-01').rows >= 2) {
-          return { verdict: 'held', reason: 'budget' };
-        }
-        return { verdict: 'accepted', reason: null };
-      },
-    });
-    opened.push(store);
-
-    // Act
-    store.insertReview('The same words, posted again and again', 1, 'api', { client: 'a', date: '2024-01-02' });
-    store.insertReview('THE SAME words... posted again and AGAIN!!', 0, 'api', { client: 'b', date: '2024-01-02' });
-    store.insertReview('Different words entirely, only once', 1, 'api', { client: 'a', date: '2024-01-02' });
-    store.insertReview('A third text from the first client', 1, 'api', { client: 'a', date: '2024-01-02' });
-
-    // Assert
-    expect([...store.reviewsAfter(0)].map((row) => [row.verdict, row.verdictReason, row.client])).toEqual([
-      ['accepted', null, 'a'],
-      ['rejected', 'repeats row 1', 'b'],
-      ['accepted', null, 'a'],
-      ['held', 'budget', 'a'],
-    ]);
-    expect(seen).toHaveLength(4);
-  });
-});
-
-describe('prediction writes', () => {
-  it('commits a prediction on insert, so another connection sees it at once', () => {
-    // Arrange
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-insert-'));
-    const file = path.join(dir, 'insert.sqlite');
-    const writer = openStore(file);
-    const reader = openStore(file);
-    const p = prediction();
-
-    // Act
-    writer.insertPrediction(p);
-
-    // Assert
-    expect(reader.getPrediction(p.id)).toMatchObject({ id: p.id, review: p.review, feedbackReviewId: null });
-    writer.close();
-    reader.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('writes a batch of predictions all or none', () => {
-    // Arrange
-    const store = openStore(':memory:');
-    const stored = prediction();
-    store.insertPrediction(stored);
-    const fresh = prediction();
-
-    // Act + Assert: the repeated id fails the whole batch, so `fresh` is not written either.
-    expect(() => store.insertPredictions([fresh, stored])).toThrow(/already stored/);
-    expect(store.getPrediction(fresh.id)).toBeUndefined();
-    store.insertPredictions([fresh]);
-    expect(store.getPrediction(fresh.id)).toMatchObject({ id: fresh.id });
-    store.close();
-  });
-
-  it('refuses a prediction id that is already stored', () => {
-    // Arrange
-    const store = openStore(':memory:');
-    const p = prediction();
-    store.insertPrediction(p);
-
-    // Act + Assert
-    expect(() => store.insertPrediction(p)).toThrow(/already stored/);
-    store.close();
   });
 });

@@ -4,7 +4,7 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../text/fingerprint.js';
 import { clientWindowStart } from '../client-window.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction } from '../store.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../store.js';
 import {
   VERDICTS,
   type FeedbackFilter,
@@ -189,6 +189,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   };
 
   const databaseId = (await query<{ id: string }>('SELECT id FROM database_identity'))[0]!.id;
+  let closing: Promise<void> | undefined;
   const store: PostgresStore = {
     path: where,
     databaseId,
@@ -231,6 +232,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async recordFeedback(predictionId, sentiment, source, rowOptions: RowOptions = {}) {
+      assertNewRow(sentiment, source);
       const date = rowOptions.date ?? new Date().toISOString();
       return transaction(async (client): Promise<FeedbackOutcome> => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
@@ -262,6 +264,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async insertReview(review, sentiment, source, rowOptions: RowOptions = {}) {
+      assertNewRow(sentiment, source);
       return transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
         const row = await insertRow(client, {
@@ -452,9 +455,13 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return () => listeners[MODEL_CHANNEL].delete(listener);
     },
 
-    async close() {
-      notifications.stop();
-      await pool.end();
+    // Once: a second call (an error path closing again) answers the first's promise, as SQLite's close is harmless twice.
+    close() {
+      closing ??= (async () => {
+        notifications.stop();
+        await pool.end();
+      })();
+      return closing;
     },
   };
   return store;

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+import { openStore, type LogStore, type ReviewRow, type VerdictRule } from '../../src/store/index.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { startTestPostgres, type TestPostgres } from './postgres.js';
+
+/** The two stores the log can live in: SQLite (the default) and PostgreSQL (DATABASE_URL). */
+export type StoreKind = 'SQLite' | 'PostgreSQL';
+export const STORE_KINDS: readonly StoreKind[] = ['SQLite', 'PostgreSQL'];
+
+export interface OpenLogOptions {
+  verdictRule?: VerdictRule;
+}
+
+/** Logs of one kind for the tests of a describe block; every store opened here is closed after its test. */
+export interface LogStores {
+  readonly kind: StoreKind;
+  /** Where a new, empty log is: a SQLite file in a temporary folder, or a new PostgreSQL database's address. */
+  newLog(): Promise<string>;
+  /** A store on the log at `where` (from newLog()), as the server opens it. */
+  open(where: string, options?: OpenLogOptions): Promise<LogStore>;
+  /** A store on a new, empty log: SQLite in memory, or a new PostgreSQL database. */
+  openNew(options?: OpenLogOptions): Promise<LogStore>;
+}
+
+/**
+ * Call in a describe block (or at a file's top level): on PostgreSQL, starts one embedded server
+ * for the block (beforeAll, about a second) and destroys it after (afterAll); each log is a new
+ * database on it, so tests share nothing.
+ *
+ * @example
+ *   describe.each(STORE_KINDS)('on %s', (kind) => {
+ *     const logs = useLogStores(kind);
+ *     it('counts rows', async () => expect(await (await logs.openNew()).countReviews()).toBe(0));
+ *   });
+ */
+export function useLogStores(kind: StoreKind): LogStores {
+  let postgres: TestPostgres | undefined;
+  const opened: LogStore[] = [];
+  const folders: string[] = [];
+  if (kind === 'PostgreSQL') {
+    beforeAll(async () => {
+      postgres = await startTestPostgres();
+    }, 60_000);
+    afterAll(async () => {
+      await postgres?.destroy();
+    });
+  }
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+
+  const open = async (where: string, options: OpenLogOptions = {}): Promise<LogStore> => {
+    const store = kind === 'PostgreSQL' ? await openPostgresStore(where, options) : openStore(where, options);
+    opened.push(store);
+    return store;
+  };
+  return {
+    kind,
+    async newLog() {
+      if (kind === 'PostgreSQL') return postgresServer().createDatabase();
+      const folder = mkdtempSync(join(tmpdir(), 'movieclassifier-log-'));
+      folders.push(folder);
+      return join(folder, 'reviews.sqlite');
+    },
+    open,
+    openNew: async (options) => open(kind === 'PostgreSQL' ? await postgresServer().createDatabase() : ':memory:', options),
+  };
+
+  function postgresServer(): TestPostgres {
+    if (postgres === undefined) throw new Error('useLogStores: PostgreSQL is not started; call it in a describe block, not in a test');
+    return postgres;
+  }
+}
+
+/** Every row of the log after `afterId` (and up to `upTo`), read through either store's reviewsAfter. */
+export async function logRows(store: Pick<LogStore, 'reviewsAfter'>, afterId = 0, upTo?: number): Promise<ReviewRow[]> {
+  const rows: ReviewRow[] = [];
+  for await (const row of store.reviewsAfter(afterId, upTo)) rows.push(row);
+  return rows;
+}
