@@ -5,29 +5,33 @@ import { join } from 'node:path';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
+import { afterEach, beforeEach } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Learner } from '../../src/learner/index.js';
-import { createLearner, modelJournal, moderationRule, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
+import { createLearner, databaseCheckpoints, modelJournal, moderationRule, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
 import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/types.js';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
+import type { Awaitable, LogStore, Store } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
 import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel, testModelBytes } from './model.js';
+import { useLogStores, type StoreKind } from './stores.js';
 
-export interface TestApp {
+export interface TestApp<S extends LogStore = Store> {
   app: Express;
   learner: Learner;
-  store: Store;
+  store: S;
   config: TestConfig;
-  /** The checkpoint folder the learner rebuilds from (the test model is kept in it). */
+  /** The checkpoints the learner rebuilds from (the test model is kept in them). */
   checkpoints: Checkpoints;
   /** Close the store (call in afterEach). */
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface MakeAppOptions {
   learner?: Learner;
+  /** A SQLite store to serve (makeApp only). */
   store?: Store;
   /** Settings over the test defaults (rate limits off, silent logging, a fixed CSRF secret). */
   config?: Partial<TestConfig>;
@@ -56,26 +60,99 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   // test model is kept as the checkpoint a verdict change rebuilds from.
   const store = options.store ?? openStore(':memory:', { verdictRule: moderationRule(config.moderation) });
   const checkpointDir = mkdtempSync(join(tmpdir(), 'movieclassifier-app-checkpoints-'));
-  const checkpoints = openCheckpoints(checkpointDir);
+  return composeApp(store, openCheckpoints(checkpointDir), config, options, () => {
+    store.close();
+    rmSync(checkpointDir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * The whole app as src/server.ts composes it with DATABASE_URL: the log and the checkpoints in
+ * the (empty) PostgreSQL database at `url`, the same learner and test model as makeApp.
+ */
+export async function makePostgresApp(url: string, options: Omit<MakeAppOptions, 'store'> = {}): Promise<TestApp<PostgresStore>> {
+  const config = testConfig({ databaseUrl: url, ...options.config });
+  const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation) });
+  return composeApp(store, databaseCheckpoints(store), config, options, () => store.close());
+}
+
+/**
+ * makeApp on `kind`, for the tests of a describe block: on PostgreSQL each app gets a new
+ * database on one embedded server started for the block (see useLogStores).
+ *
+ * @example
+ *   describe.each(STORE_KINDS)('on %s', (kind) => {
+ *     const makeApp = useApps(kind);
+ *     it('answers', async () => { const t = await makeApp(); ... await t.close(); });
+ *   });
+ */
+export function useApps(kind: StoreKind): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
+  const logs = useLogStores(kind);
+  return async (options = {}) => (kind === 'PostgreSQL' ? makePostgresApp(await logs.newLog(), options) : makeApp(options));
+}
+
+/**
+ * A new app for each test of the describe block (beforeEach), closed after it (afterEach), made
+ * by `makeApp` (from useApps). The returned object reads the current test's app.
+ *
+ * @example
+ *   describe.each(STORE_KINDS)('on %s', (kind) => {
+ *     const t = useAppPerTest(useApps(kind));
+ *     it('stores nothing yet', async () => expect(await t.store.countReviews()).toBe(0));
+ *   });
+ */
+export function useAppPerTest(
+  makeApp: (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>>,
+  options?: Omit<MakeAppOptions, 'store'>,
+): TestApp<LogStore> {
+  let current: TestApp<LogStore> | undefined;
+  beforeEach(async () => {
+    current = await makeApp(options);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const now = (): TestApp<LogStore> => {
+    if (current === undefined) throw new Error('useAppPerTest: the app exists only while a test runs');
+    return current;
+  };
+  return {
+    get app() {
+      return now().app;
+    },
+    get learner() {
+      return now().learner;
+    },
+    get store() {
+      return now().store;
+    },
+    get config() {
+      return now().config;
+    },
+    get checkpoints() {
+      return now().checkpoints;
+    },
+    close: async () => now().close(),
+  };
+}
+
+async function composeApp<S extends LogStore>(
+  store: S,
+  checkpoints: Checkpoints,
+  config: TestConfig,
+  options: MakeAppOptions,
+  closeStore: () => Awaitable<void>,
+): Promise<TestApp<S>> {
   const model = makeTestModel();
-  checkpoints.keep(testModelBytes(), model.header);
+  await checkpoints.keep(testModelBytes(), model.header);
   const learner = options.learner ?? await createLearner({ model, store, checkpoints });
   const logger = options.logger ?? pino({ level: 'silent' });
   // As src/server.ts does: the model timeline starts with the model served.
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
   await journal.note();
   const app = createApp({ learner, store, config, logger, checkpoints, journal });
-  return {
-    app,
-    learner,
-    store,
-    config,
-    checkpoints,
-    close: () => {
-      store.close();
-      rmSync(checkpointDir, { recursive: true, force: true });
-    },
-  };
+  return { app, learner, store, config, checkpoints, close: async () => closeStore() };
 }
 
 export const POSITIVE_REVIEW = 'A wonderful, moving film with a brilliant cast. I loved every minute of it.';
