@@ -78,22 +78,31 @@ export async function makePostgresApp(url: string, options: Omit<MakeAppOptions,
 
 /**
  * makeApp on `kind`, for the tests of a describe block: on PostgreSQL each app gets a new
- * database on one embedded server started for the block (see useLogStores).
+ * database on one embedded server started for the block (see useLogStores). Every app made
+ * through it is closed after its test.
  *
  * @example
  *   describe.each(STORE_KINDS)('on %s', (kind) => {
  *     const makeApp = useApps(kind);
- *     it('answers', async () => { const t = await makeApp(); ... await t.close(); });
+ *     it('answers', async () => { const t = await makeApp({ config: { healthDetails: true } }); ... });
  *   });
  */
 export function useApps(kind: StoreKind): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
   const logs = useLogStores(kind);
-  return async (options = {}) => (kind === 'PostgreSQL' ? makePostgresApp(await logs.newLog(), options) : makeApp(options));
+  const made: TestApp<LogStore>[] = [];
+  afterEach(async () => {
+    for (const t of made.splice(0)) await t.close();
+  });
+  return async (options = {}) => {
+    const t = kind === 'PostgreSQL' ? await makePostgresApp(await logs.newLog(), options) : await makeApp(options);
+    made.push(t);
+    return t;
+  };
 }
 
 /**
- * A new app for each test of the describe block (beforeEach), closed after it (afterEach), made
- * by `makeApp` (from useApps). The returned object reads the current test's app.
+ * A new app for each test of the describe block (beforeEach), made by `makeApp` from useApps
+ * (which closes it after the test). The returned object reads the current test's app.
  *
  * @example
  *   describe.each(STORE_KINDS)('on %s', (kind) => {
@@ -108,10 +117,6 @@ export function useAppPerTest(
   let current: TestApp<LogStore> | undefined;
   beforeEach(async () => {
     current = await makeApp(options);
-  });
-  afterEach(async () => {
-    await current?.close();
-    current = undefined;
   });
   const now = (): TestApp<LogStore> => {
     if (current === undefined) throw new Error('useAppPerTest: the app exists only while a test runs');

@@ -1,55 +1,55 @@
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createLearner } from '../../../src/learner/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { createWriteGate } from '../../../src/store/write-gate.js';
-import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
+import { makeApp, POSITIVE_REVIEW, submitReview, useAppPerTest, useApps } from '../../helpers/app.js';
 import { makeTestModel } from '../../helpers/model.js';
+import { STORE_KINDS } from '../../helpers/stores.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await makeApp({ config: { healthDetails: true } });
-});
-afterEach(() => t.close());
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  const makeApp = useApps(kind);
+  const t = useAppPerTest(makeApp, { config: { healthDetails: true } });
 
-describe('GET /healthz', () => {
-  it('by default, reports the status only: no model version, training date or feedback count', async () => {
-    const open = await makeApp();
+  describe('GET /healthz', () => {
+    it('by default, reports the status only: no model version, training date or feedback count', async () => {
+      const open = await makeApp();
 
-    const res = await request(open.app).get('/healthz');
-    open.close();
+      const res = await request(open.app).get('/healthz');
+      await open.close();
 
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
-  });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
 
-  it('with HEALTH_DETAILS on, reports ok, the model facts and the number of stored reviews', async () => {
-    const res = await request(t.app).get('/healthz');
+    it('with HEALTH_DETAILS on, reports ok, the model facts and the number of stored reviews', async () => {
+      const res = await request(t.app).get('/healthz');
 
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ status: 'ok', model: t.learner.modelInfo(), reviews: 0 });
-  });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({ status: 'ok', model: t.learner.modelInfo(), reviews: 0 });
+    });
 
-  it('counts a review stored through the feedback form', async () => {
-    const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
-    await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' }).expect(200);
+    it('counts a review stored through the feedback form', async () => {
+      const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
+      await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' }).expect(200);
 
-    const res = await request(t.app).get('/healthz');
+      const res = await request(t.app).get('/healthz');
 
-    expect(res.body).toMatchObject({ status: 'ok', reviews: 1 });
-    expect((res.body as { model: { appliedThrough: number } }).model.appliedThrough).toBe(t.store.maxReviewId());
-  });
+      expect(res.body).toMatchObject({ status: 'ok', reviews: 1 });
+      expect((res.body as { model: { appliedThrough: number } }).model.appliedThrough).toBe(await t.store.maxReviewId());
+    });
 
-  it('answers POST with 405', async () => {
-    const res = await request(t.app).post('/healthz');
+    it('answers POST with 405', async () => {
+      const res = await request(t.app).post('/healthz');
 
-    expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+    });
   });
 });
 
@@ -79,6 +79,7 @@ function diskFullSwitch(store: Store): { store: Store; setFull: (full: boolean) 
   };
 }
 
+// SQLite only: its full-disk error; PostgreSQL being away is test/durability/postgres.test.ts.
 describe('while database writes fail (disk full)', () => {
   async function appOnFullDisk() {
     const real = openStore(':memory:');
