@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openStore } from '../../src/store/index.js';
-import { feedbackReview, replayedProbabilities, serverProbabilities } from '../helpers/probes.js';
+import { feedbackReview, serverProbabilities } from '../helpers/probes.js';
+import { useServerLogs } from '../helpers/server-logs.js';
 import { feedback, health, makeServerFolder, predict, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(async () => {
@@ -13,43 +14,43 @@ afterEach(async () => {
 
 const CONCURRENT = 200;
 
-describe('POST /api/v1/feedback under load', () => {
-  it('records 200 concurrent verdicts as 200 rows, each prediction once, with no error response and no SQLITE_BUSY', async () => {
-    // Arrange
-    const paths = makeServerFolder('load');
-    cleanups.push(paths.remove);
-    const server = await startServerProcess(paths);
-    const predictions = await Promise.all(
-      Array.from({ length: CONCURRENT }, (_, k) => predict(server, feedbackReview(k))),
-    );
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  const serverLog = useServerLogs(kind);
 
-    // Act
-    const responses = await Promise.all(
-      predictions.map((prediction, k) => feedback(server, prediction.predictionId, k % 3 === 0)),
-    );
+  describe('POST /api/v1/feedback under load', () => {
+    it('records 200 concurrent verdicts as 200 rows, each prediction once, with no error response and no SQLITE_BUSY', async () => {
+      // Arrange
+      const paths = makeServerFolder('load');
+      cleanups.push(paths.remove);
+      const log = await serverLog(paths);
+      const server = await startServerProcess(paths, { env: log.env });
+      const predictions = await Promise.all(
+        Array.from({ length: CONCURRENT }, (_, k) => predict(server, feedbackReview(k))),
+      );
 
-    // Assert: every request succeeded once.
-    expect(responses.map((res) => res.status)).toEqual(Array(CONCURRENT).fill(201));
-    const reviewIds = responses.map((res) => (res.body as { reviewId: number }).reviewId);
-    expect(new Set(reviewIds).size).toBe(CONCURRENT);
+      // Act
+      const responses = await Promise.all(
+        predictions.map((prediction, k) => feedback(server, prediction.predictionId, k % 3 === 0)),
+      );
 
-    // Assert: the log holds exactly one row per prediction.
-    const store = openStore(paths.dbPath, { readonly: true });
-    let rowPredictionIds: (string | null)[];
-    try {
-      expect(store.countReviews()).toBe(CONCURRENT);
-      rowPredictionIds = [...store.reviewsAfter(0)].map((row) => row.predictionId);
-    } finally {
-      store.close();
-    }
-    expect([...rowPredictionIds].sort()).toEqual(predictions.map((p) => p.predictionId).sort());
+      // Assert: every request succeeded once.
+      expect(responses.map((res) => res.status)).toEqual(Array(CONCURRENT).fill(201));
+      const reviewIds = responses.map((res) => (res.body as { reviewId: number }).reviewId);
+      expect(new Set(reviewIds).size).toBe(CONCURRENT);
 
-    // Assert: the server applied all of them, in id order (as a fresh replay would), and said nothing alarming.
-    expect((await health(server)).model.appliedThrough).toBe(CONCURRENT);
-    expect(await serverProbabilities(server)).toEqual(await replayedProbabilities(paths.modelPath, paths.dbPath));
-    const output = server.output();
-    expect(output).not.toMatch(/SQLITE_BUSY|database is locked/i);
-    expect(output).not.toMatch(/"status":5\d\d/);
-    expect(output).not.toMatch(/"level":(50|60)/);
+      // Assert: the log holds exactly one row per prediction.
+      const store = await log.open();
+      expect(await store.countReviews()).toBe(CONCURRENT);
+      const rowPredictionIds = (await logRows(store)).map((row) => row.predictionId);
+      expect([...rowPredictionIds].sort()).toEqual(predictions.map((p) => p.predictionId).sort());
+
+      // Assert: the server applied all of them, in id order (as a fresh replay would), and said nothing alarming.
+      expect((await health(server)).model.appliedThrough).toBe(CONCURRENT);
+      expect(await serverProbabilities(server)).toEqual(await log.replayed());
+      const output = server.output();
+      expect(output).not.toMatch(/SQLITE_BUSY|database is locked/i);
+      expect(output).not.toMatch(/"status":5\d\d/);
+      expect(output).not.toMatch(/"level":(50|60)/);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { createLearner } from '../../src/learner/index.js';
-import { readModelFile } from '../../src/model/model-file.js';
-import { openStore } from '../../src/store/index.js';
+import { readModelFile, type LoadedModelFile } from '../../src/model/model-file.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
 import { predict, type ServerProcess } from './server-process.js';
 
 /**
@@ -57,11 +57,16 @@ export async function replayedProbabilities(
 ): Promise<number[]> {
   const store = openStore(dbPath, { readonly: true });
   try {
-    const learner = await createLearner({ model: readModelFile(modelPath), store });
-    return texts.map((text) => learner.positiveProbability(text));
+    return await replayedOn(readModelFile(modelPath), store, texts);
   } finally {
     store.close();
   }
+}
+
+/** P(positive) of every probe text from a learner built in this process on `model` with the whole log of `store` after its watermark replayed. */
+export async function replayedOn(model: LoadedModelFile, store: LogStore, texts: readonly string[] = PROBE_TEXTS): Promise<number[]> {
+  const learner = await createLearner({ model, store });
+  return texts.map((text) => learner.positiveProbability(text));
 }
 
 /** P(positive) of every probe text from the model file alone, with no feedback applied. */

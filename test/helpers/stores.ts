@@ -14,6 +14,8 @@ export const STORE_KINDS: readonly StoreKind[] = ['SQLite', 'PostgreSQL'];
 
 export interface OpenLogOptions {
   verdictRule?: VerdictRule;
+  /** SQLite: open the file read-only (a server may be writing it); PostgreSQL has no such mode. */
+  readonly?: boolean;
 }
 
 /** Logs of one kind for the tests of a describe block; every store opened here is closed after its test. */
@@ -25,6 +27,8 @@ export interface LogStores {
   open(where: string, options?: OpenLogOptions): Promise<LogStore>;
   /** A store on a new, empty log: SQLite in memory, or a new PostgreSQL database. */
   openNew(options?: OpenLogOptions): Promise<LogStore>;
+  /** Closes `store` after the test, as the stores opened here are. */
+  adopt<S extends LogStore>(store: S): S;
 }
 
 /**
@@ -55,11 +59,12 @@ export function useLogStores(kind: StoreKind): LogStores {
     for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
   });
 
-  const open = async (where: string, options: OpenLogOptions = {}): Promise<LogStore> => {
-    const store = kind === 'PostgreSQL' ? await openPostgresStore(where, options) : openStore(where, options);
+  const adopt = <S extends LogStore>(store: S): S => {
     opened.push(store);
     return store;
   };
+  const open = async (where: string, { readonly, verdictRule }: OpenLogOptions = {}): Promise<LogStore> =>
+    adopt(kind === 'PostgreSQL' ? await openPostgresStore(where, { verdictRule }) : openStore(where, { readonly, verdictRule }));
   return {
     kind,
     async newLog() {
@@ -69,6 +74,7 @@ export function useLogStores(kind: StoreKind): LogStores {
       return join(folder, 'reviews.sqlite');
     },
     open,
+    adopt,
     openNew: async (options) => open(kind === 'PostgreSQL' ? await postgresServer().createDatabase() : ':memory:', options),
   };
 
