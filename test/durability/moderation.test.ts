@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openStore } from '../../src/store/index.js';
 import { PROBE_TEXTS } from '../helpers/probes.js';
+import { useServerLogs } from '../helpers/server-logs.js';
 import {
   feedback,
   health,
@@ -14,6 +14,7 @@ import {
   waitFor,
   type ServerProcess,
 } from '../helpers/server-process.js';
+import { STORE_KINDS } from '../helpers/stores.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(async () => {
@@ -57,58 +58,67 @@ function attackReview(n: number): string {
   return [TARGET, first[a], second[b], third[(a + b) % 7]].join(' ');
 }
 
-describe('moderation across processes (WORKERS=2)', { timeout: 60_000 }, () => {
-  it('holds one client’s flood, undoes it on every worker when the client is rejected, and keeps that through kill -9', async () => {
-    // Arrange
-    const paths = makeServerFolder('moderation');
-    cleanups.push(paths.remove);
-    const server = await startServerProcess(paths, { workers: 2, env: MODERATED });
-    const before = await probes(server);
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  const serverLog = useServerLogs(kind);
 
-    // Act 1: one client (127.0.0.1) answers 40 different reviews so that they become negative.
-    const verdicts: string[] = [];
-    for (let n = 0; n < 40; n++) {
-      const prediction = await predict(server, attackReview(n), { close: true });
-      const res = await feedback(server, prediction.predictionId, prediction.label !== 'positive');
-      expect(res.status).toBe(201);
-      verdicts.push((res.body as { verdict: string }).verdict);
-    }
-    await sleep(2 * POLL_MS + 50);
-    const during = await probes(server);
-    const listed = await admin(server, '/feedback?verdict=held&limit=500', 'GET');
-    const client = listed.body.rows[0]?.client as string;
+  describe('moderation across processes (WORKERS=2)', { timeout: 60_000 }, () => {
+    it('holds one client’s flood, undoes it on every worker when the client is rejected, and keeps that through kill -9', async () => {
+      // Arrange
+      const paths = makeServerFolder('moderation');
+      cleanups.push(paths.remove);
+      const log = await serverLog(paths);
+      const server = await startServerProcess(paths, { workers: 2, env: { ...MODERATED, ...log.env } });
+      const before = await probes(server);
 
-    // Assert 1: the accepted rows moved the model; the caps held the rest, listed under the client.
-    expect(during[0]).not.toEqual(before[0]);
-    expect(verdicts.filter((v) => v === 'accepted').length).toBeLessThanOrEqual(30);
-    expect(verdicts.filter((v) => v === 'held').length).toBeGreaterThanOrEqual(10);
-    expect(listed.body.rows.length).toBe(verdicts.filter((v) => v === 'held').length);
-    expect(new Set(listed.body.rows.map((row: { client: string }) => row.client))).toEqual(new Set([client]));
-    expect(client).toMatch(/^[0-9a-f]{16}$/);
+      // Act 1: one client (127.0.0.1) answers 40 different reviews so that they become negative.
+      const verdicts: string[] = [];
+      for (let n = 0; n < 40; n++) {
+        const prediction = await predict(server, attackReview(n), { close: true });
+        const res = await feedback(server, prediction.predictionId, prediction.label !== 'positive');
+        expect(res.status).toBe(201);
+        verdicts.push((res.body as { verdict: string }).verdict);
+      }
+      await sleep(2 * POLL_MS + 50);
+      const during = await probes(server);
+      const listed = await admin(server, '/feedback?verdict=held&limit=500', 'GET');
+      const client = listed.body.rows[0]?.client as string;
 
-    // Act 2: the operator rejects every row of that client.
-    const rejected = await admin(server, `/clients/${client}/reject`);
-    await waitFor(
-      'both workers to rebuild without the client',
-      async () => {
-        const infos = await Promise.all([health(server, { close: true }), health(server, { close: true }), health(server, { close: true })]);
-        return infos.every((info) => info.model.version === rejected.body.modelVersion);
-      },
-      20 * POLL_MS,
-    );
-    const afterReject = await probes(server);
-    const killed = await server.kill();
-    const restarted = await startServerProcess(paths, { workers: 2, env: MODERATED });
-    const afterRestart = await probes(restarted);
+      // Assert 1: the accepted rows moved the model; the caps held the rest, listed under the client.
+      expect(during[0]).not.toEqual(before[0]);
+      // Of the 40, one is rejected whatever the timing: attack 35 shares the target sentence and
+      // one slot with attack 0, a near-duplicate (similarity 0.75). At most 30 of the rest are
+      // accepted, so at least 9 are held. (How many more are held for the corrections cap depends
+      // on how soon the worker that predicts has applied the last answer: sooner on PostgreSQL.)
+      expect(verdicts.filter((v) => v === 'rejected')).toHaveLength(1);
+      expect(verdicts.filter((v) => v === 'accepted').length).toBeLessThanOrEqual(30);
+      expect(verdicts.filter((v) => v === 'held').length).toBeGreaterThanOrEqual(9);
+      expect(listed.body.rows.length).toBe(verdicts.filter((v) => v === 'held').length);
+      expect(new Set(listed.body.rows.map((row: { client: string }) => row.client))).toEqual(new Set([client]));
+      expect(client).toMatch(/^[0-9a-f]{16}$/);
 
-    // Assert 2
-    expect(rejected.status).toBe(200);
-    expect(rejected.body.changed).toBe(40 - verdicts.filter((v) => v === 'rejected').length);
-    expect(afterReject).toEqual(before);
-    expect(killed.signal).toBe('SIGKILL');
-    expect(afterRestart).toEqual(before);
-    const store = openStore(paths.dbPath, { readonly: true });
-    expect(store.listFeedback({ client, limit: 500 }).every((row) => row.verdict === 'rejected')).toBe(true);
-    store.close();
+      // Act 2: the operator rejects every row of that client.
+      const rejected = await admin(server, `/clients/${client}/reject`);
+      await waitFor(
+        'both workers to rebuild without the client',
+        async () => {
+          const infos = await Promise.all([health(server, { close: true }), health(server, { close: true }), health(server, { close: true })]);
+          return infos.every((info) => info.model.version === rejected.body.modelVersion);
+        },
+        20 * POLL_MS,
+      );
+      const afterReject = await probes(server);
+      const killed = await server.kill();
+      const restarted = await startServerProcess(paths, { workers: 2, env: { ...MODERATED, ...log.env } });
+      const afterRestart = await probes(restarted);
+
+      // Assert 2
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.changed).toBe(40 - verdicts.filter((v) => v === 'rejected').length);
+      expect(afterReject).toEqual(before);
+      expect(killed.signal).toBe('SIGKILL');
+      expect(afterRestart).toEqual(before);
+      const store = await log.open();
+      expect((await store.listFeedback({ client, limit: 500 })).every((row) => row.verdict === 'rejected')).toBe(true);
+    });
   });
 });
