@@ -23,6 +23,7 @@ const CLASSIC_ROWS: ClassicRow[] = [
   { review: 'Terrible pacing and a script that goes nowhere at all.', sentiment: '0' },
 ];
 
+// SQLite only: the classic app's database is a SQLite file.
 describe('a server started on a database in the classic schema', () => {
   it('keeps every classic row and folds them into the model at start-up', async () => {
     // Arrange

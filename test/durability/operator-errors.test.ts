@@ -58,6 +58,7 @@ const canMount = ((): boolean => {
   }
 })();
 
+// SQLite only: database files and paths the server or update cannot use (PostgreSQL unreachable is test/store/postgres-store.test.ts).
 describe('the server, given a database it cannot use', { timeout: 30_000 }, () => {
   it('a file that is not SQLite: one line naming it and what to do; the file is left as it was', async () => {
     // Arrange

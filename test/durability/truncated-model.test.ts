@@ -33,6 +33,7 @@ function truncatedModelFolder(prefix: string): ServerPaths & { prev: Buffer; tru
   return { ...paths, prev: readFileSync(`${paths.modelPath}.prev`), truncated: readFileSync(paths.modelPath) };
 }
 
+// SQLite only: the model file and its .prev on disk, which a server on PostgreSQL only reads until a model is published.
 describe('a server whose model file is truncated', () => {
   it('refuses to start, exits non-zero naming the file on stderr, and leaves the file and <model>.prev as they were', async () => {
     // Arrange

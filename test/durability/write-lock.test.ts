@@ -22,6 +22,7 @@ async function timed(url: string): Promise<{ status: number; ms: number }> {
   return { status: res.status, ms: performance.now() - started };
 }
 
+// SQLite only: its one write lock, held by another process (PostgreSQL away is test/durability/postgres.test.ts).
 describe('a server whose database another process holds the write lock of', { timeout: 40_000 }, () => {
   it('keeps answering GET / and /healthz at once, refuses predictions and feedback with 503 and Retry-After storing nothing, and recovers when the lock goes', async () => {
     // Arrange: a prediction to answer during the lock; then this process takes the write lock.
