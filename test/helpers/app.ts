@@ -16,7 +16,7 @@ import type { Awaitable, LogStore, Store } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
 import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel, testModelBytes } from './model.js';
-import { useLogStores, type StoreKind } from './stores.js';
+import { useLogStores, type LogStores, type StoreKind } from './stores.js';
 
 export interface TestApp<S extends LogStore = Store> {
   app: Express;
@@ -87,8 +87,10 @@ export async function makePostgresApp(url: string, options: Omit<MakeAppOptions,
  *     it('answers', async () => { const t = await makeApp({ config: { healthDetails: true } }); ... });
  *   });
  */
-export function useApps(kind: StoreKind): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
-  const logs = useLogStores(kind);
+export function useApps(kindOrLogs: StoreKind | LogStores): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
+  // Given the block's LogStores, the apps share its PostgreSQL (one per test file).
+  const logs = typeof kindOrLogs === 'string' ? useLogStores(kindOrLogs) : kindOrLogs;
+  const { kind } = logs;
   const made: TestApp<LogStore>[] = [];
   afterEach(async () => {
     for (const t of made.splice(0)) await t.close();

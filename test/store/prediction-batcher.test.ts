@@ -5,9 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 
 import { DatabaseUnavailableError, InvalidInputError } from '../../src/errors.js';
-import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore, type NewPrediction, type Store } from '../../src/store/index.js';
 import { createPredictionBatcher } from '../../src/store/prediction-batcher.js';
 import { createWriteGate } from '../../src/store/write-gate.js';
+import { STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -40,40 +41,97 @@ function prediction(overrides: Partial<NewPrediction> = {}): NewPrediction {
 }
 
 /** A real store whose batch writes fail as SQLite does on a full disk `failures` times, then go through; counts the rows of each call. */
-function fullDiskStore(store: Store, failures: number) {
+function fullDiskStore(store: Pick<LogStore, 'insertPredictions'>, failures: number) {
   const calls: number[] = [];
   return {
     calls,
     insertPredictions(rows: readonly NewPrediction[]) {
       calls.push(rows.length);
       if (calls.length <= failures) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
-      store.insertPredictions(rows);
+      return store.insertPredictions(rows);
     },
   };
 }
 
-describe('createPredictionBatcher', () => {
+describe.each(STORE_KINDS)('createPredictionBatcher on %s', (kind) => {
+  const logs = useLogStores(kind);
+
+  /** Two stores on one new log: the batcher's, and another connection reading. */
+  async function twoStores(): Promise<{ writer: LogStore; reader: LogStore }> {
+  const where = await logs.newLog();
+  return { writer: await logs.open(where), reader: await logs.open(where) };
+  }
+
   it('writes the predictions of one event-loop turn in one transaction, resolving each once another connection sees it', async () => {
     // Arrange
-    const { writer, reader } = fileStores();
+    const { writer, reader } = await twoStores();
     const counting = fullDiskStore(writer, 0);
     const batcher = createPredictionBatcher(counting);
     const rows = [prediction(), prediction(), prediction()];
 
     // Act
     const written = rows.map((row) => batcher.enqueue(row));
-    const seenBefore = reader.getPrediction(rows[0]!.id);
+    const seenBefore = reader.getPrediction(rows[0]!.id); // asked before the batch is written
     const queuedBefore = batcher.queued;
     await Promise.all(written);
 
     // Assert
-    expect(seenBefore).toBeUndefined();
+    expect(await seenBefore).toBeUndefined();
     expect(queuedBefore).toBe(3);
     expect(counting.calls).toEqual([3]);
-    for (const row of rows) expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id, review: row.review });
+    for (const row of rows) expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id, review: row.review });
     expect(batcher.queued).toBe(0);
   });
 
+  it('writes at most maxBatch rows per transaction', async () => {
+    const { writer, reader } = await twoStores();
+    const counted = fullDiskStore(writer, 0);
+    const batcher = createPredictionBatcher(counted, { maxBatch: 2 });
+    const rows = Array.from({ length: 5 }, () => prediction());
+
+    await Promise.all(rows.map((row) => batcher.enqueue(row)));
+
+    expect(counted.calls).toEqual([2, 2, 1]);
+    for (const row of rows) expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id });
+  });
+
+  it('refuses a bad row on its own, without failing the rows it would have shared a batch with', async () => {
+    // Arrange
+    const { writer, reader } = await twoStores();
+    const batcher = createPredictionBatcher(writer);
+    const good = prediction();
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      batcher.enqueue(prediction({ probability: 1.5 })),
+      batcher.enqueue(good),
+    ]);
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.any(InvalidInputError) });
+    expect(outcomes[1]).toMatchObject({ status: 'fulfilled' });
+    expect(await reader.getPrediction(good.id)).toMatchObject({ id: good.id });
+  });
+
+  it('drain() resolves once everything enqueued is written', async () => {
+    // Arrange
+    const { writer, reader } = await twoStores();
+    const batcher = createPredictionBatcher(writer);
+    const rows = [prediction(), prediction()];
+    for (const row of rows) void batcher.enqueue(row);
+
+    // Act
+    await batcher.drain();
+
+    // Assert
+    for (const row of rows) expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id });
+    await expect(batcher.drain()).resolves.toBeUndefined();
+  });
+});
+
+// SQLite only: a full disk, as SQLite reports it (PostgreSQL away is test/durability/postgres.test.ts),
+// and the queue's bound, which no store touches.
+describe('createPredictionBatcher', () => {
   it('while the disk is full, keeps a batch waiting and writes it once the database takes it again', async () => {
     // Arrange
     const { writer, reader } = fileStores();
@@ -126,51 +184,6 @@ describe('createPredictionBatcher', () => {
     expect(early).toBe('refused');
     expect(batcher.queued).toBe(0);
     expect(settled.every((o) => o.status === 'rejected' && o.reason instanceof DatabaseUnavailableError)).toBe(true);
-  });
-
-  it('writes at most maxBatch rows per transaction', async () => {
-    const { writer, reader } = fileStores();
-    const counted = fullDiskStore(writer, 0);
-    const batcher = createPredictionBatcher(counted, { maxBatch: 2 });
-    const rows = Array.from({ length: 5 }, () => prediction());
-
-    await Promise.all(rows.map((row) => batcher.enqueue(row)));
-
-    expect(counted.calls).toEqual([2, 2, 1]);
-    for (const row of rows) expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id });
-  });
-
-  it('refuses a bad row on its own, without failing the rows it would have shared a batch with', async () => {
-    // Arrange
-    const { writer, reader } = fileStores();
-    const batcher = createPredictionBatcher(writer);
-    const good = prediction();
-
-    // Act
-    const outcomes = await Promise.allSettled([
-      batcher.enqueue(prediction({ probability: 1.5 })),
-      batcher.enqueue(good),
-    ]);
-
-    // Assert
-    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.any(InvalidInputError) });
-    expect(outcomes[1]).toMatchObject({ status: 'fulfilled' });
-    expect(reader.getPrediction(good.id)).toMatchObject({ id: good.id });
-  });
-
-  it('drain() resolves once everything enqueued is written', async () => {
-    // Arrange
-    const { writer, reader } = fileStores();
-    const batcher = createPredictionBatcher(writer);
-    const rows = [prediction(), prediction()];
-    for (const row of rows) void batcher.enqueue(row);
-
-    // Act
-    await batcher.drain();
-
-    // Assert
-    for (const row of rows) expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id });
-    await expect(batcher.drain()).resolves.toBeUndefined();
   });
 
   it('refuses a queue bound below one', () => {

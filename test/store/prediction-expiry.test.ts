@@ -6,12 +6,11 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLearner } from '../../src/learner/index.js';
 import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
 import { startPredictionExpiry, sweepExpiredPredictions } from '../../src/store/prediction-expiry.js';
-import { makeApp, submitReview, POSITIVE_REVIEW } from '../helpers/app.js';
-import { makeTestModel } from '../helpers/model.js';
+import { POSITIVE_REVIEW, submitReview, useApps } from '../helpers/app.js';
 import { waitFor } from '../helpers/server-process.js';
+import { STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -49,27 +48,66 @@ function pages(file: string): { used: number; free: number } {
   }
 }
 
-describe('sweepExpiredPredictions', () => {
-  it('deletes unanswered predictions older than the cutoff and keeps recent ones and answered ones', async () => {
-    // Arrange
-    const { store } = fileStore();
-    const old = [prediction(ago(30)), prediction(ago(25))];
-    const answered = prediction(ago(30));
-    const recent = prediction(ago(1));
-    store.insertPredictions([...old, answered, recent]);
-    store.recordFeedback(answered.id, 1, 'api');
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  const logs = useLogStores(kind);
+  const makeApp = useApps(logs);
 
-    // Act
-    const result = await sweepExpiredPredictions(store, ago(24));
+  describe('sweepExpiredPredictions', () => {
+    it('deletes unanswered predictions older than the cutoff and keeps recent ones and answered ones', async () => {
+      // Arrange
+      const store = await logs.openNew();
+      const old = [prediction(ago(30)), prediction(ago(25))];
+      const answered = prediction(ago(30));
+      const recent = prediction(ago(1));
+      await store.insertPredictions([...old, answered, recent]);
+      await store.recordFeedback(answered.id, 1, 'api');
 
-    // Assert
-    expect(result.deleted).toBe(2);
-    for (const row of old) expect(store.getPrediction(row.id)).toBeUndefined();
-    expect(store.getPrediction(answered.id)).toMatchObject({ feedbackReviewId: 1 });
-    expect(store.getPrediction(recent.id)).toMatchObject({ id: recent.id });
-    expect(store.countReviews()).toBe(1);
+      // Act
+      const result = await sweepExpiredPredictions(store, ago(24));
+
+      // Assert
+      expect(result.deleted).toBe(2);
+      for (const row of old) expect(await store.getPrediction(row.id)).toBeUndefined();
+      expect(await store.getPrediction(answered.id)).toMatchObject({ feedbackReviewId: 1 });
+      expect(await store.getPrediction(recent.id)).toMatchObject({ id: recent.id });
+      expect(await store.countReviews()).toBe(1);
+    });
   });
 
+  describe('startPredictionExpiry', () => {
+    it('sweeps on its own, at start and then on its interval', async () => {
+      const store = await logs.openNew();
+      const early = prediction(ago(3));
+      await store.insertPrediction(early);
+      const expiry = startPredictionExpiry({ store, ttlHours: 2, intervalMs: 20 });
+      cleanups.push(expiry.stop);
+
+      await waitFor('the first sweep', async () => (await store.getPrediction(early.id)) === undefined, 2000);
+      const late = prediction(ago(2.5));
+      await store.insertPrediction(late);
+      await waitFor('a later sweep', async () => (await store.getPrediction(late.id)) === undefined, 2000);
+      expiry.stop(); // before the store closes (afterEach), not after
+    });
+  });
+
+  describe('feedback on an expired prediction', () => {
+    it('is answered 404 with a page that says it may have expired', async () => {
+      const t = await makeApp();
+      const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
+      await sweepExpiredPredictions(t.store, new Date(Date.now() + 1000).toISOString());
+
+      const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' });
+
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('it may have expired');
+      expect(await t.store.countReviews()).toBe(0);
+      await request(t.app).get('/healthz').expect(200);
+    });
+  });
+});
+
+// SQLite only: the pages of its database file (PostgreSQL's autovacuum gives space back by itself).
+describe('sweepExpiredPredictions on a SQLite file', () => {
   it('gives the space of the deleted texts back to the file system', async () => {
     // Arrange: 2,000 predictions of 10,000 emoji (40 KB each), as in the issue.
     const { store, file } = fileStore();
@@ -87,37 +125,5 @@ describe('sweepExpiredPredictions', () => {
     expect(result.pagesFreed).toBeGreaterThan(before.used * 0.9);
     expect(after.free).toBe(0);
     expect(fs.statSync(file).size).toBeLessThan(sizeBefore / 10);
-  });
-});
-
-describe('startPredictionExpiry', () => {
-  it('sweeps on its own, at start and then on its interval', async () => {
-    const { store } = fileStore();
-    const early = prediction(ago(3));
-    store.insertPrediction(early);
-    const expiry = startPredictionExpiry({ store, ttlHours: 2, intervalMs: 20 });
-    cleanups.push(expiry.stop);
-
-    await waitFor('the first sweep', () => store.getPrediction(early.id) === undefined, 2000);
-    const late = prediction(ago(2.5));
-    store.insertPrediction(late);
-    await waitFor('a later sweep', () => store.getPrediction(late.id) === undefined, 2000);
-  });
-});
-
-describe('feedback on an expired prediction', () => {
-  it('is answered 404 with a page that says it may have expired', async () => {
-    const store = openStore(':memory:');
-    const t = await makeApp({ store, learner: await createLearner({ model: makeTestModel(), store }) });
-    cleanups.push(t.close);
-    const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
-    await sweepExpiredPredictions(store, new Date(Date.now() + 1000).toISOString());
-
-    const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' });
-
-    expect(res.status).toBe(404);
-    expect(res.text).toContain('it may have expired');
-    expect(store.countReviews()).toBe(0);
-    await request(t.app).get('/healthz').expect(200);
   });
 });

@@ -62,6 +62,8 @@ function memoryLog(): WriteLog & { lines: string[] } {
   return { lines, warn: (_d, message) => lines.push(`warn ${message}`), info: (_d, message) => lines.push(`info ${message}`) };
 }
 
+// SQLite only: the gate is shown waiting for SQLite's write lock held by another connection; on
+// PostgreSQL it waits out an outage (test/durability/postgres.test.ts).
 describe('createWriteGate', () => {
   it('while another connection holds the write lock, waits off the event loop and writes once the lock is released', async () => {
     // Arrange
