@@ -84,25 +84,26 @@ function superviseWorkers(config: Config): void {
  *   at 96, 191-200 at 160, 193-202 at 256, at the same throughput; over `npm run bench` (WORKERS=2)
  *   at 160: +1.7 and +10.2 MB per worker after warm-up. A worker's live heap is ~40 MB (48 made
  *   it collect without end), so 160 leaves four times that.
- * - `--heap-growing-percent=200`: under a 160 MB limit V8 lets the old generation grow only ~10-30%
+ * - `--heap-growing-percent=100`: under a 160 MB limit V8 lets the old generation grow only ~10-30%
  *   past what the last full collection kept (~20 MB) before the next one, and a worker serving
  *   POST /results collected in full 3-4 times a second: ~45 µs of mark-compact per request, as
- *   much as all the scavenges. Growing it 3x (still within the 160 MB) made that ~10 µs (one
- *   process, wrk 8 connections, --trace-gc pause totals over 6 s: 19-23 -> 6 mark-compacts).
+ *   much as all the scavenges (one process, wrk 8 connections, --trace-gc pause totals over 6 s:
+ *   19-23 mark-compacts; 10 at 100, 6 at 200). At 200 the workers' RSS grew +12.6 and +16.3 MB
+ *   over `npm run bench`; at 100, -3.5 and +7.7, with POST /results and the API as fast.
  * - `--single-threaded-gc` when the workers are as many as the CPUs: V8's helper threads
  *   (parallel scavenging, concurrent marking) only take CPU from the other workers then.
  *   WORKERS=2 on 2 CPUs, POST /results (wrk, 16 connections, alternating runs): 3,741-3,962 ->
  *   4,205-4,402 requests/s, p99 19-24 -> 15-16 ms, 10% less CPU per request.
  *
  * None can be switched on in a running process, so a single process (WORKERS=1) keeps the
- * defaults (`npm start` passes `--max-old-space-size=160 --heap-growing-percent=200` to the process itself as well;
+ * defaults (`npm start` passes `--max-old-space-size=160 --heap-growing-percent=100` to the process itself as well;
  * `npm run bench` measured it at -2.9, +7.3 and, under load from other work, +26.3 MB).
  */
 function workerV8Flags(workers: number): string[] {
   const flags: string[] = [];
   const has = (name: string): boolean => process.execArgv.some((flag) => flag.startsWith(name));
   if (!has('--max-old-space-size')) flags.push('--max-old-space-size=160');
-  if (!has('--heap-growing-percent')) flags.push('--heap-growing-percent=200');
+  if (!has('--heap-growing-percent')) flags.push('--heap-growing-percent=100');
   if (workers >= availableParallelism() && !has('--single-threaded-gc')) flags.push('--single-threaded-gc');
   return flags;
 }

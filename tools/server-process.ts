@@ -114,7 +114,7 @@ export function spawnNode(
  * The node flags `npm start` runs the compiled server with (package.json's start script: the V8
  * heap settings), so that the bench measures the process `npm start` runs.
  *
- * @example startScriptNodeFlags('.') // ['--max-old-space-size=160', '--heap-growing-percent=200']
+ * @example startScriptNodeFlags('.') // ['--max-old-space-size=160', '--heap-growing-percent=100']
  */
 export function startScriptNodeFlags(root: string): string[] {
   const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
