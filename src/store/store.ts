@@ -148,6 +148,12 @@ function listFeedbackQuery(db: Database.Database, filter: FeedbackFilter): Feedb
   return db.prepare<[Record<string, unknown>], FeedbackListRow>(sql).all(params);
 }
 
+/** A client's accepted rows since a time, and how many were corrections: through migration 7's index. */
+export const CLIENT_ACCEPTED_SINCE_SQL = `
+  SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
+  WHERE client = ? AND date >= ? AND verdict = 'accepted'
+`;
+
 /** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
 function logHistory(db: Database.Database): LogHistory {
   const byHash = db
@@ -159,10 +165,7 @@ function logHistory(db: Database.Database): LogHistory {
       AND r.signature IS NOT NULL
     ORDER BY r.id
   `);
-  const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(`
-    SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
-    WHERE client = ? AND date >= ? AND verdict = 'accepted'
-  `);
+  const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(CLIENT_ACCEPTED_SINCE_SQL);
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
     sharingBands: (keys) =>

@@ -7,6 +7,7 @@ import { DatabaseVersionError, MovieClassifierError } from '../../src/errors.js'
 import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } from '../../src/store/index.js';
 import { createClassicDatabase } from '../helpers/classic-db.js';
 import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
+import { CLIENT_ACCEPTED_SINCE_SQL } from '../../src/store/store.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -63,7 +64,7 @@ describe('migrations list', () => {
     const expected = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
     expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry', '006-console']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry', '006-console', '007-client-accepted-index']);
   });
 });
 
@@ -86,6 +87,7 @@ describe('migrate on a fresh database', () => {
       'predictions_feedback_review_id',
       'predictions_unanswered_created_at',
       'review_bands_key',
+      'review_db_client_accepted',
       'review_db_client_date',
       'review_db_client_id',
       'review_db_normalized_hash',
@@ -409,5 +411,24 @@ describe('reopening and refusing', () => {
     // Act / Assert
     expect(() => openStore(file, { readonly: true })).toThrow(/opened read-only and cannot be migrated/);
     expect(inspect(file, readSchemaVersion)).toBe(0);
+  });
+});
+
+describe('migration 7', () => {
+  it("makes the verdict rule's count of a client's accepted rows read only those rows, through its index", () => {
+    // Arrange: a client with many held rows today would otherwise be read row by row on every write.
+    const dbFile = path.join(dir, 'reviews.sqlite');
+    openStore(dbFile).close();
+
+    // Act
+    const plan = inspect(dbFile, (db) =>
+      db
+        .prepare<[string, string], { detail: string }>(`EXPLAIN QUERY PLAN ${CLIENT_ACCEPTED_SINCE_SQL}`)
+        .all('c0ffee', '2024-05-01T00:00:00.000Z')
+        .map((step) => step.detail),
+    );
+
+    // Assert
+    expect(plan.join('\n')).toMatch(/USING COVERING INDEX review_db_client_accepted \(client=\? AND date>\?\)/);
   });
 });

@@ -94,6 +94,12 @@ const STEPS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
     name: '006-console',
     sql: consoleStep(),
   },
+  {
+    // As SQLite's migration 7: the verdict rule's count of a client's accepted rows reads only those.
+    version: 7,
+    name: '007-client-accepted-index',
+    sql: `CREATE INDEX review_db_client_accepted ON review_db (client, date) INCLUDE (correction) WHERE verdict = 'accepted';`,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = STEPS.length;
