@@ -2,7 +2,7 @@ import type { Application, Express } from 'express';
 import nunjucks from 'nunjucks';
 
 import { CONSOLE_PAGES } from './console/view-models.js';
-import { percent, signed, type PageName } from './view-models.js';
+import { percent, type PageName } from './view-models.js';
 
 /** Every page the app renders; compiled at start-up so a broken template fails there, not on a request. */
 export const PAGES = [
@@ -38,7 +38,6 @@ export function nunjucksSetup(app: Express, options: NunjucksOptions): nunjucks.
   const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
 
   env.addFilter('percent', percent);
-  env.addFilter('signed', signed);
   env.addFilter('thousands', (n: number) => n.toLocaleString('en'));
   env.addGlobal('assetVersion', options.assetVersion);
 

@@ -156,15 +156,10 @@ export const feedbackFormRules = (): RuleSet =>
   );
 
 /** POST /api/v1/predict: exactly `{ "review": string }`. */
-export const predictApiRules = (): RuleSet => {
-  const only = onlyFields(['review']);
-  const review = reviewRule();
-  return Object.assign(inOrder([only, review]), { chain: inOrder([only, review.chain]) });
-};
+export const predictApiRules = (): RuleSet => afterOnlyFields(['review'], reviewRule());
 
 /** POST /api/v1/feedback: exactly `{ "predictionId": string, "correct": boolean }`, types checked strictly. */
 export const feedbackApiRules = (): RuleSet => {
-  const only = onlyFields(['predictionId', 'correct']);
   const fields = withPlainCheck(
     inOrder([predictionIdRule(), body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false')]),
     (req) => {
@@ -172,7 +167,7 @@ export const feedbackApiRules = (): RuleSet => {
       return acceptPredictionId(predictionId) && typeof correct === 'boolean' ? { predictionId, correct } : undefined;
     },
   );
-  return Object.assign(inOrder([only, fields]), { chain: inOrder([only, fields.chain]) });
+  return afterOnlyFields(['predictionId', 'correct'], fields);
 };
 
 /**
@@ -187,6 +182,12 @@ function onlyFields(allowed: readonly string[]): RequestHandler {
     if (unknown.length > 0) return next(createError(400, unknownFieldsMessage(unknown.map((path) => ({ path })))));
     next();
   };
+}
+
+/** `rules` behind a 400 for any field not in `allowed`; its chain likewise. */
+function afterOnlyFields(allowed: readonly string[], rules: RuleSet): RuleSet {
+  const only = onlyFields(allowed);
+  return Object.assign(inOrder([only, rules]), { chain: inOrder([only, rules.chain]) });
 }
 
 /** For the JSON API: the first validation error, as a 400. */

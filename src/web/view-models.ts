@@ -162,6 +162,5 @@ export function signed(weight: number): string {
  * results page allocated (~25 KB a request).
  */
 export function signedHtml(weight: number): string {
-  const text = Math.abs(weight).toFixed(2);
-  return weight < 0 ? `&minus;${text}` : `+${text}`;
+  return signed(weight).replace('\u2212', '&minus;');
 }

@@ -88,7 +88,6 @@ describe('migrate on a fresh database', () => {
       'predictions_unanswered_created_at',
       'review_bands_key',
       'review_db_client_accepted',
-      'review_db_client_date',
       'review_db_client_id',
       'review_db_normalized_hash',
       'review_db_prediction_id',

@@ -33,7 +33,7 @@ const JSON_TYPE = 'application/json';
  */
 export function readJson(): RequestHandler {
   const readAnyJson = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPE });
-  const plain = new Set([JSON_TYPE, `${JSON_TYPE}; charset=utf-8`]);
+  const plain = usualSpellings(JSON_TYPE);
   return (req, res, next) => {
     if (req.body !== undefined || !isPlainBody(req, plain, JSON_BODY_LIMIT)) return readAnyJson(req, res, next);
     readUtf8(req, (text) => {
@@ -70,7 +70,7 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  */
 export function readFormText(): RequestHandler {
   const readAnyForm = express.text({ limit: FORM_BODY_LIMIT, type: FORM_TYPE });
-  const plain = new Set([FORM_TYPE, `${FORM_TYPE}; charset=utf-8`]);
+  const plain = usualSpellings(FORM_TYPE);
   return (req, res, next) => {
     if (req.body !== undefined || !isPlainBody(req, plain, FORM_BODY_LIMIT)) return readAnyForm(req, res, next);
     readUtf8(req, (text) => {
@@ -78,6 +78,11 @@ export function readFormText(): RequestHandler {
       next();
     });
   };
+}
+
+/** How clients spell a Content-Type of ours (compared lower-cased): alone, or saying UTF-8. */
+function usualSpellings(type: string): ReadonlySet<string> {
+  return new Set([type, `${type}; charset=utf-8`]);
 }
 
 /** A body as browsers and clients usually send it: of one of these types, its length given and within `limit`, uncompressed. */
@@ -217,7 +222,7 @@ export function formBody(): RequestHandler[] {
  * so it gets the usual "missing field" answer.
  */
 function requireContentType(type: string, hint: string): RequestHandler {
-  const commonForms = new Set([type, `${type}; charset=utf-8`]);
+  const commonForms = usualSpellings(type);
   return (req, _res, next) => {
     const given = req.headers['content-type'];
     // The common spellings skip type-is's parsing.
