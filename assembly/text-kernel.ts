@@ -1,7 +1,8 @@
-// The tokenizer and hasher's hot loops for ASCII text, in AssemblyScript compiled to WebAssembly
-// (`npm run build:wasm` writes src/text/text-kernel.wasm.ts). It computes exactly what the
-// TypeScript scanner (src/text/token-scanner.ts) and `murmur3` (src/text/murmur3.ts) compute; the
-// tests hold it to them. The JavaScript side owns the memory layout and passes every region as a
+// The tokenizer and hasher's hot loops for ASCII text, and the scoring loop over a model's serving
+// table, in AssemblyScript compiled to WebAssembly (`npm run build:wasm` writes
+// src/text/text-kernel.wasm.ts). It computes exactly what the TypeScript scanner
+// (src/text/token-scanner.ts) and `murmur3` (src/text/murmur3.ts) compute; the tests hold it to
+// them. The JavaScript side owns the memory layout and passes every region as a
 // pointer; nothing here allocates.
 
 /** For each byte: its lower-case form if it is an ASCII word character ([A-Za-z0-9_]), else 0. */
@@ -253,6 +254,44 @@ export function scan(
   }
   outLength = pos;
   return count;
+}
+
+/** The sum of squares of the scaled values the last `score` dotted (the L2 norm's square). */
+export let scoreSumSquares: f64 = 0;
+/** Sum of the scales `score`'s first loop loaded: kept only so that those loads are made. */
+export let scoreTouched: f64 = 0;
+
+/**
+ * A model's decision before its norm, scale and intercept: the dot product of one text's summed
+ * columns (column order[k] has sum sums[k], for k < size) with the serving table (at
+ * table + 8j: column j's f32 scale, then its f32 weight), each sum scaled by (scale + offset) --
+ * first taken to its sign with `binary`. The scaled values' sum of squares goes to
+ * scoreSumSquares; with shares != 0, each column's term of the dot goes to shares[k] (f64). The
+ * terms are added in column order, as `SentimentModel` always has, so the result is the same
+ * number to the last bit.
+ */
+export function score(order: usize, sums: usize, size: i32, table: usize, offset: f64, binary: bool, shares: usize): f64 {
+  // First only load each column's table line, in a loop that does nothing else: the CPU then has
+  // many of these cache-missing loads in flight at once, and the loop below finds them in cache.
+  let touched: f64 = 0;
+  for (let k: i32 = 0; k < size; k++) {
+    touched += <f64>load<f32>(table + (<usize>load<u32>(order + (<usize>k << 2)) << 3));
+  }
+  scoreTouched = touched;
+  let dot: f64 = 0;
+  let sumSquares: f64 = 0;
+  for (let k: i32 = 0; k < size; k++) {
+    const at = table + (<usize>load<u32>(order + (<usize>k << 2)) << 3);
+    let value = load<f64>(sums + (<usize>k << 3));
+    if (binary) value = value > 0 ? 1.0 : value < 0 ? -1.0 : 0.0;
+    const scaled = value * (<f64>load<f32>(at) + offset);
+    const term = scaled * <f64>load<f32>(at + 4);
+    if (shares != 0) store<f64>(shares + (<usize>k << 3), term);
+    dot += term;
+    sumSquares += scaled * scaled;
+  }
+  scoreSumSquares = sumSquares;
+  return dot;
 }
 
 /**

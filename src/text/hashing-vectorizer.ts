@@ -141,6 +141,14 @@ export class HashingVectorizer {
     };
   }
 
+  /**
+   * The WebAssembly kernel this vectorizer scans with: a model scores the sums `accumulate`
+   * leaves with it (`TextKernel.score`), its serving table held in the kernel's memory.
+   */
+  kernel(): TextKernel {
+    return this.tokens.ownKernel();
+  }
+
   /** The kept tokens of `text` (same tokens the vectors are built from). */
   tokenize(text: string): string[] {
     scanTokens(text, this.settings.removeStopWords, this.tokens);

@@ -51,6 +51,8 @@ interface KernelExports {
     sums: number,
     entries: number,
   ): number;
+  score(order: number, sums: number, size: number, table: number, offset: number, binary: boolean, shares: number): number;
+  scoreSumSquares: { readonly value: number };
 }
 
 let compiled: object | null = null;
@@ -83,6 +85,8 @@ interface Layout {
   order: number;
   sums: number;
   entries: number;
+  /** One f64 per distinct column: `score`'s shares. */
+  shares: number;
   end: number;
 }
 
@@ -111,9 +115,10 @@ function layoutFor(base: number, capacity: number): Layout {
   const order = slots + tableSlots * 4;
   const sums = align(order + maxGrams * 4);
   const entries = sums + maxGrams * 8;
+  const shares = align(entries + maxGrams * 4);
   return {
     capacity, src, out, emoticons, starts, ends, hashes, scanStarts, scanEnds,
-    tableSlots, keys, stamps, slots, order, sums, entries, end: entries + maxGrams * 4,
+    tableSlots, keys, stamps, slots, order, sums, entries, shares, end: shares + maxGrams * 8,
   };
 }
 
@@ -128,10 +133,11 @@ class KernelSums implements FeatureSums {
 }
 
 /**
- * The WebAssembly tokenizer and hasher for ASCII texts (assembly/text-kernel.ts): the same tokens,
- * byte layout and MurmurHash3 values as `scanTextTokens` without stop-word removal, from one pass
- * over the text's bytes in compiled code (where V8 spends ~7 ns a character on the TypeScript
- * loop's bounds checks and branches). One instance per token buffer, with its own memory: what
+ * The WebAssembly tokenizer, hasher and scorer (assembly/text-kernel.ts). For ASCII texts: the
+ * same tokens, byte layout and MurmurHash3 values as `scanTextTokens` without stop-word removal,
+ * from one pass over the text's bytes in compiled code (where V8 spends ~7 ns a character on the
+ * TypeScript loop's bounds checks and branches). For a model that holds its serving table here,
+ * the decision's dot product (`score`). One instance per token buffer, with its own memory: what
  * one scan leaves there is not overwritten by another vectorizer's.
  *
  * The views (`out`, `starts`, ...) hold the last scan's results until the next `scan`; they are
@@ -152,6 +158,17 @@ export class TextKernel {
   /** Stamp of the texts' table slots in use; a new one per text (see `accumulate`). */
   private round = 0;
   private readonly featureSums = new KernelSums();
+  /**
+   * A model's serving table, when one was placed here (`holdTable`): it has to be in this memory
+   * for `score` to read it. It sits first, below the text regions, so a longer text grows the
+   * memory without moving it; `table` is a view, replaced when the memory grows.
+   */
+  private tableAt = 0;
+  private tableFloats = 0;
+  table = new Float32Array(0);
+  /** The scaled values' sum of squares in the last `score`. */
+  sumSquares = 0;
+  private shareView = new Float64Array(0);
   /** How many n-grams the last `accumulate` counted: `gramEntries` has one entry each. */
   gramCount = 0;
   /** Tokens of the last scan, and how many bytes of `out` they take (a space after each). */
@@ -254,6 +271,44 @@ export class TextKernel {
     return this.entries.subarray(0, this.gramCount);
   }
 
+  /**
+   * Places a serving table of `floats` float32s in this memory (zeros), for `score`, and returns
+   * it (the `table` view). Once per kernel, before it scans anything: it moves the text regions.
+   */
+  holdTable(floats: number): Float32Array {
+    if (this.tableFloats !== 0) throw new Error(`this kernel already holds a serving table (${this.tableFloats} floats); make one kernel per model`);
+    this.tableAt = (this.exports.dataEnd() + 15) & ~15;
+    this.tableFloats = floats;
+    this.reserve(this.layout.capacity);
+    return this.table;
+  }
+
+  /**
+   * The dot product of `sums` with the serving table (see the kernel's `score`), the scaled
+   * values' sum of squares left in `sumSquares`. `sums` is this kernel's own (from
+   * `accumulate`) or the TypeScript accumulator's, which is copied in first. With
+   * `withShares`, each column's term of the dot is left in `shares()`.
+   */
+  score(sums: FeatureSums, offset: number, binary: boolean, withShares: boolean): number {
+    if (this.tableFloats === 0) throw new Error('this kernel holds no serving table; call holdTable first');
+    const size = sums.size;
+    if (sums !== this.featureSums) {
+      // Room for `size` columns: the regions hold 3 per character of capacity, and 12 more.
+      if (3 * (this.layout.capacity + 4) < size) this.reserve(Math.ceil(size / 3));
+      this.featureSums.order.set(sums.order.subarray(0, size));
+      this.featureSums.sums.set(sums.sums.subarray(0, size));
+    }
+    const l = this.layout;
+    const dot = this.exports.score(l.order, l.sums, size, this.tableAt, offset, binary, withShares ? l.shares : 0);
+    this.sumSquares = this.exports.scoreSumSquares.value;
+    return dot;
+  }
+
+  /** The shares the last `score` with shares wrote, one per column: a view, valid until the next text. */
+  shares(size: number): Float64Array {
+    return this.shareView.subarray(0, size);
+  }
+
   /** MurmurHash3 of `bytes` computed by the kernel (for tests). */
   hash(bytes: Uint8Array): number {
     if (bytes.length > this.layout.capacity) this.reserve(bytes.length);
@@ -262,7 +317,7 @@ export class TextKernel {
   }
 
   private reserve(capacity: number): void {
-    const layout = layoutFor(this.exports.dataEnd(), capacity);
+    const layout = layoutFor(this.tableFloats === 0 ? this.exports.dataEnd() : this.tableAt + 4 * this.tableFloats, capacity);
     const memory = this.exports.memory;
     const needed = Math.ceil((layout.end + 16) / PAGE);
     const pages = memory.buffer.byteLength / PAGE;
@@ -270,6 +325,7 @@ export class TextKernel {
     const buffer = memory.buffer;
     const tokens = capacity + 4;
     this.layout = layout;
+    if (this.tableFloats !== 0) this.table = new Float32Array(buffer, this.tableAt, this.tableFloats);
     this.src = new Uint8Array(buffer, layout.src, 3 * capacity + 8);
     this.out = new Uint8Array(buffer, layout.out, 2 * (3 * capacity + 8) + 16);
     this.starts = new Int32Array(buffer, layout.starts, tokens);
@@ -284,5 +340,6 @@ export class TextKernel {
     this.entries = new Int32Array(buffer, layout.entries, maxGrams);
     this.featureSums.order = new Int32Array(buffer, layout.order, maxGrams);
     this.featureSums.sums = new Float64Array(buffer, layout.sums, maxGrams);
+    this.shareView = new Float64Array(buffer, layout.shares, maxGrams);
   }
 }

@@ -98,7 +98,7 @@ export class TokenBuffer {
    * the arrays directly only after `takeKernelTokens()`.
    */
   scanWithKernel(text: string, copy = true): boolean {
-    const kernel = (this.kernel ??= new TextKernel());
+    const kernel = this.ownKernel();
     if (!kernel.scan(text)) return false;
     this.reset(text, kernel.stripped, kernel.lowerCased);
     this.count = kernel.count;
@@ -136,6 +136,11 @@ export class TokenBuffer {
    * The kernel when it scanned the last text, so that the n-grams can be hashed and summed there
    * too (`TextKernel.accumulate`); null when the TypeScript scanner did.
    */
+  /** This buffer's kernel, made on first use (a model keeps its serving table in it). */
+  ownKernel(): TextKernel {
+    return (this.kernel ??= new TextKernel());
+  }
+
   kernelOfLastScan(): TextKernel | null {
     return this.kernelScanned ? this.kernel : null;
   }

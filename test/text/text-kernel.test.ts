@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32, randomInt } from '../../src/corpus/random.js';
 import { columnOf } from '../../src/text/hashing-vectorizer.js';
 import { murmur3 } from '../../src/text/murmur3.js';
+import { SparseAccumulator, type FeatureSums } from '../../src/text/sparse-accumulator.js';
 import { TextKernel } from '../../src/text/text-kernel.js';
 import { scanTextTokens, scanTokens, TokenBuffer } from '../../src/text/token-scanner.js';
 import { compileKernel, kernelModuleText } from '../../scripts/build-wasm.js';
@@ -55,6 +56,32 @@ const unicodePieceText = fc
   .array(fc.oneof(fc.constantFrom(...PIECES), fc.constantFrom(...UNICODE_PIECES)), { maxLength: 40 })
   .map((pieces) => pieces.join(''));
 const unicodeText = fc.string({ unit: 'binary', maxLength: 100 });
+
+/** The decision's dot product as the plain loop computes it: what the kernel's `score` must give. */
+function referenceScore(sums: FeatureSums, table: Float32Array, offset: number, binary: boolean) {
+  let dot = 0;
+  let sumSquares = 0;
+  const shares: number[] = [];
+  for (let k = 0; k < sums.size; k++) {
+    const at = sums.order[k] * 2;
+    const value = binary ? Math.sign(sums.sums[k]) : sums.sums[k];
+    const scaled = value * (table[at] + offset);
+    const term = scaled * table[at + 1];
+    shares.push(term);
+    dot += term;
+    sumSquares += scaled * scaled;
+  }
+  return { dot, sumSquares, shares };
+}
+
+/** A kernel holding a table of `nFeatures` (scale, weight) pairs of random float32s. */
+function kernelWithTable(nFeatures: number, seed: number): TextKernel {
+  const kernel = new TextKernel();
+  const table = kernel.holdTable(2 * nFeatures);
+  const random = mulberry32(seed);
+  for (let j = 0; j < table.length; j++) table[j] = (random() - 0.5) * 8;
+  return kernel;
+}
 
 describe('TextKernel', () => {
   it('hashes like murmur3 on random byte strings of length 0..40, and on the fixed vector "hello"', () => {
@@ -175,6 +202,59 @@ describe('TextKernel', () => {
     expect(tokens).toEqual(['a', 'great', 'film', 'naïve', 'and', 'οδος', 'long', 'loved', 'it:)']);
     expect(snapshot(lazy)).toEqual(snapshot(eager));
     expect(snapshot(eager)).toEqual(reference(text));
+  });
+
+  it('scores its own sums against the table as the plain loop does, to the last bit, binary or not, with and without shares', () => {
+    // Arrange
+    const nFeatures = 5000;
+    const kernel = kernelWithTable(nFeatures, 7);
+    const cases = fc.record({ text: fc.oneof(pieceText, asciiText), offset: fc.double({ min: -3, max: 3, noNaN: true }), binary: fc.boolean(), withShares: fc.boolean() });
+
+    // Act / Assert
+    fc.assert(
+      fc.property(cases, ({ text, offset, binary, withShares }) => {
+        fc.pre(kernel.scan(text));
+        const sums = kernel.accumulate(1, 2, nFeatures, true);
+        const expected = referenceScore(sums, kernel.table, offset, binary);
+        const dot = kernel.score(sums, offset, binary, withShares);
+        expect(dot).toBe(expected.dot);
+        expect(kernel.sumSquares).toBe(expected.sumSquares);
+        if (withShares) expect(Array.from(kernel.shares(sums.size))).toEqual(expected.shares);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('scores the TypeScript accumulator\'s sums too, copying them in, however many columns they have', () => {
+    // Arrange
+    const nFeatures = 1 << 16;
+    const kernel = kernelWithTable(nFeatures, 11);
+    const random = mulberry32(3);
+    const accumulator = new SparseAccumulator();
+
+    // Act / Assert: from a few columns to more than the kernel's regions held at first
+    for (const columns of [0, 1, 17, 5000, 40_000]) {
+      accumulator.clear();
+      for (let k = 0; k < columns; k++) accumulator.add(randomInt(random, nFeatures), randomInt(random, 5) - 2);
+      const expected = referenceScore(accumulator, kernel.table, 0.25, false);
+      expect(kernel.score(accumulator, 0.25, false, true)).toBe(expected.dot);
+      expect(kernel.sumSquares).toBe(expected.sumSquares);
+      expect(Array.from(kernel.shares(accumulator.size))).toEqual(expected.shares);
+    }
+  });
+
+  it('keeps its table where it was when a long text grows the memory, and holds only one', () => {
+    // Arrange
+    const kernel = kernelWithTable(1000, 5);
+    const before = Array.from(kernel.table);
+
+    // Act
+    kernel.scan('a long review '.repeat(20_000));
+
+    // Assert
+    expect(Array.from(kernel.table)).toEqual(before);
+    expect(() => kernel.holdTable(2000)).toThrow(/already holds a serving table/);
+    expect(() => new TextKernel().score(new SparseAccumulator(), 0, false, false)).toThrow(/holds no serving table/);
   });
 
   it('is what the committed src/text/text-kernel.wasm.ts embeds (run `npm run build:wasm` after changing the kernel)', async () => {
