@@ -77,8 +77,8 @@ export async function createLearner({
   return {
     replayed,
 
-    async predict(review: string, { segments: withSegments = true }: PredictOptions = {}): Promise<PredictOutcome> {
-      const { prediction, contributions, segments } = explain(state.model.model, review, { segments: withSegments });
+    async predict(review: string, { segments: withSegments = true, segmentFloor = 0 }: PredictOptions = {}): Promise<PredictOutcome> {
+      const { prediction, contributions, segments } = explain(state.model.model, review, { segments: withSegments, segmentFloor });
       const id = predictionId();
       const modelVersion = version();
       await predictions.enqueue({

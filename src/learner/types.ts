@@ -15,6 +15,8 @@ export type { TextSegment };
 export interface PredictOptions {
   /** Lay the words' weights back onto the text (`segments`), for highlighting. @default true */
   segments?: boolean;
+  /** Words below this share of the strongest push are laid back as plain text (`ExplainOptions.segmentFloor`). @default 0 */
+  segmentFloor?: number;
 }
 
 export interface PredictOutcome extends Prediction {

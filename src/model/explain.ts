@@ -21,6 +21,13 @@ export interface ExplainOptions {
   top?: number;
   /** Lay the weights back onto the text (`segments`); an API answer has no use for them. @default true */
   segments?: boolean;
+  /**
+   * Words pushing less than this share of the strongest push among the text's shown words are laid
+   * back as plain text (weight 0), joined with the text around them: a page that highlights only
+   * the stronger ones then gets ~30 segments for a 1,000-character review instead of ~340.
+   * @default 0 (every weighted word is a segment of its own)
+   */
+  segmentFloor?: number;
 }
 
 /**
@@ -32,7 +39,11 @@ export interface ExplainOptions {
  *
  * @example explain(model, 'A wonderful film', { top: 5 }).contributions[0] // { term: 'wonderful', weight: 1.7 }
  */
-export function explain(model: SentimentModel, text: string, { top = 10, segments = true }: ExplainOptions = {}): Explanation {
+export function explain(
+  model: SentimentModel,
+  text: string,
+  { top = 10, segments = true, segmentFloor = 0 }: ExplainOptions = {},
+): Explanation {
   const { ngramMin, ngramMax } = model.spec.features;
   const { terms, ...prediction } = model.predict(text, { terms: true });
   const { tokenCount, entries, shares } = terms;
@@ -63,7 +74,11 @@ export function explain(model: SentimentModel, text: string, { top = 10, segment
   contributions.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.term < b.term ? -1 : 1));
   contributions.length = Math.min(contributions.length, top);
 
-  return { prediction, contributions, segments: tokenWeight === null ? [] : segmentsOf(text, terms.spans(), tokenWeight) };
+  return {
+    prediction,
+    contributions,
+    segments: tokenWeight === null ? [] : segmentsOf(text, terms.spans(), tokenWeight, segmentFloor),
+  };
 }
 
 const PICKED = 1;
@@ -103,18 +118,22 @@ function strongest(values: Float64Array, top: number): Uint8Array {
  * Lays token weights back onto the text, where the scanner found each token. A token that is not
  * a stretch of the text as typed (an emoticon, a word with a tag inside or an emoticon glued on,
  * a word whose lower-casing changes its length) is not shown; the text between tokens — tags, punctuation, stop words — is shown unweighted.
- * The text itself is always reproduced exactly.
+ * So is a token whose |weight| is below `floor` times the strongest shown token's. The text itself
+ * is always reproduced exactly.
  */
-function segmentsOf(text: string, spans: TokenSpans, weights: Float64Array): TextSegment[] {
-  // Stretches of plain text (between tokens, and tokens whose weight is 0) come out as one
-  // segment each, between the weighted tokens, sliced once.
-  const segments: TextSegment[] = [];
+function segmentsOf(text: string, spans: TokenSpans, weights: Float64Array, floor: number): TextSegment[] {
   const { starts, ends } = spans;
+  let strongest = 0;
+  if (floor > 0) for (let k = 0; k < weights.length; k++) if (starts[k] >= 0) strongest = Math.max(strongest, Math.abs(weights[k]));
+  // Stretches of plain text (between tokens, and tokens whose weight is 0 or below the floor)
+  // come out as one segment each, between the weighted tokens, sliced once.
+  const segments: TextSegment[] = [];
   let plainFrom = 0;
   for (let k = 0; k < weights.length; k++) {
     const weight = weights[k];
     const start = starts[k];
-    if (start < 0 || weight === 0) continue;
+    // As a share, divided as the page's highlighting divides it, so the two agree at the floor.
+    if (start < 0 || weight === 0 || (floor > 0 && Math.abs(weight) / strongest < floor)) continue;
     if (start > plainFrom) segments.push({ text: text.slice(plainFrom, start), weight: 0 });
     segments.push({ text: text.slice(start, ends[k]), weight });
     plainFrom = ends[k];

@@ -42,8 +42,11 @@ export interface HighlightedSegment {
   strength: 'strong' | 'weak' | null;
 }
 
-/** Pushes weaker than this share of the strongest one in the review are not highlighted. */
-const HIGHLIGHT_FLOOR = 0.15;
+/**
+ * Pushes weaker than this share of the strongest one in the review are not highlighted (and the
+ * results page asks the learner for them as plain text: `PredictOptions.segmentFloor`).
+ */
+export const HIGHLIGHT_FLOOR = 0.15;
 const STRONG = 0.5;
 
 /** How a stretch of this weight is shown, in a review whose strongest push is `strongest`; null: not highlighted. */

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { escapeHtml, explainTerms, highlightedHtml, highlightSegments, percent, signed, signedHtml } from '../../src/web/view-models.js';
+import { explain } from '../../src/model/explain.js';
+import { escapeHtml, explainTerms, HIGHLIGHT_FLOOR, highlightedHtml, highlightSegments, percent, signed, signedHtml } from '../../src/web/view-models.js';
+import { makeTestModel, miniImdbDocs } from '../helpers/model.js';
 
 describe('highlightSegments', () => {
   it('marks pushes by direction, strong at half the strongest push or more, weak down to 15%, and leaves the rest plain', () => {
@@ -63,6 +65,30 @@ describe('highlightedHtml', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('writes the same page from segments laid back with the highlight floor as from all of them, from far fewer', () => {
+    // Arrange: real explanations, with tags, Unicode, emoticons and words glued by tags
+    const { model } = makeTestModel();
+    const texts = [
+      ...miniImdbDocs('test').map((doc) => doc.text),
+      'Naïve <i>café</i> scene, 日本語 subtitles 😀 and İstanbul — cafe\u0301 wonderful :-) <b>bad</b>ly',
+      'not <b>good</b>, not bad :( awful<br />wonderful',
+    ];
+
+    for (const text of texts) {
+      // Act
+      const all = explain(model, text).segments;
+      const floored = explain(model, text, { segmentFloor: HIGHLIGHT_FLOOR }).segments;
+
+      // Assert
+      expect(highlightedHtml(floored).toString()).toBe(highlightedHtml(all).toString());
+      expect(floored.map((segment) => segment.text).join('')).toBe(text);
+      expect(floored.length).toBeLessThanOrEqual(all.length);
+    }
+    const long = explain(model, miniImdbDocs('test')[0].text);
+    const longFloored = explain(model, miniImdbDocs('test')[0].text, { segmentFloor: HIGHLIGHT_FLOOR });
+    expect(longFloored.segments.length).toBeLessThan(long.segments.length / 2);
   });
 
   it('marks a strong push and escapes the text around it', () => {

@@ -11,7 +11,7 @@ import { formBody } from '../middleware/request-parsing.js';
 import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
 import { checkedData, feedbackFormRules, firstValidationError, REVIEW_MAX_LENGTH, reviewRule, validationErrorsByField } from '../validation.js';
-import { explainTerms, highlightedHtml, termItemsHtml } from '../view-models.js';
+import { explainTerms, HIGHLIGHT_FLOOR, highlightedHtml, termItemsHtml } from '../view-models.js';
 
 export interface ReviewPageDeps {
   learner: Learner;
@@ -52,7 +52,7 @@ function showResults(learner: Learner, csrf: Csrf): RequestHandler {
     if (error !== undefined) return showFormAgain(req, res, next, String(error.msg));
 
     const { review } = checkedData<{ review: string }>(req);
-    const outcome = await learner.predict(review);
+    const outcome = await learner.predict(review, { segmentFloor: HIGHLIGHT_FLOOR });
     renderPage(
       res,
       'pages/results',
