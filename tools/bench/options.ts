@@ -55,7 +55,8 @@ export const DEFAULT_SOAK_S = 600;
 export const BENCH_USAGE = `usage: npm run bench -- [options]
   --duration S        seconds of load per case (default 10)
   --connections N     concurrent connections (default 16)
-  --warmup S          seconds of warm-up load after start-up (default 2)
+  --warmup S          seconds of warm-up load per case (GET /, POST /results, POST /api/v1/predict,
+                      each as its case runs it) after start-up (default 2)
   --workers LIST      WORKERS settings to measure, e.g. 1,2 (default 1,2)
   --cases LIST        any of get,results,predict,feedback (default all)
   --data PATH         also measure training and prediction documents/s on this corpus

@@ -37,6 +37,15 @@ export interface ServerRun {
   rssLargestProcessMb: { afterWarmup: number; afterLastCase: number };
   rssAfterWarmup: TreeRss;
   rssAfterLastCase: TreeRss;
+  /** Each process's median RSS over samples every 250 ms during the warm-up's last case. */
+  rssMedianDuringWarmup: TreeRss;
+  /** The same during each case. */
+  rssMedianDuringCase: Partial<Record<CaseName, TreeRss>>;
+  /**
+   * Per worker: its median during the last case minus its median during the warm-up (the issue's
+   * flatness bar, at most 10 MB, measured past the GC sawtooth a single sample lands on).
+   */
+  rssMedianGrowthPerWorkerMb: number[];
   /** Bytes of pino log the server(s) wrote during the run (stdout, to a temporary file). */
   serverLogBytes: number;
   cases: Partial<Record<Exclude<CaseName, 'feedback'>, CaseSummary>> & { feedback?: FeedbackSummary };

@@ -101,3 +101,45 @@ export function treeRss(pid: number): TreeRss {
   const totalMb = Math.round(processes.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10;
   return { totalMb, processes };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** RSS of a process tree sampled while a phase runs; `stop` gives each process's median. */
+export interface RssSampler {
+  stop(): TreeRss;
+}
+
+/**
+ * Samples `treeRss(pid)` every `everyMs` until `stop()`, which returns each process's median
+ * sample. A single sample lands anywhere on a worker's GC sawtooth: under POST /results load its
+ * V8 heap's pages swing ~25 MB between full collections (140-166 MB of anonymous memory, sampled
+ * each second), so two single samples differ by that much with nothing retained. A median over a
+ * phase does not.
+ */
+export function sampleTreeRss(pid: number, everyMs = 250): RssSampler {
+  const samples = new Map<number, number[]>();
+  const take = (): void => {
+    for (const { pid: member, rssMb } of treeRss(pid).processes) {
+      const list = samples.get(member) ?? [];
+      list.push(rssMb);
+      samples.set(member, list);
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      const processes = [...samples].map(([member, list]) => ({ pid: member, rssMb: Math.round(median(list) * 10) / 10 }));
+      const totalMb = Math.round(processes.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10;
+      return { totalMb, processes };
+    },
+  };
+}

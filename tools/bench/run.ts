@@ -12,7 +12,7 @@ import { runWrk, wrkAvailable } from './wrk.js';
 import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
-import { treeRss, type TreeRss } from './rss.js';
+import { sampleTreeRss, treeRss, type RssSampler, type TreeRss } from './rss.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { ensureBuild } from './build.js';
 import { runSoak, type SoakReport } from './soak.js';
@@ -73,7 +73,7 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
   const effective: BenchOptions = { ...options, tool };
   log(
     `bench: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
-      `${tool === 'wrk' ? 'wrk (feedback case: autocannon)' : 'autocannon'}, ${options.connections} connections, ${options.duration} s per case, warm-up ${options.warmup} s; ` +
+      `${tool === 'wrk' ? 'wrk (feedback case: autocannon)' : 'autocannon'}, ${options.connections} connections, ${options.duration} s per case, warm-up ${options.warmup} s per case; ` +
       `review ${review.length} characters (${options.reviewFile})`,
   );
   log(`bench: ${serverLog}; NODE_ENV=production, RATE_LIMIT=off, only 127.0.0.1`);
@@ -135,6 +135,9 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
   };
 }
 
+/** The cases the warm-up runs, each for `--warmup` seconds (feedback first needs its pool of predictions). */
+const WARMED_UP_CASES = ['get', 'results', 'predict'] as const;
+
 /** One server setting: start, warm up, every case, RSS, stop. */
 async function runServer(
   workers: number,
@@ -154,22 +157,27 @@ async function runServer(
         `after spawn; model load ${loads.map((ms) => (ms === null ? '?' : `${ms} ms`)).join(', ')}`,
     );
 
+    let warmupSampler = sampleTreeRss(server.pid);
     if (options.warmup > 0) {
-      await runLoad({
-        url: server.url,
-        connections: options.connections,
-        duration: options.warmup,
-        cleanup,
-        requests: (['get', 'results', 'predict'] as const).map((name) => toAutocannon(caseRequest(name, review))),
-      });
+      // Each case's own load, as the case will run it: the first heavy POST /results load grows
+      // the worker's malloc arena ([heap] in /proc/PID/smaps) by ~18 MB to a plateau it then
+      // keeps, and a lighter warm-up left that one-time step to be counted as growth by the case.
+      // The RSS "after warm-up" is sampled over its last case, when every load has been seen once.
+      for (const name of WARMED_UP_CASES) {
+        if (name === WARMED_UP_CASES[WARMED_UP_CASES.length - 1]) warmupSampler = restart(warmupSampler, server.pid);
+        await fixedCase(server, name, review, { ...options, duration: options.warmup }, context);
+      }
     }
+    const rssMedianDuringWarmup = warmupSampler.stop();
     const rssAfterWarmup = treeRss(server.pid);
     log(`workers=${workers}  RSS after warm-up: ${formatRss(rssAfterWarmup)}`);
 
     const cases: ServerRun['cases'] = {};
     // RSS after each case: the issue's flatness bar compares the last case with the first.
     const rssAfterCaseMb: Partial<Record<CaseName, number>> = {};
+    const rssMedianDuringCase: Partial<Record<CaseName, TreeRss>> = {};
     for (const name of options.cases) {
+      const sampler = sampleTreeRss(server.pid);
       if (name === 'feedback') {
         cases.feedback = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
         log(formatCaseLine(workers, name, cases.feedback));
@@ -178,6 +186,7 @@ async function runServer(
         cases[name] = await fixedCase(server, name, review, options, context);
         log(formatCaseLine(workers, name, cases[name]));
       }
+      rssMedianDuringCase[name] = sampler.stop();
       rssAfterCaseMb[name] = treeRss(server.pid).totalMb;
     }
 
@@ -191,6 +200,17 @@ async function runServer(
         `${signedMb(rssGrowthMb)} over warm-up, ${signedMb(rssLastOverFirstCaseMb)} over the first case` +
         (workers > 1 ? ` (all ${workers + 1} processes)` : ''),
     );
+    const lastCase = options.cases[options.cases.length - 1];
+    const rssMedianDuringLastCase = lastCase === undefined ? undefined : rssMedianDuringCase[lastCase];
+    const rssMedianGrowthPerWorkerMb =
+      rssMedianDuringLastCase === undefined ? [] : medianGrowthPerWorker(rssMedianDuringWarmup, rssMedianDuringLastCase, server.pid, workers);
+    if (rssMedianDuringLastCase !== undefined) {
+      log(
+        `workers=${workers}  RSS per worker, median of samples every 250 ms: ${workerFigures(rssMedianDuringWarmup, server.pid, workers)} ` +
+          `during the warm-up's last case, ${workerFigures(rssMedianDuringLastCase, server.pid, workers)} during the last case ` +
+          `(${rssMedianGrowthPerWorkerMb.map(signedMb).join(', ')})`,
+      );
+    }
     const serverLogBytes = server.logBytes();
     if (server.stderr().trim() !== '') log(`workers=${workers}  server stderr:\n${server.stderr().trim()}`);
 
@@ -207,12 +227,37 @@ async function runServer(
       rssLargestProcessMb: { afterWarmup: largest(rssAfterWarmup), afterLastCase: largest(rssAfterLastCase) },
       rssAfterWarmup,
       rssAfterLastCase,
+      rssMedianDuringWarmup,
+      rssMedianDuringCase,
+      rssMedianGrowthPerWorkerMb,
       serverLogBytes,
       cases,
     };
   } finally {
     await server.stop();
   }
+}
+
+function restart(sampler: RssSampler, pid: number): RssSampler {
+  sampler.stop();
+  return sampleTreeRss(pid);
+}
+
+/** The worker processes of a tree: all but the cluster primary, or the one process of WORKERS=1. */
+function workerProcesses(rss: TreeRss, rootPid: number, workers: number): TreeRss['processes'] {
+  return workers > 1 ? rss.processes.filter((p) => p.pid !== rootPid) : rss.processes;
+}
+
+function workerFigures(rss: TreeRss, rootPid: number, workers: number): string {
+  return workerProcesses(rss, rootPid, workers).map((p) => `${fmt(p.rssMb, 1)}`).join(', ') + ' MB';
+}
+
+/** Per worker present in both: its median during the last case minus its median during the warm-up. */
+function medianGrowthPerWorker(warmup: TreeRss, last: TreeRss, rootPid: number, workers: number): number[] {
+  const before = new Map(workerProcesses(warmup, rootPid, workers).map((p) => [p.pid, p.rssMb]));
+  return workerProcesses(last, rootPid, workers)
+    .filter((p) => before.has(p.pid))
+    .map((p) => round(p.rssMb - (before.get(p.pid) as number), 1));
 }
 
 function signedMb(mb: number): string {
