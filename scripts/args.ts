@@ -99,6 +99,12 @@ export function parseUpdateArgs(argv: readonly string[], env: Record<string, str
     force: { type: 'boolean', default: false },
   });
   const paths = storagePaths(env);
+  if (args.db !== undefined && paths.databaseUrl !== undefined) {
+    throw new UsageError(
+      `--db names a SQLite file (${args.db}), but DATABASE_URL is set, so the log is in PostgreSQL; ` +
+        'unset DATABASE_URL to update from the SQLite file, or drop --db to update the model published in PostgreSQL',
+    );
+  }
   return {
     dbPath: args.db ?? paths.dbPath,
     modelPath: args.model ?? paths.modelPath,

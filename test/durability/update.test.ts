@@ -62,9 +62,10 @@ function finalLine(stdout: string): { folded: number; skipped: number; held: num
   };
 }
 
-/** `npm run update` on a folder's model and log (with DATABASE_URL on PostgreSQL, where --db is not read). */
+/** `npm run update` on a folder's model and log (with DATABASE_URL on PostgreSQL, which refuses --db). */
 function runUpdate(paths: ServerPaths & { log: ServerLog }, ...extra: string[]) {
-  return runNodeScript(['scripts/update.ts', '--db', paths.dbPath, '--model', paths.modelPath, ...extra], {
+  const db = 'DATABASE_URL' in paths.log.env ? [] : ['--db', paths.dbPath];
+  return runNodeScript(['scripts/update.ts', ...db, '--model', paths.modelPath, ...extra], {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATA_DIR: paths.dataDir,

@@ -109,4 +109,11 @@ describe('parseUpdateArgs', () => {
     expect(() => parseUpdateArgs(argv, {})).toThrow(UsageError);
     expect(() => parseUpdateArgs(argv, {})).toThrow(message);
   });
+
+  it('refuses --db when DATABASE_URL is set (it would be ignored), and takes DATABASE_URL without it', () => {
+    const env = { DATABASE_URL: 'postgres://u@127.0.0.1/mc' };
+    expect(() => parseUpdateArgs(['--db', 'r.sqlite'], env)).toThrow(UsageError);
+    expect(() => parseUpdateArgs(['--db', 'r.sqlite'], env)).toThrow(/--db names a SQLite file \(r\.sqlite\), but DATABASE_URL is set/);
+    expect(parseUpdateArgs(['--model', 'm.bin'], env)).toMatchObject({ databaseUrl: env.DATABASE_URL, modelPath: 'm.bin' });
+  });
 });
