@@ -303,6 +303,35 @@ describe('moderationRule: disabled caps and rows without a client', () => {
     for (const outcome of outcomes) expect(outcome).toMatchObject(ACCEPTED);
   });
 
+  it('asks the log for the client\'s count only when a cap could hold the row', () => {
+    // An empty log that records the questions: the count is the one question that costs a pass
+    // over the client's rows, and with no cap to apply its answer could change nothing.
+    const asked: string[] = [];
+    const log: LogHistory = {
+      firstWithNormalizedHash: () => null,
+      sharingBands: () => [],
+      acceptedFromClientSince: (client) => {
+        asked.push(client);
+        return { rows: 0, corrections: 0 };
+      },
+    };
+    const candidate = (correction: boolean) => ({
+      review: LONG_REVIEW, sentiment: 1, client: CLIENT_A, correction, date: NOW, fingerprint: fingerprint(LONG_REVIEW),
+    });
+    const rule = (clientRowsPerDay: number, clientCorrectionsPerDay: number) =>
+      moderationRule({ ...DEFAULT_MODERATION, clientRowsPerDay, clientCorrectionsPerDay });
+
+    const outcomes = [
+      rule(0, 0)(candidate(true), log),
+      rule(0, 5)(candidate(false), log),
+      rule(0, 5)(candidate(true), log),
+      rule(30, 0)(candidate(false), log),
+    ];
+
+    expect(outcomes).toEqual([ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED]);
+    expect(asked).toEqual([CLIENT_A, CLIENT_A]); // the correction under a corrections cap, and the rows cap
+  });
+
   it('with clientRowsPerDay 0, still applies the corrections cap', () => {
     const store = storeWith({ clientRowsPerDay: 0, clientCorrectionsPerDay: 1 });
     answer(store, review(0), 1, 0, { client: CLIENT_A, date: NOW });
