@@ -75,6 +75,24 @@ function murmur3(p: usize, length: i32): i32 {
   return <i32>h;
 }
 
+/**
+ * Records token `count`: its bytes out[start, end), their hash, and its span in the tag-free text
+ * (-1, -1 for an emoticon or a glued word), in the token arrays `scan` fills.
+ */
+// @ts-ignore: decorator
+@inline
+function recordToken(
+  count: i32, out: usize, start: i32, end: i32, spanStart: i32, spanEnd: i32,
+  starts: usize, ends: usize, hashes: usize, scanStarts: usize, scanEnds: usize,
+): void {
+  const at = <usize>count << 2;
+  store<i32>(starts + at, start);
+  store<i32>(ends + at, end);
+  store<i32>(hashes + at, murmur3(out + <usize>start, end - start));
+  store<i32>(scanStarts + at, spanStart);
+  store<i32>(scanEnds + at, spanEnd);
+}
+
 /** MurmurHash3 of a byte range, for the tests that hold this module to the TypeScript one. */
 export function hash(p: usize, length: i32): i32 {
   return murmur3(p, length);
@@ -203,12 +221,7 @@ export function scan(
     }
     // A separator: close the open token, if any.
     if (tokenStart >= 0) {
-      const at = <usize>count << 2;
-      store<i32>(starts + at, tokenStart);
-      store<i32>(ends + at, pos);
-      store<i32>(hashes + at, murmur3(out + <usize>tokenStart, pos - tokenStart));
-      store<i32>(scanStarts + at, wordStart);
-      store<i32>(scanEnds + at, unit);
+      recordToken(count, out, tokenStart, pos, wordStart, unit, starts, ends, hashes, scanStarts, scanEnds);
       count++;
       store<u8>(out + <usize>pos, 0x20);
       pos++;
@@ -229,25 +242,15 @@ export function scan(
       spanStart = -1;
       spanEnd = -1;
     }
-    const at = <usize>count << 2;
-    store<i32>(starts + at, tokenStart);
-    store<i32>(ends + at, pos);
-    store<i32>(hashes + at, murmur3(out + <usize>tokenStart, pos - tokenStart));
-    store<i32>(scanStarts + at, spanStart);
-    store<i32>(scanEnds + at, spanEnd);
+    recordToken(count, out, tokenStart, pos, spanStart, spanEnd, starts, ends, hashes, scanStarts, scanEnds);
     count++;
     store<u8>(out + <usize>pos, 0x20);
     pos++;
   }
   for (let k = firstEmoticon; k < emoticonBytes; k += 2) {
-    const at = <usize>count << 2;
     store<u8>(out + <usize>pos, load<u8>(emoticons + <usize>k));
     store<u8>(out + <usize>(pos + 1), load<u8>(emoticons + <usize>(k + 1)));
-    store<i32>(starts + at, pos);
-    store<i32>(ends + at, pos + 2);
-    store<i32>(hashes + at, murmur3(out + <usize>pos, 2));
-    store<i32>(scanStarts + at, -1);
-    store<i32>(scanEnds + at, -1);
+    recordToken(count, out, pos, pos + 2, -1, -1, starts, ends, hashes, scanStarts, scanEnds);
     count++;
     store<u8>(out + <usize>(pos + 2), 0x20);
     pos += 3;

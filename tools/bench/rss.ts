@@ -96,10 +96,15 @@ export function treeRss(pid: number): TreeRss {
   for (const member of processTree(pid)) {
     const status = readStatus(member);
     if (status === undefined) continue;
-    processes.push({ pid: member, rssMb: Math.round((vmRssKb(status) / 1024) * 10) / 10 });
+    processes.push({ pid: member, rssMb: vmRssKb(status) / 1024 });
   }
-  const totalMb = Math.round(processes.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10;
-  return { totalMb, processes };
+  return treeOf(processes);
+}
+
+/** The processes' figures rounded to 0.1 MB, with their total. */
+function treeOf(processes: TreeRss['processes']): TreeRss {
+  const rounded = processes.map(({ pid, rssMb }) => ({ pid, rssMb: Math.round(rssMb * 10) / 10 }));
+  return { totalMb: Math.round(rounded.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10, processes: rounded };
 }
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */
@@ -137,9 +142,7 @@ export function sampleTreeRss(pid: number, everyMs = 250): RssSampler {
     stop() {
       clearInterval(timer);
       take();
-      const processes = [...samples].map(([member, list]) => ({ pid: member, rssMb: Math.round(median(list) * 10) / 10 }));
-      const totalMb = Math.round(processes.reduce((sum, p) => sum + p.rssMb, 0) * 10) / 10;
-      return { totalMb, processes };
+      return treeOf([...samples].map(([member, list]) => ({ pid: member, rssMb: median(list) })));
     },
   };
 }

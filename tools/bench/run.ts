@@ -12,7 +12,7 @@ import { runWrk, wrkAvailable } from './wrk.js';
 import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
-import { sampleTreeRss, treeRss, type RssSampler, type TreeRss } from './rss.js';
+import { sampleTreeRss, treeRss, type TreeRss } from './rss.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { ensureBuild } from './build.js';
 import { runSoak, type SoakReport } from './soak.js';
@@ -157,17 +157,15 @@ async function runServer(
         `after spawn; model load ${loads.map((ms) => (ms === null ? '?' : `${ms} ms`)).join(', ')}`,
     );
 
-    let warmupSampler = sampleTreeRss(server.pid);
-    if (options.warmup > 0) {
-      // Each case's own load, as the case will run it: the first heavy POST /results load grows
-      // the worker's malloc arena ([heap] in /proc/PID/smaps) by ~18 MB to a plateau it then
-      // keeps, and a lighter warm-up left that one-time step to be counted as growth by the case.
-      // The RSS "after warm-up" is sampled over its last case, when every load has been seen once.
-      for (const name of WARMED_UP_CASES) {
-        if (name === WARMED_UP_CASES[WARMED_UP_CASES.length - 1]) warmupSampler = restart(warmupSampler, server.pid);
-        await fixedCase(server, name, review, { ...options, duration: options.warmup }, context);
-      }
-    }
+    // Each case's own load, as the case will run it: the first heavy POST /results load grows the
+    // worker's malloc arena ([heap] in /proc/PID/smaps) by ~18 MB to a plateau it then keeps, and
+    // a lighter warm-up left that one-time step to be counted as growth by the case. The RSS
+    // "after warm-up" is sampled over its last case, when every load has been seen once.
+    const warmup = options.warmup > 0 ? WARMED_UP_CASES : [];
+    const warmUp = (name: Exclude<CaseName, 'feedback'>) => fixedCase(server, name, review, { ...options, duration: options.warmup }, context);
+    for (const name of warmup.slice(0, -1)) await warmUp(name);
+    const warmupSampler = sampleTreeRss(server.pid);
+    for (const name of warmup.slice(-1)) await warmUp(name);
     const rssMedianDuringWarmup = warmupSampler.stop();
     const rssAfterWarmup = treeRss(server.pid);
     log(`workers=${workers}  RSS after warm-up: ${formatRss(rssAfterWarmup)}`);
@@ -236,11 +234,6 @@ async function runServer(
   } finally {
     await server.stop();
   }
-}
-
-function restart(sampler: RssSampler, pid: number): RssSampler {
-  sampler.stop();
-  return sampleTreeRss(pid);
 }
 
 /** The worker processes of a tree: all but the cluster primary, or the one process of WORKERS=1. */
