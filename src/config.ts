@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 
 import { MIN_CSRF_SECRET_LENGTH } from './csrf-secret.js';
 import { ConfigError } from './errors.js';
-import { DEFAULT_MODERATION, type ModerationSettings } from './learner/verdict-rule.js';
+import { DEFAULT_MODERATION, type ModerationSettings } from './moderation/verdict-rule.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -69,7 +69,7 @@ export interface Config {
   adminSessionHours: number;
   /** Failed console sign-ins a client may make per 15 minutes before it must wait (ADMIN_LOGIN_FAILURES). @default 5 */
   adminLoginFailures: number;
-  /** The moderation rule's settings (MODERATION_* variables; see src/learner/verdict-rule.ts). */
+  /** The moderation rule's settings (MODERATION_* variables; see src/moderation/verdict-rule.ts). */
   moderation: ModerationSettings;
   /**
    * HEALTH_DETAILS=on: GET /healthz adds the model's facts (version, training date, log applied)

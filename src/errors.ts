@@ -53,21 +53,26 @@ export class UsageError extends MovieClassifierError {
 }
 
 /**
- * A write the database did not take in time: another process holds its write lock, or writes
- * fail (disk full, read-only, I/O error). Nothing was stored; the same request may succeed
- * later. The web layer answers 503 with Retry-After.
+ * The database is unavailable: another process holds its write lock, writes fail (disk full,
+ * read-only, I/O error), or the server cannot be reached (PostgreSQL stopped). Both stores throw
+ * this for every such failure, and only this, so the write gate and /healthz need not know the
+ * engine. Nothing was stored; the same request may succeed later. The web layer answers 503 with
+ * Retry-After.
  */
 export class DatabaseUnavailableError extends MovieClassifierError {
   override name = 'DatabaseUnavailableError' as const;
   readonly status = 503;
   readonly code = 'unavailable';
+  /** Why, in a few words, for /healthz and the log ('the database is locked by another process'). */
+  readonly reason: string;
   constructor(
     message: string,
     /** Seconds after which trying again makes sense. */
     readonly retryAfterSeconds: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(message, options);
+    this.reason = options?.reason ?? message;
   }
 }
 

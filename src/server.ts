@@ -2,21 +2,13 @@ import { createServer } from 'node:http';
 
 import type { Config } from './config.js';
 import { MovieClassifierError } from './errors.js';
-import {
-  createLearner,
-  databaseCheckpoints,
-  followChanges,
-  modelJournal,
-  moderationRule,
-  openCheckpoints,
-  type Checkpoints,
-  type FollowChangesOptions,
-} from './learner/index.js';
-import { decodeModel, readModelFileBytes, type LoadedModelFile } from './model/model-file.js';
-import { openStore, type LogStore } from './store/index.js';
-import { openPostgresStore } from './store/postgres/index.js';
-import { startPredictionExpiry } from './store/prediction-expiry.js';
-import { startWalCheckpointer } from './store/wal-checkpointer.js';
+import { createLearner, followChanges, modelJournal } from './learner/index.js';
+import { moderationRule } from './moderation/index.js';
+import { decodeModel, type LoadedModelFile } from './model/model-file.js';
+import { startPredictionExpiry } from './store/jobs/prediction-expiry.js';
+import { startTextIndexer } from './store/jobs/text-indexer.js';
+import { openStorage, type Storage } from './store/open-storage.js';
+import { startWalCheckpointer } from './store/jobs/wal-checkpointer.js';
 import { createWriteGate } from './store/write-gate.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
@@ -32,7 +24,7 @@ const SERVER_LOCK_WAIT_MS = 10;
 /**
  * WAL pages at which a commit of the server's connection checkpoints by itself (SQLite's default
  * is 1,000): only if the checkpoint thread falls behind by this much (~64 MB), since a checkpoint
- * in a commit stalls the event loop (src/store/wal-checkpointer.ts).
+ * in a commit stalls the event loop (src/store/jobs/wal-checkpointer.ts).
  */
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
@@ -42,9 +34,6 @@ const BACKSTOP_CHECKPOINT_PAGES = 16_384;
  * the 30 s a process manager usually gives before SIGKILL.
  */
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** Review texts added to the console's full-text index per look (every RELOAD_POLL_MS). */
-const TEXT_INDEX_BATCH = 2_000;
 
 /** The settings, with the CSRF secret resolved (from CSRF_SECRET or the secret file; see src/main.ts). */
 export type ServerConfig = Config & { csrfSecret: string };
@@ -62,18 +51,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Where this process's log, checkpoints and model come from: SQLite and files, or PostgreSQL. */
-interface Storage {
-  store: LogStore;
-  checkpoints: Checkpoints;
-  model: LoadedModelFile;
-  /** What the start-up line says the model and the log are. */
-  describe: { model: string; db: string };
-  follow: Pick<FollowChangesOptions, 'modelPath' | 'store' | 'published'>;
-  /** The SQLite file whose WAL a thread checkpoints while serving; null for PostgreSQL. */
-  sqlitePath: string | null;
-}
-
 /**
  * One server process: config -> storage (log, checkpoints, model) -> learner -> app -> listen,
  * then follow the log and the model. Returns once listening. Owns nothing of the process
@@ -87,18 +64,23 @@ interface Storage {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config);
   const started = performance.now();
-  const storage = config.databaseUrl === undefined ? openFileStorage(config) : await openDatabaseStorage(config, config.databaseUrl);
-  const { store, checkpoints, model } = storage;
+  const storage = await openStorage(config, {
+    verdictRule: moderationRule(config.moderation),
+    busyTimeoutMs: SERVER_LOCK_WAIT_MS,
+    autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
+  });
+  const { store, checkpoints } = storage;
+  const model = await loadServedModel(storage, config.checkpointDir);
   const loadMs = performance.now() - started;
   const writes = createWriteGate({
     waitMs: config.dbWriteWaitMs,
-    probe: () => void Promise.resolve(store.checkWritable()).catch(() => undefined),
+    probe: () => store.checkWritable(),
     log: logger,
   });
   const replayStarted = performance.now();
   let learner;
   try {
-    learner = await createLearner({ model, store, checkpoints, modelPath: storage.describe.model, writes });
+    learner = await createLearner({ model, store, checkpoints, modelPath: storage.model.name, writes });
   } catch (error) {
     await store.close();
     throw error;
@@ -149,9 +131,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     {
       address: `http://${config.host}:${port}`,
       pid: process.pid,
-      model: { path: storage.describe.model, ...info, loadMs: Math.round(loadMs) },
+      model: { path: storage.model.name, ...info, loadMs: Math.round(loadMs) },
       replay: { ...learner.replayed, ms: Math.round(replayMs) },
-      db: storage.describe.db,
+      db: store.path,
     },
     `listening on http://${config.host}:${port} (model ${info.preset} ${info.version}, ` +
       `replayed ${learner.replayed.folded} feedback rows in ${Math.round(replayMs)} ms)`,
@@ -165,27 +147,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...storage.follow,
   });
   const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
-  // The console's text filter reads a full-text index filled here, in batches, off the request
-  // path; rows newer than it are read directly. 2,000 rows take ~60 ms under SQLite's write lock
-  // (npm run console:bench, text_index_batch). On PostgreSQL every instance runs it; they take
-  // turns on the index's position row.
-  let indexing: Promise<void> | undefined;
-  const textIndexer = setInterval(() => {
-    if (indexing !== undefined) return; // PostgreSQL answers later: one batch at a time
-    indexing = Promise.resolve()
-      .then(async () => {
-        await store.console.indexText(TEXT_INDEX_BATCH);
-      })
-      .catch((error: unknown) => {
-        // Another process holding the write lock is the usual reason: the next look indexes them.
-        const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
-        const message = `could not index review texts for the console: ${(error as Error).message}`;
-        if (busy) logger.debug({ err: error }, message);
-        else logger.error({ err: error }, message);
-      })
-      .finally(() => (indexing = undefined));
-  }, config.reloadPollMs);
-  textIndexer.unref();
+  const textIndexer = startTextIndexer(store.console, { everyMs: config.reloadPollMs, log: logger });
   const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 
   return {
@@ -198,12 +160,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         writes.stop();
         closing = true;
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        clearInterval(textIndexer);
         server.close(() => {
           clearTimeout(cut);
           void learner
             .drain()
-            .then(() => indexing)
+            .then(() => textIndexer.stop())
             .then(() => walCheckpointer?.stop())
             .then(() => store.close())
             .finally(resolve);
@@ -213,71 +174,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
 }
 
-/** SQLite at DB_PATH, checkpoints in DATA_DIR/checkpoints, the model file at MODEL_PATH. */
-function openFileStorage(config: ServerConfig): Storage {
-  const bytes = readModelFileBytes(config.modelPath);
-  const model = decodeModel(bytes, config.modelPath);
-  // The database before the checkpoint: a database that cannot be used stops start-up with
-  // nothing created beside it.
-  const store = openStore(config.dbPath, {
-    busyTimeoutMs: SERVER_LOCK_WAIT_MS,
-    verdictRule: moderationRule(config.moderation),
-    autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
-  });
-  const checkpoints = openCheckpoints(config.checkpointDir);
-  try {
-    checkpoints.keep(bytes, model.header);
-  } catch (error) {
-    store.close();
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new MovieClassifierError(
-      `cannot keep the model's checkpoint in ${config.checkpointDir} (${code}); make DATA_DIR writable. ` +
-        `Checkpoints are what undoing a verdict rebuilds from.`,
-      { cause: error },
-    );
-  }
-  return {
-    store,
-    checkpoints,
-    model,
-    describe: { model: config.modelPath, db: config.dbPath },
-    follow: { modelPath: config.modelPath },
-    sqlitePath: config.dbPath,
-  };
-}
-
 /**
- * PostgreSQL at DATABASE_URL: the log and the checkpoints in the database, and the model the
- * newest one published there (by `npm run update`), or the shipped model file before any is —
- * so a new instance with an empty data folder serves what the others serve.
+ * The model this process serves first (the model file, or the newest published in PostgreSQL),
+ * kept as a checkpoint before it is served: checkpoints are what undoing a verdict rebuilds from.
+ * Closes the store when it cannot.
  */
-async function openDatabaseStorage(config: ServerConfig, url: string): Promise<Storage> {
-  const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation) });
+async function loadServedModel(storage: Storage, checkpointDir: string): Promise<LoadedModelFile> {
   try {
-    const checkpoints = databaseCheckpoints(store);
-    const published = await store.latestPublishedModel();
-    const bytes = published?.bytes ?? readModelFileBytes(config.modelPath);
-    const source = published === null ? config.modelPath : `the model published in ${store.path}`;
-    const model = decodeModel(bytes, source);
-    await checkpoints.keep(bytes, model.header);
-    return {
-      store,
-      checkpoints,
-      model,
-      describe: { model: source, db: store.path },
-      follow: {
-        modelPath: null,
-        store,
-        published: {
-          subscribe: (listener) => store.onModelPublished(listener),
-          latest: async (loaded) => (await store.latestPublishedModel(loaded))?.bytes ?? null,
-          startedFrom: published?.checksum ?? null,
-        },
-      },
-      sqlitePath: null,
-    };
+    const bytes = await storage.model.read();
+    const model = decodeModel(bytes, storage.model.name);
+    try {
+      await storage.checkpoints.keep(bytes, model.header);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (storage.engine !== 'SQLite' || code === undefined) throw error;
+      throw new MovieClassifierError(
+        `cannot keep the model's checkpoint in ${checkpointDir} (${code}); make DATA_DIR writable. ` +
+          `Checkpoints are what undoing a verdict rebuilds from.`,
+        { cause: error },
+      );
+    }
+    return model;
   } catch (error) {
-    await store.close();
+    await storage.store.close();
     throw error;
   }
 }

@@ -46,8 +46,8 @@ describe('startServer', () => {
     expect(predicted.status).toBe(200);
     expect(['SIGHUP', 'SIGTERM', 'SIGINT'].map((s) => process.listenerCount(s))).toEqual(signalListeners);
     const store = openStore(paths.dbPath, { readonly: true });
-    expect(store.getPrediction(predictionId)).toMatchObject({ id: predictionId });
-    store.close();
+    expect(await store.getPrediction(predictionId)).toMatchObject({ id: predictionId });
+    await store.close();
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 });

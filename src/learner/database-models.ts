@@ -1,5 +1,5 @@
 import { readModelFileBytes } from '../model/model-file.js';
-import type { PostgresStore, StoredCheckpoint } from '../store/postgres/store.js';
+import type { PostgresStore, StoredCheckpoint } from '../store/postgres/log-store.js';
 import type { CheckpointInfo, Checkpoints } from './checkpoints.js';
 import type { ModelHome } from './update-model-file.js';
 

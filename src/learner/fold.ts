@@ -1,16 +1,17 @@
 import type { LoadedModelFile } from '../model/model-file.js';
-import type { Label } from '../model/types.js';
+import { isLabel, type Label } from '../model/types.js';
+import { reasonWords } from '../moderation/reasons.js';
 import type { LogStore, ReviewRow } from '../store/types.js';
 import type { FoldCounts } from './types.js';
 
 /**
  * Why a log row is not folded into the model, or null when it is: only accepted rows with a
- * 0/1 sentiment fold. The verdict is decided once when the row is written (src/learner/verdict-rule.ts),
+ * 0/1 sentiment fold. The verdict is decided once when the row is written (src/moderation/verdict-rule.ts),
  * so every process, a restart and `npm run update` fold the same rows.
  */
 export function foldRefusal(row: Pick<ReviewRow, 'sentiment' | 'verdict' | 'verdictReason'>): string | null {
   if (row.verdict !== 'accepted') return row.verdictReason === null ? row.verdict : `${row.verdict}: ${row.verdictReason}`;
-  if (row.sentiment !== 0 && row.sentiment !== 1) return 'sentiment is not 0 or 1';
+  if (!isLabel(row.sentiment)) return reasonWords.notALabel();
   return null;
 }
 

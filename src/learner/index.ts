@@ -1,6 +1,5 @@
 export { createLearner, type LearnerOptions } from './learner.js';
 export { foldLog, foldRefusal } from './fold.js';
-export { DEFAULT_MODERATION, MIN_REVIEW_LENGTH, moderationRule, type ModerationSettings } from './verdict-rule.js';
 export { followChanges, type ChangeFollower, type ChangeLog, type FollowChangesOptions } from './follow-changes.js';
 export {
   checkAccuracy,

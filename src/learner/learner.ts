@@ -152,7 +152,7 @@ export async function createLearner({
       return scored.score;
     },
 
-    writeFailure: () => writes.failure(),
+    writeFailure: () => writes.check(),
 
     async drain() {
       await predictions.drain();

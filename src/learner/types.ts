@@ -103,8 +103,8 @@ export interface Learner {
    * belongs to another database (see assertModelMatchesDatabase); `path` names it in the message.
    */
   reload(next: LoadedModelFile, path?: string): Promise<FoldCounts>;
-  /** Why the database is not taking writes, since when; null while it does (GET /healthz). */
-  writeFailure(): WriteFailure | null;
+  /** Why the database is not taking writes, since when; null while it does (GET /healthz): asks the database when nothing was written lately. */
+  writeFailure(): Promise<WriteFailure | null>;
   /**
    * An operator's verdict on log rows: sets it (recorded as a verdict change every process
    * follows) and, when it changes what the model holds, rebuilds the served model from a

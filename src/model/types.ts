@@ -1,6 +1,12 @@
 /** 1 = positive review, 0 = negative review (the classic `review_db.sentiment` encoding). */
 export type Label = 0 | 1;
 
+/**
+ * Whether `value` is a label: 0 or 1, nothing else. The one statement of that rule: rows adopted
+ * from a classic database may hold anything, and are never learned from unless it holds.
+ */
+export const isLabel = (value: unknown): value is Label => value === 0 || value === 1;
+
 export type LabelName = 'positive' | 'negative';
 
 export const labelName = (label: Label): LabelName => (label === 1 ? 'positive' : 'negative');

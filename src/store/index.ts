@@ -1,9 +1,9 @@
-export { ACCEPT_EVERY_ROW, openStore, type OpenStoreOptions } from './store.js';
-export { migrate, MIGRATIONS, SCHEMA_VERSION, readSchemaVersion, type Migration } from './migrations/index.js';
-export { CLASSIC_IMPORT_SOURCE } from './migrations/001-review-db.js';
+export { openStore, type OpenStoreOptions } from './sqlite/log-store.js';
+export { ACCEPT_EVERY_ROW } from './rows.js';
+export { migrate, MIGRATIONS, SCHEMA_VERSION, readSchemaVersion, type Migration } from './sqlite/migrations/index.js';
+export { CLASSIC_IMPORT_SOURCE } from './sqlite/migrations/001-review-db.js';
 export { VERDICTS } from './types.js';
 export type {
-  FeedbackFilter,
   FeedbackLinks,
   FeedbackListRow,
   FeedbackOutcome,
@@ -13,7 +13,6 @@ export type {
   NewPrediction,
   ReviewRow,
   RowOptions,
-  Store,
   StoredPrediction,
   Verdict,
   VerdictChange,
@@ -22,8 +21,7 @@ export type {
   WriteCandidate,
 } from './types.js';
 export { createPredictionBatcher, type PredictionBatcher, type PredictionBatcherOptions } from './prediction-batcher.js';
-export { indexWords, nextDay, searchTerms } from './console-store.js';
-export { bulkLoadLog, type BulkRow } from './bulk-load.js';
+export { indexWords, nextDay, searchTerms } from './console.js';
 export type {
   ClientOrder,
   ClientSummary,
@@ -31,12 +29,10 @@ export type {
   ConsolePage,
   ConsoleRow,
   ConsoleStore,
-  SyncConsoleStore,
-  SyncModelEventLog,
   ExportRow,
   FeedbackCount,
   ModelEvent,
   ModelEventKind,
   ModelEventLog,
   PeriodCount,
-} from './console-store.js';
+} from './console.js';

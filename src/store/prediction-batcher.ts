@@ -1,5 +1,5 @@
 import { DatabaseUnavailableError, InvalidInputError } from '../errors.js';
-import { assertNewPrediction } from './store.js';
+import { assertNewPrediction } from './rows.js';
 import type { LogStore, NewPrediction } from './types.js';
 import { createWriteGate, type WriteGate } from './write-gate.js';
 

@@ -1,5 +1,5 @@
-import type { Fingerprint } from '../text/fingerprint.js';
-import type { ConsoleStore, ModelEventLog, SyncConsoleStore, SyncModelEventLog } from './console-store.js';
+import type { Fingerprint } from '../moderation/fingerprint.js';
+import type { ConsoleStore, ModelEventLog } from './console.js';
 import type { Label } from '../model/types.js';
 
 /** A prediction shown to a reader; feedback refers to it by id so labels cannot be forged. */
@@ -110,19 +110,6 @@ export interface VerdictChange {
   verdict: Verdict;
 }
 
-/** Filters of {@link Store.listFeedback}; every one optional, all must hold. */
-export interface FeedbackFilter {
-  verdict?: Verdict;
-  client?: string;
-  sentiment?: Label;
-  /** Rows whose text contains this, case-insensitively (ASCII case). */
-  text?: string;
-  /** Rows with an id below this (the page before). */
-  beforeId?: number;
-  /** Most rows to return. */
-  limit: number;
-}
-
 /** A log row as the operator sees it. */
 export interface FeedbackListRow {
   id: number;
@@ -141,8 +128,7 @@ export type Awaitable<T> = T | Promise<T>;
 
 /**
  * The log as the learner, the web layer and `npm run update` use it: SQLite answers at once,
- * PostgreSQL later, so every result may be a promise and every caller awaits it. `Store` below
- * is SQLite's synchronous form of the same interface.
+ * PostgreSQL later, so every result may be a promise and every caller awaits it.
  */
 export interface LogStore {
   /** Where the log is: a file path, ':memory:', or a PostgreSQL address without its password. */
@@ -194,8 +180,6 @@ export interface LogStore {
   lastVerdictChangeId(): Awaitable<number>;
   /** The lowest review_db id whose verdict changed after the change with id `afterId`, or null. */
   firstRowChangedAfter(afterId: number): Awaitable<number | null>;
-  /** Log rows matching `filter`, newest first. */
-  listFeedback(filter: FeedbackFilter): Awaitable<FeedbackListRow[]>;
   /** One log row as the operator sees it, or undefined. */
   getReview(id: number): Awaitable<FeedbackListRow | undefined>;
   /** Deletes up to `limit` unanswered predictions made before `before` (ISO-8601); returns how many. */
@@ -204,7 +188,7 @@ export interface LogStore {
   reclaimFreePages(maxPages: number): Awaitable<number>;
   /** A small write: throws if the database cannot be written now. */
   checkWritable(): Awaitable<void>;
-  /** What the operator's console reads: summaries, log pages, export, clients (src/store/console-store.ts). */
+  /** What the operator's console reads: summaries, log pages, export, clients (src/store/sqlite/console-store.ts). */
   readonly console: ConsoleStore;
   /** The model's timeline: trained, updates, reloads, rebuilds. */
   readonly modelEvents: ModelEventLog;
@@ -215,41 +199,4 @@ export interface LogStore {
    * function that stops listening.
    */
   onChange?(listener: () => void): () => void;
-}
-
-/** The SQLite log (better-sqlite3): {@link LogStore} with every answer at once (see it for the docs). */
-export interface Store extends LogStore {
-  insertPrediction(prediction: NewPrediction): void;
-  insertPredictions(predictions: readonly NewPrediction[]): void;
-  getPrediction(id: string): StoredPrediction | undefined;
-  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): FeedbackOutcome;
-  insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): number;
-  /** While the iterator is open the same Store can read but not write: finish or break first. */
-  reviewsAfter(afterId: number, upTo?: number): IterableIterator<ReviewRow>;
-  maxReviewId(): number;
-  feedbackLinksAfter(afterId: number): FeedbackLinks;
-  countReviews(): number;
-  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string, at?: string): number[];
-  reviewIdsOfClient(client: string): number[];
-  verdictChangesAfter(afterId: number): VerdictChange[];
-  lastVerdictChangeId(): number;
-  firstRowChangedAfter(afterId: number): number | null;
-  listFeedback(filter: FeedbackFilter): FeedbackListRow[];
-  getReview(id: number): FeedbackListRow | undefined;
-  /**
-   * Deletes up to `limit` predictions made before `before` (ISO-8601) that got no feedback, oldest
-   * first, in one transaction; answered ones stay with their feedback row. Returns how many went.
-   */
-  deleteUnansweredPredictionsBefore(before: string, limit: number): number;
-  /**
-   * Gives the pages freed by deletions back to the file system (incremental vacuum, up to
-   * `maxPages` pages); returns how many. A database made before this version has no incremental
-   * vacuum: its free pages are reused by later rows instead, and this returns 0.
-   */
-  reclaimFreePages(maxPages: number): number;
-  /** A small write (database_identity.write_checked_at): throws if this database cannot be written now. */
-  checkWritable(): void;
-  readonly console: SyncConsoleStore;
-  readonly modelEvents: SyncModelEventLog;
-  close(): void;
 }

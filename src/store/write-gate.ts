@@ -17,15 +17,18 @@ export interface WriteGateOptions {
   maxWaiting?: number;
   /**
    * A small write tried every `probeMs` while writes fail and none is waiting, so that the
-   * failure clears (and /healthz says ok again) without traffic. @default none
+   * failure clears (and /healthz says ok again) without traffic, and by {@link WriteGate.check}.
+   * It may answer later (a promise, PostgreSQL). @default none
    */
-  probe?: () => void;
+  probe?: () => unknown;
   /** @default 1000 */
   probeMs?: number;
   /** Failures are logged when they start, then at most once per `logEveryMs`, and when they end. */
   log?: WriteLog;
   /** @default 30000 */
   logEveryMs?: number;
+  /** {@link WriteGate.check} probes when nothing succeeded for this long, in ms. @default 2000 */
+  checkMaxAgeMs?: number;
 }
 
 /** Why writes are failing, since when (GET /healthz). */
@@ -38,14 +41,19 @@ export interface WriteFailure {
 /** Runs the store's writes without ever making the event loop wait for the database; see {@link createWriteGate}. */
 export interface WriteGate {
   /**
-   * Runs `write` (a synchronous, transactional store call) and resolves with its result. Rejects
+   * Runs `write` (a transactional store call; SQLite's answer at once, PostgreSQL's later) and resolves with its result. Rejects
    * with DatabaseUnavailableError when the database did not take it within `waitMs` (nothing was
    * written), and with the write's own error when that is not about the database being
    * unavailable (a constraint, a bad row).
    */
-  run<T>(write: () => T): Promise<T>;
+  run<T>(write: () => T | Promise<T>): Promise<T>;
   /** The current run of failures, or null while writes succeed. */
   failure(): WriteFailure | null;
+  /**
+   * The current run of failures, after running the probe when no write or probe has succeeded in
+   * the last `maxAgeMs` (default `checkMaxAgeMs`): what /healthz asks.
+   */
+  check(maxAgeMs?: number): Promise<WriteFailure | null>;
   /** Writes waiting for their turn. */
   readonly waiting: number;
   /** Resolves once no write is waiting. */
@@ -64,20 +72,13 @@ interface Waiting {
 /** Delays between tries while the database refuses writes, in ms; the last one repeats. */
 const RETRY_DELAYS_MS = [2, 5, 10, 20, 50, 100];
 
-/**
- * The SQLite errors that say "not now" rather than "never": another connection holds the write
- * lock, or the file cannot be written at the moment (disk full, read-only, I/O error). Retried.
- */
-const UNAVAILABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
-
+/** Why the database is unavailable, or null when `error` is about something else (a bad row). */
 function unavailableReason(error: unknown): string | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !UNAVAILABLE_CODES.some((prefix) => code.startsWith(prefix))) return null;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'the database is locked by another process';
-  if (code.startsWith('SQLITE_FULL')) return 'the disk or the database is full';
-  if (code.startsWith('SQLITE_READONLY')) return 'the database cannot be written (read-only)';
-  return `the database cannot be written (${(error as Error).message})`;
+  return error instanceof DatabaseUnavailableError ? error.reason : null;
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /**
  * Keeps the event loop free when the database does not take writes. better-sqlite3 is synchronous:
@@ -96,13 +97,15 @@ function unavailableReason(error: unknown): string | null {
  *   const outcome = await gate.run(() => store.recordFeedback(id, 1, 'api'));
  */
 export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
-  const { waitMs = 2000, maxWaiting = 1000, probe, probeMs = 1000, log, logEveryMs = 30_000 } = options;
+  const { waitMs = 2000, maxWaiting = 1000, probe, probeMs = 1000, log, logEveryMs = 30_000, checkMaxAgeMs = 2000 } = options;
   if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new InvalidInputError(`waitMs must be a whole number >= 0; got ${waitMs}`);
   const queue: Waiting[] = [];
   let timer: NodeJS.Timeout | undefined;
   let tries = 0;
   let failing: (WriteFailure & { at: number; given: number; lastLog: number }) | null = null;
   let stopped = false;
+  let probing: Promise<void> | undefined;
+  let lastChecked = 0;
 
   const giveUp = (waiting: Waiting): void => {
     if (failing !== null) failing.given++;
@@ -127,6 +130,7 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
   };
 
   const succeeded = (): void => {
+    lastChecked = Date.now();
     if (failing === null) return;
     log?.info({ since: failing.since, givenUp: failing.given }, `database writes succeed again after ${Math.round((Date.now() - failing.at) / 1000)} s`);
     failing = null;
@@ -145,6 +149,22 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
       }
       failed(reason);
       return false;
+    }
+    if (isThenable(result)) {
+      // PostgreSQL answers later, on its own connection: its failure is recorded, not retried
+      // (the pool already waited for a connection), so /healthz sees it as it sees SQLite's.
+      result.then(
+        (value) => {
+          succeeded();
+          waiting.resolve(value);
+        },
+        (error: unknown) => {
+          const reason = unavailableReason(error);
+          if (reason !== null) failed(reason);
+          waiting.reject(error);
+        },
+      );
+      return true;
     }
     succeeded();
     waiting.resolve(result);
@@ -181,20 +201,29 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
     schedule();
   };
 
-  const probeNow = (): void => {
-    timer = undefined;
-    if (queue.length > 0 || probe === undefined) return schedule();
+  /** Runs the probe once and records what it found; resolves when it has answered. */
+  const runProbe = async (): Promise<void> => {
+    if (probe === undefined) return;
     try {
-      probe();
+      await probe();
       succeeded();
     } catch (error) {
       failed(unavailableReason(error) ?? (error as Error).message);
     }
-    schedule();
+    lastChecked = Date.now();
+  };
+
+  const probeNow = (): void => {
+    timer = undefined;
+    if (queue.length > 0 || probe === undefined) return schedule();
+    probing ??= runProbe().finally(() => {
+      probing = undefined;
+      schedule();
+    });
   };
 
   return {
-    run<T>(write: () => T): Promise<T> {
+    run<T>(write: () => T | Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const waiting: Waiting = { write, deadline: Date.now() + waitMs, resolve: resolve as (value: unknown) => void, reject };
         // Behind others, wait in line: trying now would jump the queue, and each try while the
@@ -216,6 +245,19 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
 
     failure() {
       return failing === null ? null : { since: failing.since, reason: failing.reason };
+    },
+
+    async check(maxAgeMs = checkMaxAgeMs) {
+      // Nothing written for a while (no traffic): ask the database, so that a monitor learns of a
+      // database that went away without waiting for a reader to be refused.
+      if (failing === null && Date.now() - lastChecked >= maxAgeMs && queue.length === 0 && !stopped) {
+        probing ??= runProbe().finally(() => {
+          probing = undefined;
+          schedule();
+        });
+        await probing;
+      }
+      return this.failure();
     },
 
     get waiting() {

@@ -7,6 +7,7 @@ import { NO_CHECKPOINTS, type Checkpoints } from '../learner/checkpoints.js';
 import { modelJournal, type Learner, type ModelJournal } from '../learner/index.js';
 import type { LogStore } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
+import { createOperator } from '../moderation/operator.js';
 import { createLogger, type Logger } from './logger.js';
 import { createCsrf } from './middleware/csrf.js';
 import { setUpRateLimits } from './middleware/rate-limits.js';
@@ -44,7 +45,7 @@ export type AppConfig = Pick<
 
 export interface AppDeps {
   learner: Learner;
-  store: Pick<LogStore, 'countReviews' | 'listFeedback' | 'getReview' | 'reviewIdsOfClient' | 'console' | 'modelEvents'>;
+  store: Pick<LogStore, 'countReviews' | 'getReview' | 'reviewIdsOfClient' | 'console' | 'modelEvents'>;
   config: AppConfig;
   /** Defaults to a pino logger at config.logLevel on stdout. */
   logger?: Logger;
@@ -74,6 +75,7 @@ export function createApp({
   const limits = setUpRateLimits(config);
   const csrf = createCsrf(config.csrfSecret);
   const clientOf = clientIdentity(config.csrfSecret);
+  const operator = createOperator({ learner, store, checkpoints, afterChange: journal.note });
 
   const app = express();
   app.disable('x-powered-by');
@@ -88,7 +90,7 @@ export function createApp({
   if (config.adminToken !== undefined) {
     // GET /api/v1/admin/feedback, POST .../feedback/:id/accept|reject, POST .../clients/:client/reject;
     // without ADMIN_TOKEN these paths fall through to the 404 below.
-    app.use('/api/v1/admin', adminApiRoutes({ learner, store, token: config.adminToken }));
+    app.use('/api/v1/admin', adminApiRoutes({ operator, token: config.adminToken }));
   }
   if (config.adminPassword !== undefined) {
     // The operator's console (GET /admin, /admin/login, ...), on either store; without
@@ -102,13 +104,8 @@ export function createApp({
       store: consoleStore,
       now,
     });
-    const consoleDeps = {
-      getReview: (id: number) => store.getReview(id),
-      reviewIdsOfClient: (client: string) => store.reviewIdsOfClient(client),
-      console: consoleStore,
-      modelEvents,
-    };
-    app.use('/admin', consoleRoutes({ learner, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
+    const consoleDeps = { console: consoleStore, modelEvents };
+    app.use('/admin', consoleRoutes({ learner, operator, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
   }
   app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz

@@ -5,6 +5,7 @@ import createError from 'http-errors';
 
 import type { Logger } from './logger.js';
 import { renderPage } from './render-page.js';
+import { REVIEW_MAX_LENGTH } from './validation.js';
 
 /** Machine-readable codes of the JSON API's errors, by status (an error may carry its own `code`). */
 const CODES: Record<number, string> = {
@@ -34,7 +35,7 @@ const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed
  * check" from zlib, "Decompression failed" from brotli).
  */
 const BODY_ERRORS: Record<string, string> = {
-  'entity.too.large': 'The request body is too large: a review may have at most 10,000 characters. Please shorten it and try again.',
+  'entity.too.large': `The request body is too large: a review may have at most ${REVIEW_MAX_LENGTH.toLocaleString('en')} characters. Please shorten it and try again.`,
   'entity.parse.failed': 'the request body is not valid JSON',
   'encoding.unsupported': 'the request body has an unsupported Content-Encoding; send it uncompressed, or as gzip, deflate or br',
   'charset.unsupported': 'the request body has an unsupported charset; send it as UTF-8',
@@ -57,7 +58,7 @@ const TITLES: Record<number, string> = {
 
 const MESSAGES: Record<number, string> = {
   404: 'There is no page at this address.',
-  413: 'The request body is too large: a review may have at most 10,000 characters. Please shorten it and try again.',
+  413: `The request body is too large: a review may have at most ${REVIEW_MAX_LENGTH.toLocaleString('en')} characters. Please shorten it and try again.`,
   400: 'The request could not be used.',
   500: 'Something went wrong on our side. Please try again.',
   503: 'The database is busy or cannot be written just now, and nothing was stored. Please try again in a few seconds.',

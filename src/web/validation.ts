@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { body, matchedData, validationResult, type ValidationError } from 'express-validator';
 import createError from 'http-errors';
 
-import { MIN_REVIEW_LENGTH } from '../learner/index.js';
+import { MIN_REVIEW_LENGTH } from '../moderation/index.js';
 
 /**
  * Longest review, in UTF-16 code units, as the form's `maxlength` counts them in the browser, and

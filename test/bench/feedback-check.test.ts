@@ -49,42 +49,43 @@ describe('compareFeedback', () => {
 });
 
 describe('checkFeedbackRows', () => {
-  const storeWithPredictions = (count: number) => {
+  const storeWithPredictions = async (count: number) => {
     const store = openStore(':memory:');
     const ids = Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
     for (const id of ids) {
-      store.insertPrediction({ id, review: `review ${id}`, sentiment: 1, probability: 0.9, modelVersion: 'm@0', createdAt: '2024-05-01T00:00:00.000Z' });
+      await store.insertPrediction({ id, review: `review ${id}`, sentiment: 1, probability: 0.9, modelVersion: 'm@0', createdAt: '2024-05-01T00:00:00.000Z' });
     }
     return { store, ids };
   };
 
-  it('reads the rows after the mark from the store and passes when each feedback made one linked row', () => {
+  it('reads the rows after the mark from the store and passes when each feedback made one linked row', async () => {
     // Arrange
-    const { store, ids } = storeWithPredictions(3);
-    store.recordFeedback(ids[0], 1, 'api');
-    const before = store.maxReviewId();
-    const answered = ids.slice(1).map((id) => {
-      const outcome = store.recordFeedback(id, 0, 'api');
-      return outcome.status === 'recorded' ? outcome.reviewId : -1;
-    });
+    const { store, ids } = await storeWithPredictions(3);
+    await store.recordFeedback(ids[0], 1, 'api');
+    const before = await store.maxReviewId();
+    const answered: number[] = [];
+    for (const id of ids.slice(1)) {
+      const outcome = await store.recordFeedback(id, 0, 'api');
+      answered.push(outcome.status === 'recorded' ? outcome.reviewId : -1);
+    }
 
     // Act
-    const check = checkFeedbackRows(store, before, answered, 16);
-    store.close();
+    const check = await checkFeedbackRows(store, before, answered, 16);
+    await store.close();
 
     // Assert
     expect(check).toMatchObject({ rowsAdded: 2, answeredAndStored: 2, linkedPredictions: 2, exactlyOnce: true });
   });
 
-  it('fails when a row appeared that no prediction links to', () => {
+  it('fails when a row appeared that no prediction links to', async () => {
     // Arrange
-    const { store, ids } = storeWithPredictions(1);
-    const outcome = store.recordFeedback(ids[0], 1, 'api');
-    store.insertReview('a row written around the API', 0, 'api');
+    const { store, ids } = await storeWithPredictions(1);
+    const outcome = await store.recordFeedback(ids[0], 1, 'api');
+    await store.insertReview('a row written around the API', 0, 'api');
 
     // Act
-    const check = checkFeedbackRows(store, 0, outcome.status === 'recorded' ? [outcome.reviewId] : [], 16);
-    store.close();
+    const check = await checkFeedbackRows(store, 0, outcome.status === 'recorded' ? [outcome.reviewId] : [], 16);
+    await store.close();
 
     // Assert
     expect(check).toMatchObject({ rowsAdded: 2, linkedPredictions: 1, exactlyOnce: false });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { caseRequest, feedbackReview } from '../../tools/bench/load.js';
-import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { openStore } from '../../src/store/index.js';
 import { DEFAULT_FEEDBACK_POOL, feedbackPoolSize, readBenchReview } from '../../tools/bench/run.js';
 import { parseStartUpLines } from '../../tools/server-process.js';
 import { startUpFacts } from '../../tools/bench/bench-server.js';
+import { logRows } from '../helpers/stores.js';
 
 describe('the bench review fixture', () => {
   it('is a review of about 1,000 characters that the form accepts', () => {
@@ -30,18 +31,18 @@ describe('caseRequest', () => {
     expect(caseRequest('get', review)).toEqual({ method: 'GET', path: '/' });
   });
 
-  it('gives each feedback prediction its own wording of the same words, so moderation does not reject them as repeats', () => {
+  it('gives each feedback prediction its own wording of the same words, so moderation does not reject them as repeats', async () => {
     const texts = [0, 1, 2, 1000].map((n) => feedbackReview(review, n));
     const rule = moderationRule(DEFAULT_MODERATION);
     const store = openStore(':memory:', { verdictRule: rule });
 
-    for (const text of texts) store.insertReview(text, 1, 'bench');
+    for (const text of texts) await store.insertReview(text, 1, 'bench');
 
     expect(new Set(texts).size).toBe(4);
     const sorted = (text: string) => text.split(/\s+/).filter(Boolean).sort().join(' ');
     for (const text of texts) expect(sorted(text)).toBe(sorted(review));
-    expect([...store.reviewsAfter(0)].map((row) => row.verdict)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
-    store.close();
+    expect((await logRows(store)).map((row) => row.verdict)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    await store.close();
   });
 });
 

@@ -87,8 +87,8 @@ describe('the operator’s console in a real browser', () => {
     expect(flash).toContain(`Row ${id}: 1 row now rejected. Model version ${versionBefore} → ${versionAfter}`);
     expect(await page.locator(`[data-qa=log-row][data-id="${id}"] [data-qa=verdict]`).textContent()).toBe('rejected');
     const store = openStore(folder.dbPath);
-    expect(store.getReview(id)?.verdict).toBe('rejected');
-    store.close();
+    expect((await store.getReview(id))?.verdict).toBe('rejected');
+    await store.close();
     expect(blocked).toEqual([]);
     await page.close();
   });

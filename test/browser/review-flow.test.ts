@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openStore } from '../../src/store/index.js';
 import { makeServerFolder, startServerProcess, stopAllServers, type ServerProcess } from '../helpers/server-process.js';
+import { logRows } from '../helpers/stores.js';
 
 // Debian's Chromium (apt-get install -y chromium); .ci/run installs it. Never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium';
@@ -64,8 +65,8 @@ describe('the review flow in a real browser', () => {
     expect(thanks).toContain('Thank you for your feedback!');
     // ...the corrected label is stored once...
     const store = openStore(folder.dbPath);
-    const rows = [...store.reviewsAfter(0)];
-    store.close();
+    const rows = await logRows(store);
+    await store.close();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ review: REVIEW, sentiment: 0, source: 'feedback' });
     // ...and the model moved towards "negative" for that text.

@@ -8,10 +8,10 @@ import { useServerLogs } from '../helpers/server-logs.js';
 import { feedback, health, makeServerFolder, predict, startServerProcess, stopAllServers } from '../helpers/server-process.js';
 import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
-let cleanups: (() => void)[] = [];
+let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
+  for (const cleanup of cleanups) await cleanup();
   cleanups = [];
 });
 

@@ -20,10 +20,10 @@ import {
   waitFor,
 } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
+let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
+  for (const cleanup of cleanups) await cleanup();
   cleanups = [];
 });
 

@@ -14,7 +14,7 @@ import {
   waitFor,
   type ServerProcess,
 } from '../helpers/server-process.js';
-import { STORE_KINDS } from '../helpers/stores.js';
+import { listLog, STORE_KINDS } from '../helpers/stores.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(async () => {
@@ -118,7 +118,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(killed.signal).toBe('SIGKILL');
       expect(afterRestart).toEqual(before);
       const store = await log.open();
-      expect((await store.listFeedback({ client, limit: 500 })).every((row) => row.verdict === 'rejected')).toBe(true);
+      expect((await listLog(store, { client }, { limit: 500 })).every((row) => row.verdict === 'rejected')).toBe(true);
     });
   });
 });

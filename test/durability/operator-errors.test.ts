@@ -170,8 +170,8 @@ describe('npm run update, given paths that are wrong', { timeout: 30_000 }, () =
     // Arrange: a database with a row to fold, and the model on a file system that cannot be written.
     const paths = folder('update-write');
     const store = openStore(paths.dbPath);
-    store.insertReview('A wonderful, moving film with a brilliant cast.', 1, 'test');
-    store.close();
+    await store.insertReview('A wonderful, moving film with a brilliant cast.', 1, 'test');
+    await store.close();
     const readOnly = readOnlyFolder()!;
     const modelPath = path.join(readOnly, 'model.bin');
     execFileSync('mount', ['-o', 'remount,rw', readOnly]);

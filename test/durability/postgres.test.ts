@@ -159,5 +159,32 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     for (const server of servers) expect(await serverProbabilities(server)).toEqual(expected);
     await store.close();
   });
+
+  it('turn /healthz to 503 while PostgreSQL is stopped, with no traffic, and back to 200 within seconds of its return', async () => {
+    // Arrange
+    const url = await postgres.createDatabase();
+    const [server] = await instances(1, url);
+    const status = async (): Promise<{ code: number; body: { status: string; reason?: string } }> => {
+      const res = await fetch(`${server!.url}/healthz`);
+      return { code: res.status, body: (await res.json()) as { status: string; reason?: string } };
+    };
+    expect((await status()).code).toBe(200);
+
+    // Act: PostgreSQL goes away; nobody predicts or answers meanwhile.
+    await postgres.pause();
+    let down: { code: number; body: { status: string; reason?: string } } | undefined;
+    try {
+      await waitFor('/healthz to say unavailable', async () => (down = await status()).code === 503, 15_000);
+    } finally {
+      await postgres.resume();
+    }
+    const back = Date.now();
+    await waitFor('/healthz to say ok again', async () => (await status()).code === 200, 10_000);
+
+    // Assert
+    expect(down!.body.status).toBe('unavailable');
+    expect(down!.body.reason).toMatch(/PostgreSQL at postgres:\/\/.* is not reachable/);
+    expect(Date.now() - back).toBeLessThanOrEqual(5000);
+  });
 });
 

@@ -5,10 +5,10 @@ import { openStore } from '../../src/store/index.js';
 import { feedbackReview } from '../helpers/probes.js';
 import { feedback, makeServerFolder, postJson, predict, sleep, startServerProcess, stopAllServers } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
+let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
+  for (const cleanup of cleanups) await cleanup();
   cleanups = [];
 });
 
@@ -71,7 +71,7 @@ describe('a server whose database another process holds the write lock of', { ti
     expect(afterFeedback.status).toBe(201);
     const store = openStore(paths.dbPath, { readonly: true });
     cleanups.push(() => store.close());
-    expect(store.countReviews()).toBe(1);
-    expect(store.getPrediction(after.predictionId)).toMatchObject({ id: after.predictionId });
+    expect(await store.countReviews()).toBe(1);
+    expect(await store.getPrediction(after.predictionId)).toMatchObject({ id: after.predictionId });
   });
 });

@@ -9,16 +9,17 @@ import { afterEach, beforeEach } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Learner } from '../../src/learner/index.js';
-import { createLearner, databaseCheckpoints, modelJournal, moderationRule, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
+import { createLearner, databaseCheckpoints, modelJournal, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
+import { moderationRule } from '../../src/moderation/index.js';
 import { openStore } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
-import type { Awaitable, LogStore, Store } from '../../src/store/types.js';
+import type { Awaitable, LogStore } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
 import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel, testModelBytes } from './model.js';
 import { useLogStores, type LogStores, type StoreKind } from './stores.js';
 
-export interface TestApp<S extends LogStore = Store> {
+export interface TestApp<S extends LogStore = LogStore> {
   app: Express;
   learner: Learner;
   store: S;
@@ -32,7 +33,7 @@ export interface TestApp<S extends LogStore = Store> {
 export interface MakeAppOptions {
   learner?: Learner;
   /** A SQLite store to serve (makeApp only). */
-  store?: Store;
+  store?: LogStore;
   /** Settings over the test defaults (rate limits off, silent logging, a fixed CSRF secret). */
   config?: Partial<TestConfig>;
   logger?: Logger;
@@ -60,8 +61,8 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   // test model is kept as the checkpoint a verdict change rebuilds from.
   const store = options.store ?? openStore(':memory:', { verdictRule: moderationRule(config.moderation) });
   const checkpointDir = mkdtempSync(join(tmpdir(), 'movieclassifier-app-checkpoints-'));
-  return composeApp(store, openCheckpoints(checkpointDir), config, options, () => {
-    store.close();
+  return composeApp(store, openCheckpoints(checkpointDir), config, options, async () => {
+    await store.close();
     rmSync(checkpointDir, { recursive: true, force: true });
   });
 }

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import { databaseCheckpoints, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
 import { MIGRATIONS, openStore } from '../../src/store/index.js';
-import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
+import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
 import { migratePostgres, openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import type { LogStore, VerdictRule } from '../../src/store/types.js';
 import { startTestPostgres, type TestPostgres } from './postgres.js';

@@ -59,7 +59,7 @@ export async function replayedProbabilities(
   try {
     return await replayedOn(readModelFile(modelPath), store, texts);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,13 +1,5 @@
-import {
-  databaseCheckpoints,
-  DEFAULT_MODERATION,
-  moderationRule,
-  publishedModelHome,
-  updateModelFile,
-  type Checkpoints,
-  type UpdateModelFileOptions,
-  type UpdateModelFileResult,
-} from '../../src/learner/index.js';
+import { databaseCheckpoints, publishedModelHome, updateModelFile, type Checkpoints, type UpdateModelFileOptions, type UpdateModelFileResult } from '../../src/learner/index.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { decodeModel, readModelFile, type LoadedModelFile } from '../../src/model/model-file.js';
 import type { LogStore } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach } from 'vitest';
 
-import { openStore, type LogStore, type ReviewRow, type VerdictRule } from '../../src/store/index.js';
+import { openStore, type ConsoleFilter, type ConsoleRow, type LogStore, type ReviewRow, type VerdictRule } from '../../src/store/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { migratedDatabases, usePostgres } from './log-stores.js';
 
@@ -81,4 +81,9 @@ export async function logRows(store: Pick<LogStore, 'reviewsAfter'>, afterId = 0
   const rows: ReviewRow[] = [];
   for await (const row of store.reviewsAfter(afterId, upTo)) rows.push(row);
   return rows;
+}
+
+/** Log rows matching `filter`, newest first, as the operator's list reads them (the console's indexed query). */
+export async function listLog(store: Pick<LogStore, 'console'>, filter: ConsoleFilter = {}, page: { limit?: number; before?: number } = {}): Promise<ConsoleRow[]> {
+  return store.console.feedbackPage(filter, { limit: page.limit ?? 50, excerptChars: 10_000, ...(page.before === undefined ? {} : { before: page.before }) });
 }

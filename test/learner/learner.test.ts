@@ -3,18 +3,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLearner, followChanges, openCheckpoints, updateModelFile, type ChangeLog } from '../../src/learner/index.js';
 import { NO_CHECKPOINTS } from '../../src/learner/checkpoints.js';
 import { readModelFile } from '../../src/model/model-file.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
 import { checkpointsBeside, makeServerFolder, waitFor } from '../helpers/server-process.js';
+import { logRows } from '../helpers/stores.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.reverse()) cleanup();
+let cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
 
 /** A model file and a database file in a fresh folder, and a store on it that afterEach closes. */
-function folder(): { modelPath: string; dbPath: string; open: () => Store } {
+function folder(): { modelPath: string; dbPath: string; open: () => LogStore } {
   const paths = makeServerFolder('learner');
   cleanups.push(paths.remove);
   return {
@@ -47,7 +48,7 @@ describe('createLearner', () => {
     const outcome = await learner.predict(PROBE_TEXTS[0]!);
 
     // Assert
-    expect(other.getPrediction(outcome.predictionId)).toMatchObject({
+    expect(await other.getPrediction(outcome.predictionId)).toMatchObject({
       id: outcome.predictionId,
       review: PROBE_TEXTS[0],
       sentiment: outcome.label === 'positive' ? 1 : 0,
@@ -67,7 +68,7 @@ describe('createLearner', () => {
 
     // Assert
     expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
-    expect([...store.reviewsAfter(0)].map((row) => row.source)).toEqual(['feedback']);
+    expect((await logRows(store)).map((row) => row.source)).toEqual(['feedback']);
   });
 
   it('catches up with feedback another process wrote, ending at exactly its model', async () => {

@@ -6,21 +6,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelFileError } from '../../src/errors.js';
 import { createLearner, updateModelFile } from '../../src/learner/index.js';
 import { readModelFile, writeModelFile } from '../../src/model/model-file.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview } from '../helpers/probes.js';
 import { checkpointsBeside, makeServerFolder, runServerToExit, stopAllServers } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
+let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   await stopAllServers();
-  for (const cleanup of cleanups.reverse()) cleanup();
+  for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
 
 function folder(prefix: string) {
   const paths = makeServerFolder(prefix);
   cleanups.push(paths.remove);
-  const open = (file = paths.dbPath): Store => {
+  const open = (file = paths.dbPath): LogStore => {
     const store = openStore(file);
     cleanups.push(() => store.close());
     return store;
@@ -41,8 +41,8 @@ function rewriteModel(modelPath: string, feedbackWatermark: number, databaseId?:
   });
 }
 
-function addRows(store: Store, count: number): void {
-  for (let k = 0; k < count; k++) store.insertReview(feedbackReview(k), (k % 2) as 0 | 1, 'test');
+async function addRows(store: LogStore, count: number): Promise<void> {
+  for (let k = 0; k < count; k++) await store.insertReview(feedbackReview(k), (k % 2) as 0 | 1, 'test');
 }
 
 describe('a model file and its database', () => {
@@ -51,7 +51,7 @@ describe('a model file and its database', () => {
     const { modelPath, dbPath, open } = folder('ahead');
     rewriteModel(modelPath, 200);
     const store = open();
-    addRows(store, 30);
+    await addRows(store, 30);
 
     // Act
     const start = () => createLearner({ model: readModelFile(modelPath), store, modelPath });
@@ -66,10 +66,10 @@ describe('a model file and its database', () => {
     // Arrange
     const { modelPath, dir, open } = folder('foreign');
     const first = open();
-    addRows(first, 3);
+    await addRows(first, 3);
     await updateModelFile({ store: first, checkpoints: checkpointsBeside(modelPath), modelPath });
     const other = open(path.join(dir, 'other.sqlite'));
-    addRows(other, 10);
+    await addRows(other, 10);
 
     // Act
     const start = () => createLearner({ model: readModelFile(modelPath), store: other, modelPath });
@@ -84,7 +84,7 @@ describe('a model file and its database', () => {
     // Arrange: an old file that folded rows 1-3 of this very log.
     const { modelPath, open } = folder('adopt');
     const store = open();
-    addRows(store, 5);
+    await addRows(store, 5);
     rewriteModel(modelPath, 3);
     expect(readModelFile(modelPath).header).not.toHaveProperty('databaseId');
 
@@ -101,7 +101,7 @@ describe('a model file and its database', () => {
   it('update refuses a foreign file and leaves it unchanged', async () => {
     const { modelPath, open } = folder('update-foreign');
     const store = open();
-    addRows(store, 3);
+    await addRows(store, 3);
     rewriteModel(modelPath, 1, 'another-database');
     const before = readFileSync(modelPath);
 

@@ -6,13 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { createLearner, modelJournal, openCheckpoints, updateEvent, updateModelFile, type Learner } from '../../src/learner/index.js';
 import { decodeModel, writeFileAtomic } from '../../src/model/model-file.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview } from '../helpers/probes.js';
 import { makeTestModel, testModelBytes } from '../helpers/model.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.reverse()) cleanup();
+let cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
 
@@ -24,14 +24,14 @@ function world() {
   writeFileAtomic(modelPath, testModelBytes());
   const checkpoints = openCheckpoints(join(dir, 'checkpoints'));
   checkpoints.keep(testModelBytes(), decodeModel(testModelBytes(), modelPath).header);
-  const open = (): Store => {
+  const open = (): LogStore => {
     const store = openStore(join(dir, 'reviews.sqlite'));
     cleanups.push(() => store.close());
     return store;
   };
   const store = open();
-  const learner = (s: Store = store): Promise<Learner> => createLearner({ model: makeTestModel(), store: s, checkpoints });
-  const journalOf = (l: Learner, s: Store = store, at = '2026-05-01T12:00:00.000Z') =>
+  const learner = (s: LogStore = store): Promise<Learner> => createLearner({ model: makeTestModel(), store: s, checkpoints });
+  const journalOf = (l: Learner, s: LogStore = store, at = '2026-05-01T12:00:00.000Z') =>
     modelJournal({ learner: l, events: s.modelEvents, changes: s.console, now: () => new Date(at), onError: (e) => { throw e; } });
   return { dir, modelPath, checkpoints, store, open, learner, journalOf };
 }
@@ -52,7 +52,7 @@ describe('modelJournal', () => {
     await w.journalOf(first).note();
     await w.journalOf(second).note();
 
-    const events = w.store.modelEvents.list(10);
+    const events = await w.store.modelEvents.list(10);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       kind: 'trained',
@@ -85,7 +85,7 @@ describe('modelJournal', () => {
     await otherJournal.note();
 
     // Assert
-    const events = w.store.modelEvents.list(10);
+    const events = await w.store.modelEvents.list(10);
     expect(events.map((e) => e.kind)).toEqual(['rebuild', 'trained']);
     expect(events[0]).toMatchObject({
       key: 'rebuild:1',
@@ -105,7 +105,7 @@ describe('modelJournal', () => {
 
     await w.journalOf(served).note();
 
-    expect(w.store.modelEvents.list(10).map((e) => e.kind).sort()).toEqual(['rebuild', 'trained']);
+    expect((await w.store.modelEvents.list(10)).map((e) => e.kind).sort()).toEqual(['rebuild', 'trained']);
   });
 
   it('records nothing more when the servers load the file `npm run update` wrote and recorded', async () => {
@@ -118,12 +118,12 @@ describe('modelJournal', () => {
 
     // Act
     const result = await updateModelFile({ store: w.store, modelPath: w.modelPath, checkpoints: w.checkpoints });
-    w.store.modelEvents.record(updateEvent(result, new Date('2026-05-01T13:00:00.000Z'))!);
+    await w.store.modelEvents.record(updateEvent(result, new Date('2026-05-01T13:00:00.000Z'))!);
     const reloaded = await createLearner({ model: decodeModel(readFileSync(w.modelPath), w.modelPath), store: w.store, checkpoints: w.checkpoints });
     await w.journalOf(reloaded).note();
 
     // Assert
-    const events = w.store.modelEvents.list(10);
+    const events = await w.store.modelEvents.list(10);
     expect(events.map((e) => e.kind)).toEqual(['update', 'trained']);
     expect(events[0]).toMatchObject({
       key: `file:${result.checksum}`,
@@ -143,7 +143,7 @@ describe('modelJournal', () => {
 
     await w.journalOf(reloaded).note();
 
-    expect(w.store.modelEvents.list(10)).toEqual([
+    expect(await w.store.modelEvents.list(10)).toEqual([
       expect.objectContaining({ kind: 'reload', watermark: 1, detail: 'model file holding the log through row 1 loaded' }),
     ]);
   });

@@ -1,21 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import {
-  createLearner,
-  DEFAULT_MODERATION,
-  moderationRule,
-  openCheckpoints,
-  updateModelFile,
-  type Learner,
-} from '../../src/learner/index.js';
+import { createLearner, openCheckpoints, updateModelFile, type Learner } from '../../src/learner/index.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { decodeModel, readModelFile, readModelFileBytes } from '../../src/model/model-file.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
 import { makeServerFolder } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.reverse()) cleanup();
+let cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
 
@@ -28,7 +22,7 @@ function world() {
   const checkpoints = openCheckpoints(`${paths.dir}/checkpoints`);
   const bytes = readModelFileBytes(paths.modelPath);
   checkpoints.keep(bytes, decodeModel(bytes, paths.modelPath).header);
-  const open = (): Store => {
+  const open = (): LogStore => {
     const store = openStore(paths.dbPath, { verdictRule: moderationRule(NO_CLIENT_LIMITS) });
     cleanups.push(() => store.close());
     return store;
@@ -65,7 +59,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: a fresh log with the same rows (text and label) minus the attacker's: absent, not rejected.
     const clean = world();
     const cleanStore = clean.open();
-    for (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) cleanStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) await cleanStore.insertReview(row.review, row.sentiment, 'api');
     const reference = await clean.learner(cleanStore);
 
     // Assert
@@ -108,7 +102,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     await teach(served, feedbackReview(0), false, 'client0000000001');
     const heldId = await teach(served, feedbackReview(1), false, 'client0000000001');
     await teach(served, feedbackReview(2), true, 'client0000000002');
-    expect(capped.getReview(heldId)).toMatchObject({ verdict: 'held' });
+    expect(await capped.getReview(heldId)).toMatchObject({ verdict: 'held' });
 
     // Act
     await served.changeVerdicts([heldId], 'accepted', 'test: looked fine');
@@ -116,7 +110,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: the same rows, every one accepted when written.
     const reference = world();
     const referenceStore = reference.open();
-    for (const row of capped.reviewsAfter(0)) referenceStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of capped.reviewsAfter(0)) await referenceStore.insertReview(row.review, row.sentiment, 'api');
     const unlimited = await reference.learner(referenceStore);
 
     // Assert
@@ -139,7 +133,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
 
     const reference = world();
     const referenceStore = reference.open();
-    for (const row of store.reviewsAfter(0)) if (row.id !== 7) referenceStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of store.reviewsAfter(0)) if (row.id !== 7) await referenceStore.insertReview(row.review, row.sentiment, 'api');
     const never = await reference.learner(referenceStore);
 
     // Assert

@@ -8,12 +8,13 @@ const store = openStore(file!, { busyTimeoutMs: 10_000 });
 while (Date.now() < Number(startAt)) {
   // Busy-wait: a timer would add jitter that could separate the two writers.
 }
-const statuses = predictionIds.map((id, i) => {
+const statuses: string[] = [];
+for (const [i, id] of predictionIds.entries()) {
   // A short pause between writes, like request handling, so the other process gets the lock
   // in between: without it one process finishes its burst within the other's first busy wait.
   const until = performance.now() + 1;
   while (performance.now() < until);
-  return store.recordFeedback(id, (i % 2) as 0 | 1, 'feedback').status;
-});
-store.close();
+  statuses.push((await store.recordFeedback(id, (i % 2) as 0 | 1, 'feedback')).status);
+}
+await store.close();
 process.stdout.write(JSON.stringify(statuses));

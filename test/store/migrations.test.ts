@@ -6,8 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseVersionError, MovieClassifierError } from '../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } from '../../src/store/index.js';
 import { createClassicDatabase } from '../helpers/classic-db.js';
-import { registerReviewHash } from '../../src/store/migrations/003-review-hash.js';
-import { CLIENT_ACCEPTED_SINCE_SQL } from '../../src/store/store.js';
+import { logRows } from '../helpers/stores.js';
+import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
+import { CLIENT_ACCEPTED_SINCE_SQL } from '../../src/store/sqlite/log-store.js';
+import { POSTGRES_SCHEMA_VERSION, POSTGRES_STEPS } from '../../src/store/postgres/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -65,6 +67,17 @@ describe('migrations list', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
     expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry', '006-console', '007-client-accepted-index']);
+  });
+
+  it('has the same steps, numbered and named alike, on SQLite and PostgreSQL, each in its own file of that name', () => {
+    const steps = (list: readonly { version: number; name: string }[]) => list.map(({ version, name }) => ({ version, name }));
+    expect(steps(POSTGRES_STEPS)).toEqual(steps(MIGRATIONS));
+    expect(POSTGRES_SCHEMA_VERSION).toBe(SCHEMA_VERSION);
+    for (const engine of ['sqlite', 'postgres']) {
+      const folder = path.join(import.meta.dirname, '../../src/store', engine, 'migrations');
+      const files = fs.readdirSync(folder).filter((name) => /^\d{3}-/.test(name)).map((name) => name.replace(/\.ts$/, ''));
+      expect(files, engine).toEqual(MIGRATIONS.map((m) => m.name));
+    }
   });
 });
 
@@ -182,14 +195,14 @@ describe('migrate on a classic-schema database', () => {
     { review: 'Last one', sentiment: 1, date: '2016-05-03 12:00:00' },
   ];
 
-  it('migrates it in place, keeping every row in rowid order with its text, sentiment and date', () => {
+  it('migrates it in place, keeping every row in rowid order with its text, sentiment and date', async () => {
     // Arrange
     const file = path.join(dir, 'reviews.sqlite');
     createClassicDatabase(file, classicRows);
     const before = inspect(file, (db) => db.prepare('SELECT rowid, review, sentiment, date FROM review_db ORDER BY rowid').all());
 
     // Act
-    openStore(file).close();
+    await openStore(file).close();
 
     // Assert
     const after = inspect(file, (db) => ({
@@ -207,7 +220,7 @@ describe('migrate on a classic-schema database', () => {
     );
   });
 
-  it('keeps classic rowids as ids, gaps included, and continues numbering after the largest', () => {
+  it('keeps classic rowids as ids, gaps included, and continues numbering after the largest', async () => {
     // Arrange: a classic table where row 2 was deleted at some point.
     const file = path.join(dir, 'gappy.sqlite');
     createClassicDatabase(file, classicRows.slice(0, 3));
@@ -217,24 +230,24 @@ describe('migrate on a classic-schema database', () => {
 
     // Act
     const store = openStore(file);
-    const ids = [...store.reviewsAfter(0)].map((row) => row.id);
-    const nextId = store.insertReview('new', 1, 'feedback');
-    store.close();
+    const ids = (await logRows(store)).map((row) => row.id);
+    const nextId = await store.insertReview('new', 1, 'feedback');
+    await store.close();
 
     // Assert
     expect(ids).toEqual([1, 3]);
     expect(nextId).toBe(4);
   });
 
-  it('serves classic rows through the store, with a missing date read as an empty string', () => {
+  it('serves classic rows through the store, with a missing date read as an empty string', async () => {
     // Arrange
     const file = path.join(dir, 'reviews.sqlite');
     createClassicDatabase(file, classicRows);
 
     // Act
     const store = openStore(file);
-    const rows = [...store.reviewsAfter(0)];
-    store.close();
+    const rows = await logRows(store);
+    await store.close();
 
     // Assert
     expect(rows).toEqual(
@@ -253,7 +266,7 @@ describe('migrate on a classic-schema database', () => {
     );
   });
 
-  it('coerces text labels to 0/1 and keeps sentiments it cannot coerce exactly as found', () => {
+  it('coerces text labels to 0/1 and keeps sentiments it cannot coerce exactly as found', async () => {
     // Arrange
     const file = path.join(dir, 'odd.sqlite');
     createClassicDatabase(file, [
@@ -268,7 +281,7 @@ describe('migrate on a classic-schema database', () => {
     ]);
 
     // Act
-    openStore(file).close();
+    await openStore(file).close();
 
     // Assert
     const rows = inspect(file, (db) =>
@@ -286,7 +299,7 @@ describe('migrate on a classic-schema database', () => {
     ]);
   });
 
-  it('migrates an empty classic table', () => {
+  it('migrates an empty classic table', async () => {
     // Arrange
     const file = path.join(dir, 'empty.sqlite');
     createClassicDatabase(file, []);
@@ -295,19 +308,19 @@ describe('migrate on a classic-schema database', () => {
     const store = openStore(file);
 
     // Assert
-    expect(store.countReviews()).toBe(0);
-    expect(store.insertReview('first', 1, 'feedback')).toBe(1);
-    store.close();
+    expect(await store.countReviews()).toBe(0);
+    expect(await store.insertReview('first', 1, 'feedback')).toBe(1);
+    await store.close();
   });
 });
 
 describe('reopening and refusing', () => {
-  it('does nothing when the database is already at the current version', () => {
+  it('does nothing when the database is already at the current version', async () => {
     // Arrange
     const file = path.join(dir, 'reviews.sqlite');
     const first = openStore(file);
-    first.insertReview('kept', 1, 'feedback', { date: '2024-01-01T00:00:00.000Z' });
-    first.close();
+    await first.insertReview('kept', 1, 'feedback', { date: '2024-01-01T00:00:00.000Z' });
+    await first.close();
     const schemaBefore = inspect(file, (db) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all());
 
     // Act
@@ -315,8 +328,8 @@ describe('reopening and refusing', () => {
     const result = migrate(db, file);
     db.close();
     const store = openStore(file);
-    const rows = [...store.reviewsAfter(0)];
-    store.close();
+    const rows = await logRows(store);
+    await store.close();
 
     // Assert
     expect(result).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -414,10 +427,10 @@ describe('reopening and refusing', () => {
 });
 
 describe('migration 7', () => {
-  it("makes the verdict rule's count of a client's accepted rows read only those rows, through its index", () => {
+  it("makes the verdict rule's count of a client's accepted rows read only those rows, through its index", async () => {
     // Arrange: a client with many held rows today would otherwise be read row by row on every write.
     const dbFile = path.join(dir, 'reviews.sqlite');
-    openStore(dbFile).close();
+    await openStore(dbFile).close();
 
     // Act
     const plan = inspect(dbFile, (db) =>

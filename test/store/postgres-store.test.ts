@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DatabaseUnavailableError } from '../../src/errors.js';
-import { DEFAULT_MODERATION, moderationRule } from '../../src/learner/index.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedbackReview } from '../helpers/probes.js';
+import { listLog } from '../helpers/stores.js';
 
 let postgres: TestPostgres;
 const stores: PostgresStore[] = [];
@@ -77,7 +78,7 @@ describe('the PostgreSQL store', () => {
     const store = await open();
     const ids: number[] = [];
     for (let k = 0; k < 5; k++) ids.push(await store.insertReview(feedbackReview(k), 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }));
-    expect((await store.listFeedback({ verdict: 'accepted', limit: 10 })).length).toBe(5);
+    expect((await listLog(store, { verdict: 'accepted' })).length).toBe(5);
     await store.changeVerdicts([ids[1]!], 'held', 'earlier');
 
     const changed = await store.changeVerdicts([ids[4]!, ids[1]!, ids[4]!, ids[0]!, 999], 'rejected', 'many');

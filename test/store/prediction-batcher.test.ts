@@ -5,17 +5,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 
 import { DatabaseUnavailableError, InvalidInputError } from '../../src/errors.js';
-import { openStore, type LogStore, type NewPrediction, type Store } from '../../src/store/index.js';
+import { openStore, type LogStore, type NewPrediction } from '../../src/store/index.js';
 import { createPredictionBatcher } from '../../src/store/prediction-batcher.js';
+import { asUnavailable } from '../../src/store/sqlite/unavailable.js';
 import { createWriteGate } from '../../src/store/write-gate.js';
 import { STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function fileStores(): { writer: Store; reader: Store } {
+function fileStores(): { writer: LogStore; reader: LogStore } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prediction-batcher-'));
   const file = path.join(dir, 'batch.sqlite');
   const writer = openStore(file);
@@ -47,7 +48,7 @@ function fullDiskStore(store: Pick<LogStore, 'insertPredictions'>, failures: num
     calls,
     insertPredictions(rows: readonly NewPrediction[]) {
       calls.push(rows.length);
-      if (calls.length <= failures) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      if (calls.length <= failures) throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
       return store.insertPredictions(rows);
     },
   };
@@ -145,7 +146,7 @@ describe('createPredictionBatcher', () => {
 
     // Assert
     expect(full.calls).toEqual([1, 1, 1, 1]);
-    expect(reader.getPrediction(row.id)).toMatchObject({ id: row.id });
+    expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id });
   });
 
   it('gives a batch up after the write wait: its callers get DatabaseUnavailableError, nothing is written, and it is not tried again', async () => {
@@ -167,7 +168,7 @@ describe('createPredictionBatcher', () => {
     expect(broken.calls.every((n) => n === 2)).toBe(true);
     expect(broken.calls.length).toBe(tries);
     expect(batcher.queued).toBe(0);
-    expect(reader.getPrediction(rows[0]!.id)).toBeUndefined();
+    expect(await reader.getPrediction(rows[0]!.id)).toBeUndefined();
   });
 
   it('refuses predictions beyond maxQueued at once, so that a full disk cannot pile them up in memory', async () => {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
-import { clientWindowStart } from '../../src/store/client-window.js';
-import { openStore, type Store, type StoredPrediction } from '../../src/store/index.js';
-import { logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
+import { clientWindowStart } from '../../src/moderation/client-window.js';
+import { openStore, searchTerms, type ConsoleFilter, type LogStore, type StoredPrediction } from '../../src/store/index.js';
+import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 let counter = 0;
 function prediction(overrides: Partial<Omit<StoredPrediction, 'feedbackReviewId'>> = {}) {
@@ -352,11 +352,13 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(await store.firstRowChangedAfter(1)).toBe(ids[2]);
       expect(await store.firstRowChangedAfter(2)).toBeNull();
       expect(await store.reviewIdsOfClient('aaaaaaaaaaaaaaaa')).toEqual([ids[0], ids[2]]);
-      expect((await store.listFeedback({ verdict: 'rejected', limit: 10 })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
-      expect((await store.listFeedback({ text: '100%', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
-      expect((await store.listFeedback({ text: 'the_w', limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
-      expect((await store.listFeedback({ text: 'FIRST REVIEW', limit: 10 })).map((r) => r.id)).toEqual([ids[0]]);
-      expect((await store.listFeedback({ sentiment: 0, beforeId: ids[2], limit: 10 })).map((r) => r.id)).toEqual([ids[1]]);
+      const listed = async (filter: ConsoleFilter, before?: number) => (await listLog(store, filter, { limit: 10, before })).map((r) => r.id);
+      expect(await listed({ verdict: 'rejected' })).toEqual([ids[2], ids[0]]);
+      // Words, as the full-text index reads them: case and punctuation ignored, `w*` the start of a word.
+      expect(await listed({ words: searchTerms('100%') })).toEqual([ids[1]]);
+      expect(await listed({ words: searchTerms('the_w*') })).toEqual([ids[1]]);
+      expect(await listed({ words: searchTerms('FIRST REVIEW') })).toEqual([ids[2], ids[0]]);
+      expect(await listed({ sentiment: 0 }, ids[2])).toEqual([ids[1]]);
       expect(await store.getReview(ids[1]!)).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted', reason: null });
       expect(await store.getReview(999)).toBeUndefined();
     });
@@ -393,29 +395,29 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 // lock shared by processes. PostgreSQL's concurrent writers are in postgres-store.test.ts.
 describe('SQLite files on disk', () => {
   let dir: string;
-  const opened: Store[] = [];
+  const opened: LogStore[] = [];
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'movieclassifier-store-'));
   });
-  afterEach(() => {
-    for (const store of opened.splice(0)) store.close();
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** Open a store that afterEach closes. */
-  function open(file = ':memory:', options?: Parameters<typeof openStore>[1]): Store {
+  function open(file = ':memory:', options?: Parameters<typeof openStore>[1]): LogStore {
     const store = openStore(file, options);
     opened.push(store);
     return store;
   }
 
-  it('creates the parent folder and uses WAL journaling for a file database', () => {
+  it('creates the parent folder and uses WAL journaling for a file database', async () => {
     // Arrange
     const file = path.join(dir, 'nested', 'deeper', 'reviews.sqlite');
 
     // Act
     const store = open(file);
-    store.insertReview('durable', 1, 'api');
+    await store.insertReview('durable', 1, 'api');
 
     // Assert
     expect(store.path).toBe(file);
@@ -430,8 +432,8 @@ describe('SQLite files on disk', () => {
     const file = path.join(dir, 'processes.sqlite');
     const setup = openStore(file);
     const predictions = Array.from({ length: 200 }, () => prediction());
-    predictions.forEach((p) => setup.insertPrediction(p));
-    setup.close();
+    for (const p of predictions) await setup.insertPrediction(p);
+    await setup.close();
     const worker = path.join(import.meta.dirname, 'concurrent-writer.ts');
     const startAt = String(Date.now() + 2000);
     const run = (ids: string[]) =>
@@ -456,24 +458,24 @@ describe('SQLite files on disk', () => {
       expect(JSON.parse(result.stdout)).toEqual(Array(100).fill('recorded'));
     }
     const store = open(file);
-    const rows = [...store.reviewsAfter(0)];
+    const rows = await logRows(store);
     expect(rows.map((row) => row.id)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(new Set(rows.map((row) => row.predictionId)).size).toBe(200);
     for (const p of predictions) {
-      const linked = store.getPrediction(p.id)?.feedbackReviewId;
+      const linked = (await store.getPrediction(p.id))?.feedbackReviewId;
       expect(rows.find((row) => row.id === linked)?.predictionId).toBe(p.id);
     }
   });
 
-  it('opens an existing database read-only for reading, and refuses writes', () => {
+  it('opens an existing database read-only for reading, and refuses writes', async () => {
     const file = path.join(dir, 'reviews.sqlite');
     const writer = open(file);
-    writer.insertReview('readable', 1, 'api');
+    await writer.insertReview('readable', 1, 'api');
 
     const reader = open(file, { readonly: true });
 
-    expect([...reader.reviewsAfter(0)].map((row) => row.review)).toEqual(['readable']);
-    expect(() => reader.insertReview('nope', 1, 'api')).toThrow(/readonly/i);
+    expect((await logRows(reader)).map((row) => row.review)).toEqual(['readable']);
+    await expect(async () => reader.insertReview('nope', 1, 'api')).rejects.toThrow(/readonly/i);
   });
 
   it('refuses a negative busy timeout', () => {

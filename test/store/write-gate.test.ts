@@ -6,16 +6,17 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { DatabaseUnavailableError } from '../../src/errors.js';
-import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
+import { openStore, type NewPrediction, type LogStore } from '../../src/store/index.js';
 import { createWriteGate, type WriteLog } from '../../src/store/write-gate.js';
+import { asUnavailable } from '../../src/store/sqlite/unavailable.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 /** A database file with the server's store on it (10 ms busy timeout) and a second connection to hold its write lock. */
-function lockedDatabase(): { store: Store; lock: () => void; unlock: () => void } {
+function lockedDatabase(): { store: LogStore; lock: () => void; unlock: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'write-gate-'));
   const file = path.join(dir, 'reviews.sqlite');
   const store = openStore(file, { busyTimeoutMs: 10 });
@@ -82,7 +83,7 @@ describe('createWriteGate', () => {
     // Assert: the event loop kept running (a 5 s busy timeout stalled it for the whole lock).
     expect(stall).toBeLessThan(100);
     expect(failureWhileLocked).toMatchObject({ reason: 'the database is locked by another process' });
-    expect(db.store.getPrediction(row.id)).toMatchObject({ id: row.id });
+    expect(await db.store.getPrediction(row.id)).toMatchObject({ id: row.id });
     expect(gate.failure()).toBeNull();
   });
 
@@ -105,15 +106,15 @@ describe('createWriteGate', () => {
     expect(reason).toBeInstanceOf(DatabaseUnavailableError);
     expect(reason.message).toMatch(/within 150 ms: the database is locked by another process\. Nothing was stored/);
     expect(reason.retryAfterSeconds).toBe(1);
-    for (const row of rows) expect(db.store.getPrediction(row.id)).toBeUndefined();
-    expect(db.store.getPrediction(later.id)).toMatchObject({ id: later.id });
+    for (const row of rows) expect(await db.store.getPrediction(row.id)).toBeUndefined();
+    expect(await db.store.getPrediction(later.id)).toMatchObject({ id: later.id });
   });
 
   it('passes on at once an error that is not about the database being unavailable', async () => {
     const db = lockedDatabase();
     const gate = createWriteGate();
     const row = prediction();
-    db.store.insertPrediction(row);
+    await db.store.insertPrediction(row);
 
     await expect(gate.run(() => db.store.insertPrediction(row))).rejects.toThrow(/already stored/);
     expect(gate.failure()).toBeNull();
@@ -125,7 +126,7 @@ describe('createWriteGate', () => {
     let full = true;
     const gate = createWriteGate({ waitMs: 20, log });
     const write = () => {
-      if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      if (full) throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
     };
 
     // Act
@@ -144,7 +145,7 @@ describe('createWriteGate', () => {
   it('refuses writes beyond maxWaiting at once', async () => {
     const gate = createWriteGate({ waitMs: 100, maxWaiting: 2 });
     const busy = () => {
-      throw new Database.SqliteError('database is locked', 'SQLITE_BUSY');
+      throw asUnavailable(new Database.SqliteError('database is locked', 'SQLITE_BUSY'), 'test.sqlite');
     };
 
     const outcomes = Array.from({ length: 4 }, () => gate.run(busy).then(() => 'written', () => 'refused'));
@@ -158,7 +159,7 @@ describe('createWriteGate', () => {
   it('with no write waiting, probes until writes succeed again, so the failure clears without traffic', async () => {
     let full = true;
     const probe = () => {
-      if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+      if (full) throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
     };
     const gate = createWriteGate({ waitMs: 20, probe, probeMs: 20 });
     cleanups.push(() => gate.stop());

@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  t.close();
+  await t.close();
 });
 
 interface Sent {

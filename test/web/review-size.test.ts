@@ -48,7 +48,7 @@ describe('the longest reviews the validation accepts', () => {
     // Assert
     expect(res.status).toBe(200);
     const predictionId = /name="predictionId" value="([^"]+)"/.exec(res.text)![1]!;
-    expect(t.store.getPrediction(predictionId)?.review).toBe(review.replace(/\n/g, '\r\n').trim());
+    expect((await t.store.getPrediction(predictionId))?.review).toBe(review.replace(/\n/g, '\r\n').trim());
   });
 
   it.each(LONGEST)('%s: the API takes it even with every character escaped', async (_kind, review) => {

@@ -1,4 +1,4 @@
-import type { Store } from '../../src/store/index.js';
+import type { LogStore } from '../../src/store/index.js';
 
 /** Did every feedback the server acknowledged land in review_db exactly once? */
 export interface FeedbackCheck {
@@ -24,8 +24,8 @@ export interface FeedbackCheck {
   exactlyOnce: boolean;
 }
 
-/** The server's database, as the bench reads it: a read-only Store on the file the server has open. */
-export type FeedbackLog = Pick<Store, 'maxReviewId' | 'feedbackLinksAfter'>;
+/** The server's database, as the bench reads it: a read-only LogStore on the file the server has open. */
+export type FeedbackLog = Pick<LogStore, 'maxReviewId' | 'feedbackLinksAfter'>;
 
 /**
  * Waits until no new review_db row has appeared for `quietMs` (the server finishing requests
@@ -33,11 +33,11 @@ export type FeedbackLog = Pick<Store, 'maxReviewId' | 'feedbackLinksAfter'>;
  */
 export async function waitForQuietLog(log: FeedbackLog, quietMs = 300, timeoutMs = 5000): Promise<void> {
   const started = performance.now();
-  let last = log.maxReviewId();
+  let last = await log.maxReviewId();
   let lastChange = performance.now();
   while (performance.now() - lastChange < quietMs && performance.now() - started < timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const now = log.maxReviewId();
+    const now = await log.maxReviewId();
     if (now !== last) {
       last = now;
       lastChange = performance.now();
@@ -51,8 +51,8 @@ export async function waitForQuietLog(log: FeedbackLog, quietMs = 300, timeoutMs
  *
  * @param connections the load's connection count: the bound on rows stored after the cut-off.
  */
-export function checkFeedbackRows(log: FeedbackLog, afterId: number, answeredIds: readonly number[], connections: number): FeedbackCheck {
-  const { rows, linkedPredictions } = log.feedbackLinksAfter(afterId);
+export async function checkFeedbackRows(log: FeedbackLog, afterId: number, answeredIds: readonly number[], connections: number): Promise<FeedbackCheck> {
+  const { rows, linkedPredictions } = await log.feedbackLinksAfter(afterId);
   return compareFeedback(rows, answeredIds, linkedPredictions, connections);
 }
 

@@ -299,7 +299,7 @@ async function feedbackCase(
   // Read-only: the server alone writes; WAL lets this connection read beside it.
   const feedbackLog = openStore(server.dbPath, { readonly: true });
   try {
-    const before = feedbackLog.maxReviewId();
+    const before = await feedbackLog.maxReviewId();
     const run = await runFeedbackLoad({
       url: server.url,
       ids: pool.ids,
@@ -308,13 +308,13 @@ async function feedbackCase(
       cleanup: context.cleanup,
     });
     await waitForQuietLog(feedbackLog);
-    const stored = checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
+    const stored = await checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
     return {
       ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
       pool: { created: pool.ids.length, seconds: round(pool.seconds, 2), failed: pool.failed, used: run.used, exhausted: run.exhausted },
       stored,
     };
   } finally {
-    feedbackLog.close();
+    await feedbackLog.close();
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { BulkRow } from '../../src/store/index.js';
+import type { BulkRow } from './bulk-load-sqlite.js';
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same log. */
 export function random(seed: number): () => number {

@@ -2,9 +2,10 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 
 import { databaseCheckpoints, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
-import { bulkLoadLog, openStore, type BulkRow, type LogStore } from '../../src/store/index.js';
+import { openStore, type LogStore } from '../../src/store/index.js';
+import { bulkLoadLog, type BulkRow } from './bulk-load-sqlite.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
-import { analyzePostgresLog, bulkLoadPostgresLog, postgresDatabaseBytes } from '../../src/store/postgres/bulk-load.js';
+import { analyzePostgresLog, bulkLoadPostgresLog, postgresDatabaseBytes } from './bulk-load-postgres.js';
 import { startTestPostgres } from '../embedded-postgres.js';
 
 /** The log the bench fills and the console reads, on one of the two stores. */
@@ -27,7 +28,7 @@ export function sqliteBenchLog(dir: string): BenchLog {
     store,
     checkpoints: openCheckpoints(path.join(dir, 'checkpoints')),
     load: async (rows, unanswered) => bulkLoadLog(dbPath, rows, unanswered),
-    indexAll: async () => store.console.indexText(Number.MAX_SAFE_INTEGER).indexed,
+    indexAll: async () => (await store.console.indexText(Number.MAX_SAFE_INTEGER)).indexed,
     sizeMb: async () => ['', '-wal'].reduce((sum, s) => sum + (statSync(`${dbPath}${s}`, { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6,
     close: async () => store.close(),
   };

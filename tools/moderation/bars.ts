@@ -18,14 +18,12 @@ import { parseArgs } from 'node:util';
 import { isHeldOut, openCorpus, type LabelledDoc } from '../../src/corpus/index.js';
 import {
   createLearner,
-  DEFAULT_MODERATION,
-  moderationRule,
   openCheckpoints,
   type Learner,
-  type ModerationSettings,
 } from '../../src/learner/index.js';
+import { DEFAULT_MODERATION, moderationRule, type ModerationSettings } from '../../src/moderation/index.js';
 import { decodeModel, readModelFileBytes } from '../../src/model/model-file.js';
-import { ACCEPT_EVERY_ROW, openStore, type Store, type VerdictRule } from '../../src/store/index.js';
+import { ACCEPT_EVERY_ROW, openStore, type LogStore, type VerdictRule } from '../../src/store/index.js';
 
 const TARGET = 'This movie was great, I really loved it. ';
 const PROBES = [
@@ -39,8 +37,8 @@ const ATTACKER = 'a77ac4e200000001';
 
 interface World {
   learners: [Learner, Learner];
-  store: Store;
-  close(): void;
+  store: LogStore;
+  close(): Promise<void>;
 }
 
 /** A fresh database beside a copy of the model, and two learners on it (two "processes"). */
@@ -56,8 +54,8 @@ async function world(modelPath: string, rule: VerdictRule): Promise<World> {
   return {
     learners,
     store: stores[0]!,
-    close: () => {
-      for (const store of stores) store.close();
+    close: async () => {
+      for (const store of stores) await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -121,7 +119,7 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   const before1 = near.learners[0].positiveProbability(TARGET);
   const verdicts1: string[] = [];
   for (let i = 0; i < 50; i++) verdicts1.push(await answer(near.learners[0], TARGET + '!'.repeat(i), 'negative', ATTACKER));
-  near.learners[1].catchUp();
+  await near.learners[1].catchUp();
   const after1 = near.learners.map((learner) => learner.positiveProbability(TARGET));
   ok &&= after1.every((p) => p >= 0.9);
   console.log(
@@ -129,7 +127,7 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
       `other_process=${after1[1]!.toFixed(4)} accepted=${count(verdicts1, 'accepted')} held=${count(verdicts1, 'held')} ` +
       `rejected=${count(verdicts1, 'rejected')} pass=${after1.every((p) => p >= 0.9)}`,
   );
-  near.close();
+  await near.close();
 
   // 2. 200 different reviews holding the target sentence; 3. reject every row of that client.
   const many = await world(modelPath, rule);
@@ -139,7 +137,7 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   for (let n = 0; n < 200; n++) verdicts2.push(await answer(a, variant(n), 'negative', ATTACKER));
   await b.catchUp();
   const after2 = [a, b].map((learner) => learner.positiveProbability(TARGET));
-  const listed = many.store.listFeedback({ client: ATTACKER, verdict: 'held', limit: 500 }).length;
+  const listed = (await many.store.console.feedbackPage({ client: ATTACKER, verdict: 'held' }, { limit: 500, excerptChars: 1 })).length;
   const bar2 = after2.every((p) => p >= 0.5) && listed === count(verdicts2, 'held');
   ok &&= bar2;
   console.log(
@@ -147,12 +145,12 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
       `other_process=${after2[1]!.toFixed(4)} accepted=${count(verdicts2, 'accepted')} held=${count(verdicts2, 'held')} ` +
       `rejected=${count(verdicts2, 'rejected')} held_listed_under_client=${listed} pass=${bar2}`,
   );
-  const { changed } = await a.changeVerdicts(many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
+  const { changed } = await a.changeVerdicts(await many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
   await b.catchUp();
   const identical = [a, b].every((learner) => PROBES.every((text, i) => learner.positiveProbability(text) === probesBefore[i]));
   ok &&= identical;
   console.log(`bar3_reject_client changed=${changed.length} probes_identical_in_both_processes=${identical} pass=${identical}`);
-  many.close();
+  await many.close();
   return ok;
 }
 
@@ -183,7 +181,7 @@ async function truthfulBar(modelPath: string, data: string, seed: number, holdou
       verdicts.push(await answer(learner, doc.text, doc.label === 1 ? 'positive' : 'negative', client));
     }
     gains[name] = { before, after: accuracy(learner), held: count(verdicts, 'held'), rejected: count(verdicts, 'rejected') };
-    w.close();
+    await w.close();
   }
   const plain = gains.unmoderated!;
   const moderated = gains.moderated!;

@@ -20,7 +20,7 @@ import {
   type ModelEvent,
   type ModelEventLog,
   type PeriodCount,
-} from '../console-store.js';
+} from '../console.js';
 
 /** The store's query helpers (src/store/postgres/store.ts): connection failures become DatabaseUnavailableError. */
 export interface PostgresAccess {
@@ -40,7 +40,7 @@ const INDEXED_WORD_CHARS = 500;
 
 const PAGE_COLUMNS = (excerpt: string): string => `r.id, substr(COALESCE(r.review, ''), 1, ${excerpt}) AS excerpt,
   char_length(COALESCE(r.review, '')) AS length, r.sentiment, COALESCE(r.date, '') AS date, r.verdict,
-  r.verdict_reason AS reason, r.client, r.source, r.correction, p.label AS predicted, p.probability`;
+  r.verdict_reason AS reason, r.client, r.source, r.prediction_id AS "predictionId", r.correction, p.label AS predicted, p.probability`;
 const EXPORT_COLUMNS = `r.id, COALESCE(r.review, '') AS review, r.sentiment, COALESCE(r.date, '') AS date, r.verdict, r.client`;
 const CLIENT_COLUMNS = `client, rows, accepted, held, rejected, first_date AS "firstDate", last_date AS "lastDate"`;
 const EVENT_COLUMNS = `id, key, kind, at, model_version AS "modelVersion", watermark, verdict_changes AS "verdictChanges",
@@ -71,7 +71,7 @@ function indexedWords(review: string): string {
 
 /**
  * The console's queries on PostgreSQL (step 6 of src/store/postgres/migrations.ts), giving the
- * same answers as SQLite's (src/store/console-store.ts) for the same log: the charts read the
+ * same answers as SQLite's (src/store/sqlite/console-store.ts) for the same log: the charts read the
  * hourly summaries, a log page walks an index in id order and stops after a page, a date range
  * becomes an id range through the summaries, words go through review_words (rows newer than it
  * are read and checked with the same rule), and the export pages through the id index.

@@ -6,6 +6,7 @@ import createError from 'http-errors';
 import { MovieClassifierError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
+import { NoSuchRowError, UnlearnableRowError, type Operator, type VerdictChangeResult } from '../../moderation/operator.js';
 import { searchTerms, type ClientOrder, type ConsoleFilter, type ConsoleStore, type LogStore, type ModelEventLog } from '../../store/index.js';
 import { VERDICTS, type Verdict } from '../../store/types.js';
 import type { ClientOf } from '../client-identity.js';
@@ -27,7 +28,9 @@ import {
 
 export interface ConsoleDeps {
   learner: Learner;
-  store: Pick<LogStore, 'getReview' | 'reviewIdsOfClient'> & { console: ConsoleStore; modelEvents: ModelEventLog };
+  /** The operator's verbs (accept, reject, reject a client, roll back), shared with the admin API. */
+  operator: Operator;
+  store: { console: ConsoleStore; modelEvents: ModelEventLog };
   checkpoints: Pick<Checkpoints, 'list' | 'dir' | 'publish'>;
   journal: ModelJournal;
   access: ConsoleAccess;
@@ -255,28 +258,23 @@ function safeBack(value: unknown): string {
 }
 
 /**
- * Runs an operator's verdict change through the learner and tells the operator, on the next page,
- * what it did and which model version now serves. When the learner cannot rebuild (no checkpoint
- * from before the rows), the page says so and why: the verdict is recorded all the same.
+ * Runs one of the operator's verbs and tells the operator, on the next page, what it did and which
+ * model version now serves. When the learner cannot rebuild (no checkpoint from before the rows),
+ * the page says so and why.
  */
-async function applyVerdicts(
+async function reportChange(
   deps: ConsoleDeps,
   req: Request,
   res: Response,
-  ids: readonly number[],
-  verdict: Verdict,
-  reason: string,
   what: string,
-  /** Runs once the verdicts are changed; what it returns is added to the message. */
-  afterChange?: () => Promise<string>,
+  run: () => Promise<VerdictChangeResult & { published?: boolean }>,
+  /** Added to the message when the change published a model. */
+  publishedNote = '',
 ): Promise<void> {
-  const before = deps.learner.modelInfo().version;
   let flash: Flash;
   try {
-    const { changed, modelVersion } = await deps.learner.changeVerdicts(ids, verdict, reason);
-    await deps.journal.note();
-    const more = afterChange === undefined ? '' : await afterChange();
-    const info = deps.learner.modelInfo();
+    const { verdict, changed, versionBefore, modelVersion, rebuiltFrom, published } = await run();
+    const more = published === true ? publishedNote : '';
     flash =
       changed.length === 0
         ? { kind: 'done', text: `${what}: nothing to change (already ${verdict}). The model is still version ${modelVersion}.${more}` }
@@ -284,12 +282,21 @@ async function applyVerdicts(
             kind: 'done',
             text:
               `${what}: ${changed.length.toLocaleString('en')} row${changed.length === 1 ? '' : 's'} now ${verdict}. ` +
-              `Model version ${before} → ${modelVersion}` +
-              (modelVersion !== before && info.rebuiltFrom !== null && info.rebuilds > 0 ? ` (rebuilt from ${basename(info.rebuiltFrom)})` : '') +
+              `Model version ${versionBefore} → ${modelVersion}` +
+              (rebuiltFrom !== null ? ` (rebuilt from ${basename(rebuiltFrom)})` : '') +
               '. Other server processes follow within their poll interval.' +
               more,
           };
   } catch (error) {
+    if (error instanceof NoSuchRowError) {
+      flash = { kind: 'problem', text: `There is no log row ${error.id}; nothing was changed.` };
+      return deps.access.setFlash(req, res, flash);
+    }
+    if (error instanceof UnlearnableRowError) {
+      const { id, sentiment } = error.row;
+      flash = { kind: 'problem', text: `Row ${id} has the label ${JSON.stringify(sentiment)}, not positive or negative: the model cannot learn from it.` };
+      return deps.access.setFlash(req, res, flash);
+    }
     if (!(error instanceof MovieClassifierError)) throw error;
     // The store records the verdict before the learner rebuilds; only the rebuild failed.
     const reason = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}`;
@@ -299,20 +306,13 @@ async function applyVerdicts(
 }
 
 function setRowVerdict(deps: ConsoleDeps, action: 'accept' | 'reject'): RequestHandler {
-  const verdict: Verdict = action === 'accept' ? 'accepted' : 'rejected';
+  const verdict = action === 'accept' ? 'accepted' : 'rejected';
   return async (req, res, next) => {
     const raw = String(req.params.id);
     if (!/^\d{1,15}$/.test(raw)) return next(createError(404, `There is no log row ${raw}.`));
     const id = Number(raw);
     const back = safeBack((req.body as Record<string, unknown>).back);
-    const row = await deps.store.getReview(id);
-    if (row === undefined) {
-      deps.access.setFlash(req, res, { kind: 'problem', text: `There is no log row ${id}; nothing was changed.` });
-    } else if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) {
-      deps.access.setFlash(req, res, { kind: 'problem', text: `Row ${id} has the label ${JSON.stringify(row.sentiment)}, not positive or negative: the model cannot learn from it.` });
-    } else {
-      await applyVerdicts(deps, req, res, [id], verdict, `${verdict} by an operator`, `Row ${id}`);
-    }
+    await reportChange(deps, req, res, `Row ${id}`, () => deps.operator.setVerdict(id, verdict));
     res.redirect(303, back);
   };
 }
@@ -364,8 +364,7 @@ function confirmRejectClient(deps: ConsoleDeps): RequestHandler {
 function rejectClient(deps: ConsoleDeps): RequestHandler {
   return async (req, res) => {
     const client = clientParam(req);
-    const ids = await deps.store.reviewIdsOfClient(client);
-    await applyVerdicts(deps, req, res, ids, 'rejected', `every row of client ${client} rejected by an operator`, `Client ${client}`);
+    await reportChange(deps, req, res, `Client ${client}`, () => deps.operator.rejectClient(client));
     res.redirect(303, `/admin/feedback?client=${client}`);
   };
 }
@@ -430,18 +429,14 @@ function rollback(deps: ConsoleDeps): RequestHandler {
   return async (req, res) => {
     const checkpoint = await findCheckpoint(deps, (req.body as Record<string, unknown>).checkpoint);
     const name = basename(checkpoint.path);
-    const ids = await deps.store.console.acceptedIdsAfter(checkpoint.watermark);
-    const { publish } = deps.checkpoints;
-    // After the rows are rejected: an instance that loads the published checkpoint folds the log
-    // after it with their verdicts as they are now.
-    const published =
-      publish === undefined
-        ? undefined
-        : async () => {
-            await publish(checkpoint);
-            return ` ${name} is now the published model: every instance loads it, and new ones start from it.`;
-          };
-    await applyVerdicts(deps, req, res, ids, 'rejected', `rollback to checkpoint ${name} by an operator`, `Rollback to ${name}`, published);
+    await reportChange(
+      deps,
+      req,
+      res,
+      `Rollback to ${name}`,
+      () => deps.operator.rollBack(checkpoint),
+      ` ${name} is now the published model: every instance loads it, and new ones start from it.`,
+    );
     res.redirect(303, '/admin/model');
   };
 }

@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 import type { CheckpointInfo } from '../../learner/checkpoints.js';
 import type { CheckScore, ModelInfo } from '../../learner/index.js';
 import type { ClientOrder, ClientSummary, ConsoleRow, ConsoleStore, FeedbackCount, ModelEvent } from '../../store/index.js';
+import { isLabel } from '../../model/types.js';
 import type { Verdict } from '../../store/types.js';
 import { barChart, shareChart, timelineChart, type Series } from './charts.js';
 import type { Flash } from './session.js';
@@ -352,7 +353,7 @@ export function logRow(row: ConsoleRow): LogRow {
     verdict: row.verdict,
     reason: row.reason,
     date: row.date.replace('T', ' ').slice(0, 19),
-    canAccept: row.sentiment === 0 || row.sentiment === 1,
+    canAccept: isLabel(row.sentiment),
   };
 }
 

@@ -4,19 +4,20 @@ import { Router, type RequestHandler } from 'express';
 import { checkExact, matchedData, param, query } from 'express-validator';
 import createError from 'http-errors';
 
-import type { Learner } from '../../learner/index.js';
-import { VERDICTS, type FeedbackFilter, type LogStore, type Verdict } from '../../store/index.js';
+import { NoSuchRowError, UnlearnableRowError, type Operator } from '../../moderation/operator.js';
+import { searchTerms, VERDICTS, type ConsoleFilter, type Verdict } from '../../store/index.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import { rejectInvalid } from '../validation.js';
 
 export interface AdminApiDeps {
-  learner: Learner;
-  store: Pick<LogStore, 'listFeedback' | 'getReview' | 'reviewIdsOfClient'>;
+  operator: Operator;
   /** ADMIN_TOKEN; the routes exist only when it is set (src/web/app.ts). */
   token: string;
 }
 
 const MAX_LIMIT = 500;
+/** The API lists whole reviews: a length no review reaches. */
+const WHOLE_TEXT = 2 ** 30;
 
 /**
  * The admin JSON API, mounted at /api/v1/admin, for operators and their tools: list the feedback
@@ -26,25 +27,25 @@ const MAX_LIMIT = 500;
  * change within their poll interval. No CSRF token: a browser never sends the bearer token on
  * its own, so a cross-site request cannot carry it.
  */
-export function adminApiRoutes({ learner, store, token }: AdminApiDeps): Router {
+export function adminApiRoutes({ operator, token }: AdminApiDeps): Router {
   const router = Router();
   router.use(requireBearer(token));
 
   router
     .route('/feedback')
-    .get(singleValues, ...feedbackQueryRules(), rejectInvalid, listFeedback(store))
+    .get(singleValues, ...feedbackQueryRules(), rejectInvalid, listFeedback(operator))
     .all(methodNotAllowed('GET, HEAD'));
 
   for (const verdict of ['accept', 'reject'] as const) {
     router
       .route(`/feedback/:id/${verdict}`)
-      .post(param('id').isInt({ min: 1 }).withMessage('must be a log row id').toInt(), rejectInvalid, setRowVerdict(learner, store, verdict))
+      .post(param('id').isInt({ min: 1 }).withMessage('must be a log row id').toInt(), rejectInvalid, setRowVerdict(operator, verdict))
       .all(methodNotAllowed('POST'));
   }
 
   router
     .route('/clients/:client/reject')
-    .post(param('client').matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'), rejectInvalid, rejectClient(learner, store))
+    .post(param('client').matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'), rejectInvalid, rejectClient(operator))
     .all(methodNotAllowed('POST'));
 
   return router;
@@ -78,7 +79,8 @@ const feedbackQueryRules = () => [
       query('verdict').optional().isIn(VERDICTS).withMessage(`must be one of ${VERDICTS.join(', ')}`),
       query('client').optional().matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'),
       query('label').optional().isIn(['positive', 'negative', '0', '1']).withMessage('must be positive or negative'),
-      query('q').optional().isString().isLength({ min: 1, max: 200 }).withMessage('must be 1 to 200 characters'),
+      query('q').optional().isString().isLength({ min: 1, max: 200 }).withMessage('must be 1 to 200 characters').bail()
+        .custom((q: string) => searchTerms(q).length > 0).withMessage('must hold a word to search for (letters or digits; a word ending in * is its start)'),
       query('limit').optional().isInt({ min: 1, max: MAX_LIMIT }).withMessage(`must be a whole number from 1 to ${MAX_LIMIT}`).toInt(),
       query('before').optional().isInt({ min: 1 }).withMessage('must be a log row id').toInt(),
     ],
@@ -86,41 +88,57 @@ const feedbackQueryRules = () => [
   ),
 ];
 
-function listFeedback(store: AdminApiDeps['store']): RequestHandler {
+/**
+ * The log, newest first, through the console's indexed query: `q` holds words the text must have
+ * (a word ending in `*` is the start of one), as in the console's search.
+ */
+function listFeedback(operator: Operator): RequestHandler {
   return async (req, res) => {
     const q = matchedData<{ verdict?: Verdict; client?: string; label?: string; q?: string; limit?: number; before?: number }>(req);
-    const filter: FeedbackFilter = { limit: q.limit ?? 50 };
+    const filter: ConsoleFilter = {};
     if (q.verdict !== undefined) filter.verdict = q.verdict;
     if (q.client !== undefined) filter.client = q.client;
     if (q.label !== undefined) filter.sentiment = q.label === 'positive' || q.label === '1' ? 1 : 0;
-    if (q.q !== undefined) filter.text = q.q;
-    if (q.before !== undefined) filter.beforeId = q.before;
+    if (q.q !== undefined) filter.words = searchTerms(q.q);
+    const rows = await operator.list(filter, { limit: q.limit ?? 50, excerptChars: WHOLE_TEXT, ...(q.before === undefined ? {} : { before: q.before }) });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ rows: await store.listFeedback(filter) });
+    res.json({
+      rows: rows.map(({ id, excerpt, sentiment, date, verdict, reason, client, source, predictionId }) => ({
+        id,
+        review: excerpt,
+        sentiment,
+        date,
+        verdict,
+        reason,
+        client,
+        source,
+        predictionId,
+      })),
+    });
   };
 }
 
-function setRowVerdict(learner: Learner, store: AdminApiDeps['store'], action: 'accept' | 'reject'): RequestHandler {
-  const verdict: Verdict = action === 'accept' ? 'accepted' : 'rejected';
+function setRowVerdict(operator: Operator, action: 'accept' | 'reject'): RequestHandler {
+  const verdict = action === 'accept' ? 'accepted' : 'rejected';
   return async (req, res, next) => {
     const { id } = matchedData<{ id: number }>(req);
-    const row = await store.getReview(id);
-    if (row === undefined) return next(createError(404, `no log row with id ${id}`));
-    if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) {
-      return next(createError(409, `row ${id} has the sentiment ${JSON.stringify(row.sentiment)}, not 0 or 1: it cannot be learned from`, { code: 'unlearnable' }));
+    try {
+      const { changed, modelVersion } = await operator.setVerdict(id, verdict);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ modelVersion, changed: changed.length, id, verdict });
+    } catch (error) {
+      if (error instanceof NoSuchRowError) return next(createError(404, `no log row with id ${id}`));
+      if (error instanceof UnlearnableRowError) return next(createError(409, error.message, { code: 'unlearnable' }));
+      throw error;
     }
-    const { changed, modelVersion } = await learner.changeVerdicts([id], verdict, `${verdict} by an operator`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ modelVersion, changed: changed.length, id, verdict });
   };
 }
 
-function rejectClient(learner: Learner, store: AdminApiDeps['store']): RequestHandler {
+function rejectClient(operator: Operator): RequestHandler {
   return async (req, res) => {
     const { client } = matchedData<{ client: string }>(req);
-    const ids = await store.reviewIdsOfClient(client);
-    const { changed, modelVersion } = await learner.changeVerdicts(ids, 'rejected', `every row of client ${client} rejected by an operator`);
+    const { changed, modelVersion, rows } = await operator.rejectClient(client);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ modelVersion, changed: changed.length, rows: ids.length, client });
+    res.json({ modelVersion, changed: changed.length, rows, client });
   };
 }

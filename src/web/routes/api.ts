@@ -9,6 +9,7 @@ import { sendJson } from '../send-json.js';
 import type { RateLimits } from '../middleware/rate-limits.js';
 import { jsonBody } from '../middleware/request-parsing.js';
 import { checkedData, feedbackApiRules, predictApiRules, rejectInvalid } from '../validation.js';
+import { reasonCodeOf } from '../../moderation/reasons.js';
 
 export interface ApiRoutesDeps {
   learner: Learner;
@@ -76,7 +77,7 @@ function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
           reviewId: outcome.reviewId,
           verdict: outcome.verdict,
           learned: outcome.verdict === 'accepted',
-          ...(outcome.reason === null ? {} : { reason: outcome.reason }),
+          ...(outcome.reason === null ? {} : { reason: outcome.reason, reasonCode: reasonCodeOf(outcome.reason) }),
         });
     }
   };

@@ -26,7 +26,7 @@ export function healthRoutes({ learner, store, details }: HealthDeps): Router {
     .route('/healthz')
     .get(async (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      const failure = learner.writeFailure();
+      const failure = await learner.writeFailure();
       const status = failure === null ? { status: 'ok' } : { status: 'unavailable', reason: `database writes failing since ${failure.since}: ${failure.reason}` };
       if (failure !== null) res.status(503);
       if (!details) return res.json(status);

@@ -1,7 +1,8 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import createError from 'http-errors';
 
-import { MIN_REVIEW_LENGTH, type Learner } from '../../learner/index.js';
+import { type Learner } from '../../learner/index.js';
+import { MIN_REVIEW_LENGTH } from '../../moderation/index.js';
 import { labelName } from '../../model/types.js';
 import type { ClientOf } from '../client-identity.js';
 import type { Csrf } from '../middleware/csrf.js';
@@ -12,6 +13,7 @@ import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
 import { checkedData, feedbackFormRules, firstValidationError, REVIEW_MAX_LENGTH, reviewRule, validationErrorsByField } from '../validation.js';
 import { explainTerms, HIGHLIGHT_FLOOR, highlightedHtml, termItemsHtml } from '../view-models.js';
+import { reasonCodeOf, readerWords } from '../../moderation/reasons.js';
 
 export interface ReviewPageDeps {
   learner: Learner;
@@ -105,23 +107,11 @@ function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
         alreadyRecorded: outcome.status === 'duplicate',
         label: labelName(outcome.sentiment),
         verdict: outcome.verdict,
-        notLearnedBecause: readerReason(outcome.reason),
+        notLearnedBecause: readerWords(reasonCodeOf(outcome.reason)),
       },
       next,
     );
   };
-}
-
-/**
- * Why a row was not learned from, in the reader's words. The rule's own reasons name row ids and
- * thresholds; the reader only needs to know which kind of limit it was.
- */
-function readerReason(reason: string | null): string | null {
-  if (reason === null) return null;
-  if (reason.startsWith('repeats') || reason.startsWith('near-duplicate')) return 'it repeats a review we already have';
-  if (reason.includes('words')) return 'it has too few words to learn from';
-  if (reason.startsWith('client over')) return 'we have had many answers from your connection today';
-  return 'it did not pass our checks';
 }
 
 function unknownPrediction(): Error {

@@ -8,8 +8,8 @@ import { consoleApp, loginToken, pageToken, PASSWORD, setCookies, signIn, type C
 
 const kinds = logStores();
 const apps: TestApp[] = [];
-afterEach(() => {
-  for (const t of apps.splice(0)) t.close();
+afterEach(async () => {
+  for (const t of apps.splice(0)) await t.close();
 });
 
 const CLIENT = 'aaaaaaaaaaaaaaaa';

@@ -2,7 +2,8 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 
-import { createLearner, modelJournal, moderationRule, type Checkpoints, type Learner } from '../../../src/learner/index.js';
+import { createLearner, modelJournal, type Checkpoints, type Learner } from '../../../src/learner/index.js';
+import { moderationRule } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/types.js';
 import { createApp } from '../../../src/web/app.js';
 import { hiddenField, testConfig, type TestConfig } from '../../helpers/app.js';

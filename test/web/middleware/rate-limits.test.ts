@@ -52,7 +52,7 @@ describe('rate limits', () => {
 
     expect(res.status).toBe(429);
     expect(res.body).toMatchObject({ error: { code: 'rate_limited' } });
-    expect(t.store.countReviews()).toBe(1);
+    expect(await t.store.countReviews()).toBe(1);
     // The prediction budget (3) still has room.
     await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
   });

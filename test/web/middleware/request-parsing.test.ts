@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { makeApp, POSITIVE_REVIEW, submitReview, type TestApp } from '../../helpers/app.js';
+import { logRows } from '../../helpers/stores.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -9,7 +10,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-const rows = () => [...t.store.reviewsAfter(0)];
+const rows = () => logRows(t.store);
 
 describe('form bodies', () => {
   it('when the verdict is sent twice, answers 400 and stores nothing, and a single answer still counts', async () => {
@@ -25,7 +26,7 @@ describe('form bodies', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain('was sent more than once');
     expect(single.status).toBe(200);
-    expect(rows()).toMatchObject([{ review: POSITIVE_REVIEW, sentiment: 1, predictionId }]);
+    expect(await rows()).toMatchObject([{ review: POSITIVE_REVIEW, sentiment: 1, predictionId }]);
   });
 
   it('when the review is sent twice, answers 400 and predicts nothing', async () => {

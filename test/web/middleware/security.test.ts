@@ -56,7 +56,7 @@ describe('request bodies', () => {
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.text).toContain('That review is too long');
-    expect(t.store.countReviews()).toBe(0);
+    expect(await t.store.countReviews()).toBe(0);
   });
 
   it.each([

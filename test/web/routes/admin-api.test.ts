@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_MODERATION } from '../../../src/learner/index.js';
+import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
 import { NEGATIVE_REVIEW, POSITIVE_REVIEW, type MakeAppOptions, type TestApp, useApps } from '../../helpers/app.js';
 import { STORE_KINDS } from '../../helpers/stores.js';
@@ -158,9 +158,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       ['label=0', ['dull', 'snake']],
       ['q=superb', ['loved']],
       ['q=SUPERB', ['loved']],
-      ['q=%25', ['loved']],
-      ['q=_', ['snake']],
-      ['q=r_c', ['snake']],
+      // Words, as the console's full-text search reads them: `_` and `%` separate words, `*` ends a prefix.
+      ['q=100', ['loved']],
+      ['q=director', ['snake']],
+      ['q=director*', ['held', 'snake']],
       ['q=directors%20cut', ['held']],
       ['limit=2', ['held', 'imported']],
     ] as const)('with %s, lists only the matching rows', async (query, names) => {
@@ -169,6 +170,15 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const rows = await list(t.app, `?${query}`);
 
       expect(rows.map((row) => row.id)).toEqual(names.map((name) => ids[name]));
+    });
+
+    it.each(['%25', '_', '%20*'])('answers q=%s, which holds no word to search for, with 400', async (q) => {
+      const { t } = await withRows();
+
+      const res = await request(t.app).get(`/api/v1/admin/feedback?q=${q}`).set('authorization', `Bearer ${TOKEN}`);
+
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/q: .*word/);
     });
 
     it('with before, lists the rows older than that id: the next page', async () => {

@@ -4,11 +4,12 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import { createLearner } from '../../../src/learner/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import { openStore, type LogStore } from '../../../src/store/index.js';
 import { createWriteGate } from '../../../src/store/write-gate.js';
 import { makeApp, POSITIVE_REVIEW, submitReview, useAppPerTest, useApps } from '../../helpers/app.js';
 import { makeTestModel } from '../../helpers/model.js';
 import { STORE_KINDS } from '../../helpers/stores.js';
+import { asUnavailable } from '../../../src/store/sqlite/unavailable.js';
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
   const makeApp = useApps(kind);
@@ -54,10 +55,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 });
 
 /** The real store, with its writes failing as SQLite's do on a full disk while `full` is set. */
-function diskFullSwitch(store: Store): { store: Store; setFull: (full: boolean) => void } {
+function diskFullSwitch(store: LogStore): { store: LogStore; setFull: (full: boolean) => void } {
   let full = false;
   const fail = (): void => {
-    if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    if (full) throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
   };
   return {
     setFull: (value) => void (full = value),
@@ -65,7 +66,7 @@ function diskFullSwitch(store: Store): { store: Store; setFull: (full: boolean) 
       ...store,
       insertPredictions(rows) {
         fail();
-        store.insertPredictions(rows);
+        return store.insertPredictions(rows);
       },
       recordFeedback(...args) {
         fail();
@@ -73,7 +74,7 @@ function diskFullSwitch(store: Store): { store: Store; setFull: (full: boolean) 
       },
       checkWritable() {
         fail();
-        store.checkWritable();
+        return store.checkWritable();
       },
     },
   };
@@ -89,7 +90,11 @@ describe('while database writes fail (disk full)', () => {
     const writes = createWriteGate({ waitMs: 100, probe: () => disk.store.checkWritable(), probeMs: 50, log: logger });
     const learner = await createLearner({ model: makeTestModel(), store: disk.store, writes });
     const app = await makeApp({ store: disk.store, learner, logger });
-    return { app, disk, lines, stop: () => (writes.stop(), real.close()) };
+    const stop = async () => {
+      writes.stop();
+      await real.close();
+    };
+    return { app, disk, lines, stop };
   }
 
   it('answers predictions and feedback 503 with Retry-After, storing nothing; /healthz says why; one warning, not one per request', async () => {
@@ -105,8 +110,8 @@ describe('while database writes fail (disk full)', () => {
     const page = await request(full.app.app).post('/results').type('form').send({ review: POSITIVE_REVIEW });
     const answer = await request(full.app.app).post('/api/v1/feedback').send({ predictionId, correct: true });
     const health = await request(full.app.app).get('/healthz');
-    const stored = full.app.store.countReviews();
-    full.stop();
+    const stored = await full.app.store.countReviews();
+    await full.stop();
 
     // Assert
     for (const res of [...predictions, answer]) {
@@ -136,7 +141,7 @@ describe('while database writes fail (disk full)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const health = await request(full.app.app).get('/healthz');
     const predicted = await request(full.app.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW });
-    full.stop();
+    await full.stop();
 
     // Assert
     expect(health.status).toBe(200);

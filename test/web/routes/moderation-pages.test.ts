@@ -2,10 +2,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_MODERATION } from '../../../src/learner/index.js';
+import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
 import { NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type MakeAppOptions, type TestApp, useApps } from '../../helpers/app.js';
-import { logRows, STORE_KINDS } from '../../helpers/stores.js';
+import { listLog, logRows, STORE_KINDS } from '../../helpers/stores.js';
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
   const makeApp = useApps(kind);
@@ -63,7 +63,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
       // Assert
       expect(thanksDetail(res.text)).toBe('The review was stored as negative and the model has learnt from it.');
-      expect(await t.store.listFeedback({ limit: 10 })).toMatchObject([{ verdict: 'accepted', sentiment: 0 }]);
+      expect(await listLog(t.store, {}, { limit: 10 })).toMatchObject([{ verdict: 'accepted', sentiment: 0 }]);
       expect(t.learner.positiveProbability(POSITIVE_REVIEW)).toBeLessThan(before);
     });
 
@@ -80,7 +80,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const detail = thanksDetail(res.text);
       expect(detail).toBe('The review was stored as negative, but the model did not learn from it: it repeats a review we already have.');
       expect(detail).not.toContain('has learnt');
-      expect((await t.store.listFeedback({ limit: 10 })).map((row) => row.verdict)).toEqual(['rejected', 'accepted']);
+      expect((await listLog(t.store, {}, { limit: 10 })).map((row) => row.verdict)).toEqual(['rejected', 'accepted']);
       expect(t.learner.positiveProbability(POSITIVE_REVIEW)).toBe(afterFirst);
     });
 
@@ -123,7 +123,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
           'we have had many answers from your connection today.',
       );
       expect(detail).not.toContain('has learnt');
-      expect((await t.store.listFeedback({ limit: 10 })).map((row) => row.verdict)).toEqual(['held', 'accepted']);
+      expect((await listLog(t.store, {}, { limit: 10 })).map((row) => row.verdict)).toEqual(['held', 'accepted']);
       expect(t.learner.positiveProbability(NEGATIVE_REVIEW)).toBe(before);
     });
 
@@ -206,7 +206,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         expect(row.client).not.toContain('127');
       }
       expect(rows[1]!.client).toBe(rows[0]!.client);
-      const everything = JSON.stringify(await t.store.listFeedback({ limit: 10 }));
+      const everything = JSON.stringify(await listLog(t.store, {}, { limit: 10 }));
       expect(everything).not.toMatch(/127\.0\.0\.1|::1|::ffff/);
     });
 

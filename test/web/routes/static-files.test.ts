@@ -39,7 +39,7 @@ describe('static files', () => {
     const res = await request(dev.app).get('/static/styles.css');
 
     expect(res.headers['cache-control']).toBe('no-cache');
-    dev.close();
+    await dev.close();
   });
 
   it('serves the folder the configuration names, with asset URLs versioned by its own stylesheet', async () => {
@@ -56,7 +56,7 @@ describe('static files', () => {
     expect(note.status).toBe(200);
     expect(note.text).toBe('from the configured folder\n');
     expect(versionOf(page.text)).not.toBe(versionOf(shipped.text));
-    other.close();
+    await other.close();
     rmSync(publicDir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { DatabaseVersionError, MovieClassifierError } from '../../errors.js';
+import { DatabaseVersionError, MovieClassifierError } from '../../../errors.js';
 import { inspectUnversionedReviewDb, updateToSchemaVersion1 } from './001-review-db.js';
 import { updateToSchemaVersion2 } from './002-predictions.js';
 import { registerReviewHash, updateToSchemaVersion3 } from './003-review-hash.js';

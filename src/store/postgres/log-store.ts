@@ -2,12 +2,11 @@ import pg from 'pg';
 
 import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
-import { fingerprint, type Fingerprint } from '../../text/fingerprint.js';
-import { clientWindowStart } from '../client-window.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../store.js';
+import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
+import { clientWindowStart } from '../../moderation/client-window.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
 import {
   VERDICTS,
-  type FeedbackFilter,
   type FeedbackLinks,
   type FeedbackListRow,
   type FeedbackOutcome,
@@ -23,7 +22,8 @@ import {
   type VerdictRule,
 } from '../types.js';
 import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
-import { LOG_LOCK, migratePostgres } from './migrations.js';
+import { LOG_LOCK, migratePostgres } from './migrations/index.js';
+import { asUnavailable } from './unavailable.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
 export interface StoredCheckpoint {
@@ -66,8 +66,6 @@ const TYPES = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
 /**
  * Opens the log in the PostgreSQL database at `url` (postgres://user:password@host:5432/db),
  * bringing its schema up to date under an advisory lock.
@@ -90,12 +88,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   // An idle client losing its server (PostgreSQL restarting) must not crash the process.
   pool.on('error', () => undefined);
   const unavailable = (error: unknown): never => {
-    const code = (error as { code?: string }).code ?? '';
-    const message = (error as Error).message ?? String(error);
-    if (CONNECTION_CODES.has(code) || /terminat|Connection|timeout/i.test(message)) {
-      throw new DatabaseUnavailableError(`the database ${where} is not reachable (${message}); nothing was stored, try again shortly`, retryAfter, { cause: error });
-    }
-    throw error;
+    throw asUnavailable(error, where, retryAfter);
   };
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> => {
     try {
@@ -362,26 +355,6 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     async firstRowChangedAfter(afterId) {
       const m = (await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId]))[0]!.m;
       return m === null ? null : Number(m);
-    },
-
-    async listFeedback(filter: FeedbackFilter) {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      const add = (sql: string, value: unknown): void => {
-        values.push(value);
-        where.push(sql.replace('?', `$${values.length}`));
-      };
-      if (filter.verdict !== undefined) add('verdict = ?', filter.verdict);
-      if (filter.client !== undefined) add('client = ?', filter.client);
-      if (filter.sentiment !== undefined) add('sentiment = ?', filter.sentiment);
-      if (filter.beforeId !== undefined) add('id < ?', filter.beforeId);
-      if (filter.text !== undefined) add(`review ILIKE ? ESCAPE '\\'`, `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      values.push(filter.limit);
-      return query<FeedbackListRow>(
-        `SELECT ${OPERATOR_COLUMNS} FROM review_db ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY id DESC LIMIT $${values.length}`,
-        values,
-      );
     },
 
     async getReview(id) {

@@ -6,21 +6,21 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openStore, type NewPrediction, type Store } from '../../src/store/index.js';
-import { startPredictionExpiry, sweepExpiredPredictions } from '../../src/store/prediction-expiry.js';
-import { POSITIVE_REVIEW, submitReview, useApps } from '../helpers/app.js';
-import { waitFor } from '../helpers/server-process.js';
-import { STORE_KINDS, useLogStores } from '../helpers/stores.js';
+import { openStore, type NewPrediction, type LogStore } from '../../../src/store/index.js';
+import { startPredictionExpiry, sweepExpiredPredictions } from '../../../src/store/jobs/prediction-expiry.js';
+import { POSITIVE_REVIEW, submitReview, useApps } from '../../helpers/app.js';
+import { waitFor } from '../../helpers/server-process.js';
+import { STORE_KINDS, useLogStores } from '../../helpers/stores.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 const HOUR = 3600_000;
 const ago = (hours: number): string => new Date(Date.now() - hours * HOUR).toISOString();
 
-function fileStore(): { store: Store; file: string } {
+function fileStore(): { store: LogStore; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prediction-expiry-'));
   const file = path.join(dir, 'reviews.sqlite');
   const store = openStore(file);
@@ -112,7 +112,7 @@ describe('sweepExpiredPredictions on a SQLite file', () => {
     // Arrange: 2,000 predictions of 10,000 emoji (40 KB each), as in the issue.
     const { store, file } = fileStore();
     const text = '😀'.repeat(10_000);
-    for (let k = 0; k < 4; k++) store.insertPredictions(Array.from({ length: 500 }, () => prediction(ago(48), text)));
+    for (let k = 0; k < 4; k++) await store.insertPredictions(Array.from({ length: 500 }, () => prediction(ago(48), text)));
     const before = pages(file);
     const sizeBefore = fs.statSync(file).size;
 

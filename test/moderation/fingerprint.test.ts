@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { BANDS, fingerprint, normalizeReview, SIGNATURE_SIZE, similarity } from '../../src/text/fingerprint.js';
+import { BANDS, fingerprint, normalizeReview, SIGNATURE_SIZE, similarity } from '../../src/moderation/fingerprint.js';
 
 /** A long review (49 words): long enough that one changed word leaves most 3-shingles intact. */
 const LONG_REVIEW =

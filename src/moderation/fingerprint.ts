@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { murmur3 } from './murmur3.js';
+import { murmur3 } from '../text/murmur3.js';
 
 /** Hash functions in a MinHash signature. */
 export const SIGNATURE_SIZE = 64;

@@ -5,20 +5,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openStore } from '../../src/store/index.js';
-import type { NewPrediction, Store } from '../../src/store/types.js';
-import { startWalCheckpointer, type WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { openStore } from '../../../src/store/index.js';
+import type { NewPrediction, LogStore } from '../../../src/store/types.js';
+import { startWalCheckpointer, type WalCheckpointer } from '../../../src/store/jobs/wal-checkpointer.js';
 
 const dirs: string[] = [];
-const stores: Store[] = [];
+const stores: LogStore[] = [];
 const checkpointers: WalCheckpointer[] = [];
 afterEach(async () => {
   for (const checkpointer of checkpointers.splice(0)) await checkpointer.stop();
-  for (const store of stores.splice(0)) store.close();
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function openTempStore(): { store: Store; path: string } {
+function openTempStore(): { store: LogStore; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'movieclassifier-wal-'));
   dirs.push(dir);
   const path = join(dir, 'reviews.sqlite');
@@ -40,10 +40,10 @@ const predictions = (n: number): NewPrediction[] =>
   }));
 
 /** Writes 80 batches of 50 one-kilobyte predictions (over 1,000 WAL pages), pausing between them; the WAL's largest size. */
-async function writeAndWatchWal(store: Store, path: string): Promise<number> {
+async function writeAndWatchWal(store: LogStore, path: string): Promise<number> {
   let largest = 0;
   for (let batch = 0; batch < 80; batch++) {
-    store.insertPredictions(predictions(50));
+    await store.insertPredictions(predictions(50));
     largest = Math.max(largest, statSync(`${path}-wal`).size);
     await sleep(5);
   }
@@ -64,18 +64,18 @@ describe('the WAL checkpoint thread', () => {
     // Assert: without the thread the WAL holds every page written (~10 MB); with it, it is reused.
     expect(walAlone).toBeGreaterThan(8_000_000);
     expect(walChecked, `WAL ${walChecked} bytes with the thread, ${walAlone} without`).toBeLessThan(walAlone / 3);
-    expect(checked.store.getPrediction(`p-${counter}`)?.modelVersion).toBe('abc+0.0');
+    expect((await checked.store.getPrediction(`p-${counter}`))?.modelVersion).toBe('abc+0.0');
   });
 
   it('stops when asked, and the database is whole after it', async () => {
     const { store, path } = openTempStore();
     const checkpointer = startWalCheckpointer(path, { everyMs: 5 });
-    store.insertPredictions(predictions(100));
+    await store.insertPredictions(predictions(100));
 
     await checkpointer.stop();
-    store.insertPredictions(predictions(100));
+    await store.insertPredictions(predictions(100));
 
-    expect(store.getPrediction(`p-${counter}`)?.probability).toBe(0.9);
+    expect((await store.getPrediction(`p-${counter}`))?.probability).toBe(0.9);
   });
 
   it('refuses an interval that is not a whole number of ms', () => {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import Database from 'better-sqlite3';
 
-import type { Label } from '../model/types.js';
-import { migrate } from './migrations/index.js';
-import type { Verdict } from './types.js';
+import type { Label } from '../../src/model/types.js';
+import { migrate } from '../../src/store/sqlite/migrations/index.js';
+import type { Verdict } from '../../src/store/types.js';
 
 /** One reader's answer as the bulk loader writes it: the prediction shown, then the review_db row. */
 export interface BulkRow {

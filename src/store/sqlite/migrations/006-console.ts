@@ -62,7 +62,7 @@ const clientOut = (row: 'NEW' | 'OLD'): string => `
  * - review_fts: a full-text index of the review texts (FTS5, external content: the words are
  *   indexed, the text is not stored twice), for the log's text filter; LIKE '%…%' reads every
  *   text, ~1 GB for a million IMDb-sized reviews. It is filled in batches up to
- *   review_fts_position.through (src/store/console-store.ts), not by a trigger: FTS5 writes a new
+ *   review_fts_position.through (src/store/sqlite/console-store.ts), not by a trigger: FTS5 writes a new
  *   segment per transaction, which cost ~370 µs on every feedback commit here (the summaries'
  *   triggers cost ~60 µs).
  * - review_db_client_id: a client's rows newest first (the log filtered by client).

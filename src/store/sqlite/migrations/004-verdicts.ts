@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { fingerprint } from '../../text/fingerprint.js';
+import { fingerprint } from '../../../moderation/fingerprint.js';
 
 /** Shortest text (trimmed) the fold took before verdicts: older rows below it are held. */
 const PRE_VERDICT_MIN_LENGTH = 15;

@@ -1,4 +1,4 @@
-import type { LogStore } from './types.js';
+import type { LogStore } from '../types.js';
 
 /** Predictions deleted per transaction: the write lock is held a few ms, then other writes go. */
 const DELETE_BATCH = 500;

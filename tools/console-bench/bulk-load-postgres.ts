@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import pg from 'pg';
 
-import type { BulkRow } from '../bulk-load.js';
-import { migratePostgres } from './migrations.js';
-import { describeUrl } from './store.js';
+import type { BulkRow } from './bulk-load-sqlite.js';
+import { migratePostgres } from '../../src/store/postgres/migrations/index.js';
+import { describeUrl } from '../../src/store/postgres/log-store.js';
 
 /** Rows per INSERT: one statement, so one run of step 6's summary triggers, per batch. */
 const BATCH = 2_000;

@@ -1,4 +1,4 @@
-import { DatabaseOpenError } from '../errors.js';
+import { DatabaseOpenError } from '../../errors.js';
 
 /**
  * The one line an operator reads when a database cannot be opened: which file, what is wrong

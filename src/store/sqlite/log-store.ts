@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
-import { DatabaseOpenError, InvalidInputError, MovieClassifierError } from '../errors.js';
-import type { Label } from '../model/types.js';
+import { DatabaseOpenError, InvalidInputError, MovieClassifierError } from '../../errors.js';
+import { isLabel, type Label } from '../../model/types.js';
 import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
+import { throwingUnavailable } from './unavailable.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
-import { fingerprint } from '../text/fingerprint.js';
-import { VERDICTS } from './types.js';
+import { fingerprint } from '../../moderation/fingerprint.js';
+import { VERDICTS } from '../types.js';
 import type {
-  FeedbackFilter,
   FeedbackListRow,
   VerdictChange,
   FeedbackLinks,
@@ -17,12 +18,12 @@ import type {
   LogHistory,
   NewPrediction,
   ReviewRow,
-  Store,
+  LogStore,
   StoredPrediction,
   Verdict,
   VerdictDecision,
   VerdictRule,
-} from './types.js';
+} from '../types.js';
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -65,31 +66,6 @@ const INCREMENTAL_VACUUM = 2;
 
 const isInMemory = (path: string): boolean => path === ':memory:' || path === '';
 
-function assertLabel(value: unknown, what: string): asserts value is Label {
-  if (value !== 0 && value !== 1) {
-    throw new InvalidInputError(`${what} must be 0 (negative) or 1 (positive); got ${String(value)}`);
-  }
-}
-
-/** Refuses a prediction row the predictions table would not hold as given. */
-export function assertNewPrediction(prediction: NewPrediction): void {
-  assertLabel(prediction.sentiment, 'sentiment');
-  if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
-    throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
-  }
-  if (typeof prediction.id !== 'string' || prediction.id === '') {
-    throw new InvalidInputError(`a prediction id must be a non-empty string; got ${String(prediction.id)}`);
-  }
-}
-
-/** Refuses a log row's label or source that review_db would not hold from this app (either store). */
-export function assertNewRow(sentiment: unknown, source: unknown): void {
-  assertLabel(sentiment, 'sentiment');
-  if (typeof source !== 'string' || source === '') {
-    throw new InvalidInputError(`source must be a non-empty string such as 'feedback'; got ${String(source)}`);
-  }
-}
-
 interface PredictionLink {
   review: string;
   sentiment: Label;
@@ -116,11 +92,6 @@ interface ReviewInsert extends Omit<LogRowInput, 'correction'> {
   signature: Buffer;
 }
 
-/**
- * The rule used when none is given: accept every row (its sentiment is checked before it gets
- * here). Tools and tests that import trusted rows use it; the server passes the moderation rule.
- */
-export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
 
 /** review_db as the operator sees a row (FeedbackListRow). */
 const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
@@ -130,23 +101,6 @@ const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESC
  * The operator's view of the log, newest first. Filters are bound parameters; the text filter is
  * a LIKE with its wildcards escaped, so '%' and '_' in it match themselves.
  */
-function listFeedbackQuery(db: Database.Database, filter: FeedbackFilter): FeedbackListRow[] {
-  const where: string[] = [];
-  const params: Record<string, unknown> = { limit: filter.limit };
-  if (filter.verdict !== undefined) (where.push('verdict = @verdict'), (params.verdict = filter.verdict));
-  if (filter.client !== undefined) (where.push('client = @client'), (params.client = filter.client));
-  if (filter.sentiment !== undefined) (where.push('sentiment = @sentiment'), (params.sentiment = filter.sentiment));
-  if (filter.beforeId !== undefined) (where.push('id < @beforeId'), (params.beforeId = filter.beforeId));
-  if (filter.text !== undefined) {
-    where.push(`review LIKE @text ESCAPE '\\'`);
-    params.text = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  }
-  const sql = `
-    SELECT ${OPERATOR_COLUMNS}
-    FROM review_db ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY id DESC LIMIT @limit`;
-  return db.prepare<[Record<string, unknown>], FeedbackListRow>(sql).all(params);
-}
 
 /** A client's accepted rows since a time, and how many were corrections: through migration 7's index. */
 export const CLIENT_ACCEPTED_SINCE_SQL = `
@@ -184,7 +138,7 @@ function logHistory(db: Database.Database): LogHistory {
 
 /**
  * Open (creating if needed) the SQLite database at `path`, bring its schema up to date and
- * return a {@link Store} on it.
+ * return a {@link LogStore} on it.
  *
  * The connection uses WAL journaling (except for ':memory:'), `synchronous = NORMAL`
  * (durable across process crashes; a power loss can drop the last commits, never corrupt),
@@ -207,7 +161,7 @@ function logHistory(db: Database.Database): LogHistory {
  *   store.recordFeedback(id, 0, 'feedback', { client }); // -> { status: 'recorded', reviewId: 1, sentiment: 0, verdict: 'accepted', reason: null }
  *   store.close();
  */
-export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+export function openStore(path: string, options: OpenStoreOptions = {}): LogStore {
   const { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readonly = false, mustExist = false } = options;
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new InvalidInputError(`busyTimeoutMs must be a whole number of milliseconds >= 0; got ${busyTimeoutMs}`);
@@ -252,7 +206,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   }
 }
 
-function createStore(db: Database.Database, path: string, verdictRule: VerdictRule): Store {
+function createStore(db: Database.Database, path: string, verdictRule: VerdictRule): LogStore {
   const insertPredictionStmt = db.prepare<[NewPrediction]>(`
     INSERT INTO predictions (id, review, label, probability, model_version, created_at)
     VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt)
@@ -313,7 +267,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     for (const id of ids) {
       const row = verdictOfStmt.get(id);
       if (row === undefined || row.verdict === verdict) continue;
-      if (verdict === 'accepted' && row.sentiment !== 0 && row.sentiment !== 1) continue;
+      if (verdict === 'accepted' && !isLabel(row.sentiment)) continue;
       setVerdictStmt.run(verdict, reason, id);
       addVerdictChangeStmt.run(id, verdict, reason, at);
       changed.push(id);
@@ -416,7 +370,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     yield* reviewsAfterStmt.iterate({ afterId, upTo: upTo ?? Number.MAX_SAFE_INTEGER });
   }
 
-  return {
+  const store: LogStore = {
     path,
     databaseId,
 
@@ -481,9 +435,6 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
       return (firstChangedStmt.get(afterId) as number | null | undefined) ?? null;
     },
 
-    listFeedback(filter) {
-      return listFeedbackQuery(db, filter);
-    },
 
     getReview(id) {
       return getReviewStmt.get(id);
@@ -512,5 +463,10 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     close() {
       db.close();
     },
+  };
+  return {
+    ...throwingUnavailable(store, path),
+    console: throwingUnavailable(store.console, path),
+    modelEvents: throwingUnavailable(store.modelEvents, path),
   };
 }

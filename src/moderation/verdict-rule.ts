@@ -1,6 +1,8 @@
 import { InvalidInputError } from '../errors.js';
-import { similarity } from '../text/fingerprint.js';
-import { clientWindowStart } from '../store/client-window.js';
+import { isLabel } from '../model/types.js';
+import { reasonWords } from './reasons.js';
+import { similarity } from './fingerprint.js';
+import { clientWindowStart } from './client-window.js';
 import type { VerdictRule } from '../store/types.js';
 
 /** Reviews shorter than this (trimmed) are refused by the form and the API before any rule. */
@@ -50,17 +52,17 @@ export const DEFAULT_MODERATION: ModerationSettings = {
 export function moderationRule(settings: ModerationSettings): VerdictRule {
   assertSettings(settings);
   return (row, history) => {
-    if (row.sentiment !== 0 && row.sentiment !== 1) return { verdict: 'rejected', reason: 'sentiment is not 0 or 1' };
+    if (!isLabel(row.sentiment)) return { verdict: 'rejected', reason: reasonWords.notALabel() };
     const { fingerprint } = row;
     if (fingerprint.words < settings.minWords) {
-      return { verdict: 'rejected', reason: `${fingerprint.words} words; at least ${settings.minWords} are needed` };
+      return { verdict: 'rejected', reason: reasonWords.tooFewWords(fingerprint.words, settings.minWords) };
     }
     const same = history.firstWithNormalizedHash(fingerprint.normalizedHash);
-    if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
+    if (same !== null) return { verdict: 'rejected', reason: reasonWords.repeat(same) };
     for (const earlier of history.sharingBands(fingerprint.bandKeys)) {
       const score = similarity(fingerprint.signature, earlier.signature);
       if (score >= settings.nearDuplicateSimilarity) {
-        return { verdict: 'rejected', reason: `near-duplicate of row ${earlier.id} (similarity ${score.toFixed(2)})` };
+        return { verdict: 'rejected', reason: reasonWords.nearDuplicate(earlier.id, score) };
       }
     }
     const corrections = settings.clientCorrectionsPerDay;
@@ -73,10 +75,10 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
       const since = clientWindowStart(row.date);
       const recent = history.acceptedFromClientSince(row.client, since);
       if (settings.clientRowsPerDay > 0 && recent.rows >= settings.clientRowsPerDay) {
-        return { verdict: 'held', reason: `client over its ${settings.clientRowsPerDay} rows a day` };
+        return { verdict: 'held', reason: reasonWords.clientRows(settings.clientRowsPerDay) };
       }
       if (row.correction === true && corrections > 0 && recent.corrections >= corrections) {
-        return { verdict: 'held', reason: `client over its ${settings.clientCorrectionsPerDay} corrections a day` };
+        return { verdict: 'held', reason: reasonWords.clientCorrections(settings.clientCorrectionsPerDay) };
       }
     }
     return { verdict: 'accepted', reason: null };

@@ -1,3 +1,4 @@
+import type { PostgresStep } from './step.js';
 /*
  * Every upsert below takes its summary rows in key order (ORDER BY): two instances writing
  * predictions that span the same two hours then lock them in the same order and cannot deadlock.
@@ -35,11 +36,11 @@ const movedBy = (side: 'o' | 'n', sign: number): string => `
 
 /**
  * Step 6, the operator's console: the same summaries as SQLite's migration 6
- * (src/store/migrations/006-console.ts), kept exact the same way, by triggers on every insert,
+ * (src/store/sqlite/migrations/006-console.ts), kept exact the same way, by triggers on every insert,
  * update and delete whoever writes (here statement triggers over transition tables: one summary
  * update per statement, however many rows it writes). What differs:
  *
- * - The text filter's index is `review_words`: each row's words as src/store/console-store.ts's
+ * - The text filter's index is `review_words`: each row's words as src/store/sqlite/console-store.ts's
  *   `indexWords` reads them (lower case, accents dropped), as a tsvector with a GIN index, so a
  *   word and a word's start (`film:*`) are index lookups and match exactly what SQLite's FTS5
  *   index matches. The words are computed in JavaScript (PostgreSQL has no accent folding without
@@ -156,3 +157,5 @@ export function consoleStep(): string {
     CREATE TRIGGER predictions_console_insert AFTER INSERT ON predictions
       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION console_predictions_inserted();`;
 }
+
+export const step6: PostgresStep = { version: 6, name: '006-console', sql: consoleStep() };

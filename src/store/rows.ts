@@ -1,0 +1,36 @@
+import { InvalidInputError } from '../errors.js';
+import { isLabel, type Label } from '../model/types.js';
+import type { NewPrediction, VerdictRule } from './types.js';
+
+/** What both engines check of a row before they write it. */
+
+function assertLabel(value: unknown, what: string): asserts value is Label {
+  if (!isLabel(value)) {
+    throw new InvalidInputError(`${what} must be 0 (negative) or 1 (positive); got ${String(value)}`);
+  }
+}
+
+/** Refuses a prediction row the predictions table would not hold as given. */
+export function assertNewPrediction(prediction: NewPrediction): void {
+  assertLabel(prediction.sentiment, 'sentiment');
+  if (!(prediction.probability >= 0 && prediction.probability <= 1)) {
+    throw new InvalidInputError(`probability must be in [0, 1]; got ${prediction.probability}`);
+  }
+  if (typeof prediction.id !== 'string' || prediction.id === '') {
+    throw new InvalidInputError(`a prediction id must be a non-empty string; got ${String(prediction.id)}`);
+  }
+}
+
+/** Refuses a log row's label or source that review_db would not hold from this app (either store). */
+export function assertNewRow(sentiment: unknown, source: unknown): void {
+  assertLabel(sentiment, 'sentiment');
+  if (typeof source !== 'string' || source === '') {
+    throw new InvalidInputError(`source must be a non-empty string such as 'feedback'; got ${String(source)}`);
+  }
+}
+
+/**
+ * The rule used when none is given: accept every row (its sentiment is checked before it gets
+ * here). Tools and tests that import trusted rows use it; the server passes the moderation rule.
+ */
+export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
