@@ -1,12 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Each project's files; unit is every test file not in another project. */
+const PROJECTS = {
+  http: ['test/web/**/*.test.ts', 'test/server.test.ts'],
+  store: ['test/store/**/*.test.ts'],
+  durability: ['test/durability/**/*.test.ts', 'test/tools/**/*.test.ts'],
+  browser: ['test/browser/**/*.test.ts'],
+} as const;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     // Browser and process tests start real servers, which on a busy two-core machine take far
     // longer than vitest's 5 s default; unit tests finish in milliseconds either way.
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // `npx vitest run --project unit` (npm run test:unit) while working; `npm test` runs them all.
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...Object.values(PROJECTS).flat()] },
+      },
+      ...Object.entries(PROJECTS).map(([name, include]) => ({ extends: true as const, test: { name, include: [...include] } })),
+    ],
   },
 });

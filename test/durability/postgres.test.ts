@@ -4,7 +4,7 @@ import { createLearner } from '../../src/learner/index.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { feedbackReview, PROBE_TEXTS, serverProbabilities } from '../helpers/probes.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { POSTGRES_OFF, skipWithoutPostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import {
   feedback,
   health,
@@ -21,7 +21,9 @@ import {
 
 let postgres: TestPostgres;
 let cleanups: (() => void)[] = [];
+skipWithoutPostgres();
 beforeAll(async () => {
+  if (POSTGRES_OFF) return;
   postgres = await startTestPostgres();
 }, 60_000);
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { MIGRATIONS, openStore } from '../../src/store/index.js';
 import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
 import { migratePostgres, openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import type { LogStore, VerdictRule } from '../../src/store/types.js';
-import { startTestPostgres, type TestPostgres } from './postgres.js';
+import { POSTGRES_OFF, skipWithoutPostgres, startTestPostgres, type TestPostgres } from './postgres.js';
 
 /** A log database opened for a test, on one of the two stores. */
 export interface TestLog {
@@ -63,7 +63,9 @@ async function migratedTemplate(postgres: TestPostgres): Promise<string> {
  */
 export function usePostgres(beforeStop: () => Promise<void> = async () => {}): () => TestPostgres {
   let postgres: TestPostgres | undefined;
+  skipWithoutPostgres();
   beforeAll(async () => {
+    if (POSTGRES_OFF) return;
     // These tests need a real PostgreSQL, not one that survives a power cut: no fsync.
     postgres = await startTestPostgres({ durable: false });
   }, 60_000);

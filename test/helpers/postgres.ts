@@ -1,2 +1,15 @@
+import { beforeEach } from 'vitest';
+
 // The tests and the bench start PostgreSQL the same way.
 export { startTestPostgres, type StartTestPostgresOptions, type TestPostgres } from '../../tools/embedded-postgres.js';
+
+/**
+ * `TEST_POSTGRES=off`: the PostgreSQL blocks are reported as skipped and no PostgreSQL is started
+ * (for a machine where embedded-postgres cannot run; CI runs them all).
+ */
+export const POSTGRES_OFF = process.env.TEST_POSTGRES === 'off';
+
+/** In a block (or file) that needs PostgreSQL: with TEST_POSTGRES=off, each of its tests is skipped. */
+export function skipWithoutPostgres(): void {
+  if (POSTGRES_OFF) beforeEach((context) => context.skip());
+}

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../../src/errors.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { POSTGRES_OFF, skipWithoutPostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedbackReview } from '../helpers/probes.js';
 import { listLog } from '../helpers/stores.js';
 
 let postgres: TestPostgres;
 const stores: PostgresStore[] = [];
+skipWithoutPostgres();
 beforeAll(async () => {
+  if (POSTGRES_OFF) return;
   postgres = await startTestPostgres();
 }, 60_000);
 afterAll(async () => {

@@ -8,10 +8,10 @@ import { openStore, type LogStore } from '../../../src/store/index.js';
 import { createWriteGate } from '../../../src/store/write-gate.js';
 import { makeApp, POSITIVE_REVIEW, submitReview, useAppPerTest, useApps } from '../../helpers/app.js';
 import { makeTestModel } from '../../helpers/model.js';
-import { STORE_KINDS } from '../../helpers/stores.js';
+import { HTTP_STORE_KINDS } from '../../helpers/stores.js';
 import { asUnavailable } from '../../../src/store/sqlite/unavailable.js';
 
-describe.each(STORE_KINDS)('on %s', (kind) => {
+describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   const makeApp = useApps(kind);
   const t = useAppPerTest(makeApp, { config: { healthDetails: true } });
 

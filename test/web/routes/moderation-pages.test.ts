@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
 import { NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type MakeAppOptions, type TestApp, useApps } from '../../helpers/app.js';
-import { listLog, logRows, STORE_KINDS } from '../../helpers/stores.js';
+import { listLog, logRows, HTTP_STORE_KINDS } from '../../helpers/stores.js';
 
-describe.each(STORE_KINDS)('on %s', (kind) => {
+describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   const makeApp = useApps(kind);
 
   const open = (config: MakeAppOptions['config'] = {}) => makeApp({ config });

@@ -3,9 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { percent } from '../../../src/web/view-models.js';
 import { hiddenField, NEGATIVE_REVIEW, POSITIVE_REVIEW, useAppPerTest, useApps } from '../../helpers/app.js';
-import { STORE_KINDS } from '../../helpers/stores.js';
+import { HTTP_STORE_KINDS } from '../../helpers/stores.js';
 
-describe.each(STORE_KINDS)('on %s', (kind) => {
+describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   const t = useAppPerTest(useApps(kind));
 
   describe('GET /', () => {

@@ -2,9 +2,9 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
 import { NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, useAppPerTest, useApps } from '../../helpers/app.js';
-import { logRows, STORE_KINDS } from '../../helpers/stores.js';
+import { logRows, HTTP_STORE_KINDS } from '../../helpers/stores.js';
 
-describe.each(STORE_KINDS)('on %s', (kind) => {
+describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   const t = useAppPerTest(useApps(kind));
 
   const rows = () => logRows(t.store);
