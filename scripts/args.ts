@@ -32,7 +32,7 @@ export function parseTrainArgs(argv: readonly string[], env: Record<string, stri
     out: { type: 'string' },
   });
   if (args.data === undefined) throw new UsageError('--data is required.');
-  const preset = args.preset as string;
+  const preset = args.preset;
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${preset}'.`);
   }

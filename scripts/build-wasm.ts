@@ -11,9 +11,12 @@ const TARGET = fileURLToPath(new URL('../src/text/text-kernel.wasm.ts', import.m
 /** The kernel as WebAssembly bytes, compiled from its AssemblyScript source. */
 export async function compileKernel(): Promise<Uint8Array> {
   let binary: Uint8Array | null = null;
-  const { error, stderr } = await asc.main(
+  // Passed in (asc makes the same kind when none is given) so its text can be read with its type known.
+  const stderr = asc.createMemoryStream();
+  const { error } = await asc.main(
     [KERNEL_SOURCE, '--outFile', 'kernel.wasm', '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '2'],
     {
+      stderr,
       writeFile(name: string, contents: Uint8Array | string) {
         if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
       },

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   // model or SQLite, and skipping them gets the workers started sooner.
   const { startServer } = await import('./server.js');
   const server = await startServer(config);
-  process.on('SIGHUP', () => server.reloadModelFile('SIGHUP'));
+  // reloadModelFile catches and logs its own failures (the current model is kept), so it never rejects.
+  process.on('SIGHUP', () => void server.reloadModelFile('SIGHUP'));
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };
@@ -57,7 +58,7 @@ function superviseWorkers(config: Config): void {
     }
     const now = Date.now();
     respawns.push(now);
-    while (respawns.length > 0 && respawns[0]! < now - RESPAWN_WINDOW_MS) respawns.shift();
+    while (respawns.length > 0 && respawns[0] < now - RESPAWN_WINDOW_MS) respawns.shift();
     if (respawns.length > MAX_RESPAWNS) {
       process.stderr.write(`movieclassifier: ${respawns.length} worker crashes within a minute; stopping.\n`);
       return stopAll(1);

@@ -143,7 +143,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     checkpoints,
     pollMs: config.reloadPollMs,
     log: logger,
-    afterEachLook: journal.note,
+    // note() never rejects (it reports its own failures through onError), so nothing is lost by not awaiting it.
+    afterEachLook: () => void journal.note(),
     ...storage.follow,
   });
   const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });

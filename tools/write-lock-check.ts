@@ -41,7 +41,7 @@ const server = spawnServer({
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 async function timed(url: string, init?: RequestInit): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
@@ -55,7 +55,7 @@ const post = (url: string, body: unknown): Promise<{ status: number; ms: number;
 
 try {
   const [line] = await server.waitForStartUp(1, 60_000);
-  const base = line!.address;
+  const base = line.address;
   const review = 'A wonderful, moving film with a brilliant cast. I loved every minute of it.';
   const ids: string[] = [];
   for (let k = 0; k < Math.ceil(lockMs / 1000) + 1; k++) ids.push((JSON.parse((await post(`${base}/api/v1/predict`, { review })).body) as { predictionId: string }).predictionId);

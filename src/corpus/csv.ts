@@ -282,7 +282,7 @@ async function* rowsInOrder(path: string, header: Header, index: RowIndex, order
         relax_quotes: false,
         relax_column_count: true,
         skip_empty_lines: true,
-      }) as string[][];
+      });
       if (parsed.length !== 1) {
         throw new InvalidInputError(
           `CSV file ${path} changed while training (line ${index.lines[k]} no longer holds one row); train again on a file that is not being written`,

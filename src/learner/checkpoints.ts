@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MovieClassifierError } from '../errors.js';
 import type { ModelHeader } from '../model/model-file.js';
 import type { Awaitable } from '../store/types.js';
 
@@ -39,11 +40,11 @@ export type CheckpointHeader = Pick<ModelHeader, 'feedbackWatermark' | 'verdictC
 export const NO_CHECKPOINTS: Checkpoints = {
   dir: '(no checkpoint folder)',
   keep() {
-    throw new Error('NO_CHECKPOINTS keeps nothing; open a checkpoint folder with openCheckpoints(dir)');
+    throw new MovieClassifierError('NO_CHECKPOINTS keeps nothing; open a checkpoint folder with openCheckpoints(dir)');
   },
   list: () => [],
   load() {
-    throw new Error('NO_CHECKPOINTS holds nothing to load');
+    throw new MovieClassifierError('NO_CHECKPOINTS holds nothing to load: open a checkpoint folder with openCheckpoints(dir)');
   },
 };
 

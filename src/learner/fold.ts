@@ -1,5 +1,5 @@
 import type { LoadedModelFile } from '../model/model-file.js';
-import { isLabel, type Label } from '../model/types.js';
+import { isLabel } from '../model/types.js';
 import { reasonWords } from '../moderation/reasons.js';
 import type { LogStore, ReviewRow } from '../store/types.js';
 import type { FoldCounts } from './types.js';
@@ -27,8 +27,8 @@ export async function foldLog(
 ): Promise<FoldCounts> {
   const counts: FoldCounts = { folded: 0, skipped: 0, through: afterId };
   for await (const row of store.reviewsAfter(afterId, upTo)) {
-    if (foldRefusal(row) === null) {
-      file.model.learn(row.review, row.sentiment as Label);
+    if (foldRefusal(row) === null && isLabel(row.sentiment)) {
+      file.model.learn(row.review, row.sentiment);
       counts.folded++;
     } else {
       counts.skipped++;

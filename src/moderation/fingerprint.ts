@@ -77,8 +77,8 @@ export function fingerprint(text: string): Fingerprint {
   const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {
     for (let i = 0; i < SIGNATURE_SIZE; i++) {
-      const value = (Math.imul(shingle, MULTIPLIERS[i]!) + OFFSETS[i]!) >>> 0;
-      if (value < signature[i]!) signature[i] = value;
+      const value = (Math.imul(shingle, MULTIPLIERS[i]) + OFFSETS[i]) >>> 0;
+      if (value < signature[i]) signature[i] = value;
     }
   }
   const bandKeys: number[] = [];

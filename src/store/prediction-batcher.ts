@@ -87,7 +87,7 @@ export function createPredictionBatcher(
         // Checked alone, now: one bad row must not fail the batch it would share with others.
         assertNewPrediction(row);
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(error instanceof Error ? error : new InvalidInputError(String(error)));
       }
       if (waiting >= maxQueued) {
         return Promise.reject(

@@ -69,7 +69,7 @@ export interface ReviewRow {
    * database (source 'classic-import') are kept exactly as found, so a broken one can carry
    * another value (2, 0.5, 'maybe', null): the fold must skip rows whose sentiment is not 0 or 1.
    */
-  sentiment: Label;
+  sentiment: unknown;
   /** ISO-8601 time (classic rows keep whatever text they had; '' when they had NULL). */
   date: string;
   predictionId: string | null;

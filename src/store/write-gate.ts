@@ -174,7 +174,7 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
   const schedule = (): void => {
     if (timer !== undefined) return;
     if (queue.length > 0) {
-      const delay = RETRY_DELAYS_MS[Math.min(tries, RETRY_DELAYS_MS.length - 1)]!;
+      const delay = RETRY_DELAYS_MS[Math.min(tries, RETRY_DELAYS_MS.length - 1)];
       timer = setTimeout(retry, delay);
     } else if (failing !== null && probe !== undefined && !stopped) {
       timer = setTimeout(probeNow, probeMs);
@@ -188,7 +188,7 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
     // The first in line is tried; the rest follow it as soon as it succeeds, in this same turn:
     // each write is short, and the queue is bounded.
     while (queue.length > 0) {
-      const head = queue[0]!;
+      const head = queue[0];
       if (Date.now() > head.deadline) {
         queue.shift();
         giveUp(head);

@@ -88,7 +88,7 @@ const API_PREFIX = '/api/';
  */
 export function errorHandler(options: { development: boolean; logger?: Logger }): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    const error: HttpLikeError = typeof err === 'object' && err !== null ? (err as HttpLikeError) : {};
+    const error: HttpLikeError = typeof err === 'object' && err !== null ? (err) : {};
     const status = httpStatus(error);
     // 503s are the database refusing writes for a while; the write gate logs that, rate-limited,
     // instead of a line per refused request.

@@ -130,7 +130,7 @@ export function escapeHtml(text: string): string {
   if (first < 0) return text;
   let html = text.slice(0, first);
   for (let k = first; k < text.length; k++) {
-    const ch = text[k]!;
+    const ch = text[k];
     html += HTML_ESCAPES[ch] ?? ch;
   }
   return html;

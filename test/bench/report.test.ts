@@ -99,7 +99,7 @@ describe('benchJsonLine', () => {
 
   it('holds the figures a comparison needs at fixed paths', () => {
     const parsed = JSON.parse(benchJsonLine(sampleReport())) as BenchReport;
-    const run = parsed.runs[0]!;
+    const run = parsed.runs[0];
 
     expect(run.cases.predict).toMatchObject({ rps: 10_512.3, latencyMs: { p50: 1.3, p99: 3.1 }, non2xx: 0, errors: 0 });
     expect(run.cases.feedback?.stored.exactlyOnce).toBe(true);

@@ -46,7 +46,7 @@ describe('LatencyRecorder', () => {
     expect(sorted.length).toBe(n);
     expect(sorted[0]).toBe(0.01);
     expect(sorted[n - 1]).toBe(400);
-    expect(sorted.every((v, i) => i === 0 || sorted[i - 1]! <= v)).toBe(true);
+    expect(sorted.every((v, i) => i === 0 || sorted[i - 1] <= v)).toBe(true);
   });
 });
 

@@ -30,7 +30,7 @@ const MODERATED = {
   MODERATION_CLIENT_ROWS_PER_DAY: '30',
   MODERATION_CLIENT_CORRECTIONS_PER_DAY: '5',
 };
-const TARGET = PROBE_TEXTS[0]!;
+const TARGET = PROBE_TEXTS[0];
 
 /** Every probe's P(positive), three times over on fresh connections, so both workers answer. */
 async function probes(server: ServerProcess): Promise<number[][]> {
@@ -43,9 +43,10 @@ async function probes(server: ServerProcess): Promise<number[][]> {
   return rounds;
 }
 
-async function admin(server: ServerProcess, path: string, method = 'POST'): Promise<{ status: number; body: any }> {
+/** The admin API's reply to `path`, its body typed as the caller expects (the test asserts it). */
+async function admin<Body>(server: ServerProcess, path: string, method = 'POST'): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${server.url}/api/v1/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Body };
 }
 
 /** The n-th different review holding the target sentence (slots a, b, a+b mod 7: two share at most one). */
@@ -80,8 +81,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
       await sleep(2 * POLL_MS + 50);
       const during = await probes(server);
-      const listed = await admin(server, '/feedback?verdict=held&limit=500', 'GET');
-      const client = listed.body.rows[0]?.client as string;
+      const listed = await admin<{ rows: Array<{ client: string }> }>(server, '/feedback?verdict=held&limit=500', 'GET');
+      const client = listed.body.rows[0]?.client;
 
       // Assert 1: the accepted rows moved the model; the caps held the rest, listed under the client.
       expect(during[0]).not.toEqual(before[0]);
@@ -97,7 +98,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(client).toMatch(/^[0-9a-f]{16}$/);
 
       // Act 2: the operator rejects every row of that client.
-      const rejected = await admin(server, `/clients/${client}/reject`);
+      const rejected = await admin<{ modelVersion: string; changed: number }>(server, `/clients/${client}/reject`);
       await waitFor(
         'both workers to rebuild without the client',
         async () => {

@@ -27,7 +27,7 @@ function folder(prefix: string) {
 const lines = (stderr: string): string[] => stderr.trim().split('\n');
 
 /** Byte 18 of a SQLite file: 1 for a rollback journal, 2 for WAL. */
-const journalByte = (file: string): number => readFileSync(file)[18]!;
+const journalByte = (file: string): number => readFileSync(file)[18];
 
 /** A read-only file system (tmpfs mounted ro), or null where this process may not mount one. */
 function readOnlyFolder(): string | null {

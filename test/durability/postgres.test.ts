@@ -54,19 +54,19 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     // Arrange
     const url = await postgres.createDatabase();
     const [one, two, three] = await instances(3, url);
-    const before = await serverProbabilities(one!);
+    const before = await serverProbabilities(one);
 
     // Act 1: feedback through instance 1.
     for (let k = 0; k < 4; k++) {
-      const prediction = await predict(one!, feedbackReview(k));
-      expect((await feedback(one!, prediction.predictionId, false)).status).toBe(201);
+      const prediction = await predict(one, feedbackReview(k));
+      expect((await feedback(one, prediction.predictionId, false)).status).toBe(201);
     }
-    const expected = await serverProbabilities(one!);
+    const expected = await serverProbabilities(one);
     const sent = Date.now();
     await waitFor(
       'instances 2 and 3 to apply the feedback',
       async () => {
-        const [a, b] = await Promise.all([serverProbabilities(two!), serverProbabilities(three!)]);
+        const [a, b] = await Promise.all([serverProbabilities(two), serverProbabilities(three)]);
         return JSON.stringify(a) === JSON.stringify(expected) && JSON.stringify(b) === JSON.stringify(expected);
       },
       1000,
@@ -85,7 +85,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     const published = Date.now();
     await waitFor(
       'all three to serve the published model',
-      async () => (await Promise.all([one, two, three].map((s) => health(s!)))).every((h) => h.model.feedbackWatermark === 4),
+      async () => (await Promise.all([one, two, three].map((s) => health(s)))).every((h) => h.model.feedbackWatermark === 4),
       2000,
     );
     const servedMs = Date.now() - published;
@@ -96,7 +96,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     expect(update.code, update.stderr).toBe(0);
     expect(update.stdout).toMatch(/published a new model in postgres:\/\/postgres@/);
     expect(servedMs).toBeLessThanOrEqual(2000);
-    for (const server of [one, two, three]) expect(await serverProbabilities(server!)).toEqual(expected);
+    for (const server of [one, two, three]) expect(await serverProbabilities(server)).toEqual(expected);
   });
 
   it('keep answering predictions while PostgreSQL is away, refuse writes with 503, and end with every acknowledged feedback once and the same model', async () => {
@@ -109,7 +109,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     let k = 0;
     const load = (async () => {
       while (running) {
-        const server = servers[k % 3]!;
+        const server = servers[k % 3];
         k++;
         const predicted = await postJson(`${server.url}/api/v1/predict`, { review: feedbackReview(k) }).catch(() => ({ status: 0, body: null }));
         if (predicted.status !== 200) {
@@ -118,7 +118,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
           continue;
         }
         const { predictionId } = predicted.body as { predictionId: string };
-        const answered = await feedback(servers[(k + 1) % 3]!, predictionId, k % 2 === 0).catch(() => ({ status: 0 }));
+        const answered = await feedback(servers[(k + 1) % 3], predictionId, k % 2 === 0).catch(() => ({ status: 0 }));
         if (answered.status === 201) acknowledged.push(predictionId);
         else refused.push(answered.status);
       }
@@ -149,7 +149,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     const stored = new Set(rows);
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     expect(rows.length - acknowledged.length).toBeLessThanOrEqual(3);
-    const model = readModelFile(shippedModels.at(-1)!);
+    const model = readModelFile(shippedModels.at(-1));
     const replay = await createLearner({ model, store });
     const expected = PROBE_TEXTS.map((text) => replay.positiveProbability(text));
     await waitFor(
@@ -167,7 +167,7 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     const url = await postgres.createDatabase();
     const [server] = await instances(1, url);
     const status = async (): Promise<{ code: number; body: { status: string; reason?: string } }> => {
-      const res = await fetch(`${server!.url}/healthz`);
+      const res = await fetch(`${server.url}/healthz`);
       return { code: res.status, body: (await res.json()) as { status: string; reason?: string } };
     };
     expect((await status()).code).toBe(200);

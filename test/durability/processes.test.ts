@@ -140,7 +140,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const [victim, survivor] = server.workerPids;
 
       // Act
-      process.kill(victim!, 'SIGKILL');
+      process.kill(victim, 'SIGKILL');
       await waitFor(
         'a third worker to log its start-up line',
         () => (server.output().match(/listening on http/g) ?? []).length >= 3,
@@ -154,7 +154,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(server.output()).toMatch(new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting a new one`));
       expect(versions).toHaveLength(6);
       expect(new Set(versions).size).toBe(1);
-      expect(() => process.kill(survivor!, 0)).not.toThrow();
+      expect(() => process.kill(survivor, 0)).not.toThrow();
       expect(() => process.kill(server.pid, 0)).not.toThrow();
     });
   });

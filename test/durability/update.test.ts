@@ -172,7 +172,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(result.heldReason).toMatch(/^check set: accuracy would fall from [\d.]+ to [\d.]+ \(more than 1\.0 points\)/);
       const rows = await logRows(store, good.last);
       expect(new Set(rows.map((row) => row.verdict))).toEqual(new Set(['held']));
-      expect(rows[0]!.verdictReason).toBe(result.heldReason);
+      expect(rows[0].verdictReason).toBe(result.heldReason);
       // The written model is the good rows' model: replaying the log on the one before gives it exactly.
       const written = await log.model();
       const replayed = await createLearner({ model: afterGood, store });

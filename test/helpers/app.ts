@@ -170,7 +170,7 @@ export const NEGATIVE_REVIEW = 'A boring, awful mess. The plot was dull and the 
 export function hiddenField(html: string, name: string): string {
   const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
   if (match === null) throw new Error(`no hidden field ${name} in the page`);
-  return match[1]!;
+  return match[1];
 }
 
 export interface SubmittedReview {

@@ -87,7 +87,7 @@ export async function startServerProcess(
     lines = await server.waitForStartUp(workers, options.timeoutMs ?? 15_000);
   } catch (error) {
     await server.kill();
-    throw new Error(`server ${(error as Error).message}; output:\n${server.output()}`);
+    throw new Error(`server ${(error as Error).message}; output:\n${server.output()}`, { cause: error });
   }
   return {
     pid: server.pid,

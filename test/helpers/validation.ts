@@ -9,7 +9,7 @@ export async function afterRules(rules: RequestHandler, body: unknown, url = '/x
   const passedOn = await new Promise<unknown>((resolve) => {
     void rules(req, {} as never, (error?: unknown) => resolve(error));
   });
-  if (passedOn !== undefined) return { error: passedOn instanceof Error ? passedOn.message : String(passedOn) };
+  if (passedOn !== undefined) return { error: passedOnText(passedOn) };
   const first = firstValidationError(req);
   return {
     first: first === undefined ? undefined : { msg: first.msg as unknown, type: first.type, path: 'path' in first ? first.path : undefined },
@@ -17,4 +17,10 @@ export async function afterRules(rules: RequestHandler, body: unknown, url = '/x
     data: first === undefined ? checkedData<Record<string, unknown>>(req) : undefined,
     body: req.body as unknown,
   };
+}
+
+/** What a chain passed to next(), as text: an error's message, a string as is, anything else as JSON. */
+function passedOnText(passedOn: unknown): string {
+  if (passedOn instanceof Error) return passedOn.message;
+  return typeof passedOn === 'string' ? passedOn : JSON.stringify(passedOn);
 }

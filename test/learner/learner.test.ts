@@ -45,7 +45,7 @@ describe('createLearner', () => {
     const other = open();
 
     // Act
-    const outcome = await learner.predict(PROBE_TEXTS[0]!);
+    const outcome = await learner.predict(PROBE_TEXTS[0]);
 
     // Assert
     expect(await other.getPrediction(outcome.predictionId)).toMatchObject({

@@ -29,7 +29,7 @@ function logWith(verdicts: Verdict[], changedRows: number[]): LogReader {
     date: '2026-01-01T00:00:00.000Z',
     predictionId: null,
     source: 'api',
-    verdict: verdicts[i]!,
+    verdict: verdicts[i],
     verdictReason: null,
     client: null,
   }));
@@ -40,7 +40,7 @@ function logWith(verdicts: Verdict[], changedRows: number[]): LogReader {
     lastVerdictChangeId: () => changedRows.length,
     firstRowChangedAfter(afterId) {
       let first: number | null = null;
-      for (let k = afterId; k < changedRows.length; k++) first = first === null ? changedRows[k]! : Math.min(first, changedRows[k]!);
+      for (let k = afterId; k < changedRows.length; k++) first = first === null ? changedRows[k] : Math.min(first, changedRows[k]);
       return first;
     },
   };
@@ -53,7 +53,7 @@ describe('advance', () => {
     dirs.push(dir);
     const checkpoints = openCheckpoints(dir);
     const base = makeTestModel();
-    checkpoints.keep(testModelBytes(), base.header);
+    await checkpoints.keep(testModelBytes(), base.header);
     const learned = (await advance(fromModelFile(base), logWith(['accepted', 'accepted', 'accepted'], []), checkpoints)).state;
     const changedRows = Array.from({ length: 300_000 }, (_, k) => 2 + (k % 2));
 

@@ -1,3 +1,4 @@
+import { isLabel, type Label } from '../../src/model/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createLearner, openCheckpoints, updateModelFile, type Learner } from '../../src/learner/index.js';
@@ -6,6 +7,12 @@ import { decodeModel, readModelFile, readModelFileBytes } from '../../src/model/
 import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
 import { makeServerFolder } from '../helpers/server-process.js';
+
+/** A row this app wrote, whose label is 0 or 1 (the store types it unknown: classic rows may hold anything). */
+function labelOf(sentiment: unknown): Label {
+  if (!isLabel(sentiment)) throw new Error(`expected a 0/1 label, got ${JSON.stringify(sentiment)}`);
+  return sentiment;
+}
 
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -21,7 +28,8 @@ function world() {
   cleanups.push(paths.remove);
   const checkpoints = openCheckpoints(`${paths.dir}/checkpoints`);
   const bytes = readModelFileBytes(paths.modelPath);
-  checkpoints.keep(bytes, decodeModel(bytes, paths.modelPath).header);
+  // void: a checkpoint folder keeps synchronously (keep() is Awaitable only for the database's checkpoints).
+  void checkpoints.keep(bytes, decodeModel(bytes, paths.modelPath).header);
   const open = (): LogStore => {
     const store = openStore(paths.dbPath, { verdictRule: moderationRule(NO_CLIENT_LIMITS) });
     cleanups.push(() => store.close());
@@ -59,7 +67,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: a fresh log with the same rows (text and label) minus the attacker's: absent, not rejected.
     const clean = world();
     const cleanStore = clean.open();
-    for await (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) await cleanStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) await cleanStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const reference = await clean.learner(cleanStore);
 
     // Assert
@@ -82,7 +90,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     const before = probabilities(second);
 
     // Act
-    await first.changeVerdicts([ids[1]!, ids[4]!], 'rejected', 'test');
+    await first.changeVerdicts([ids[1], ids[4]], 'rejected', 'test');
     await second.catchUp();
     const restarted = await w.learner();
 
@@ -110,7 +118,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: the same rows, every one accepted when written.
     const reference = world();
     const referenceStore = reference.open();
-    for await (const row of capped.reviewsAfter(0)) await referenceStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of capped.reviewsAfter(0)) await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const unlimited = await reference.learner(referenceStore);
 
     // Assert
@@ -133,7 +141,7 @@ describe('undo: changing the verdict of rows the model already learned', () => {
 
     const reference = world();
     const referenceStore = reference.open();
-    for await (const row of store.reviewsAfter(0)) if (row.id !== 7) await referenceStore.insertReview(row.review, row.sentiment, 'api');
+    for await (const row of store.reviewsAfter(0)) if (row.id !== 7) await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const never = await reference.learner(referenceStore);
 
     // Assert

@@ -4,7 +4,7 @@
 import { openStore } from '../../src/store/index.js';
 
 const [file, startAt, ...predictionIds] = process.argv.slice(2);
-const store = openStore(file!, { busyTimeoutMs: 10_000 });
+const store = openStore(file, { busyTimeoutMs: 10_000 });
 while (Date.now() < Number(startAt)) {
   // Busy-wait: a timer would add jitter that could separate the two writers.
 }

@@ -65,9 +65,9 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       ];
 
       // Act: through the store, then as another tool would write (the sqlite3 shell, psql)
-      await store.changeVerdicts([ids[1]!], 'rejected', 'test');
-      await store.changeVerdicts([ids[2]!], 'held', 'test');
-      await store.changeVerdicts([ids[2]!], 'accepted', 'test');
+      await store.changeVerdicts([ids[1]], 'rejected', 'test');
+      await store.changeVerdicts([ids[2]], 'held', 'test');
+      await store.changeVerdicts([ids[2]], 'accepted', 'test');
       await sql(`UPDATE review_db SET date = '2026-03-05 07:00:00' WHERE id = ?`, [ids[0]]);
       await sql(`DELETE FROM review_bands WHERE review_id = ?`, [ids[3]]);
       await sql(`DELETE FROM review_db WHERE id = ?`, [ids[3]]);
@@ -165,8 +165,8 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
           }),
         );
       }
-      await store.changeVerdicts([ids[1]!, ids[6]!], 'rejected', 'test');
-      await store.changeVerdicts([ids[3]!], 'held', 'test');
+      await store.changeVerdicts([ids[1], ids[6]], 'rejected', 'test');
+      await store.changeVerdicts([ids[3]], 'held', 'test');
       return { store, ids };
     }
     const page = async (store: LogStore, filter: ConsoleFilter, p: { before?: number; after?: number; limit?: number } = {}) =>
@@ -181,7 +181,7 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
         expect.objectContaining({ id: ids[7], excerpt: 'Review numbe', predicted: 1, probability: 0.8, correction: 0, verdict: 'accepted', client: CLIENT_B }),
         expect.objectContaining({ id: ids[6], predicted: 0, correction: 1, sentiment: 1, verdict: 'rejected', reason: 'test' }),
       ]);
-      expect(rows[0]!.length).toBe(text(7).length);
+      expect(rows[0].length).toBe(text(7).length);
     });
 
     it.each<[string, ConsoleFilter, number[]]>([
@@ -260,8 +260,8 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       for (const k of [0, 1, 2]) a.push(await store.insertReview(text(k), 1, 'api', { client: CLIENT_A }));
       const b: number[] = [];
       for (const k of [3, 4]) b.push(await store.insertReview(text(k), 1, 'api', { client: CLIENT_B }));
-      await store.changeVerdicts([b[0]!, b[1]!], 'held', 'test');
-      await store.changeVerdicts([a[0]!], 'rejected', 'test');
+      await store.changeVerdicts([b[0], b[1]], 'held', 'test');
+      await store.changeVerdicts([a[0]], 'rejected', 'test');
 
       expect((await store.console.topClients('rows', 10)).map((c) => [c.client, c.rows])).toEqual([[CLIENT_A, 3], [CLIENT_B, 2]]);
       expect((await store.console.topClients('held', 10)).map((c) => c.client)).toEqual([CLIENT_B]);
@@ -343,8 +343,8 @@ async function plannedLog(kind: StoreKind): Promise<TestLog> {
 describe('log pages on SQLite', () => {
   it.each(PLANNED_FILTERS)('walk an index in id order with %s, never sorting the log', async (_name, filter) => {
     // Arrange: capture the plan of every statement the page runs.
-    const { store, sql } = await plannedLog(kinds[0]!);
-    const file = ((await sql('PRAGMA database_list')) as { file: string }[])[0]!.file;
+    const { store, sql } = await plannedLog(kinds[0]);
+    const file = ((await sql('PRAGMA database_list')) as { file: string }[])[0].file;
     const db = new Database(file, { readonly: true });
     db.function('review_has_words', (_review: unknown, _terms: unknown) => 1);
     const plans: string[] = [];
@@ -372,14 +372,14 @@ describe('log pages on SQLite', () => {
 /** Placeholder values for EXPLAIN: only the parameters a statement names. */
 function sqlitePlanParams(text: string): Record<string, unknown> {
   const params: Record<string, unknown> = {};
-  for (const [, name] of text.matchAll(/@(\w+)/g)) params[name!] = name === 'match' ? '"film"*' : name!.startsWith('word') ? '%film%' : 1;
+  for (const [, name] of text.matchAll(/@(\w+)/g)) params[name] = name === 'match' ? '"film"*' : name.startsWith('word') ? '%film%' : 1;
   return params;
 }
 
 describe('log pages on PostgreSQL', () => {
   it('can walk an index in id order with every filter: no sequential scan of review_db, no sort', async () => {
     // Arrange: one log for every filter (a database each would be most of the test's time).
-    const { store, url } = await plannedLog(kinds[1]!);
+    const { store, url } = await plannedLog(kinds[1]);
     const sent: { filter: string; text: string; values: unknown[] }[] = [];
     let asking = '';
     const original = pg.Pool.prototype.query;

@@ -81,13 +81,13 @@ describe('the PostgreSQL store', () => {
     const ids: number[] = [];
     for (let k = 0; k < 5; k++) ids.push(await store.insertReview(feedbackReview(k), 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }));
     expect((await listLog(store, { verdict: 'accepted' })).length).toBe(5);
-    await store.changeVerdicts([ids[1]!], 'held', 'earlier');
+    await store.changeVerdicts([ids[1]], 'held', 'earlier');
 
-    const changed = await store.changeVerdicts([ids[4]!, ids[1]!, ids[4]!, ids[0]!, 999], 'rejected', 'many');
+    const changed = await store.changeVerdicts([ids[4], ids[1], ids[4], ids[0], 999], 'rejected', 'many');
 
     expect(changed).toEqual([ids[4], ids[1], ids[0]]);
     expect((await store.verdictChangesAfter(1)).map((c) => c.reviewId)).toEqual([ids[4], ids[1], ids[0]]);
-    expect(await store.changeVerdicts([ids[4]!], 'rejected', 'again')).toEqual([]);
+    expect(await store.changeVerdicts([ids[4]], 'rejected', 'again')).toEqual([]);
     expect(await store.console.client('aaaaaaaaaaaaaaaa')).toMatchObject({ rows: 5, accepted: 2, held: 0, rejected: 3 });
   });
 

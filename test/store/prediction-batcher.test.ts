@@ -168,7 +168,7 @@ describe('createPredictionBatcher', () => {
     expect(broken.calls.every((n) => n === 2)).toBe(true);
     expect(broken.calls.length).toBe(tries);
     expect(batcher.queued).toBe(0);
-    expect(await reader.getPrediction(rows[0]!.id)).toBeUndefined();
+    expect(await reader.getPrediction(rows[0].id)).toBeUndefined();
   });
 
   it('refuses predictions beyond maxQueued at once, so that a full disk cannot pile them up in memory', async () => {
@@ -179,7 +179,7 @@ describe('createPredictionBatcher', () => {
 
     // Act
     const outcomes = Array.from({ length: 5 }, () => batcher.enqueue(prediction()));
-    const early = await Promise.race([outcomes[3]!.then(() => 'written', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 20))]);
+    const early = await Promise.race([outcomes[3].then(() => 'written', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 20))]);
     const settled = await Promise.allSettled(outcomes);
 
     // Assert

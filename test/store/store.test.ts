@@ -89,8 +89,8 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       await store.recordFeedback(input.id, 1, 'feedback');
 
       const [row] = await logRows(store);
-      expect(Date.parse(row!.date)).toBeGreaterThanOrEqual(before - 1000);
-      expect(row!.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Date.parse(row.date)).toBeGreaterThanOrEqual(before - 1000);
+      expect(row.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
 
     it('answers a second call on the same prediction with duplicate and the first answer, writing nothing', async () => {
@@ -280,7 +280,7 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect((await logRows(a)).map((row) => row.predictionId)).toEqual(predictions.map((p) => p.id));
       expect(await b.countReviews()).toBe(20);
-      expect(await a.recordFeedback(predictions[0]!.id, 1, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1 });
+      expect(await a.recordFeedback(predictions[0].id, 1, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1 });
     });
 
     it('commits a prediction on insert, so another connection sees it at once', async () => {
@@ -339,7 +339,7 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       ];
 
       // Act
-      const changed = await store.changeVerdicts([ids[0]!, ids[2]!, 999], 'rejected', 'test');
+      const changed = await store.changeVerdicts([ids[0], ids[2], 999], 'rejected', 'test');
 
       // Assert
       expect(changed).toEqual([ids[0], ids[2]]);
@@ -347,7 +347,7 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
         { id: 1, reviewId: ids[0], verdict: 'rejected' },
         { id: 2, reviewId: ids[2], verdict: 'rejected' },
       ]);
-      expect(await store.changeVerdicts([ids[0]!], 'rejected', 'again')).toEqual([]);
+      expect(await store.changeVerdicts([ids[0]], 'rejected', 'again')).toEqual([]);
       expect(await store.lastVerdictChangeId()).toBe(2);
       expect(await store.firstRowChangedAfter(1)).toBe(ids[2]);
       expect(await store.firstRowChangedAfter(2)).toBeNull();
@@ -359,7 +359,7 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(await listed({ words: searchTerms('the_w*') })).toEqual([ids[1]]);
       expect(await listed({ words: searchTerms('FIRST REVIEW') })).toEqual([ids[2], ids[0]]);
       expect(await listed({ sentiment: 0 }, ids[2])).toEqual([ids[1]]);
-      expect(await store.getReview(ids[1]!)).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted', reason: null });
+      expect(await store.getReview(ids[1])).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted', reason: null });
       expect(await store.getReview(999)).toBeUndefined();
     });
   });

@@ -47,7 +47,7 @@ describe('the longest reviews the validation accepts', () => {
 
     // Assert
     expect(res.status).toBe(200);
-    const predictionId = /name="predictionId" value="([^"]+)"/.exec(res.text)![1]!;
+    const predictionId = /name="predictionId" value="([^"]+)"/.exec(res.text)![1];
     expect((await t.store.getPrediction(predictionId))?.review).toBe(review.replace(/\n/g, '\r\n').trim());
   });
 

@@ -36,7 +36,7 @@ const REVIEWS: unknown[] = [
   undefined,
   null,
   42,
-  12345678901234567,
+  12345678901234568, // 17 digits, past Number.MAX_SAFE_INTEGER (written as the double it is, so no precision is lost)
   true,
   [REVIEW],
   [REVIEW, REVIEW],

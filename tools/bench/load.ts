@@ -42,7 +42,7 @@ export function feedbackReview(review: string, n: number): string {
   for (let i = words.length - 1; i > 0; i--) {
     state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5;
     const j = ((state ^ (state >>> 13)) >>> 0) % (i + 1);
-    [words[i], words[j]] = [words[j]!, words[i]!];
+    [words[i], words[j]] = [words[j], words[i]];
   }
   return words.join(' ');
 }
@@ -76,6 +76,7 @@ export function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
   options.cleanup.throwIfAborted();
   const recorder = new LatencyRecorder();
   return new Promise<LoadRunResult>((resolve, reject) => {
+    // eslint-disable-next-line prefer-const -- set once autocannon() returns, but its callback reads it and runs synchronously on bad options, where a const would still be uninitialised
     let step: CleanupStep | undefined;
     let timer: NodeJS.Timeout | undefined;
     const instance = autocannon(
@@ -90,7 +91,7 @@ export function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
       (error: unknown, result: autocannon.Result) => {
         step?.dismiss();
         if (timer !== undefined) clearTimeout(timer);
-        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+        if (error) return reject(error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error)));
         const statusCodes: Record<string, number> = {};
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat?.count ?? 0;
         resolve({

@@ -81,7 +81,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values;
   // `--soak` may come without a number; parseArgs wants a value for a string option.
-  const args = argv.flatMap((arg, i) => (arg === '--soak' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? [arg, String(DEFAULT_SOAK_S)] : [arg]));
+  const args = argv.flatMap((arg, i) => (arg === '--soak' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) ? [arg, String(DEFAULT_SOAK_S)] : [arg]));
   try {
     ({ values } = parseArgs({
       args,

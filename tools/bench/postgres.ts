@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { startTestPostgres } from '../embedded-postgres.js';
 import { SERVER_HOST, spawnServer, type ServerChild } from '../server-process.js';
+import { BenchError } from './bench-server.js';
 import { ensureBuild } from './build.js';
 import { feedbackReview, runLoad, toAutocannon, caseRequest } from './load.js';
 import type { Cleanup } from './cleanup.js';
@@ -47,7 +48,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<P
       const servers = await startInstances(instances, url, root);
       try {
         rows.push(await measure(servers, options));
-        const row = rows.at(-1)!;
+        const row = rows.at(-1);
         log(
           `postgres instances=${instances} predict_rps=${row.predictPerSecond} feedback_rps=${row.feedbackPerSecond} ` +
             `agree_p50_ms=${row.agreeP50Ms ?? 'n/a'} agree_p99_ms=${row.agreeP99Ms ?? 'n/a'}`,
@@ -96,7 +97,7 @@ async function startInstances(count: number, databaseUrl: string, root: string):
       },
     });
     const [line] = await child.waitForStartUp(1, 30_000);
-    started.push({ child, url: line!.address, dir });
+    started.push({ child, url: line.address, dir });
   }
   return started;
 }
@@ -119,11 +120,11 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
     Array.from({ length: options.connections }, async (_, worker) => {
       while (Date.now() < until) {
         const k = n++;
-        const at = servers[(worker + k) % servers.length]!;
-        const next = servers[(worker + k + 1) % servers.length]!;
+        const at = servers[(worker + k) % servers.length];
+        const next = servers[(worker + k + 1) % servers.length];
         const predicted = await postJson(`${at.url}/api/v1/predict`, { review: feedbackReview(options.review, 1_000_000 + k) });
         if (predicted.status !== 200) continue;
-        const answered = await postJson(`${next.url}/api/v1/feedback`, { predictionId: predicted.body.predictionId, correct: k % 2 === 0 });
+        const answered = await postJson(`${next.url}/api/v1/feedback`, { predictionId: predictionIdOf(predicted), correct: k % 2 === 0 });
         if (answered.status === 201) done++;
       }
     }),
@@ -134,9 +135,13 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
   const waits: number[] = [];
   if (servers.length > 1) {
     for (let k = 0; k < 30; k++) {
-      const predicted = await postJson(`${servers[0]!.url}/api/v1/predict`, { review: feedbackReview(options.review, 2_000_000 + k) });
-      const answered = await postJson(`${servers[0]!.url}/api/v1/feedback`, { predictionId: predicted.body.predictionId, correct: true });
-      const reviewId = answered.body.reviewId as number;
+      const predicted = await postJson(`${servers[0].url}/api/v1/predict`, { review: feedbackReview(options.review, 2_000_000 + k) });
+      const answered = await postJson(`${servers[0].url}/api/v1/feedback`, { predictionId: predictionIdOf(predicted), correct: true });
+      const reviewId = reviewIdOf(answered);
+      // Without it no instance could be seen to have applied the feedback: the wait below would never end.
+      if (reviewId === undefined) {
+        throw new BenchError(`feedback through instance 1 answered ${answered.status} with no review id (${JSON.stringify(answered.body)}); see the server's log`);
+      }
       const sent = performance.now();
       for (const other of servers.slice(1)) {
         for (;;) {
@@ -158,7 +163,29 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
   };
 }
 
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+/** A reply's status and its JSON body (null when the body is not JSON). */
+interface JsonReply {
+  status: number;
+  body: unknown;
+}
+
+async function postJson(url: string, body: unknown): Promise<JsonReply> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/** The `predictionId` of a POST /api/v1/predict reply, or undefined when it holds none. */
+function predictionIdOf(reply: JsonReply): string | undefined {
+  const id = fieldOf(reply.body, 'predictionId');
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The `reviewId` of a POST /api/v1/feedback reply, or undefined when it holds none. */
+function reviewIdOf(reply: JsonReply): number | undefined {
+  const id = fieldOf(reply.body, 'reviewId');
+  return typeof id === 'number' ? id : undefined;
+}
+
+function fieldOf(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null && name in body ? (body as Record<string, unknown>)[name] : undefined;
 }

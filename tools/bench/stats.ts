@@ -41,7 +41,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const rank = Math.max(1, Math.ceil((p / 100) * n));
-  return sorted[Math.min(rank, n) - 1]!;
+  return sorted[Math.min(rank, n) - 1];
 }
 
 export interface LatencySummary {
@@ -59,14 +59,14 @@ export function summarizeLatencies(sorted: ArrayLike<number>): LatencySummary {
   const n = sorted.length;
   if (n === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  for (let i = 0; i < n; i++) sum += sorted[i];
   return {
     count: n,
     mean: round(sum / n, 2),
     p50: round(percentile(sorted, 50), 2),
     p90: round(percentile(sorted, 90), 2),
     p99: round(percentile(sorted, 99), 2),
-    max: round(sorted[n - 1]!, 2),
+    max: round(sorted[n - 1], 2),
   };
 }
 

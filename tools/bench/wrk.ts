@@ -33,7 +33,7 @@ const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
 function toMs(text: string): number {
   const match = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
   if (match === null) throw new BenchError(`cannot read wrk latency '${text}'`);
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
+  return Number(match[1]) * UNIT_MS[match[2]];
 }
 
 /** Reads wrk's report (run with --latency) into the bench's case figures. */
@@ -44,7 +44,7 @@ export function parseWrkOutput(output: string, request: { method: string; path: 
   };
   const percentile = (p: number): number => {
     const match = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(output);
-    return match === null ? 0 : round(toMs(match[1]!), 2);
+    return match === null ? 0 : round(toMs(match[1]), 2);
   };
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(output);
   if (total === null) throw new BenchError(`wrk printed no totals:\n${output}`);
@@ -71,11 +71,11 @@ export function parseWrkOutput(output: string, request: { method: string; path: 
     // wrk's distribution covers every response, not only 2xx ones (non-2xx are reported apart).
     latencyMs: {
       count: responses,
-      mean: latencyLine === null ? 0 : round(toMs(latencyLine[1]!), 2),
+      mean: latencyLine === null ? 0 : round(toMs(latencyLine[1]), 2),
       p50: percentile(50),
       p90: percentile(90),
       p99: percentile(99),
-      max: latencyLine === null ? 0 : round(toMs(latencyLine[2]!), 2),
+      max: latencyLine === null ? 0 : round(toMs(latencyLine[2]), 2),
     },
   };
 }
@@ -101,9 +101,12 @@ export async function runWrk(options: {
   try {
     const args = ['-t1', `-c${options.connections}`, `-d${options.duration}s`, '--latency', '-s', script, `${options.url}${options.request.path}`];
     const output = await new Promise<string>((resolve, reject) => {
-      const child = execFile('wrk', args, { timeout: (options.duration + 30) * 1000 }, (error, stdout) =>
-        error ? reject(error) : resolve(stdout),
-      );
+      const child = execFile('wrk', args, { timeout: (options.duration + 30) * 1000 }, (error, stdout) => {
+        if (error === null) return resolve(stdout);
+        // execFile's error is an Error; its type (ExecFileException, built with Omit) no longer says so.
+        const failure: Error = error;
+        reject(failure);
+      });
       const step = options.cleanup.add('stop wrk', () => {
         child.kill('SIGKILL');
       });

@@ -113,6 +113,6 @@ export async function analyzePostgresLog(url: string): Promise<void> {
 /** The database's size on disk, in bytes (pg_database_size), for the bench's report. */
 export async function postgresDatabaseBytes(url: string): Promise<number> {
   return withClient(url, async (client) =>
-    Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0]!.size),
+    Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0].size),
   );
 }

@@ -47,9 +47,9 @@ export function clientId(k: number): string {
 
 /** A word found in very few reviews of the generated log (each review ends with one such word). */
 export function rareWord(k: number): string {
-  const a = SYLLABLES[k % SYLLABLES.length]!;
-  const b = SYLLABLES[Math.floor(k / SYLLABLES.length) % SYLLABLES.length]!;
-  const c = SYLLABLES[Math.floor(k / SYLLABLES.length ** 2) % SYLLABLES.length]!;
+  const a = SYLLABLES[k % SYLLABLES.length];
+  const b = SYLLABLES[Math.floor(k / SYLLABLES.length) % SYLLABLES.length];
+  const c = SYLLABLES[Math.floor(k / SYLLABLES.length ** 2) % SYLLABLES.length];
   return `${a}${b}${c}x${k % 97}`;
 }
 
@@ -69,10 +69,10 @@ export function* generateLog(shape: LogShape): Generator<BulkRow> {
     const words: string[] = [];
     const length = 8 + Math.floor(rand() * 14);
     for (let w = 0; w < length; w++) {
-      words.push(rand() < 0.85 ? COMMON[zipf(COMMON.length, 1.6)]! : rareWord(Math.floor(rand() * 50_000)));
+      words.push(rand() < 0.85 ? COMMON[zipf(COMMON.length, 1.6)] : rareWord(Math.floor(rand() * 50_000)));
     }
     const text = words.join(' ');
-    sentences.push(`${text[0]!.toUpperCase()}${text.slice(1)}.`);
+    sentences.push(`${text[0].toUpperCase()}${text.slice(1)}.`);
   }
 
   const start = shape.end.getTime() - shape.days * 86_400_000;
@@ -107,7 +107,7 @@ export function* generateLog(shape: LogShape): Generator<BulkRow> {
       predicted: rand() < 0.5 ? 1 : 0,
       probability: 0.5 + rand() * 0.5,
       correct,
-      date: new Date(times[k]!).toISOString(),
+      date: new Date(times[k]).toISOString(),
       client,
       verdict,
       reason,

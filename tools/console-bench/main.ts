@@ -102,7 +102,7 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
     //    kept as a checkpoint, and the same weights declared to hold half of it: a second
     //    checkpoint for the rollback page (rolling back to it rejects the second half).
     const shipped = decodeModel(readFileSync(path.join(PACKAGE_DIR, 'data', 'model.bin')), 'data/model.bin');
-    const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0]!.id;
+    const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0].id;
     const halfway = Math.floor(last / 2);
     const holding = (watermark: number) =>
       encodeModel({
@@ -173,7 +173,8 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
           const res = await fetch(`${base}${url}`, { headers: name === 'login' ? {} : { cookie }, redirect: 'manual' });
           status = res.status;
           if (name === 'export_first_byte') {
-            const reader = res.body!.getReader();
+            // A fetch body is a stream of bytes (its type leaves the chunk type open).
+            const reader = (res.body as ReadableStream<Uint8Array>).getReader();
             const first = await reader.read();
             bytes = first.value?.byteLength ?? 0;
             await reader.cancel();
@@ -183,9 +184,9 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
           if (run > 0) times.push(performance.now() - t0);
         }
         times.sort((a, b) => a - b);
-        const median = times[Math.floor(times.length / 2)]!;
+        const median = times[Math.floor(times.length / 2)];
         if (median > slowest.median) slowest = { name, median };
-        say(`page=${name} status=${status} median_ms=${ms(median)} max_ms=${ms(times.at(-1)!)} bytes=${bytes}`);
+        say(`page=${name} status=${status} median_ms=${ms(median)} max_ms=${ms(times.at(-1))} bytes=${bytes}`);
       }
       say(`pages=${pages.length} slowest=${slowest.name} slowest_median_ms=${ms(slowest.median)} all_under_200ms=${slowest.median <= 200}`);
 

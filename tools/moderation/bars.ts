@@ -46,14 +46,14 @@ async function world(modelPath: string, rule: VerdictRule): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'moderation-bars-'));
   const bytes = readModelFileBytes(modelPath);
   const checkpoints = openCheckpoints(join(dir, 'checkpoints'));
-  checkpoints.keep(bytes, decodeModel(bytes, modelPath).header);
+  await checkpoints.keep(bytes, decodeModel(bytes, modelPath).header);
   const stores = [0, 1].map(() => openStore(join(dir, 'reviews.sqlite'), { verdictRule: rule }));
   const learners = (await Promise.all(
     stores.map((store) => createLearner({ model: decodeModel(bytes, modelPath), store, checkpoints })),
   )) as [Learner, Learner];
   return {
     learners,
-    store: stores[0]!,
+    store: stores[0],
     close: async () => {
       for (const store of stores) await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -123,8 +123,8 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   const after1 = near.learners.map((learner) => learner.positiveProbability(TARGET));
   ok &&= after1.every((p) => p >= 0.9);
   console.log(
-    `bar1_near_duplicates target_before=${before1.toFixed(4)} target_after=${after1[0]!.toFixed(4)} ` +
-      `other_process=${after1[1]!.toFixed(4)} accepted=${count(verdicts1, 'accepted')} held=${count(verdicts1, 'held')} ` +
+    `bar1_near_duplicates target_before=${before1.toFixed(4)} target_after=${after1[0].toFixed(4)} ` +
+      `other_process=${after1[1].toFixed(4)} accepted=${count(verdicts1, 'accepted')} held=${count(verdicts1, 'held')} ` +
       `rejected=${count(verdicts1, 'rejected')} pass=${after1.every((p) => p >= 0.9)}`,
   );
   await near.close();
@@ -141,8 +141,8 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   const bar2 = after2.every((p) => p >= 0.5) && listed === count(verdicts2, 'held');
   ok &&= bar2;
   console.log(
-    `bar2_different_reviews target_before=${probesBefore[0]!.toFixed(4)} target_after=${after2[0]!.toFixed(4)} ` +
-      `other_process=${after2[1]!.toFixed(4)} accepted=${count(verdicts2, 'accepted')} held=${count(verdicts2, 'held')} ` +
+    `bar2_different_reviews target_before=${probesBefore[0].toFixed(4)} target_after=${after2[0].toFixed(4)} ` +
+      `other_process=${after2[1].toFixed(4)} accepted=${count(verdicts2, 'accepted')} held=${count(verdicts2, 'held')} ` +
       `rejected=${count(verdicts2, 'rejected')} held_listed_under_client=${listed} pass=${bar2}`,
   );
   const { changed } = await a.changeVerdicts(await many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
@@ -183,8 +183,8 @@ async function truthfulBar(modelPath: string, data: string, seed: number, holdou
     gains[name] = { before, after: accuracy(learner), held: count(verdicts, 'held'), rejected: count(verdicts, 'rejected') };
     await w.close();
   }
-  const plain = gains.unmoderated!;
-  const moderated = gains.moderated!;
+  const plain = gains.unmoderated;
+  const moderated = gains.moderated;
   const pass = moderated.after - moderated.before >= plain.after - plain.before;
   console.log(
     `bar4_truthful teach=${teach.length} judge=${judge.length} reviews_per_client=${perClient} ` +
@@ -208,7 +208,7 @@ const { values } = parseArgs({
 });
 // --no-client-limits shows what the per-client limits add over the text rules alone.
 const settings = values['no-client-limits'] ? { ...DEFAULT_MODERATION, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 } : DEFAULT_MODERATION;
-let ok = await attackBars(values.model!, settings);
+let ok = await attackBars(values.model, settings);
 if (values.data !== undefined && values['truth-model'] !== undefined) {
   ok = (await truthfulBar(values['truth-model'], values.data, Number(values.seed), Number(values.holdout), Number(values['per-client']))) && ok;
 }

@@ -83,7 +83,7 @@ function indexedWords(review: string): string {
  */
 export function createPostgresConsoleStore({ query, transaction }: PostgresAccess): ConsoleStore {
   const textThrough = async (): Promise<number> =>
-    (await query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1'))[0]!.through;
+    (await query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1'))[0].through;
 
   /** Narrows `bounds` to the ids of a day range (null: no row can match), as on SQLite. */
   const narrowToDays = async (filter: ConsoleFilter, bounds: Bounds): Promise<Bounds | null> => {
@@ -94,7 +94,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
         'SELECT MIN(min_id) AS lo, MAX(max_id) AS hi FROM feedback_hourly WHERE hour >= $1 AND hour < $2 AND n > 0',
         [days.fromHour, days.toHour],
       )
-    )[0]!;
+    )[0];
     if (range.lo === null || range.hi === null) return null;
     return { above: Math.max(bounds.above, range.lo - 1), below: Math.min(bounds.below, range.hi + 1) };
   };
@@ -155,7 +155,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
       );
       for (const { wholeText, ...row } of rows) if (reviewHasWords(wholeText, words) && recent.length < limit) recent.push(row as unknown as Row);
       if (rows.length < RECENT_PAGE) break;
-      const last = rows[rows.length - 1]!.id;
+      const last = rows[rows.length - 1].id;
       if (direction === 'newest') recentBounds.below = last;
       else recentBounds.above = last;
     }
@@ -187,12 +187,12 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     async *exportChunks(filter, chunk) {
       // Keyset pages through the id index, not one long cursor: no transaction stays open while
       // the client reads. Rows written meanwhile are left for the next export, as on SQLite.
-      const end = (await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0]!.m;
+      const end = (await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0].m;
       let cursor = 0;
       for (;;) {
         const rows = await select<ExportRow>(() => EXPORT_COLUMNS, filter, chunk, 'oldest', { above: cursor, below: end + 1 });
         if (rows.length === 0) return;
-        cursor = rows[rows.length - 1]!.id;
+        cursor = rows[rows.length - 1].id;
         yield rows;
         if (rows.length < chunk) return;
       }
@@ -205,7 +205,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     },
     client: async (client) => (await query<ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = $1`, [client]))[0],
     acceptedCountAfter: async (watermark) =>
-      (await query<{ n: number }>(`SELECT COUNT(*) AS n FROM review_db WHERE verdict = 'accepted' AND id > $1`, [watermark]))[0]!.n,
+      (await query<{ n: number }>(`SELECT COUNT(*) AS n FROM review_db WHERE verdict = 'accepted' AND id > $1`, [watermark]))[0].n,
     acceptedIdsAfter: async (watermark) =>
       (await query<{ id: number }>(`SELECT id FROM review_db WHERE verdict = 'accepted' AND id > $1 ORDER BY id`, [watermark])).map((r) => r.id),
     verdictChangesBetween: async (after, through) =>
@@ -216,16 +216,16 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
            FROM verdict_changes WHERE id > $1 AND id <= $2`,
           [after, through],
         )
-      )[0]!,
+      )[0],
 
     async indexText(maxRows) {
       // Looked at first without a lock: most calls find nothing to do.
       const through = await textThrough();
-      const last = (await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0]!.m;
+      const last = (await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0].m;
       if (last <= through) return { indexed: 0, through };
       // Every instance runs the indexer: the position row's lock makes them take turns.
       return transaction(async (client) => {
-        let position = (await client.query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1 FOR UPDATE')).rows[0]!.through;
+        let position = (await client.query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1 FOR UPDATE')).rows[0].through;
         let indexed = 0;
         while (indexed < maxRows) {
           const rows = (
@@ -242,7 +242,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
             [rows.map((r) => r.id), rows.map((r) => indexedWords(r.review))],
           );
           indexed += written.rowCount ?? 0;
-          position = rows[rows.length - 1]!.id;
+          position = rows[rows.length - 1].id;
         }
         await client.query('UPDATE review_words_position SET through = $1 WHERE id = 1', [position]);
         return { indexed, through: position };
@@ -255,7 +255,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
           'SELECT COUNT(*) AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = $1 AND at >= $2',
           [client, since],
         )
-      )[0]!,
+      )[0],
     async recordLoginFailure(client, at) {
       await query('INSERT INTO admin_login_failures (client, at) VALUES ($1, $2)', [client, at]);
     },

@@ -12,7 +12,6 @@ import {
   type FeedbackOutcome,
   type LogHistory,
   type LogStore,
-  type NewPrediction,
   type ReviewRow,
   type RowOptions,
   type StoredPrediction,
@@ -63,7 +62,7 @@ const PAGE = 1000;
 // BIGINT (oid 20) and COUNT(*) come back as strings by default; every id here fits a double.
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -173,7 +172,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         Buffer.from(print.signature.buffer, print.signature.byteOffset, print.signature.byteLength),
       ],
     );
-    const id = inserted.rows[0]!.id;
+    const id = inserted.rows[0].id;
     if (print.bandKeys.length > 0) {
       await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [print.bandKeys, id]);
     }
@@ -181,7 +180,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     return { id, ...decision };
   };
 
-  const databaseId = (await query<{ id: string }>('SELECT id FROM database_identity'))[0]!.id;
+  const databaseId = (await query<{ id: string }>('SELECT id FROM database_identity'))[0].id;
   let closing: Promise<void> | undefined;
   const store: PostgresStore = {
     path: where,
@@ -240,7 +239,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
             'SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = $1',
             [prediction.linked],
           );
-          return { status: 'duplicate', reviewId: prediction.linked, ...existing.rows[0]! };
+          return { status: 'duplicate', reviewId: prediction.linked, ...existing.rows[0] };
         }
         const { id, verdict, reason } = await insertRow(client, {
           review: prediction.review,
@@ -284,12 +283,12 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         );
         yield* rows;
         if (rows.length < PAGE) return;
-        after = rows[rows.length - 1]!.id;
+        after = rows[rows.length - 1].id;
       }
     },
 
     async maxReviewId() {
-      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0]!.m);
+      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0].m);
     },
 
     async feedbackLinksAfter(afterId) {
@@ -299,17 +298,17 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
           'SELECT id, prediction_id AS "predictionId" FROM review_db WHERE id > $1 ORDER BY id',
           [afterId],
         )).rows;
-        const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
+        const last = rows.length > 0 ? rows[rows.length - 1].id : afterId;
         const linked = await client.query<{ n: number }>(
           'SELECT COUNT(*) AS n FROM predictions WHERE feedback_review_id > $1 AND feedback_review_id <= $2',
           [afterId, last],
         );
-        return { rows, linkedPredictions: Number(linked.rows[0]!.n) };
+        return { rows, linkedPredictions: Number(linked.rows[0].n) };
       });
     },
 
     async countReviews() {
-      return Number((await query<{ n: number }>('SELECT COUNT(*) AS n FROM review_db'))[0]!.n);
+      return Number((await query<{ n: number }>('SELECT COUNT(*) AS n FROM review_db'))[0].n);
     },
 
     async changeVerdicts(reviewIds, verdict, reason, at = new Date().toISOString()) {
@@ -349,11 +348,11 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async lastVerdictChangeId() {
-      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM verdict_changes'))[0]!.m);
+      return Number((await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM verdict_changes'))[0].m);
     },
 
     async firstRowChangedAfter(afterId) {
-      const m = (await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId]))[0]!.m;
+      const m = (await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId]))[0].m;
       return m === null ? null : Number(m);
     },
 
@@ -384,7 +383,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
          ON CONFLICT (checksum) DO NOTHING`,
         [header.checksum, header.feedbackWatermark, header.verdictChangesThrough ?? 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
       );
-      return (await query<StoredCheckpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints WHERE checksum = $1`, [header.checksum]))[0]!;
+      return (await query<StoredCheckpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints WHERE checksum = $1`, [header.checksum]))[0];
     },
 
     async listCheckpoints() {
@@ -471,7 +470,7 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
              WHERE client = $1 AND date >= $2 AND verdict = 'accepted'`,
             [clientId, since],
           )
-        ).rows[0]!;
+        ).rows[0];
   return {
     firstWithNormalizedHash: () => (same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id)),
     sharingBands: () =>
@@ -481,7 +480,7 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
       })),
     acceptedFromClientSince: (askedClient, askedSince) => {
       if (askedClient !== clientId || askedSince !== since) {
-        throw new Error(`the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`);
+        throw new InvalidInputError(`the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`);
       }
       return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
     },

@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
 
-import type { Label } from '../../model/types.js';
-import type { Verdict } from '../types.js';
 import {
   dayRange,
   mergeWalks,
@@ -11,7 +9,6 @@ import {
   type ClientOrder,
   type ClientSummary,
   type ConsoleFilter,
-  type ConsolePage,
   type ConsoleRow,
   type ConsoleStore,
   type Direction,
@@ -80,9 +77,11 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   const narrow = (filter: ConsoleFilter, params: Record<string, unknown>, bounds: Bounds, walk: 'id' | 'any' = 'any'): string[] | null => {
     const where: string[] = [];
     const col = (name: string) => (walk === 'id' ? `+r.${name}` : `r.${name}`);
-    if (filter.verdict !== undefined) (where.push(`${col('verdict')} = @verdict`), (params.verdict = filter.verdict));
-    if (filter.client !== undefined) (where.push(`${col('client')} = @client`), (params.client = filter.client));
-    if (filter.sentiment !== undefined) (where.push(`${col('sentiment')} = @sentiment`), (params.sentiment = filter.sentiment));
+    for (const name of ['verdict', 'client', 'sentiment'] as const) {
+      if (filter[name] === undefined) continue;
+      where.push(`${col(name)} = @${name}`);
+      params[name] = filter[name];
+    }
     const days = dayRange(filter);
     if (days !== undefined) {
       // Rows are appended as they are dated, so the rows of a day range lie in a narrow id range,
@@ -234,7 +233,7 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
       for (;;) {
         const rows = select<ExportRow>(EXPORT_COLUMNS, filter, chunk, 'oldest', { above: cursor, below: end + 1 });
         if (rows.length === 0) return;
-        cursor = rows[rows.length - 1]!.id;
+        cursor = rows[rows.length - 1].id;
         yield rows;
         if (rows.length < chunk) return;
       }

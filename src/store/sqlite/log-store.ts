@@ -251,7 +251,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     .pluck();
   const feedbackLinksAfterTx = db.transaction((afterId: number): FeedbackLinks => {
     const rows = feedbackRowsAfterStmt.all(afterId);
-    const last = rows.length > 0 ? rows[rows.length - 1]!.id : afterId;
+    const last = rows.length > 0 ? rows[rows.length - 1].id : afterId;
     return { rows, linkedPredictions: countLinkedPredictionsStmt.get(afterId, last) as number };
   });
 
@@ -432,7 +432,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     },
 
     firstRowChangedAfter(afterId) {
-      return (firstChangedStmt.get(afterId) as number | null | undefined) ?? null;
+      return (firstChangedStmt.get(afterId)) ?? null;
     },
 
 

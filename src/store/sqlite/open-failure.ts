@@ -6,7 +6,8 @@ import { DatabaseOpenError } from '../../errors.js';
  * the original error is kept as the cause.
  */
 export function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const found = (error as { code?: unknown } | null)?.code;
+  const code = typeof found === 'string' ? found : '';
   const detail = error instanceof Error ? error.message : String(error);
   const message = ((): string => {
     if (['EROFS', 'EACCES', 'EPERM'].includes(code)) {

@@ -180,7 +180,7 @@ export function shareChart(options: LineChartOptions): string {
     }
     path += `${pen ? 'L' : 'M'}${round(xOf(i))} ${round(yOf(value))} `;
     pen = true;
-    points += `<g><title>${xml(options.describe(categories[i]!, i))}</title><circle class="chart-point" cx="${round(xOf(i))}" cy="${round(yOf(value))}" r="4"/></g>`;
+    points += `<g><title>${xml(options.describe(categories[i], i))}</title><circle class="chart-point" cx="${round(xOf(i))}" cy="${round(yOf(value))}" r="4"/></g>`;
   });
   const id = nextId();
   // Gridlines at round shares: every 2.5, 5 or 25 points, as the span allows.
@@ -225,7 +225,7 @@ export function timelineChart(title: string, points: TimelinePoint[], kinds: Ser
     grid += `<line class="chart-grid" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${round(y)}" y2="${round(y)}"/>`;
     grid += `<text class="chart-tick" x="${MARGIN.left - 6}" y="${round(y + 4)}" text-anchor="end">${(a * 100).toFixed(1)}%</text>`;
   }
-  const sorted = points.map((p, i) => ({ ...p, t: times[i]! })).sort((a, b) => a.t - b.t);
+  const sorted = points.map((p, i) => ({ ...p, t: times[i] })).sort((a, b) => a.t - b.t);
   const measured = sorted.filter((p) => p.accuracy !== null);
   const line = measured.length < 2 ? '' : `<path class="chart-line chart-line--thin" d="${measured.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(xOf(p.t))} ${round(yOf(p.accuracy))}`).join(' ')}"/>`;
   const classOf = new Map(kinds.map((k) => [k.name, k.className]));

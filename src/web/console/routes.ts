@@ -7,7 +7,7 @@ import { MovieClassifierError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
 import { NoSuchRowError, UnlearnableRowError, type Operator, type VerdictChangeResult } from '../../moderation/operator.js';
-import { searchTerms, type ClientOrder, type ConsoleFilter, type ConsoleStore, type LogStore, type ModelEventLog } from '../../store/index.js';
+import { searchTerms, type ClientOrder, type ConsoleFilter, type ConsoleStore, type ModelEventLog } from '../../store/index.js';
 import { VERDICTS, type Verdict } from '../../store/types.js';
 import type { ClientOf } from '../client-identity.js';
 import type { Csrf } from '../middleware/csrf.js';
@@ -210,7 +210,8 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
 
 function logHref(view: LogFilterView, extra: Record<string, string | number> = {}, path = '/admin/feedback'): string {
   const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(view)) if (value !== '') params.set(name, value);
+  // Every field of the view is a string (an interface has no index signature, so entries() cannot say so).
+  for (const [name, value] of Object.entries(view) as [string, string][]) if (value !== '') params.set(name, value);
   for (const [name, value] of Object.entries(extra)) params.set(name, String(value));
   const query = params.toString();
   return query === '' ? path : `${path}?${query}`;

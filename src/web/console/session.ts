@@ -93,8 +93,8 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     const match = payload === undefined ? null : /^v1\.(\d{1,15})\.([A-Za-z0-9_-]{22})$/.exec(payload);
     if (match === null) return undefined;
     const expiresAt = new Date(Number(match[1]) * 1000);
-    if (expiresAt.getTime() <= now().getTime() || (await store.isSessionEnded(match[2]!))) return undefined;
-    return { id: match[2]!, expiresAt };
+    if (expiresAt.getTime() <= now().getTime() || (await store.isSessionEnded(match[2]))) return undefined;
+    return { id: match[2], expiresAt };
   };
 
   return {

@@ -154,7 +154,7 @@ function tally(cells: FeedbackCount[], categories: string[], pick: (cell: Feedba
   for (const cell of cells) {
     const i = index.get(cell.period);
     const k = pick(cell);
-    if (i !== undefined && k !== null) out[k]![i]! += cell.n;
+    if (i !== undefined && k !== null) out[k][i] += cell.n;
   }
   return out;
 }
@@ -192,9 +192,9 @@ export async function overviewModel(
   const days = periods(now, DAYS_SHOWN, 'day');
   const endHour = hourKey(new Date(now.getTime() + 3600_000));
   const [hourCells, dayCells, hourPredictions, dayPredictions, totals] = await Promise.all([
-    store.feedbackCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' }),
+    store.feedbackCounts({ fromHour: hours[0], toHour: endHour, by: 'hour' }),
     store.feedbackCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' }),
-    store.predictionCounts({ fromHour: hours[0]!, toHour: endHour, by: 'hour' }),
+    store.predictionCounts({ fromHour: hours[0], toHour: endHour, by: 'hour' }),
     store.predictionCounts({ fromHour: `${days[0]}T00`, toHour: endHour, by: 'day' }),
     store.feedbackTotals(),
   ]);
@@ -216,8 +216,8 @@ export async function overviewModel(
   const dayLabel = (d: string) => d.slice(5);
   const hourTitle = (h: string) => `${h.replace('T', ' ')}:00 UTC`;
   const share = days.map((_, i) => {
-    const answers = correct![i]! + incorrect![i]!;
-    return answers === 0 ? null : correct![i]! / answers;
+    const answers = correct[i] + incorrect[i];
+    return answers === 0 ? null : correct[i] / answers;
   });
 
   const sum = (pick: (c: FeedbackCount) => boolean) => totals.filter(pick).reduce((n, c) => n + c.n, 0);
@@ -228,16 +228,16 @@ export async function overviewModel(
   const allPositive = sum((c) => c.sentiment === 1);
   const week = days.slice(-7);
   const weekIndex = week.map((d) => days.indexOf(d));
-  const weekCorrect = weekIndex.reduce((n, i) => n + correct![i]!, 0);
-  const weekAnswers = weekIndex.reduce((n, i) => n + correct![i]! + incorrect![i]!, 0);
+  const weekCorrect = weekIndex.reduce((n, i) => n + correct[i], 0);
+  const weekAnswers = weekIndex.reduce((n, i) => n + correct[i] + incorrect[i], 0);
   const dayPredictionsToday = predictionsPerHour.slice(-24).reduce((a, b) => a + b, 0);
   const latest = events[0];
 
   return {
     tiles: [
-      { label: 'Feedback rows', value: count(all), note: `${count(feedbackPerDay!.at(-1)!)} today (UTC)`, href: '/admin/feedback', qa: 'tile-feedback' },
+      { label: 'Feedback rows', value: count(all), note: `${count(feedbackPerDay.at(-1))} today (UTC)`, href: '/admin/feedback', qa: 'tile-feedback' },
       { label: 'Held, waiting for you', value: count(held), note: 'accept or reject them', href: '/admin/feedback?verdict=held', qa: 'tile-held' },
-      { label: 'Predictions, last 24 hours', value: count(dayPredictionsToday), note: `${count(feedbackPerHour!.slice(-24).reduce((a, b) => a + b, 0))} answered`, qa: 'tile-predictions' },
+      { label: 'Predictions, last 24 hours', value: count(dayPredictionsToday), note: `${count(feedbackPerHour.slice(-24).reduce((a, b) => a + b, 0))} answered`, qa: 'tile-predictions' },
       { label: 'Readers say correct, last 7 days', value: percentOf(weekCorrect, weekAnswers), note: `${count(weekCorrect)} of ${count(weekAnswers)} answers`, qa: 'tile-accuracy' },
       {
         label: 'Check-set accuracy',
@@ -254,12 +254,12 @@ export async function overviewModel(
           categories: hours,
           series: [
             { name: 'predictions', className: 'chart-fill--predictions', values: predictionsPerHour },
-            { name: 'feedback', className: 'chart-fill--feedback', values: feedbackPerHour! },
+            { name: 'feedback', className: 'chart-fill--feedback', values: feedbackPerHour },
           ],
           layout: 'overlaid',
           label: hourLabel,
           labelEvery: 6,
-          describe: (h, i) => `${hourTitle(h)}: ${count(predictionsPerHour[i]!)} predictions, ${count(feedbackPerHour![i]!)} feedback`,
+          describe: (h, i) => `${hourTitle(h)}: ${count(predictionsPerHour[i])} predictions, ${count(feedbackPerHour[i])} feedback`,
         }),
       ),
       daily: html(
@@ -268,12 +268,12 @@ export async function overviewModel(
           categories: days,
           series: [
             { name: 'predictions', className: 'chart-fill--predictions', values: predictionsPerDay },
-            { name: 'feedback', className: 'chart-fill--feedback', values: feedbackPerDay! },
+            { name: 'feedback', className: 'chart-fill--feedback', values: feedbackPerDay },
           ],
           layout: 'overlaid',
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${count(predictionsPerDay[i]!)} predictions, ${count(feedbackPerDay![i]!)} feedback`,
+          describe: (d, i) => `${d}: ${count(predictionsPerDay[i])} predictions, ${count(feedbackPerDay[i])} feedback`,
         }),
       ),
       accuracy: html(
@@ -283,7 +283,7 @@ export async function overviewModel(
           values: share,
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${percentOf(correct![i]!, correct![i]! + incorrect![i]!)} correct (${count(correct![i]!)} of ${count(correct![i]! + incorrect![i]!)})`,
+          describe: (d, i) => `${d}: ${percentOf(correct[i], correct[i] + incorrect[i])} correct (${count(correct[i])} of ${count(correct[i] + incorrect[i])})`,
         }),
       ),
       labels: html(
@@ -291,24 +291,24 @@ export async function overviewModel(
           title: `Labels of the feedback per day, last ${DAYS_SHOWN} days`,
           categories: days,
           series: [
-            { name: 'positive', className: 'chart-fill--positive', values: positive! },
-            { name: 'negative', className: 'chart-fill--negative', values: negative! },
+            { name: 'positive', className: 'chart-fill--positive', values: positive },
+            { name: 'negative', className: 'chart-fill--negative', values: negative },
           ],
           layout: 'stacked',
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${count(positive![i]!)} positive, ${count(negative![i]!)} negative (${percentOf(positive![i]!, positive![i]! + negative![i]!)} positive)`,
+          describe: (d, i) => `${d}: ${count(positive[i])} positive, ${count(negative[i])} negative (${percentOf(positive[i], positive[i] + negative[i])} positive)`,
         }),
       ),
       verdicts: html(
         barChart({
           title: `Moderation verdicts per day, last ${DAYS_SHOWN} days`,
           categories: days,
-          series: VERDICT_SERIES.map((v, k) => ({ name: v, className: `chart-fill--${v}`, values: verdicts[k]! })),
+          series: VERDICT_SERIES.map((v, k) => ({ name: v, className: `chart-fill--${v}`, values: verdicts[k] })),
           layout: 'stacked',
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${VERDICT_SERIES.map((v, k) => `${count(verdicts[k]![i]!)} ${v}`).join(', ')}`,
+          describe: (d, i) => `${d}: ${VERDICT_SERIES.map((v, k) => `${count(verdicts[k][i])} ${v}`).join(', ')}`,
         }),
       ),
       timeline: html(
@@ -320,7 +320,7 @@ export async function overviewModel(
       ),
     },
     accuracyDays: days
-      .map((day, i) => ({ day, correct: correct![i]!, incorrect: incorrect![i]!, share: percentOf(correct![i]!, correct![i]! + incorrect![i]!) }))
+      .map((day, i) => ({ day, correct: correct[i], incorrect: incorrect[i], share: percentOf(correct[i], correct[i] + incorrect[i]) }))
       .slice(-ACCURACY_DAYS_LISTED)
       .reverse(),
     accuracyNote: 'Answers rejected by moderation (repeats, too short, an operator’s call) are left out.',

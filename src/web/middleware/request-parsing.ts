@@ -50,6 +50,7 @@ export function readJson(): RequestHandler {
 /** JSON.parse, refusing (as body-parser's strict mode) a text that is not an object or array. */
 function parseStrictJson(text: string): unknown {
   if (text.length === 0) return {}; // body-parser: an empty body is an empty object
+  // eslint-disable-next-line no-control-regex -- tab, LF and CR are JSON whitespace (RFC 8259), skipped like the space
   const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
   if (first !== '{' && first !== '[') throw new SyntaxError(`Unexpected token ${JSON.stringify(first ?? '')}: the body must be a JSON object or array`);
   return JSON.parse(text);
@@ -103,7 +104,7 @@ function readUtf8(req: Request, then: (text: string) => void): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.once('end', () => {
-    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+    const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
     then(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   });
 }
@@ -156,6 +157,7 @@ export function formPairs(text: string): Iterable<[string, string]> {
   return pairs;
 }
 
+// eslint-disable-next-line no-control-regex -- the range starts at NUL so that it spans all of ASCII, control characters included
 const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** Value of each ASCII hex digit, -1 for any other character below 128. */
@@ -176,8 +178,8 @@ function decodePart(part: string): string | undefined {
       continue;
     }
     if (code === 0x25 && i + 2 < part.length) {
-      const high = HEX_VALUE[part.charCodeAt(i + 1)]!;
-      const low = HEX_VALUE[part.charCodeAt(i + 2)]!;
+      const high = HEX_VALUE[part.charCodeAt(i + 1)];
+      const low = HEX_VALUE[part.charCodeAt(i + 2)];
       if (high >= 0 && low >= 0) {
         bytes[n++] = high * 16 + low;
         i += 2;

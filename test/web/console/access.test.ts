@@ -127,7 +127,7 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const res = await request(t.app)
         .post('/admin/login')
         .set('X-Forwarded-Proto', 'https')
-        .set('Cookie', csrfCookie.split(';')[0]!)
+        .set('Cookie', csrfCookie.split(';')[0])
         .type('form')
         .send({ _csrf: hiddenField(page.text, '_csrf'), password: PASSWORD });
 
@@ -213,7 +213,7 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const agent = request.agent(app);
       const _csrf = await loginToken(agent);
       const res = await agent.post('/admin/login').type('form').send({ _csrf, password: PASSWORD }).expect(303);
-      const cookie = setCookies(res).get('mc_admin')!.split(';')[0]!;
+      const cookie = setCookies(res).get('mc_admin')!.split(';')[0];
       const [name, value] = cookie.split('=') as [string, string];
       const parts = value.split('.');
       const withExpiry = (expiry: string) => `${name}=${[parts[0], expiry, parts[2], parts[3]].join('.')}`;
@@ -234,7 +234,7 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const agent = request.agent(t.app);
       const _csrf = await loginToken(agent);
       const signedIn = await agent.post('/admin/login').type('form').send({ _csrf, password: PASSWORD }).expect(303);
-      const copy = setCookies(signedIn).get('mc_admin')!.split(';')[0]!;
+      const copy = setCookies(signedIn).get('mc_admin')!.split(';')[0];
       const other = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD }) });
       await request(other).get('/admin').set('Cookie', copy).expect(200);
       const overview = await agent.get('/admin').expect(200);

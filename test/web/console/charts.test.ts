@@ -40,9 +40,9 @@ describe('barChart', () => {
     const bars = rects(svg);
     expect(bars.map((b) => b.className)).toEqual(['chart-fill--accepted', 'chart-fill--held', 'chart-fill--accepted']);
     // 40 is the top of the axis: the first column fills the plot, the second is a quarter of it.
-    expect(bars[0]!.height + bars[1]!.height).toBeCloseTo(174, 0);
-    expect(bars[2]!.height).toBeCloseTo(174 / 4, 0);
-    expect(bars[1]!.y + bars[1]!.height).toBeCloseTo(bars[0]!.y, 1);
+    expect(bars[0].height + bars[1].height).toBeCloseTo(174, 0);
+    expect(bars[2].height).toBeCloseTo(174 / 4, 0);
+    expect(bars[1].y + bars[1].height).toBeCloseTo(bars[0].y, 1);
     expect(svg).toContain('<title id="chart-');
     expect(svg).toContain('Counts &#60;per&#62; &#34;day&#34;');
     expect(svg).toContain('<title>d2: 1</title>');
@@ -61,8 +61,8 @@ describe('barChart', () => {
     });
 
     const [predictions, feedback] = rects(svg);
-    expect(predictions!.y + predictions!.height).toBeCloseTo(feedback!.y + feedback!.height, 1);
-    expect(feedback!.height).toBeCloseTo(predictions!.height / 2, 0);
+    expect(predictions.y + predictions.height).toBeCloseTo(feedback.y + feedback.height, 1);
+    expect(feedback.height).toBeCloseTo(predictions.height / 2, 0);
   });
 });
 
@@ -73,7 +73,7 @@ describe('shareChart', () => {
     expect([...svg.matchAll(/<circle class="chart-point"/g)]).toHaveLength(3);
     // The axis spans the shares shown (45% to 100%), with gridlines at round shares.
     expect([...svg.matchAll(/>(\d+)%<\/text>/g)].map((m) => m[1])).toEqual(['50', '75', '100']);
-    const path = /<path class="chart-line" d="([^"]+)"/.exec(svg)![1]!;
+    const path = /<path class="chart-line" d="([^"]+)"/.exec(svg)![1];
     expect(path.match(/M/g)).toHaveLength(2);
   });
 });

@@ -185,8 +185,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const { t, ids } = await withRows();
       const firstPage = await list(t.app, '?limit=2');
 
-      const secondPage = await list(t.app, `?limit=2&before=${firstPage.at(-1)!.id}`);
-      const lastPage = await list(t.app, `?limit=2&before=${secondPage.at(-1)!.id}`);
+      const secondPage = await list(t.app, `?limit=2&before=${firstPage.at(-1).id}`);
+      const lastPage = await list(t.app, `?limit=2&before=${secondPage.at(-1).id}`);
 
       expect(secondPage.map((row) => row.id)).toEqual([ids.repeat, ids.dull]);
       expect(lastPage.map((row) => row.id)).toEqual([ids.snake, ids.loved]);
@@ -372,7 +372,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         await predictAndAnswer(t.app, 'A charming little story about a family and their strange old house.', false, '203.0.113.7'),
       ];
       const reader = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true, '198.51.100.20');
-      const attackerClient = (await t.store.getReview(attacker[0]!.reviewId))!.client!;
+      const attackerClient = (await t.store.getReview(attacker[0].reviewId))!.client!;
       const readerClient = (await t.store.getReview(reader.reviewId))!.client!;
       expect(attackerClient).not.toBe(readerClient);
       const reference = await open();
@@ -388,8 +388,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect((res.body as { modelVersion: string }).modelVersion).not.toBe(versionBefore);
       const listed = await list(t.app, `?client=${attackerClient}`);
       expect(listed.map((row) => [row.id, row.verdict])).toEqual([
-        [attacker[1]!.reviewId, 'rejected'],
-        [attacker[0]!.reviewId, 'rejected'],
+        [attacker[1].reviewId, 'rejected'],
+        [attacker[0].reviewId, 'rejected'],
       ]);
       expect(await list(t.app, `?client=${readerClient}`)).toMatchObject([{ id: reader.reviewId, verdict: 'accepted' }]);
       expect((await list(t.app, '?verdict=rejected')).map((row) => row.client)).toEqual([attackerClient, attackerClient]);

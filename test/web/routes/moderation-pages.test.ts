@@ -21,7 +21,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   function thanksDetail(html: string): string {
     const match = /<p data-qa="thanks-detail">([\s\S]*?)<\/p>/.exec(html);
     if (match === null) throw new Error('no thanks-detail paragraph in the page');
-    return match[1]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+    return match[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
   }
 
   /** Submit a review through the form and answer it, as a browser would. */
@@ -205,7 +205,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         expect(row.client).toMatch(/^[0-9a-f]{16}$/);
         expect(row.client).not.toContain('127');
       }
-      expect(rows[1]!.client).toBe(rows[0]!.client);
+      expect(rows[1].client).toBe(rows[0].client);
       const everything = JSON.stringify(await listLog(t.store, {}, { limit: 10 }));
       expect(everything).not.toMatch(/127\.0\.0\.1|::1|::ffff/);
     });

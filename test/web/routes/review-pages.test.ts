@@ -68,7 +68,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       expect(res.text).toMatch(/<mark class="push push--negative push--(strong|weak)" data-qa="push-negative">/);
       expect(res.text).toMatch(/<ol class="terms" data-qa="top-terms">\s*<li/);
       // Highlighting wraps stretches of the text and adds nothing to it.
-      const highlighted = /data-qa="highlighted-review">([\s\S]*?)<\/blockquote>/.exec(res.text)![1]!;
+      const highlighted = /data-qa="highlighted-review">([\s\S]*?)<\/blockquote>/.exec(res.text)![1];
       expect(highlighted.replace(/<[^>]+>/g, '')).toBe(`${POSITIVE_REVIEW} Only the ending was a bit dull.`);
     });
 
@@ -93,7 +93,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       expect(res.status).toBe(200);
       expect(res.text).not.toContain('<script>alert(1)</script>');
       expect(res.text).not.toContain('<b>bold</b>');
-      const highlighted = /data-qa="highlighted-review">([\s\S]*?)<\/blockquote>/.exec(res.text)![1]!;
+      const highlighted = /data-qa="highlighted-review">([\s\S]*?)<\/blockquote>/.exec(res.text)![1];
       expect(highlighted.replace(/<\/?mark[^>]*>/g, '')).toBe(
         'A wonderful film. &lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} {% raw %} &lt;b&gt;bold&lt;/b&gt;',
       );

@@ -16,7 +16,7 @@ afterEach(() => t.close());
 describe('static files', () => {
   it('serves the stylesheet at the versioned URL the pages link, cacheable for a year', async () => {
     const page = await request(t.app).get('/');
-    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!;
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1];
 
     const res = await request(t.app).get(href);
 

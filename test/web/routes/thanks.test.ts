@@ -21,11 +21,11 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       expect(res.text).toContain('Thank you for your feedback!');
       expect(res.text).toMatch(/<a href="\/"[^>]*>Submit another review<\/a>/);
       expect(await rows()).toMatchObject([{ review: POSITIVE_REVIEW, sentiment: 1, predictionId }]);
-      expect((await t.store.getPrediction(predictionId))?.feedbackReviewId).toBe((await rows())[0]!.id);
+      expect((await t.store.getPrediction(predictionId))?.feedbackReviewId).toBe((await rows())[0].id);
       // Learned at once: the row is applied and the model changed. Not necessarily more confident:
       // the review's unseen n-grams join the NB-scaled features (weight ~0, they only add to the
       // norm), which can pull an already confident prediction slightly towards 0.5.
-      expect(t.learner.modelInfo().appliedThrough).toBe((await rows())[0]!.id);
+      expect(t.learner.modelInfo().appliedThrough).toBe((await rows())[0].id);
       expect(t.learner.positiveProbability(POSITIVE_REVIEW)).not.toBe(before);
     });
 

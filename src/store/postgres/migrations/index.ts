@@ -33,7 +33,7 @@ export async function migratePostgres(client: pg.ClientBase, where: string, targ
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS movieclassifier_schema (version INTEGER NOT NULL)');
-    const found = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM movieclassifier_schema')).rows[0].v);
+    const found = Number((await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM movieclassifier_schema')).rows[0].v);
     if (found > POSTGRES_SCHEMA_VERSION) {
       throw new DatabaseVersionError(
         `Database ${where} has schema version ${found}, but this build of movieclassifier only knows versions up to ` +

@@ -20,8 +20,15 @@ export function updateToSchemaVersion3(db: BetterSqlite3.Database): void {
  * Registers `review_hash(text)` — sha256 hex of the UTF-8 text, NULL for NULL — on a connection.
  * `migrate` calls it, so migration 3 and the store's inserts can use it on every connection.
  */
+/** A SQLite value as SQLite's own text conversion gives it: a BLOB's bytes as UTF-8, numbers in decimal. */
+function sqlText(value: unknown): string {
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 export function registerReviewHash(db: BetterSqlite3.Database): void {
   db.function('review_hash', { deterministic: true }, (text: unknown) =>
-    text === null || text === undefined ? null : createHash('sha256').update(String(text), 'utf8').digest('hex'),
+    text === null || text === undefined ? null : createHash('sha256').update(sqlText(text), 'utf8').digest('hex'),
   );
 }
