@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import { isLabel, type Label } from '../model/types.js';
-import type { NewPrediction, VerdictRule } from './types.js';
+import { reasonCodeOf } from '../moderation/reasons.js';
+import type { NewPrediction, VerdictDecision, VerdictRule } from './types.js';
 
 /** What both engines check of a row before they write it. */
 
@@ -34,3 +35,20 @@ export function assertNewRow(sentiment: unknown, source: unknown): void {
  * here). Tools and tests that import trusted rows use it; the server passes the moderation rule.
  */
 export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reason: null });
+
+/**
+ * Rows the near-duplicate lookup reads per LSH band: the newest of those sharing it. Bounded, so
+ * that a flood of rows sharing a band cannot make every later write read them all inside the
+ * write transaction; 16 bands x 32 rows is at most 512 signatures compared.
+ */
+export const CANDIDATES_PER_BAND = 32;
+
+/**
+ * Whether a new row's band keys go into the similarity index: not when it was rejected for
+ * repeating an earlier row, which is in the index already and finds what this one would.
+ */
+export function indexesBands(decision: VerdictDecision): boolean {
+  if (decision.verdict !== 'rejected') return true;
+  const code = reasonCodeOf(decision.reason);
+  return code !== 'repeat' && code !== 'near-duplicate';
+}

@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { clientWindowStart } from '../../src/moderation/client-window.js';
-import { openStore, searchTerms, type ConsoleFilter, type LogStore, type StoredPrediction } from '../../src/store/index.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
+import { ACCEPT_EVERY_ROW, openStore, searchTerms, type ConsoleFilter, type LogStore, type StoredPrediction, type VerdictRule } from '../../src/store/index.js';
+import { CANDIDATES_PER_BAND } from '../../src/store/rows.js';
 import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 let counter = 0;
@@ -294,6 +296,41 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 
       // Assert
       expect(await reader.getPrediction(p.id)).toMatchObject({ id: p.id, review: p.review, feedbackReviewId: null });
+    });
+  });
+
+  describe('the similarity index', () => {
+    /** A rule that decides as `inner` does and records how many earlier rows the near-duplicate lookup gave it. */
+    const counting = (inner: VerdictRule) => {
+      const candidates: number[] = [];
+      const rule: VerdictRule = (row, history) => {
+        candidates.push(history.sharingBands(row.fingerprint.bandKeys).length);
+        return inner(row, history);
+      };
+      return { rule, candidates };
+    };
+    const review = 'The cast is superb, the story moving, and the ending made the whole theatre cheer loudly.';
+
+    it('keeps rows rejected as repeats out of it: after 40 repeats a variant is compared with the one original', async () => {
+      const { rule, candidates } = counting(moderationRule(DEFAULT_MODERATION));
+      const store = await open({ verdictRule: rule });
+      await store.insertReview(review, 1, 'api', { client: 'aaaaaaaaaaaaaaaa' });
+      for (let k = 0; k < 40; k++) await store.insertReview(`${review.toUpperCase()}!!`, 0, 'api', { client: `${k}`.padStart(16, 'b') });
+
+      await store.insertReview(`${review} Truly.`, 0, 'api', { client: 'cccccccccccccccc' });
+
+      expect(candidates.at(-1)).toBe(1);
+      expect((await logRows(store)).filter((row) => row.verdict === 'rejected')).toHaveLength(41);
+    });
+
+    it('reads at most CANDIDATES_PER_BAND rows per band, the newest, however many share it', async () => {
+      const { rule, candidates } = counting(ACCEPT_EVERY_ROW);
+      const store = await open({ verdictRule: rule });
+      for (let k = 0; k < CANDIDATES_PER_BAND + 20; k++) await store.insertReview(review, 1, 'api');
+
+      await store.insertReview(review, 1, 'api');
+
+      expect(candidates.at(-1)).toBe(CANDIDATES_PER_BAND);
     });
   });
 

@@ -4,7 +4,7 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
 import { clientWindowStart } from '../../moderation/client-window.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
@@ -173,7 +173,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       ],
     );
     const id = inserted.rows[0].id;
-    if (print.bandKeys.length > 0) {
+    if (print.bandKeys.length > 0 && indexesBands(decision)) {
       await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [print.bandKeys, id]);
     }
     await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(id)]);
@@ -455,9 +455,13 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
       ? []
       : (
           await client.query<{ id: number; signature: Buffer }>(
+            // The newest CANDIDATES_PER_BAND rows of each band: bounded whatever the log holds.
             `SELECT id, signature FROM review_db
-             WHERE id IN (SELECT review_id FROM review_bands WHERE band_key = ANY($1::bigint[])) AND signature IS NOT NULL ORDER BY id`,
-            [print.bandKeys],
+             WHERE id IN (SELECT b.review_id FROM unnest($1::bigint[]) AS k(key)
+                          CROSS JOIN LATERAL (SELECT review_id FROM review_bands WHERE band_key = k.key
+                                              ORDER BY review_id DESC LIMIT $2) AS b)
+               AND signature IS NOT NULL ORDER BY id`,
+            [print.bandKeys, CANDIDATES_PER_BAND],
           )
         ).rows;
   const since = clientWindowStart(date);

@@ -6,7 +6,7 @@ import { isLabel, type Label } from '../../model/types.js';
 import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
 import { throwingUnavailable } from './unavailable.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint } from '../../moderation/fingerprint.js';
 import { VERDICTS } from '../types.js';
@@ -97,11 +97,6 @@ interface ReviewInsert extends Omit<LogRowInput, 'correction'> {
 const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
   verdict_reason AS reason, client, source, prediction_id AS predictionId`;
 
-/**
- * The operator's view of the log, newest first. Filters are bound parameters; the text filter is
- * a LIKE with its wildcards escaped, so '%' and '_' in it match themselves.
- */
-
 /** A client's accepted rows since a time, and how many were corrections: through migration 7's index. */
 export const CLIENT_ACCEPTED_SINCE_SQL = `
   SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
@@ -113,19 +108,25 @@ function logHistory(db: Database.Database): LogHistory {
   const byHash = db
     .prepare<[string], number>(`SELECT id FROM review_db WHERE normalized_hash = ? ORDER BY id LIMIT 1`)
     .pluck();
-  const byBand = db.prepare<[string], { id: number; signature: Buffer }>(`
-    SELECT r.id, r.signature FROM review_db AS r
-    WHERE r.id IN (SELECT review_id FROM review_bands WHERE band_key IN (SELECT value FROM json_each(?)))
-      AND r.signature IS NOT NULL
-    ORDER BY r.id
+  const bandRows = db
+    .prepare<[number, number], number>(`SELECT review_id FROM review_bands WHERE band_key = ? ORDER BY review_id DESC LIMIT ?`)
+    .pluck();
+  const signatures = db.prepare<[string], { id: number; signature: Buffer }>(`
+    SELECT id, signature FROM review_db WHERE id IN (SELECT value FROM json_each(?)) AND signature IS NOT NULL ORDER BY id
   `);
+  // The newest CANDIDATES_PER_BAND rows of each band, each an index seek: bounded whatever the log holds.
+  const byBand = (keys: readonly number[]) => {
+    const ids = new Set<number>();
+    for (const key of keys) for (const id of bandRows.all(key, CANDIDATES_PER_BAND)) ids.add(id);
+    return signatures.all(JSON.stringify([...ids]));
+  };
   const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(CLIENT_ACCEPTED_SINCE_SQL);
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
     sharingBands: (keys) =>
       keys.length === 0
         ? []
-        : byBand.all(JSON.stringify(keys)).map((row) => ({
+        : byBand(keys).map((row) => ({
             id: row.id,
             signature: new Uint32Array(row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength)),
           })),
@@ -309,7 +310,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
         signature: Buffer.from(print.signature.buffer, print.signature.byteOffset, print.signature.byteLength),
       }).lastInsertRowid,
     );
-    for (const key of print.bandKeys) insertBandStmt.run(key, id);
+    if (indexesBands(decision)) for (const key of print.bandKeys) insertBandStmt.run(key, id);
     return { id, ...decision };
   };
 
