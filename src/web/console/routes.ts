@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import createError from 'http-errors';
 
-import { MovieClassifierError } from '../../errors.js';
+import { MovieClassifierError, RebuildRefusedError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
 import { searchTerms, type ClientOrder, type ConsoleFilter, type ConsoleStore, type LogStore, type ModelEventLog } from '../../store/index.js';
@@ -256,8 +256,9 @@ function safeBack(value: unknown): string {
 
 /**
  * Runs an operator's verdict change through the learner and tells the operator, on the next page,
- * what it did and which model version now serves. When the learner cannot rebuild (no checkpoint
- * from before the rows), the page says so and why: the verdict is recorded all the same.
+ * what it did and which model version now serves. A change the learner cannot rebuild for (no
+ * readable checkpoint from before the rows) is refused before it is recorded: a 409 page says why.
+ * A rebuild that fails after the change was recorded (one made meanwhile elsewhere) is said on the page.
  */
 async function applyVerdicts(
   deps: ConsoleDeps,
@@ -290,7 +291,8 @@ async function applyVerdicts(
               more,
           };
   } catch (error) {
-    if (!(error instanceof MovieClassifierError)) throw error;
+    // Refused before anything was recorded: the error page says which checkpoint is missing (409).
+    if (error instanceof RebuildRefusedError || !(error instanceof MovieClassifierError)) throw error;
     // The store records the verdict before the learner rebuilds; only the rebuild failed.
     const reason = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}`;
     flash = { kind: 'problem', text: `${what}: the verdict is recorded, but the model could not be rebuilt and still holds the rows. ${reason}` };

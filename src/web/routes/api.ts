@@ -70,12 +70,12 @@ function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
         );
       case 'recorded':
         res.setHeader('Cache-Control', 'no-store');
-        // `learned` is true only when the row was accepted, and so is in the model now.
+        // `learned` is true only when the row was accepted and the served model holds it now.
         sendJson(res.status(201), {
           label: labelName(outcome.sentiment),
           reviewId: outcome.reviewId,
           verdict: outcome.verdict,
-          learned: outcome.verdict === 'accepted',
+          learned: outcome.learned,
           ...(outcome.reason === null ? {} : { reason: outcome.reason }),
         });
     }
