@@ -76,6 +76,9 @@ export type ClientOrder = 'rows' | 'held' | 'rejected';
  * answers at once, PostgreSQL later, so every result may be a promise and every caller awaits it.
  * {@link SyncConsoleStore} is SQLite's synchronous form (as `Store` is of `LogStore`).
  */
+/** What {@link ConsoleStore.claimLoginTry} answers: go on and check the password, or wait. */
+export type LoginTry = { allowed: true; failuresBefore: number } | { allowed: false; oldest: string };
+
 export interface ConsoleStore {
   /** review_db rows counted by period between two hours ('YYYY-MM-DDTHH', from inclusive, to exclusive). */
   feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): Awaitable<FeedbackCount[]>;
@@ -112,6 +115,13 @@ export interface ConsoleStore {
   /** Failed console sign-ins from a client since a time (ISO-8601). */
   loginFailuresSince(client: string, since: string): Awaitable<{ count: number; oldest: string | null }>;
   recordLoginFailure(client: string, at: string): Awaitable<void>;
+  /**
+   * Counts a sign-in try against the client's failures since `since`, in one step no other try
+   * (another request, another worker) can come between: with fewer than `max`, records this try as
+   * a failure at `at` (cleared when the password turns out right) and answers how many there were
+   * before it; with `max` or more, records nothing and answers when the oldest was.
+   */
+  claimLoginTry(client: string, at: string, since: string, max: number): Awaitable<LoginTry>;
   /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
   clearLoginFailures(client: string | null, before?: string): Awaitable<void>;
   /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
@@ -143,6 +153,7 @@ export interface SyncConsoleStore extends ConsoleStore {
   indexText(maxRows: number): { indexed: number; through: number };
   loginFailuresSince(client: string, since: string): { count: number; oldest: string | null };
   recordLoginFailure(client: string, at: string): void;
+  claimLoginTry(client: string, at: string, since: string, max: number): LoginTry;
   clearLoginFailures(client: string | null, before?: string): void;
   endSession(session: string, expiresAt: string): void;
   isSessionEnded(session: string): boolean;
@@ -447,6 +458,12 @@ export function createConsoleStore(db: Database.Database): SyncConsoleStore {
     SELECT COUNT(*) AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = ? AND at >= ?
   `);
   const addFailure = db.prepare<[string, string]>(`INSERT INTO admin_login_failures (client, at) VALUES (?, ?)`);
+  const claimTry = db.transaction((client: string, at: string, since: string, max: number): LoginTry => {
+    const { count, oldest } = failuresSince.get(client, since)!;
+    if (count >= max) return { allowed: false, oldest: oldest! };
+    addFailure.run(client, at);
+    return { allowed: true, failuresBefore: count };
+  });
   const clearClientFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE client = ?`);
   const clearOldFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE at < ?`);
   const endSession = db.prepare<[string, string]>(`INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`);
@@ -493,6 +510,8 @@ export function createConsoleStore(db: Database.Database): SyncConsoleStore {
 
     loginFailuresSince: (client, since) => failuresSince.get(client, since)!,
     recordLoginFailure: (client, at) => void addFailure.run(client, at),
+    // IMMEDIATE: the write lock is taken before the count, so workers on the same file take turns.
+    claimLoginTry: (client, at, since, max) => claimTry.immediate(client, at, since, max),
     clearLoginFailures(client, before) {
       if (client !== null) clearClientFailures.run(client);
       if (before !== undefined) clearOldFailures.run(before);

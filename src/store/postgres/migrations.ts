@@ -108,6 +108,8 @@ export const POSTGRES_SCHEMA_VERSION = STEPS.length;
 /** Advisory-lock keys (any two fixed numbers; they name the locks of this app). */
 export const MIGRATION_LOCK = 7_240_001;
 export const LOG_LOCK = 7_240_002;
+/** With a client's hash as the second key (pg_advisory_xact_lock(int, int)): its console sign-in tries take turns. */
+export const LOGIN_LOCK = 7_240_003;
 
 /**
  * Brings the database up to POSTGRES_SCHEMA_VERSION (or `target`, for tests of an upgrade), once:

@@ -31,7 +31,7 @@ export interface ConsoleAccessOptions {
   sessionHours: number;
   /** Failed sign-ins a client may make per {@link LOGIN_WINDOW_MS}. */
   maxFailures: number;
-  store: Pick<ConsoleStore, 'loginFailuresSince' | 'recordLoginFailure' | 'clearLoginFailures' | 'endSession' | 'isSessionEnded'>;
+  store: Pick<ConsoleStore, 'claimLoginTry' | 'clearLoginFailures' | 'endSession' | 'isSessionEnded'>;
   now?: () => Date;
 }
 
@@ -103,16 +103,17 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     async signIn(req, res, given, client) {
       const at = now();
       const since = new Date(at.getTime() - LOGIN_WINDOW_MS).toISOString();
-      const failures = await store.loginFailuresSince(client, since);
-      if (failures.count >= maxFailures) {
-        const freeAt = Date.parse(failures.oldest!) + LOGIN_WINDOW_MS;
+      // Counted as a failure before the password is looked at, in one step: parallel tries from
+      // one client cannot all read the count before any of them is recorded.
+      const claim = await store.claimLoginTry(client, at.toISOString(), since, maxFailures);
+      if (!claim.allowed) {
+        const freeAt = Date.parse(claim.oldest) + LOGIN_WINDOW_MS;
         return { status: 'too-many-failures', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)) };
       }
       const digest = createHash('sha256').update(typeof given === 'string' ? given : '').digest();
       if (typeof given !== 'string' || !timingSafeEqual(digest, expected)) {
-        await store.recordLoginFailure(client, at.toISOString());
         await store.clearLoginFailures(null, since);
-        return { status: 'wrong-password', triesLeft: maxFailures - failures.count - 1 };
+        return { status: 'wrong-password', triesLeft: maxFailures - claim.failuresBefore - 1 };
       }
       await store.clearLoginFailures(client);
       const expiresAt = Math.floor(at.getTime() / 1000) + sessionHours * 3600;
