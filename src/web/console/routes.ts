@@ -15,6 +15,7 @@ import { formBody } from '../middleware/request-parsing.js';
 import { renderPage } from '../render-page.js';
 import { streamChunks } from '../stream-chunks.js';
 import { csvHeader, csvRow } from './csv.js';
+import { boundPrefixes, ignoredPrefixesNote } from './search-bounds.js';
 import { LOGIN_WINDOW_MS, type ConsoleAccess, type Flash } from './session.js';
 import {
   checkpointRows,
@@ -158,7 +159,7 @@ function showOverview(deps: ConsoleDeps): RequestHandler {
 }
 
 /** The log's filters from the query string, or what is wrong with them. */
-function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: LogFilterView; before?: number; after?: number; errors: string[] } {
+function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: LogFilterView; before?: number; after?: number; errors: string[]; notes: string[] } {
   const errors: string[] = [];
   const one = (name: string): string => {
     const value = query[name];
@@ -189,8 +190,11 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
     if (DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) filter[key] = value;
     else errors.push(`${name}: write the day as YYYY-MM-DD, e.g. 2026-04-01`);
   }
+  const notes: string[] = [];
   if (view.q !== '') {
-    const words = searchTerms(view.q);
+    const { terms: words, ignored } = boundPrefixes(searchTerms(view.q));
+    const note = ignoredPrefixesNote(ignored);
+    if (note !== null) notes.push(note);
     if (words.length === 0) errors.push('text: give at least one word (letters or digits)');
     else if (words.length > 10 || view.q.length > 200) errors.push('text: at most 10 words and 200 characters');
     else filter.words = words;
@@ -204,7 +208,7 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
   };
   const before = position('before');
   const after = position('after');
-  return { filter, view, errors, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
+  return { filter, view, errors, notes, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
 }
 
 function logHref(view: LogFilterView, extra: Record<string, string | number> = {}, path = '/admin/feedback'): string {
@@ -217,7 +221,7 @@ function logHref(view: LogFilterView, extra: Record<string, string | number> = {
 
 function showLog(deps: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
-    const { filter, view, before, after, errors } = readLogQuery(req.query);
+    const { filter, view, before, after, errors, notes } = readLogQuery(req.query);
     const rows =
       errors.length > 0
         ? []
@@ -244,7 +248,7 @@ function showLog(deps: ConsoleDeps): RequestHandler {
         newestHref: paged ? logHref(view) : null,
         exportHref: logHref(view, {}, '/admin/export.csv'),
         client: filter.client === undefined ? null : ((await deps.store.console.client(filter.client)) ?? null),
-        searchNote: errors.length > 0 ? errors.join('; ') : null,
+        searchNote: errors.length + notes.length > 0 ? [...errors, ...notes].join('; ') : null,
       },
       next,
     );
