@@ -196,9 +196,14 @@ export interface SyncModelEventLog extends ModelEventLog {
 
 /** ISO hour 'YYYY-MM-DDTHH' of a day 'YYYY-MM-DD' (its first hour). */
 const firstHourOf = (day: string): string => `${day}T00`;
+const LAST_DAY = '9999-12-31';
 
-/** The day after 'YYYY-MM-DD', in UTC. */
+/**
+ * The day after 'YYYY-MM-DD', in UTC; '9999-12-31' stays (the end every unbounded range uses):
+ * the day after it is written '+010000-01-01', which sorts before every date of the log.
+ */
 export function nextDay(day: string): string {
+  if (day >= LAST_DAY) return LAST_DAY;
   const date = new Date(`${day}T00:00:00.000Z`);
   date.setUTCDate(date.getUTCDate() + 1);
   return date.toISOString().slice(0, 10);
@@ -297,7 +302,7 @@ export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'
 export function dayRange(filter: ConsoleFilter): { from: string; to: string; fromHour: string; toHour: string } | undefined {
   if (filter.fromDay === undefined && filter.toDay === undefined) return undefined;
   const from = filter.fromDay ?? '0000-01-01';
-  const to = filter.toDay === undefined ? '9999-12-31' : nextDay(filter.toDay);
+  const to = filter.toDay === undefined ? LAST_DAY : nextDay(filter.toDay);
   return { from, to, fromHour: firstHourOf(from), toHour: firstHourOf(to) };
 }
 

@@ -23,6 +23,16 @@ async function withLog(kind: StoreKind) {
 }
 
 describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+  describe('the log page’s day filter', () => {
+    it.each(['9999-12-31', '9999-12-30'])('shows today’s rows with to=%s (the day after 9999-12-31 is past year 9999)', async (to) => {
+      const { agent, rows } = await withLog(kind);
+
+      const res = await agent.get(`/admin/feedback?to=${to}`).expect(200);
+
+      expect(ids(res.text)).toEqual(rows);
+    });
+  });
+
   describe('the log page’s search', () => {
     it('ignores one-letter word starts and says so, searching with the rest', async () => {
       const { agent, rows } = await withLog(kind);
