@@ -1,9 +1,12 @@
 import {
   databaseCheckpoints,
+  lockModelFile,
+  lockPostgresUpdate,
   openCheckpoints,
   publishedModelHome,
   updateEvent,
   updateModelFile,
+  type UpdateLock,
   type UpdateModelFileOptions,
 } from '../src/learner/index.js';
 import { readModelFileBytes } from '../src/model/model-file.js';
@@ -17,6 +20,8 @@ const fixed = (value: number | null): string => (value === null ? 'none' : value
 /** The log and where the model is read and written: SQLite and the model file, or PostgreSQL. */
 interface Target {
   store: LogStore;
+  /** Taken before the model is read, released after it is written: a second update refuses meanwhile. */
+  lock(): Promise<UpdateLock>;
   where: Pick<UpdateModelFileOptions, 'modelPath' | 'home' | 'checkpoints'>;
   name: string;
   written: string;
@@ -28,6 +33,7 @@ function fileTarget(args: UpdateArgs): Target {
   readModelFileBytes(args.modelPath);
   return {
     store: openStore(args.dbPath, { mustExist: true }),
+    lock: async () => lockModelFile(args.modelPath),
     where: { modelPath: args.modelPath, checkpoints: openCheckpoints(args.checkpointDir) },
     name: args.modelPath,
     written: `wrote ${args.modelPath} (previous kept as ${args.modelPath}.prev)`,
@@ -43,6 +49,7 @@ async function databaseTarget(args: UpdateArgs, url: string): Promise<Target> {
   const home = publishedModelHome(store, args.modelPath);
   return {
     store,
+    lock: () => lockPostgresUpdate(url),
     where: { home, checkpoints: databaseCheckpoints(store) },
     name: home.name,
     written: `published a new model in ${store.path}`,
@@ -52,7 +59,10 @@ async function databaseTarget(args: UpdateArgs, url: string): Promise<Target> {
 runCli(async (argv) => {
   const args = parseUpdateArgs(argv);
   const target = args.databaseUrl === undefined ? fileTarget(args) : await databaseTarget(args, args.databaseUrl);
+  let lock: UpdateLock | undefined;
   try {
+    // A dry run writes nothing, so it takes no lock.
+    if (!args.dryRun) lock = await target.lock();
     const result = await updateModelFile({
       store: target.store,
       ...target.where,
@@ -79,6 +89,7 @@ runCli(async (argv) => {
         `accuracy_before=${fixed(result.accuracyBefore)} accuracy_after=${fixed(result.accuracyAfter)}\n`,
     );
   } finally {
+    await lock?.release();
     await target.store.close();
   }
 }, { usage: UPDATE_USAGE });

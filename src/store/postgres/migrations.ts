@@ -110,6 +110,8 @@ export const MIGRATION_LOCK = 7_240_001;
 export const LOG_LOCK = 7_240_002;
 /** With a client's hash as the second key (pg_advisory_xact_lock(int, int)): its console sign-in tries take turns. */
 export const LOGIN_LOCK = 7_240_003;
+/** Held by `npm run update` for its whole run (a session lock): two never fold and publish at once. */
+export const UPDATE_LOCK = 7_240_004;
 
 /**
  * Brings the database up to POSTGRES_SCHEMA_VERSION (or `target`, for tests of an upgrade), once:
