@@ -164,7 +164,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     afterEachLook: journal.note,
     ...storage.follow,
   });
-  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
+  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, maxTotal: config.predictionMaxTotal, log: logger });
   // The console's text filter reads a full-text index filled here, in batches, off the request
   // path; rows newer than it are read directly. 2,000 rows take ~60 ms under SQLite's write lock
   // (npm run console:bench, text_index_batch). On PostgreSQL every instance runs it; they take

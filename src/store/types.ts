@@ -200,6 +200,8 @@ export interface LogStore {
   getReview(id: number): Awaitable<FeedbackListRow | undefined>;
   /** Deletes up to `limit` unanswered predictions made before `before` (ISO-8601); returns how many. */
   deleteUnansweredPredictionsBefore(before: string, limit: number): Awaitable<number>;
+  /** Deletes up to `limit` unanswered predictions beyond the newest `keep`, the oldest first; returns how many. */
+  deleteUnansweredPredictionsBeyond(keep: number, limit: number): Awaitable<number>;
   /** Gives pages freed by deletions back to the file system (SQLite); returns how many (0 where that is automatic). */
   reclaimFreePages(maxPages: number): Awaitable<number>;
   /** A small write: throws if the database cannot be written now. */
@@ -241,6 +243,7 @@ export interface Store extends LogStore {
    * first, in one transaction; answered ones stay with their feedback row. Returns how many went.
    */
   deleteUnansweredPredictionsBefore(before: string, limit: number): number;
+  deleteUnansweredPredictionsBeyond(keep: number, limit: number): number;
   /**
    * Gives the pages freed by deletions back to the file system (incremental vacuum, up to
    * `maxPages` pages); returns how many. A database made before this version has no incremental
