@@ -3,6 +3,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
+import { submitReview } from '../helpers/app.js';
 import { logStores, type StoreKind } from '../helpers/log-stores.js';
 import { makeTestModel, testModelBytes } from '../helpers/model.js';
 import { feedbackReview } from '../helpers/probes.js';
@@ -115,8 +116,13 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
     const after = await answer(t, 1);
     const health = await request(t.app).get('/healthz');
 
+    const { agent, predictionId, csrfToken } = await submitReview(t.app, feedbackReview(3));
+    const thanks = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' }).expect(200);
+
     // Assert
     expect(after).toMatchObject({ verdict: 'accepted', learned: false });
+    expect(thanks.text).toContain('The model has not learnt from it yet');
+    expect(thanks.text).not.toContain('the model has learnt from it');
     expect(health.status).toBe(503);
     expect((health.body as { reason: string }).reason).toMatch(new RegExp(`stopped learning.*log row ${reviewId}.*no readable checkpoint`));
 

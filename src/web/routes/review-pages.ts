@@ -105,6 +105,7 @@ function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
         alreadyRecorded: outcome.status === 'duplicate',
         label: labelName(outcome.sentiment),
         verdict: outcome.verdict,
+        learned: outcome.status === 'recorded' && outcome.learned,
         notLearnedBecause: readerReason(outcome.reason),
       },
       next,
