@@ -35,6 +35,7 @@ export type {
   SyncModelEventLog,
   ExportRow,
   FeedbackCount,
+  LoginTry,
   ModelEvent,
   ModelEventKind,
   ModelEventLog,

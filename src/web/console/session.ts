@@ -3,6 +3,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Request, Response } from 'express';
 
 import type { ConsoleStore } from '../../store/index.js';
+import { serialLoginClaims } from './login-claims.js';
 
 /** The console's session cookie: signed, never stored, sent only to /admin. */
 export const SESSION_COOKIE = 'mc_admin';
@@ -70,6 +71,7 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     .update(createHash('sha256').update(password).digest())
     .digest();
   const expected = createHash('sha256').update(password).digest();
+  const claimTry = serialLoginClaims(store, LOGIN_WINDOW_MS);
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   const verified = (value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
@@ -105,7 +107,7 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
       const since = new Date(at.getTime() - LOGIN_WINDOW_MS).toISOString();
       // Counted as a failure before the password is looked at, in one step: parallel tries from
       // one client cannot all read the count before any of them is recorded.
-      const claim = await store.claimLoginTry(client, at.toISOString(), since, maxFailures);
+      const claim = await claimTry(client, at, since, maxFailures);
       if (!claim.allowed) {
         const freeAt = Date.parse(claim.oldest) + LOGIN_WINDOW_MS;
         return { status: 'too-many-failures', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)) };
