@@ -65,6 +65,23 @@ describe.each(STORE_KINDS)('npm run update on %s', (kind) => {
     }
   });
 
+  it('run twice at once: one folds and writes, the other refuses or finds nothing left to fold', { timeout: 120_000 }, async (context) => {
+    const paths = await folder(context);
+    const original = readFileSync(paths.modelPath);
+
+    const runs = await Promise.all([runUpdate(paths), runUpdate(paths)]);
+
+    const wrote = runs.filter((run) => run.code === 0 && /^(wrote|published)/m.test(run.stdout));
+    const others = runs.filter((run) => !wrote.includes(run));
+    expect(wrote).toHaveLength(1);
+    for (const run of others) expect(`${run.stdout}${run.stderr}`).toMatch(/nothing to fold|another `npm run update`/);
+    expect((await paths.log.model()).header.feedbackWatermark).toBe(6);
+    if (kind === 'SQLite') {
+      expect(readFileSync(`${paths.modelPath}.prev`)).toEqual(original);
+      expect(readFileSync(`${paths.modelPath}.prev`)).not.toEqual(readFileSync(paths.modelPath));
+    }
+  });
+
   if (kind === 'SQLite') {
     it('takes over a lock file left by a process that no longer runs', { timeout: 60_000 }, async (context) => {
       const paths = await folder(context);
