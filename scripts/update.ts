@@ -1,4 +1,4 @@
-import { updateEvent, updateModelFile } from '../src/learner/index.js';
+import { updateEvent, updateModelFile, type UpdateLock } from '../src/learner/index.js';
 import { openStorage } from '../src/store/open-storage.js';
 import { parseUpdateArgs, UPDATE_USAGE } from './args.js';
 import { runCli } from './cli.js';
@@ -9,7 +9,10 @@ runCli(async (argv) => {
   const args = parseUpdateArgs(argv);
   // A database that does not exist is refused rather than created empty (a mistyped --db).
   const target = await openStorage(args, { mustExist: true });
+  let lock: UpdateLock | undefined;
   try {
+    // A dry run writes nothing, so it takes no lock.
+    if (!args.dryRun) lock = await target.lockForUpdate();
     const result = await updateModelFile({
       store: target.store,
       home: target.model,
@@ -37,6 +40,7 @@ runCli(async (argv) => {
         `accuracy_before=${fixed(result.accuracyBefore)} accuracy_after=${fixed(result.accuracyAfter)}\n`,
     );
   } finally {
+    await lock?.release();
     await target.store.close();
   }
 }, { usage: UPDATE_USAGE });

@@ -90,6 +90,12 @@ export interface Config {
    * @default 24
    */
   predictionTtlHours: number;
+  /**
+   * PREDICTION_MAX_TOTAL: at most this many unanswered predictions are kept (the oldest go first,
+   * checked every minute), whatever their age; 0 for no bound beyond the TTL. A flood of
+   * predictions from many addresses then costs a bounded amount of disk. @default 200000
+   */
+  predictionMaxTotal: number;
   /** Slow clients: how long one may take to send its headers, its whole request, and how long an idle connection is kept. */
   httpTimeouts: {
     /** HTTP_HEADERS_TIMEOUT_MS. @default 10000 */
@@ -172,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     healthDetails: onOff(get, 'HEALTH_DETAILS', false),
     dbWriteWaitMs: integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000),
     predictionTtlHours: integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365),
+    predictionMaxTotal: integer(get, 'PREDICTION_MAX_TOTAL', 200_000, 0, 1_000_000_000),
     httpTimeouts: httpTimeouts(get),
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),

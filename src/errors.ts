@@ -87,3 +87,21 @@ export class DatabaseOpenError extends MovieClassifierError {
     super(message, options);
   }
 }
+
+/**
+ * A verdict change the served model could not follow: it changes a row the model already learned,
+ * and no readable checkpoint from before that row is kept to rebuild from. Refused before anything
+ * is recorded; the web layer answers 409 with the message, which names what to put back.
+ */
+export class RebuildRefusedError extends MovieClassifierError {
+  override name = 'RebuildRefusedError' as const;
+  readonly status = 409;
+  readonly code = 'checkpoint_missing';
+  constructor(
+    message: string,
+    /** The lowest log row the change touches. */
+    readonly row: number,
+  ) {
+    super(message);
+  }
+}

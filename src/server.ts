@@ -147,7 +147,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     afterEachLook: () => void journal.note(),
     ...storage.follow,
   });
-  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, log: logger });
+  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, maxTotal: config.predictionMaxTotal, log: logger });
   const textIndexer = startTextIndexer(store.console, { everyMs: config.reloadPollMs, log: logger });
   const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 

@@ -15,3 +15,4 @@ export { modelJournal, updateEvent, type ModelJournal, type ModelJournalOptions 
 export { openCheckpoints, type CheckpointInfo, type Checkpoints } from './checkpoints.js';
 export { advance, fromModelFile, type ModelAtLog } from './log-position.js';
 export { databaseCheckpoints, publishedModelHome } from './database-models.js';
+export { lockModelFile, lockPostgresUpdate, UpdateRunningError, type UpdateLock } from './update-lock.js';

@@ -8,7 +8,8 @@ import { createWriteGate, type WriteGate } from '../store/write-gate.js';
 import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
-import type { CheckScore, FoldCounts, Learner, ModelInfo, PredictOptions, PredictOutcome } from './types.js';
+import { assertRebuildable } from './rebuild-check.js';
+import type { CheckScore, FoldCounts, Learner, LearningFailure, ModelInfo, PredictOptions, PredictOutcome } from './types.js';
 import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
@@ -63,12 +64,20 @@ export async function createLearner({
   };
   let rebuilds = 0;
   let scored: { version: string; score: CheckScore } | undefined;
+  /** Why the log is not being folded, since when; null while it is (GET /healthz turns 503). */
+  let foldFailure: LearningFailure | null = null;
   const advanceTo = async (upTo?: number): Promise<FoldCounts> => {
-    const next = await advance(state, store, checkpoints, upTo);
-    // advance() swaps in another model file only when it rebuilds from a checkpoint.
-    if (next.state.model !== state.model) rebuilds++;
-    state = next.state;
-    return next.counts;
+    try {
+      const next = await advance(state, store, checkpoints, upTo);
+      // advance() swaps in another model file only when it rebuilds from a checkpoint.
+      if (next.state.model !== state.model) rebuilds++;
+      state = next.state;
+      foldFailure = null;
+      return next.counts;
+    } catch (error) {
+      foldFailure = { since: foldFailure?.since ?? new Date().toISOString(), reason: (error as Error).message };
+      throw error;
+    }
   };
   const replayed = await serially(() => advanceTo());
   const fileId = (): string => state.model.header.checksum.slice(0, 12);
@@ -99,8 +108,10 @@ export async function createLearner({
       const outcome = await writes.run(() => store.recordFeedback(predictionId, sentiment, source, { client }));
       // The row is stored from here on: a failure to apply it now (the database went away between
       // the two) must not tell the reader it was not stored. The next look at the log applies it.
-      if (outcome.status === 'recorded') await serially(() => advanceTo(outcome.reviewId)).catch(() => undefined);
-      return outcome;
+      // GET /healthz says so meanwhile (foldFailure), and the answer does not claim it was learned.
+      if (outcome.status !== 'recorded') return outcome;
+      await serially(() => advanceTo(outcome.reviewId)).catch(() => undefined);
+      return { ...outcome, learned: outcome.verdict === 'accepted' && state.appliedThrough >= outcome.reviewId };
     },
 
     positiveProbability(review: string): number {
@@ -114,11 +125,13 @@ export async function createLearner({
         await assertModelMatchesDatabase(next.header, nextPath, store);
         const moved = await advance(fromModelFile(next), store, checkpoints);
         state = moved.state;
+        foldFailure = null;
         return moved.counts;
       }),
 
     changeVerdicts: (reviewIds: readonly number[], verdict: Verdict, reason: string) =>
       serially(async () => {
+        await assertRebuildable(state, store, checkpoints, reviewIds, verdict);
         const changed = await writes.run(() => store.changeVerdicts(reviewIds, verdict, reason));
         await advanceTo();
         return { changed, modelVersion: version() };
@@ -153,6 +166,8 @@ export async function createLearner({
     },
 
     writeFailure: () => writes.check(),
+
+    learningFailure: () => foldFailure,
 
     async drain() {
       await predictions.drain();

@@ -1,4 +1,4 @@
-import { MovieClassifierError } from '../errors.js';
+import { RebuildRefusedError } from '../errors.js';
 import { decodeModel, type LoadedModelFile } from '../model/model-file.js';
 import type { LogStore } from '../store/types.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -36,7 +36,7 @@ export function fromModelFile(model: LoadedModelFile): ModelAtLog {
  * Only accepted rows fold, in id order, so the result is bit-identical to a model that never saw
  * the rows that are not accepted, in every process.
  *
- * @throws MovieClassifierError when a rebuild is needed and no usable checkpoint is kept.
+ * @throws RebuildRefusedError when a rebuild is needed and no usable checkpoint is kept.
  */
 export async function advance(
   state: ModelAtLog,
@@ -64,24 +64,51 @@ export async function advance(
 /**
  * The newest checkpoint that no verdict change after it touches at or below its watermark: the
  * weights it holds are still what the log says. Returned as a model at its place in the log.
+ *
+ * @throws RebuildRefusedError when no such checkpoint is kept, or none of them can be read.
  */
 async function rebuildBase(log: LogReader, checkpoints: Checkpoints, touched: number): Promise<ModelAtLog> {
+  const found = await findRebuildBase(log, checkpoints, touched);
+  if ('base' in found) return found.base;
+  throw new RebuildRefusedError(noBaseMessage(checkpoints, touched, found.unreadable), touched);
+}
+
+/**
+ * What {@link rebuildBase} would start from, without throwing: the base, or the checkpoints that
+ * would have served but could not be read (truncated, corrupt, gone). An unreadable one is passed
+ * over for the next older one: an older checkpoint holds less of the log, and the fold after it
+ * reads the rest, so the result is the same model, only slower to reach.
+ */
+export async function findRebuildBase(
+  log: Pick<LogReader, 'firstRowChangedAfter'>,
+  checkpoints: Checkpoints,
+  touched: number,
+): Promise<{ base: ModelAtLog } | { unreadable: string[] }> {
+  const unreadable: string[] = [];
   for (const checkpoint of await checkpoints.list()) {
     if (checkpoint.watermark >= touched) continue;
     const firstChanged = await log.firstRowChangedAfter(checkpoint.verdictChangesThrough);
     if (firstChanged !== null && firstChanged <= checkpoint.watermark) continue;
-    const bytes = await checkpoints.load(checkpoint);
-    const model = decodeModel(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), checkpoint.path);
-    return {
-      model,
-      appliedThrough: checkpoint.watermark,
-      verdictChangesSeen: checkpoint.verdictChangesThrough,
-      rebuiltFrom: checkpoint.path,
-    };
+    let model: LoadedModelFile;
+    try {
+      const bytes = await checkpoints.load(checkpoint);
+      model = decodeModel(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), checkpoint.path);
+    } catch (error) {
+      unreadable.push(`${checkpoint.path} (${(error as Error).message})`);
+      continue;
+    }
+    return { base: { model, appliedThrough: checkpoint.watermark, verdictChangesSeen: checkpoint.verdictChangesThrough, rebuiltFrom: checkpoint.path } };
   }
-  throw new MovieClassifierError(
-    `the verdict of log row ${touched} changed after the model learned it, and no checkpoint in ` +
-      `${checkpoints.dir} is from before that row, so the model cannot be rebuilt without it. ` +
-      `Put back the trained model file's checkpoint (or retrain with \`npm run train\`) and restart.`,
+  return { unreadable };
+}
+
+/** Why no rebuild is possible, and what to do: put a checkpoint back, then `afterwards`. */
+export function noBaseMessage(checkpoints: Checkpoints, touched: number, unreadable: string[], afterwards = 'restart'): string {
+  return (
+    `the verdict of log row ${touched} changes after the model learned it, and no readable checkpoint in ` +
+    `${checkpoints.dir} is from before that row (one holding the log through row ${touched - 1} or less), so the model ` +
+    `cannot be rebuilt without it` +
+    (unreadable.length === 0 ? '' : `; unreadable: ${unreadable.join('; ')}`) +
+    `. Put back the trained model file's checkpoint (or retrain with \`npm run train\`) and ${afterwards}.`
   );
 }

@@ -56,6 +56,20 @@ export interface ModelInfo {
   rebuilds: number;
 }
 
+/**
+ * What {@link Learner.feedback} answers: the store's outcome, and for a row it recorded, whether
+ * the served model holds it now. Accepted is not enough: a fold that failed leaves it unlearned.
+ */
+export type FeedbackAnswer =
+  | Exclude<FeedbackOutcome, { status: 'recorded' }>
+  | (Extract<FeedbackOutcome, { status: 'recorded' }> & { learned: boolean });
+
+/** The served model no longer follows the log: why, since when (ISO-8601). */
+export interface LearningFailure {
+  since: string;
+  reason: string;
+}
+
 /** How the served model does on the check set kept in its model file. */
 export interface CheckScore {
   /** Share of the check set it labels right, or null when the file has no check set. */
@@ -91,7 +105,7 @@ export interface Learner {
    * Rejects with DatabaseUnavailableError when the database did not take the row in time
    * (nothing stored).
    */
-  feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): Promise<FeedbackOutcome>;
+  feedback(predictionId: string, correct: boolean, origin: FeedbackOrigin): Promise<FeedbackAnswer>;
   /** P(positive) for a text under the served model; stores nothing. */
   positiveProbability(review: string): number;
   /** Apply log rows written by other processes since the last look. */
@@ -105,6 +119,11 @@ export interface Learner {
   reload(next: LoadedModelFile, path?: string): Promise<FoldCounts>;
   /** Why the database is not taking writes, since when; null while it does (GET /healthz): asks the database when nothing was written lately. */
   writeFailure(): Promise<WriteFailure | null>;
+  /**
+   * Why the served model stopped following the log (a rebuild without a usable checkpoint, a log
+   * that cannot be read), since when; null while it follows it (GET /healthz).
+   */
+  learningFailure(): LearningFailure | null;
   /**
    * An operator's verdict on log rows: sets it (recorded as a verdict change every process
    * follows) and, when it changes what the model holds, rebuilds the served model from a

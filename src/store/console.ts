@@ -74,6 +74,9 @@ export type ClientOrder = 'rows' | 'held' | 'rejected';
  * answers at once, PostgreSQL later, so every result may be a promise and every caller awaits it.
  * {@link SyncConsoleStore} is SQLite's synchronous form (as `Store` is of `LogStore`).
  */
+/** What {@link ConsoleStore.claimLoginTry} answers: go on and check the password, or wait. */
+export type LoginTry = { allowed: true; failuresBefore: number } | { allowed: false; oldest: string };
+
 export interface ConsoleStore {
   /** review_db rows counted by period between two hours ('YYYY-MM-DDTHH', from inclusive, to exclusive). */
   feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): Awaitable<FeedbackCount[]>;
@@ -110,6 +113,13 @@ export interface ConsoleStore {
   /** Failed console sign-ins from a client since a time (ISO-8601). */
   loginFailuresSince(client: string, since: string): Awaitable<{ count: number; oldest: string | null }>;
   recordLoginFailure(client: string, at: string): Awaitable<void>;
+  /**
+   * Counts a sign-in try against the client's failures since `since`, in one step no other try
+   * (another request, another worker) can come between: with fewer than `max`, records this try as
+   * a failure at `at` (cleared when the password turns out right) and answers how many there were
+   * before it; with `max` or more, records nothing and answers when the oldest was.
+   */
+  claimLoginTry(client: string, at: string, since: string, max: number): Awaitable<LoginTry>;
   /** Forgets a client's failures (after it signs in, and those older than `before` for everyone). */
   clearLoginFailures(client: string | null, before?: string): Awaitable<void>;
   /** Remembers that a session was signed out, until it would have expired anyway (ISO-8601). */
@@ -155,9 +165,14 @@ export interface ModelEventLog {
 
 /** ISO hour 'YYYY-MM-DDTHH' of a day 'YYYY-MM-DD' (its first hour). */
 const firstHourOf = (day: string): string => `${day}T00`;
+const LAST_DAY = '9999-12-31';
 
-/** The day after 'YYYY-MM-DD', in UTC. */
+/**
+ * The day after 'YYYY-MM-DD', in UTC; '9999-12-31' stays (the end every unbounded range uses):
+ * the day after it is written '+010000-01-01', which sorts before every date of the log.
+ */
 export function nextDay(day: string): string {
+  if (day >= LAST_DAY) return LAST_DAY;
   const date = new Date(`${day}T00:00:00.000Z`);
   date.setUTCDate(date.getUTCDate() + 1);
   return date.toISOString().slice(0, 10);
@@ -223,7 +238,7 @@ export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'
 export function dayRange(filter: ConsoleFilter): { from: string; to: string; fromHour: string; toHour: string } | undefined {
   if (filter.fromDay === undefined && filter.toDay === undefined) return undefined;
   const from = filter.fromDay ?? '0000-01-01';
-  const to = filter.toDay === undefined ? '9999-12-31' : nextDay(filter.toDay);
+  const to = filter.toDay === undefined ? LAST_DAY : nextDay(filter.toDay);
   return { from, to, fromHour: firstHourOf(from), toHour: firstHourOf(to) };
 }
 

@@ -31,6 +31,7 @@ export type {
   ConsoleStore,
   ExportRow,
   FeedbackCount,
+  LoginTry,
   ModelEvent,
   ModelEventKind,
   ModelEventLog,

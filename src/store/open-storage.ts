@@ -1,6 +1,7 @@
 import { databaseCheckpoints, publishedModelHome } from '../learner/database-models.js';
 import { openCheckpoints, type Checkpoints } from '../learner/checkpoints.js';
 import type { FollowChangesOptions } from '../learner/follow-changes.js';
+import { lockModelFile, lockPostgresUpdate, type UpdateLock } from '../learner/update-lock.js';
 import { modelFileHome, type ModelHome } from '../learner/update-model-file.js';
 import { readModelFileBytes } from '../model/model-file.js';
 import { openPostgresStore } from './postgres/log-store.js';
@@ -47,6 +48,11 @@ export interface Storage {
   readonly sqlitePath: string | null;
   /** What `npm run update` says it wrote. */
   readonly writtenMessage: string;
+  /**
+   * Takes the lock `npm run update` holds from reading the model to writing the new one (a lock
+   * file beside the model file, or a PostgreSQL advisory lock): a second update refuses meanwhile.
+   */
+  lockForUpdate(): Promise<UpdateLock>;
 }
 
 /**
@@ -81,6 +87,7 @@ export async function openStorage(settings: StorageSettings, options: OpenStorag
     follow: { modelPath: settings.modelPath },
     sqlitePath: settings.dbPath,
     writtenMessage: `wrote ${settings.modelPath} (previous kept as ${settings.modelPath}.prev)`,
+    lockForUpdate: async () => lockModelFile(settings.modelPath),
   };
 }
 
@@ -115,5 +122,6 @@ async function openPostgresStorage(url: string, shippedModelPath: string, option
     },
     sqlitePath: null,
     writtenMessage: `published a new model in ${store.path}`,
+    lockForUpdate: () => lockPostgresUpdate(url),
   };
 }

@@ -184,6 +184,8 @@ export interface LogStore {
   getReview(id: number): Awaitable<FeedbackListRow | undefined>;
   /** Deletes up to `limit` unanswered predictions made before `before` (ISO-8601); returns how many. */
   deleteUnansweredPredictionsBefore(before: string, limit: number): Awaitable<number>;
+  /** Deletes up to `limit` unanswered predictions beyond the newest `keep`, the oldest first; returns how many. */
+  deleteUnansweredPredictionsBeyond(keep: number, limit: number): Awaitable<number>;
   /** Gives pages freed by deletions back to the file system (SQLite); returns how many (0 where that is automatic). */
   reclaimFreePages(maxPages: number): Awaitable<number>;
   /** A small write: throws if the database cannot be written now. */

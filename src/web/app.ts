@@ -18,6 +18,7 @@ import { consoleRoutes } from './console/routes.js';
 import { consoleAccess } from './console/session.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { apiRoutes } from './routes/api.js';
+import { publicModelVersion } from './public-model-version.js';
 import { healthRoutes } from './routes/health.js';
 import { reviewPageRoutes } from './routes/review-pages.js';
 import { assetVersionOf, staticFiles } from './routes/static-files.js';
@@ -107,7 +108,9 @@ export function createApp({
     const consoleDeps = { console: consoleStore, modelEvents };
     app.use('/admin', consoleRoutes({ learner, operator, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
   }
-  app.use('/api/v1', apiRoutes({ learner, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
+  // With HEALTH_DETAILS off, an answer's model version tells no counts (publicModelVersion).
+  const versionShown = config.healthDetails ? (full: string) => full : publicModelVersion(config.csrfSecret);
+  app.use('/api/v1', apiRoutes({ learner, limits, clientOf, versionShown })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
 

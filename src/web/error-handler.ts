@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import createError from 'http-errors';
 
+import { MovieClassifierError } from '../errors.js';
 import type { Logger } from './logger.js';
 import { renderPage } from './render-page.js';
 import { REVIEW_MAX_LENGTH } from './validation.js';
@@ -27,7 +28,7 @@ const CODES: Record<number, string> = {
  * Nothing else passes: errors from Node and libraries carry codes such as Z_DATA_ERROR, which
  * tell a client about our internals and nothing it can act on.
  */
-const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed', 'database_busy', 'unavailable', 'unauthorized', 'unlearnable']);
+const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed', 'database_busy', 'unavailable', 'unauthorized', 'unlearnable', 'checkpoint_missing']);
 
 /**
  * What to tell a client for body-parser's errors, by their `type`; any other body-parser error
@@ -124,7 +125,8 @@ function publicMessage(error: HttpLikeError, status: number): string {
   if (typeof error.type === 'string') return BODY_ERRORS[error.type] ?? MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   // A library's error given a status on its way (body-parser wraps a zlib error as a 400): its
   // message is that library's, not ours.
-  if (!(error instanceof createError.HttpError)) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  // Our own refusals that carry a status (RebuildRefusedError) say what to do: theirs is kept.
+  if (!(error instanceof createError.HttpError) && !(error instanceof MovieClassifierError)) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   const message = typeof error.message === 'string' ? error.message : '';
   // http-errors fills in the status text ("Not Found") when no message was given.
   if (message === '' || message === STATUS_CODES[status]) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';

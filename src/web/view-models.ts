@@ -23,8 +23,10 @@ export interface PageLocals extends ConsolePageLocals {
   'pages/thanks': {
     alreadyRecorded: boolean;
     label: LabelName;
-    /** accepted: learned now; held: waits for an operator; rejected: never learned. */
+    /** accepted: learned now (unless `learned` says otherwise); held: waits for an operator; rejected: never learned. */
     verdict: Verdict;
+    /** The served model holds the row (false when the fold failed: see Learner.learningFailure). */
+    learned: boolean;
     notLearnedBecause: string | null;
   };
   'pages/error': { status: number; title: string; message: string; stack: string | undefined };

@@ -162,6 +162,6 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     const id = await teach(served, feedbackReview(0), true);
 
     // Act + Assert
-    await expect(served.changeVerdicts([id], 'rejected', 'test')).rejects.toThrow(/no checkpoint in .* is from before that row/);
+    await expect(served.changeVerdicts([id], 'rejected', 'test')).rejects.toThrow(/nothing was changed: .*no readable checkpoint in .* is from before that row/);
   });
 });

@@ -13,6 +13,7 @@ import type { LogStore } from '../../src/store/index.js';
 import { createApp } from '../../src/web/app.js';
 import { clientId, generateLog, HEAVY_CLIENT, rareWord } from './generate.js';
 import { postgresBenchLog, sqliteBenchLog, type BenchLog } from './logs.js';
+import { wholeOption } from './options.js';
 import { signIn } from './sign-in.js';
 
 const USAGE = `npm run console:bench -- [--rows 1000000] [--days 90] [--runs 5] [--seed 1] [--keep DIR] [--postgres]
@@ -39,11 +40,7 @@ function options() {
       help: { type: 'boolean', default: false },
     },
   });
-  const whole = (name: string, value: string, min: number) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}; got ${value}\n\n${USAGE}`);
-    return n;
-  };
+  const whole = (name: string, value: string, min: number) => wholeOption(name, value, min, USAGE);
   return {
     help: values.help,
     rows: whole('rows', values.rows, 100),

@@ -5,6 +5,7 @@ const DELETE_BATCH = 500;
 /** Pages given back to the file system per step (4 MB of 4 KB pages). */
 const RECLAIM_BATCH = 1000;
 const HOUR_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 export interface ExpiryLog {
   info(details: object, message: string): void;
@@ -28,15 +29,21 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  *   await sweepExpiredPredictions(store, new Date(Date.now() - 24 * 3600_000).toISOString());
  */
 export async function sweepExpiredPredictions(
-  store: Pick<LogStore, 'deleteUnansweredPredictionsBefore' | 'reclaimFreePages'>,
+  store: Pick<LogStore, 'deleteUnansweredPredictionsBefore' | 'deleteUnansweredPredictionsBeyond' | 'reclaimFreePages'>,
   before: string,
+  /** PREDICTION_MAX_TOTAL: then also the oldest unanswered beyond this many go; 0: no bound. */
+  maxTotal = 0,
 ): Promise<SweepResult> {
   const result: SweepResult = { deleted: 0, pagesFreed: 0 };
-  for (;;) {
-    const deleted = await store.deleteUnansweredPredictionsBefore(before, DELETE_BATCH);
-    result.deleted += deleted;
-    if (deleted < DELETE_BATCH) break;
-    await nextTurn();
+  const batches = [() => store.deleteUnansweredPredictionsBefore(before, DELETE_BATCH)];
+  if (maxTotal > 0) batches.push(() => store.deleteUnansweredPredictionsBeyond(maxTotal, DELETE_BATCH));
+  for (const batch of batches) {
+    for (;;) {
+      const deleted = await batch();
+      result.deleted += deleted;
+      if (deleted < DELETE_BATCH) break;
+      await nextTurn();
+    }
   }
   if (result.deleted === 0) return result;
   for (;;) {
@@ -49,10 +56,12 @@ export async function sweepExpiredPredictions(
 }
 
 export interface PredictionExpiryOptions {
-  store: Pick<LogStore, 'deleteUnansweredPredictionsBefore' | 'reclaimFreePages'>;
+  store: Pick<LogStore, 'deleteUnansweredPredictionsBefore' | 'deleteUnansweredPredictionsBeyond' | 'reclaimFreePages'>;
   /** PREDICTION_TTL_HOURS: unanswered predictions older than this go. */
   ttlHours: number;
-  /** How often to sweep. @default a quarter of the TTL, at most an hour */
+  /** PREDICTION_MAX_TOTAL: the oldest unanswered predictions beyond this many go too; 0: no bound. @default 0 */
+  maxTotal?: number;
+  /** How often to sweep. @default a quarter of the TTL, at most an hour; at most a minute with maxTotal */
   intervalMs?: number;
   log?: ExpiryLog;
 }
@@ -64,16 +73,18 @@ export interface PredictionExpiryOptions {
  * busy or failing gives up until the next one; the write gate reports failing writes.
  */
 export function startPredictionExpiry(options: PredictionExpiryOptions): { stop(): void } {
-  const { store, ttlHours, log } = options;
+  const { store, ttlHours, log, maxTotal = 0 } = options;
   const ttlMs = ttlHours * HOUR_MS;
-  const intervalMs = options.intervalMs ?? Math.min(HOUR_MS, ttlMs / 4);
+  // With a bound on the total, a flood is trimmed within a minute, not within the hour.
+  const intervalMs = options.intervalMs ?? Math.min(HOUR_MS, ttlMs / 4, maxTotal > 0 ? MINUTE_MS : HOUR_MS);
   let running = false;
   const sweep = (): void => {
     if (running) return;
     running = true;
-    sweepExpiredPredictions(store, new Date(Date.now() - ttlMs).toISOString())
+    sweepExpiredPredictions(store, new Date(Date.now() - ttlMs).toISOString(), maxTotal)
       .then(({ deleted, pagesFreed }) => {
-        if (deleted > 0) log?.info({ deleted, pagesFreed }, `deleted ${deleted} unanswered predictions older than ${ttlHours} h`);
+        const beyond = maxTotal > 0 ? ` or beyond the newest ${maxTotal}` : '';
+        if (deleted > 0) log?.info({ deleted, pagesFreed }, `deleted ${deleted} unanswered predictions older than ${ttlHours} h${beyond}`);
       })
       .catch((error: unknown) => log?.warn({ err: error }, `could not delete expired predictions now: ${(error as Error).message}`))
       .finally(() => (running = false));

@@ -8,7 +8,13 @@ export interface WalCheckpointerOptions {
   /** How often the WAL is checkpointed, in ms. @default 250 */
   everyMs?: number;
   /** Where a checkpoint that failed for another reason than a lock is reported. */
-  log?: { warn(details: object, message: string): void };
+  log?: WarnLog;
+  /** Shortest time between two warnings of failed checkpoints, in ms. @default 30_000 */
+  warnEveryMs?: number;
+}
+
+export interface WarnLog {
+  warn(details: object, message: string): void;
 }
 
 /** The thread checkpointing a database's WAL; see {@link startWalCheckpointer}. */
@@ -50,16 +56,15 @@ parentPort.on('message', () => {
  * with a high `autoCheckpointPages` so that they checkpoint only if this thread falls behind.
  */
 export function startWalCheckpointer(path: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
-  const { everyMs = 250, log } = options;
+  const { everyMs = 250, log, warnEveryMs = 30_000 } = options;
   if (!(Number.isSafeInteger(everyMs) && everyMs >= 1)) throw new InvalidInputError(`everyMs must be a whole number of ms >= 1; got ${everyMs}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const thread = new Worker(THREAD, { eval: true, workerData: { path, everyMs, driver } });
   // The thread must not keep the process alive, nor its failure take the process down: the
   // serving connections checkpoint by themselves past `autoCheckpointPages`.
   thread.unref();
-  thread.on('message', (failure: { message: string; code: string }) => {
-    log?.warn({ code: failure.code }, `checkpointing the database's WAL failed: ${failure.message}; will try again`);
-  });
+  const failed = log === undefined ? () => {} : checkpointFailureWarnings(log, { everyMs: warnEveryMs });
+  thread.on('message', failed);
   thread.on('error', (error) => {
     log?.warn({ err: error }, `the WAL checkpoint thread stopped: ${error.message}; commits will checkpoint the WAL themselves`);
   });
@@ -69,5 +74,29 @@ export function startWalCheckpointer(path: string, options: WalCheckpointerOptio
       thread.postMessage('stop');
       return exited;
     },
+  };
+}
+
+/**
+ * Warns of failed checkpoints at most once per `everyMs`: the thread tries every 250 ms, and on a
+ * full disk every try fails. The first failure is warned at once; the ones after it within
+ * `everyMs` are counted, and the next warning says how many there were.
+ */
+export function checkpointFailureWarnings(
+  log: WarnLog,
+  { everyMs, now = () => Date.now() }: { everyMs: number; now?: () => number },
+): (failure: { message: string; code: string }) => void {
+  let lastWarned = Number.NEGATIVE_INFINITY;
+  let quiet = 0;
+  return (failure) => {
+    const at = now();
+    if (at - lastWarned < everyMs) {
+      quiet++;
+      return;
+    }
+    const more = quiet === 0 ? '' : ` (it failed ${quiet} more time${quiet === 1 ? '' : 's'} since the last warning)`;
+    log.warn({ code: failure.code, failuresNotWarned: quiet }, `checkpointing the database's WAL failed: ${failure.message}; will try again${more}`);
+    lastWarned = at;
+    quiet = 0;
   };
 }

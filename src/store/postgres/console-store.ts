@@ -17,10 +17,12 @@ import {
   type Direction,
   type ExportRow,
   type FeedbackCount,
+  type LoginTry,
   type ModelEvent,
   type ModelEventLog,
   type PeriodCount,
 } from '../console.js';
+import { LOGIN_LOCK } from './migrations/index.js';
 
 /** The store's query helpers (src/store/postgres/store.ts): connection failures become DatabaseUnavailableError. */
 export interface PostgresAccess {
@@ -259,6 +261,20 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     async recordLoginFailure(client, at) {
       await query('INSERT INTO admin_login_failures (client, at) VALUES ($1, $2)', [client, at]);
     },
+    claimLoginTry: (client, at, since, max) =>
+      transaction(async (connection): Promise<LoginTry> => {
+        // Without the lock two tries read the same count before either inserts (READ COMMITTED).
+        await connection.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOGIN_LOCK, client]);
+        const { count, oldest } = (
+          await connection.query<{ count: number; oldest: string | null }>(
+            'SELECT COUNT(*)::int AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = $1 AND at >= $2',
+            [client, since],
+          )
+        ).rows[0]!;
+        if (count >= max) return { allowed: false, oldest: oldest! };
+        await connection.query('INSERT INTO admin_login_failures (client, at) VALUES ($1, $2)', [client, at]);
+        return { allowed: true, failuresBefore: count };
+      }),
     async clearLoginFailures(client, before) {
       if (client !== null) await query('DELETE FROM admin_login_failures WHERE client = $1', [client]);
       if (before !== undefined) await query('DELETE FROM admin_login_failures WHERE at < $1', [before]);

@@ -370,6 +370,20 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return rows.length;
     },
 
+    async deleteUnansweredPredictionsBeyond(keep, limit) {
+      // FOR UPDATE SKIP LOCKED: a prediction being answered meanwhile is left alone, and the outer
+      // condition is checked again on the row as it is when deleted (READ COMMITTED).
+      const rows = await query<{ id: string }>(
+        `DELETE FROM predictions WHERE feedback_review_id IS NULL AND id IN (
+           SELECT id FROM predictions WHERE feedback_review_id IS NULL AND created_at <= (
+             SELECT created_at FROM predictions WHERE feedback_review_id IS NULL ORDER BY created_at DESC OFFSET $1 LIMIT 1
+           ) ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) RETURNING id`,
+        [keep, limit],
+      );
+      return rows.length;
+    },
+
     // PostgreSQL's autovacuum gives the space back by itself.
     reclaimFreePages: async () => 0,
 

@@ -14,6 +14,7 @@ import {
   type Direction,
   type ExportRow,
   type FeedbackCount,
+  type LoginTry,
   type ModelEvent,
   type ModelEventLog,
   type PeriodCount,
@@ -207,6 +208,12 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
     SELECT COUNT(*) AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = ? AND at >= ?
   `);
   const addFailure = db.prepare<[string, string]>(`INSERT INTO admin_login_failures (client, at) VALUES (?, ?)`);
+  const claimTry = db.transaction((client: string, at: string, since: string, max: number): LoginTry => {
+    const { count, oldest } = failuresSince.get(client, since)!;
+    if (count >= max) return { allowed: false, oldest: oldest! };
+    addFailure.run(client, at);
+    return { allowed: true, failuresBefore: count };
+  });
   const clearClientFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE client = ?`);
   const clearOldFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE at < ?`);
   const endSession = db.prepare<[string, string]>(`INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`);
@@ -253,6 +260,8 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
 
     loginFailuresSince: (client, since) => failuresSince.get(client, since)!,
     recordLoginFailure: (client, at) => void addFailure.run(client, at),
+    // IMMEDIATE: the write lock is taken before the count, so workers on the same file take turns.
+    claimLoginTry: (client, at, since, max) => claimTry.immediate(client, at, since, max),
     clearLoginFailures(client, before) {
       if (client !== null) clearClientFailures.run(client);
       if (before !== undefined) clearOldFailures.run(before);

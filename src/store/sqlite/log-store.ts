@@ -288,6 +288,14 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   const lastChangeStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM verdict_changes`).pluck();
   const databaseId = db.prepare<[], string>(`SELECT id FROM database_identity`).pluck().get();
   if (databaseId === undefined) throw new InvalidInputError(`database ${path} has no row in database_identity; it was changed by hand`);
+  // The oldest of those beyond the newest `keep` (the partial index, walked newest first, skips `keep`).
+  const deleteBeyondStmt = db.prepare<[number, number]>(`
+    DELETE FROM predictions WHERE rowid IN (
+      SELECT rowid FROM predictions WHERE feedback_review_id IS NULL AND created_at <= (
+        SELECT created_at FROM predictions WHERE feedback_review_id IS NULL ORDER BY created_at DESC LIMIT 1 OFFSET ?
+      ) ORDER BY created_at LIMIT ?
+    )
+  `);
   const deleteUnansweredStmt = db.prepare<[string, number]>(`
     DELETE FROM predictions WHERE rowid IN (
       SELECT rowid FROM predictions WHERE feedback_review_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?
@@ -444,6 +452,10 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     deleteUnansweredPredictionsBefore(before, limit) {
       // IMMEDIATE: take the write lock before reading which rows go (see recordFeedback).
       return db.transaction(() => deleteUnansweredStmt.run(before, limit).changes).immediate();
+    },
+
+    deleteUnansweredPredictionsBeyond(keep, limit) {
+      return db.transaction(() => deleteBeyondStmt.run(keep, limit).changes).immediate();
     },
 
     reclaimFreePages(maxPages) {

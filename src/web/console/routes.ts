@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import createError from 'http-errors';
 
-import { MovieClassifierError } from '../../errors.js';
+import { MovieClassifierError, RebuildRefusedError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
 import { NoSuchRowError, UnlearnableRowError, type Operator, type VerdictChangeResult } from '../../moderation/operator.js';
@@ -14,7 +14,9 @@ import type { Csrf } from '../middleware/csrf.js';
 import { methodNotAllowed } from '../middleware/method-not-allowed.js';
 import { formBody } from '../middleware/request-parsing.js';
 import { renderPage } from '../render-page.js';
+import { streamChunks } from '../stream-chunks.js';
 import { csvHeader, csvRow } from './csv.js';
+import { boundPrefixes, ignoredPrefixesNote } from './search-bounds.js';
 import { LOGIN_WINDOW_MS, type ConsoleAccess, type Flash } from './session.js';
 import {
   checkpointRows,
@@ -40,7 +42,8 @@ export interface ConsoleDeps {
 }
 
 const PAGE_SIZE = 50;
-const EXPORT_CHUNK = 1_000;
+/** Rows per step of an export: a step of ~120 KB of CSV holds the worker for a few milliseconds. */
+const EXPORT_CHUNK = 100;
 const CLIENT = /^[0-9a-f]{16}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CLIENT_ORDERS: readonly ClientOrder[] = ['rows', 'held', 'rejected'];
@@ -159,7 +162,7 @@ function showOverview(deps: ConsoleDeps): RequestHandler {
 }
 
 /** The log's filters from the query string, or what is wrong with them. */
-function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: LogFilterView; before?: number; after?: number; errors: string[] } {
+function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: LogFilterView; before?: number; after?: number; errors: string[]; notes: string[] } {
   const errors: string[] = [];
   const one = (name: string): string => {
     const value = query[name];
@@ -190,8 +193,11 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
     if (DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) filter[key] = value;
     else errors.push(`${name}: write the day as YYYY-MM-DD, e.g. 2026-04-01`);
   }
+  const notes: string[] = [];
   if (view.q !== '') {
-    const words = searchTerms(view.q);
+    const { terms: words, ignored } = boundPrefixes(searchTerms(view.q));
+    const note = ignoredPrefixesNote(ignored);
+    if (note !== null) notes.push(note);
     if (words.length === 0) errors.push('text: give at least one word (letters or digits)');
     else if (words.length > 10 || view.q.length > 200) errors.push('text: at most 10 words and 200 characters');
     else filter.words = words;
@@ -205,7 +211,7 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
   };
   const before = position('before');
   const after = position('after');
-  return { filter, view, errors, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
+  return { filter, view, errors, notes, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
 }
 
 function logHref(view: LogFilterView, extra: Record<string, string | number> = {}, path = '/admin/feedback'): string {
@@ -219,7 +225,7 @@ function logHref(view: LogFilterView, extra: Record<string, string | number> = {
 
 function showLog(deps: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
-    const { filter, view, before, after, errors } = readLogQuery(req.query);
+    const { filter, view, before, after, errors, notes } = readLogQuery(req.query);
     const rows =
       errors.length > 0
         ? []
@@ -246,7 +252,7 @@ function showLog(deps: ConsoleDeps): RequestHandler {
         newestHref: paged ? logHref(view) : null,
         exportHref: logHref(view, {}, '/admin/export.csv'),
         client: filter.client === undefined ? null : ((await deps.store.console.client(filter.client)) ?? null),
-        searchNote: errors.length > 0 ? errors.join('; ') : null,
+        searchNote: errors.length + notes.length > 0 ? [...errors, ...notes].join('; ') : null,
       },
       next,
     );
@@ -260,8 +266,9 @@ function safeBack(value: unknown): string {
 
 /**
  * Runs one of the operator's verbs and tells the operator, on the next page, what it did and which
- * model version now serves. When the learner cannot rebuild (no checkpoint from before the rows),
- * the page says so and why.
+ * model version now serves. A change the learner cannot rebuild for (no readable checkpoint from
+ * before the rows) is refused before it is recorded: a 409 page says why. A rebuild that fails
+ * after the change was recorded (one made meanwhile elsewhere) is said on the page.
  */
 async function reportChange(
   deps: ConsoleDeps,
@@ -298,7 +305,8 @@ async function reportChange(
       flash = { kind: 'problem', text: `Row ${id} has the label ${JSON.stringify(sentiment)}, not positive or negative: the model cannot learn from it.` };
       return deps.access.setFlash(req, res, flash);
     }
-    if (!(error instanceof MovieClassifierError)) throw error;
+    // Refused before anything was recorded: the error page says which checkpoint is missing (409).
+    if (error instanceof RebuildRefusedError || !(error instanceof MovieClassifierError)) throw error;
     // The store records the verdict before the learner rebuilds; only the rebuild failed.
     const reason = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}`;
     flash = { kind: 'problem', text: `${what}: the verdict is recorded, but the model could not be rebuilt and still holds the rows. ${reason}` };
@@ -445,7 +453,8 @@ function rollback(deps: ConsoleDeps): RequestHandler {
 /**
  * The log as CSV, streamed: rows are read a chunk at a time (each chunk whole, so the database
  * connection is free while this waits) and written with backpressure, so a million-row export
- * holds one chunk in memory, and stops when the client goes away.
+ * holds one chunk in memory, and stops when the client goes away. Each chunk is followed by a turn
+ * of the event loop, so the worker answers other requests while an export streams.
  */
 function exportCsv(deps: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
@@ -456,26 +465,8 @@ function exportCsv(deps: ConsoleDeps): RequestHandler {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="movieclassifier-feedback-${day}.csv"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    let gone = false;
-    res.once('close', () => (gone = true));
     res.write(csvHeader());
-    for await (const rows of deps.store.console.exportChunks(filter, EXPORT_CHUNK)) {
-      if (gone) return;
-      if (!res.write(rows.map(csvRow).join(''))) await drainedOrClosed(res);
-    }
-    if (!gone) res.end();
+    if (await streamChunks(res, deps.store.console.exportChunks(filter, EXPORT_CHUNK), (rows) => rows.map(csvRow).join(''))) res.end();
   };
 }
 
-/** Resolves when the response can take more, or the client has gone; leaves no listener behind. */
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}

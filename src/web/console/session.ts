@@ -3,6 +3,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Request, Response } from 'express';
 
 import type { ConsoleStore } from '../../store/index.js';
+import { serialLoginClaims } from './login-claims.js';
 
 /** The console's session cookie: signed, never stored, sent only to /admin. */
 export const SESSION_COOKIE = 'mc_admin';
@@ -31,7 +32,7 @@ export interface ConsoleAccessOptions {
   sessionHours: number;
   /** Failed sign-ins a client may make per {@link LOGIN_WINDOW_MS}. */
   maxFailures: number;
-  store: Pick<ConsoleStore, 'loginFailuresSince' | 'recordLoginFailure' | 'clearLoginFailures' | 'endSession' | 'isSessionEnded'>;
+  store: Pick<ConsoleStore, 'claimLoginTry' | 'clearLoginFailures' | 'endSession' | 'isSessionEnded'>;
   now?: () => Date;
 }
 
@@ -70,6 +71,7 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     .update(createHash('sha256').update(password).digest())
     .digest();
   const expected = createHash('sha256').update(password).digest();
+  const claimTry = serialLoginClaims(store, LOGIN_WINDOW_MS);
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   const verified = (value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
@@ -103,16 +105,17 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
     async signIn(req, res, given, client) {
       const at = now();
       const since = new Date(at.getTime() - LOGIN_WINDOW_MS).toISOString();
-      const failures = await store.loginFailuresSince(client, since);
-      if (failures.count >= maxFailures) {
-        const freeAt = Date.parse(failures.oldest!) + LOGIN_WINDOW_MS;
+      // Counted as a failure before the password is looked at, in one step: parallel tries from
+      // one client cannot all read the count before any of them is recorded.
+      const claim = await claimTry(client, at, since, maxFailures);
+      if (!claim.allowed) {
+        const freeAt = Date.parse(claim.oldest) + LOGIN_WINDOW_MS;
         return { status: 'too-many-failures', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)) };
       }
       const digest = createHash('sha256').update(typeof given === 'string' ? given : '').digest();
       if (typeof given !== 'string' || !timingSafeEqual(digest, expected)) {
-        await store.recordLoginFailure(client, at.toISOString());
         await store.clearLoginFailures(null, since);
-        return { status: 'wrong-password', triesLeft: maxFailures - failures.count - 1 };
+        return { status: 'wrong-password', triesLeft: maxFailures - claim.failuresBefore - 1 };
       }
       await store.clearLoginFailures(client);
       const expiresAt = Math.floor(at.getTime() / 1000) + sessionHours * 3600;

@@ -15,6 +15,11 @@ export interface ApiRoutesDeps {
   learner: Learner;
   limits: RateLimits;
   clientOf: ClientOf;
+  /**
+   * The model version an answer carries: the full one with HEALTH_DETAILS on, an opaque one
+   * (publicModelVersion) otherwise. @default the full one
+   */
+  versionShown?: (fullVersion: string) => string;
 }
 
 /** review_db.source of the rows written through the API. */
@@ -25,12 +30,12 @@ const API_SOURCE = 'api';
  * it accepts only application/json, which a cross-site form cannot send, and a cross-site script
  * cannot send it without a CORS preflight, which this app never answers.
  */
-export function apiRoutes({ learner, limits, clientOf }: ApiRoutesDeps): Router {
+export function apiRoutes({ learner, limits, clientOf, versionShown = (full) => full }: ApiRoutesDeps): Router {
   const router = Router();
 
   router
     .route('/predict')
-    .post(limits.predict, jsonBody(), predictApiRules(), rejectInvalid, predict(learner))
+    .post(limits.predict, jsonBody(), predictApiRules(), rejectInvalid, predict(learner, versionShown))
     .all(methodNotAllowed('POST'));
 
   router
@@ -41,7 +46,7 @@ export function apiRoutes({ learner, limits, clientOf }: ApiRoutesDeps): Router 
   return router;
 }
 
-function predict(learner: Learner): RequestHandler {
+function predict(learner: Learner, versionShown: (fullVersion: string) => string): RequestHandler {
   return async (req, res) => {
     const { review } = checkedData<{ review: string }>(req);
     // The answer names the top terms; it does not highlight the text.
@@ -52,7 +57,7 @@ function predict(learner: Learner): RequestHandler {
       probability: outcome.probability,
       positiveProbability: outcome.positiveProbability,
       predictionId: outcome.predictionId,
-      modelVersion: outcome.modelVersion,
+      modelVersion: versionShown(outcome.modelVersion),
       explanation: outcome.explanation.map(({ term, weight }) => ({ term, weight })),
     });
   };
@@ -71,12 +76,12 @@ function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
         );
       case 'recorded':
         res.setHeader('Cache-Control', 'no-store');
-        // `learned` is true only when the row was accepted, and so is in the model now.
+        // `learned` is true only when the row was accepted and the served model holds it now.
         sendJson(res.status(201), {
           label: labelName(outcome.sentiment),
           reviewId: outcome.reviewId,
           verdict: outcome.verdict,
-          learned: outcome.verdict === 'accepted',
+          learned: outcome.learned,
           ...(outcome.reason === null ? {} : { reason: outcome.reason, reasonCode: reasonCodeOf(outcome.reason) }),
         });
     }

@@ -107,6 +107,7 @@ function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
         alreadyRecorded: outcome.status === 'duplicate',
         label: labelName(outcome.sentiment),
         verdict: outcome.verdict,
+        learned: outcome.status === 'recorded' && outcome.learned,
         notLearnedBecause: readerWords(reasonCodeOf(outcome.reason)),
       },
       next,

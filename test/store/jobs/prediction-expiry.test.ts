@@ -72,6 +72,23 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(await store.getPrediction(recent.id)).toMatchObject({ id: recent.id });
       expect(await store.countReviews()).toBe(1);
     });
+
+    it('with PREDICTION_MAX_TOTAL, also deletes the oldest unanswered predictions beyond it, however recent; answered ones stay', async () => {
+      // Arrange: 1,200 recent unanswered predictions (more than a delete batch), the oldest answered.
+      const store = await logs.openNew();
+      const made = Array.from({ length: 1200 }, (_, k) => prediction(new Date(Date.now() - (1200 - k) * 1000).toISOString()));
+      await store.insertPredictions(made);
+      await store.recordFeedback(made[0]!.id, 1, 'api');
+
+      // Act
+      const result = await sweepExpiredPredictions(store, ago(24), 100);
+
+      // Assert: the newest 100 unanswered are kept, with the answered one.
+      expect(result.deleted).toBe(1099);
+      for (const row of made.slice(1, 1100)) expect(await store.getPrediction(row.id)).toBeUndefined();
+      for (const row of made.slice(1100)) expect(await store.getPrediction(row.id)).toMatchObject({ id: row.id });
+      expect(await store.getPrediction(made[0]!.id)).toMatchObject({ feedbackReviewId: 1 });
+    });
   });
 
   describe('startPredictionExpiry', () => {

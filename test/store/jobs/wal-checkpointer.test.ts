@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { openStore } from '../../../src/store/index.js';
 import type { NewPrediction, LogStore } from '../../../src/store/types.js';
-import { startWalCheckpointer, type WalCheckpointer } from '../../../src/store/jobs/wal-checkpointer.js';
+import { checkpointFailureWarnings, startWalCheckpointer, type WalCheckpointer } from '../../../src/store/jobs/wal-checkpointer.js';
 
 const dirs: string[] = [];
 const stores: LogStore[] = [];
@@ -80,5 +80,24 @@ describe('the WAL checkpoint thread', () => {
 
   it('refuses an interval that is not a whole number of ms', () => {
     expect(() => startWalCheckpointer('x.sqlite', { everyMs: 0.5 })).toThrow(/everyMs must be a whole number/);
+  });
+});
+
+describe('warnings of failed checkpoints', () => {
+  it('come at most once per 30 s on a full disk, where every try (every 250 ms) fails, and say how many were not warned', () => {
+    // Arrange: a clock moved by hand, and a log that keeps what it is told.
+    let now = 0;
+    const warnings: { details: object; message: string }[] = [];
+    const failed = checkpointFailureWarnings({ warn: (details, message) => warnings.push({ details, message }) }, { everyMs: 30_000, now: () => now });
+
+    // Act: a minute of tries, all failing as SQLite fails on a full disk.
+    for (; now < 60_000; now += 250) failed({ message: 'database or disk is full', code: 'SQLITE_FULL' });
+
+    // Assert
+    expect(warnings.map((w) => w.message)).toEqual([
+      "checkpointing the database's WAL failed: database or disk is full; will try again",
+      "checkpointing the database's WAL failed: database or disk is full; will try again (it failed 119 more times since the last warning)",
+    ]);
+    expect(warnings[1]!.details).toEqual({ code: 'SQLITE_FULL', failuresNotWarned: 119 });
   });
 });

@@ -22,6 +22,8 @@ export interface ConsoleTestApp {
   checkpoints: Checkpoints;
   /** SQL on the log through a connection of its own (see TestLog.sql). */
   sql: TestLog['sql'];
+  /** Where the log is: the SQLite file, or the PostgreSQL database's address (for the bulk loaders). */
+  where: { file: string | null; url: string | null };
 }
 
 export interface ConsoleAppOptions {
@@ -47,7 +49,7 @@ export async function consoleApp(kind: StoreKind, options: ConsoleAppOptions = {
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
   await journal.note();
   const app = createApp({ learner, store, config, logger: pino({ level: 'silent' }), checkpoints, journal });
-  return { app, learner, store, config, checkpoints, sql: log.sql };
+  return { app, learner, store, config, checkpoints, sql: log.sql, where: { file: log.file, url: log.url } };
 }
 
 /** The sign-in form's CSRF token, read the way a browser gets it (with its cookie, kept by the agent). */

@@ -22,6 +22,10 @@ export const POSTGRES_SCHEMA_VERSION = POSTGRES_STEPS.length;
 /** Advisory-lock keys (any two fixed numbers; they name the locks of this app). */
 export const MIGRATION_LOCK = 7_240_001;
 export const LOG_LOCK = 7_240_002;
+/** Taken with the client's hash as the second key: one client's sign-in tries take turns. */
+export const LOGIN_LOCK = 7_240_003;
+/** Held by `npm run update` for its run: two updates at once would both fold and both publish. */
+export const UPDATE_LOCK = 7_240_004;
 
 /**
  * Brings the database up to POSTGRES_SCHEMA_VERSION (or `target`, for tests of an upgrade), once:

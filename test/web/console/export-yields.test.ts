@@ -1,0 +1,59 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+
+import { describe, expect, it } from 'vitest';
+
+import { bulkLoadPostgresLog } from '../../../tools/console-bench/bulk-load-postgres.js';
+import { bulkLoadLog } from '../../../tools/console-bench/bulk-load-sqlite.js';
+import { generateLog } from '../../../tools/console-bench/generate.js';
+import { logStores, type StoreKind } from '../../helpers/log-stores.js';
+import { consoleApp, PASSWORD } from './helpers.js';
+import { signIn } from '../../../tools/console-bench/sign-in.js';
+
+const kinds = logStores();
+
+/** Rows in the log: an export of them takes a good part of a second, many steps of EXPORT_CHUNK. */
+const ROWS = 10_000;
+
+describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+  it('answers /healthz while CSV exports stream to fast readers: no answer waits for a whole export', async () => {
+    // Arrange: a log of ROWS reviews (about 1 KB each), served for real on 127.0.0.1.
+    const t = await consoleApp(kind);
+    const rows = generateLog({ rows: ROWS, days: 10, end: new Date(Date.now() - 60_000), seed: 7, clients: 200 });
+    if (t.where.file !== null) bulkLoadLog(t.where.file, rows);
+    else await bulkLoadPostgresLog(t.where.url!, rows);
+    const server = t.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const cookie = await signIn(base, PASSWORD);
+
+      // Act: two exports read as fast as they come, and /healthz asked again and again meanwhile.
+      const started = performance.now();
+      let running = 2;
+      const exports = Array.from({ length: running }, async () => {
+        const res = await fetch(`${base}/admin/export.csv`, { headers: { cookie }, signal: AbortSignal.timeout(60_000) });
+        let lines = 0;
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
+        running--;
+        return lines;
+      });
+      const probes: number[] = [];
+      while (running > 0) {
+        const t0 = performance.now();
+        await (await fetch(`${base}/healthz`)).arrayBuffer();
+        probes.push(performance.now() - t0);
+      }
+      const lines = await Promise.all(exports);
+      const exportMs = performance.now() - started;
+
+      // Assert: every row exported; /healthz answered many times, none waiting near an export's length.
+      expect(lines).toEqual([ROWS + 1, ROWS + 1]);
+      expect(probes.length).toBeGreaterThanOrEqual(5);
+      expect(Math.max(...probes)).toBeLessThan(exportMs / 4);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 120_000);
+});
