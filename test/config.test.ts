@@ -159,6 +159,13 @@ describe('loadConfig', () => {
     expect(load).toThrow(JSON.stringify(value));
   });
 
+  it('names every bad variable at once, not only the first', () => {
+    const load = () => loadConfig({ CSRF_SECRET: SECRET, PORT: 'abc', WORKERS: '0', LOG_LEVEL: 'loud', RATE_LIMIT: 'on' });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^3 settings are wrong:\n {2}LOG_LEVEL="loud" .*\n {2}PORT="abc" .*\n {2}WORKERS="0" /);
+  });
+
   it('refuses a headers timeout longer than the request timeout, naming both', () => {
     const load = () => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' });
 
