@@ -10,6 +10,7 @@ import { errorHandler } from './error-handler.js';
 import { createLogger, type Logger } from './logger.js';
 import { createCsrf } from './middleware/csrf.js';
 import { setUpRateLimits } from './middleware/rate-limits.js';
+import { requestId } from './middleware/request-id.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
@@ -81,6 +82,7 @@ export function createApp({
   app.set('etag', false); // pages and API answers are per request; static files keep their own ETags
   nunjucksSetup(app, { viewsDir, development: config.development, assetVersion });
 
+  app.use(requestId);
   app.use(requestLogger(logger));
   app.use(setUpSecurity());
 
