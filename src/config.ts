@@ -26,6 +26,13 @@ export interface Config {
   /** PostgreSQL instead of SQLite (see StoragePaths.databaseUrl). */
   databaseUrl: string | undefined;
   /**
+   * Connections each server process keeps to PostgreSQL at most (DB_POOL_SIZE), besides the one
+   * that listens for published models. Every worker of every instance has its own pool, so the
+   * server sees up to instances x WORKERS x (this + 1): keep that under its max_connections.
+   * Unused with SQLite. @default 8
+   */
+  dbPoolSize: number;
+  /**
    * Production unless NODE_ENV says otherwise: a server started without it must not show stack
    * traces (with the paths of its files) on its error pages.
    * @default 'production'
@@ -138,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPath,
     checkpointDir,
     databaseUrl,
+    dbPoolSize: settle(() => integer(get, 'DB_POOL_SIZE', 8, 1, 1000)),
     nodeEnv,
     production: nodeEnv === 'production',
     development: nodeEnv === 'development',
@@ -240,7 +248,10 @@ export interface StoragePaths {
   /**
    * DATABASE_URL: postgres://user:password@host:5432/db. Set, the log, the predictions, the
    * checkpoints and the published model live in PostgreSQL (shared by every instance) instead of
-   * SQLite and files. @default undefined (SQLite at dbPath)
+   * SQLite and files. Its `sslmode` is honoured (node-postgres reads it): `disable` is plain TCP;
+   * `require`, `verify-ca` and `verify-full` are TLS with the server's certificate checked against
+   * the system's CAs, or `sslrootcert=FILE`'s (stricter than libpq's `require`, which checks
+   * nothing; add `uselibpqcompat=true` for libpq's meanings). @default undefined (SQLite at dbPath)
    */
   databaseUrl: string | undefined;
 }

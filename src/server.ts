@@ -252,7 +252,7 @@ function openFileStorage(config: ServerConfig): Storage {
  * so a new instance with an empty data folder serves what the others serve.
  */
 async function openDatabaseStorage(config: ServerConfig, url: string): Promise<Storage> {
-  const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation) });
+  const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation), poolSize: config.dbPoolSize });
   try {
     const checkpoints = databaseCheckpoints(store);
     const published = await store.latestPublishedModel();

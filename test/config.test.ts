@@ -138,6 +138,7 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['PORT', '0x10'],
     ['WORKERS', '0'],
+    ['DB_POOL_SIZE', '0'],
     ['RATE_LIMIT_PREDICT_PER_MIN', 'lots'],
     ['RATE_LIMIT_FEEDBACK_PER_MIN', '1e3'],
     ['RELOAD_POLL_MS', '0'],
