@@ -1,5 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+
+import { ClusterMemoryStorePrimary } from '@express-rate-limit/cluster-memory-store';
+
 import { loadConfig, type Config } from './config.js';
 import { readOrCreateCsrfSecret } from './csrf-secret.js';
 import { MovieClassifierError } from './errors.js';
@@ -46,6 +49,9 @@ function superviseWorkers(config: Config): void {
     process.exitCode = code;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
   };
+  // The workers' rate-limit counters, kept here so a client's limit holds across all of them
+  // (src/web/middleware/rate-limits.ts).
+  if (config.rateLimit.enabled) new ClusterMemoryStorePrimary().init();
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerV8Flags(config.workers)] });
   cluster.on('listening', (worker) => listening.add(worker));
   cluster.on('exit', (worker, code, signal) => {
