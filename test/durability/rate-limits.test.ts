@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { POSITIVE_REVIEW } from '../helpers/app.js';
-import { makeServerFolder, postJson, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+import { makeServerFolder, pidsServing, postJson, startServerProcess, stopAllServers } from '../helpers/server-process.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(async () => {
@@ -9,15 +9,6 @@ afterEach(async () => {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
 });
-
-/** pids that logged a request line for `path`. */
-function pidsServing(output: string, path: string): Set<number> {
-  const pids = new Set<number>();
-  for (const line of output.split('\n')) {
-    if (line.includes(`"path":"${path}"`)) pids.add(Number(/"pid":(\d+)/.exec(line)?.[1]));
-  }
-  return pids;
-}
 
 describe('rate limits with WORKERS=2', { timeout: 60_000 }, () => {
   it('hold for a client across the workers: 5 of 20 predictions pass at RATE_LIMIT_PREDICT_PER_MIN=5', async () => {
