@@ -106,6 +106,17 @@ export interface Config {
     /** HTTP_KEEP_ALIVE_TIMEOUT_MS. @default 5000 */
     keepAliveMs: number;
   };
+  /**
+   * METRICS_PORT: serve Prometheus metrics at GET /metrics on this port (summed over the workers),
+   * apart from the site's port; unset, no metrics are kept or served. @default undefined
+   */
+  metricsPort: number | undefined;
+  /**
+   * METRICS_HOST: the address the metrics port binds. Loopback, so only this machine (a
+   * Prometheus or an agent beside the app) can scrape; bind another address only on a private
+   * network: the metrics need no token. @default '127.0.0.1'
+   */
+  metricsHost: string;
   /** The Nunjucks templates; tests may point elsewhere, the environment cannot. @default the package's views/ */
   viewsDir: string;
   /** Files served at /static; tests may point elsewhere, the environment cannot. @default the package's public/ */
@@ -175,6 +186,8 @@ export function loadConfig(env: Env = process.env): Config {
     dbWriteWaitMs: settle(() => integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000)),
     predictionTtlHours: settle(() => integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365)),
     httpTimeouts: settle(() => httpTimeouts(get)),
+    metricsPort: get('METRICS_PORT') === undefined ? undefined : settle(() => integer(get, 'METRICS_PORT', 0, 0, 65535)),
+    metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),
   };

