@@ -16,6 +16,7 @@ import { requestId } from './middleware/request-id.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
+import { openApiRoutes } from './openapi.js';
 import { consoleRoutes } from './console/routes.js';
 import { consoleAccess } from './console/session.js';
 import { adminApiRoutes } from './routes/admin-api.js';
@@ -120,6 +121,7 @@ export function createApp({
     };
     app.use('/admin', consoleRoutes({ learner, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
   }
+  app.use('/api/v1', openApiRoutes()); // GET /api/v1/openapi.json
   app.use('/api/v1', apiRoutes({ learner: answering, limits, clientOf })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
