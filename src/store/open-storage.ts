@@ -28,6 +28,8 @@ export interface OpenStorageOptions {
   busyTimeoutMs?: number;
   /** SQLite: WAL pages at which a commit checkpoints by itself. */
   autoCheckpointPages?: number;
+  /** PostgreSQL: most connections of the pool (DB_POOL_SIZE). */
+  poolSize?: number;
 }
 
 export type Engine = 'SQLite' | 'PostgreSQL';
@@ -92,7 +94,7 @@ export async function openStorage(settings: StorageSettings, options: OpenStorag
 }
 
 async function openPostgresStorage(url: string, shippedModelPath: string, options: OpenStorageOptions): Promise<Storage> {
-  const store = await openPostgresStore(url, { verdictRule: options.verdictRule });
+  const store = await openPostgresStore(url, { verdictRule: options.verdictRule, poolSize: options.poolSize });
   const model = publishedModelHome(store, shippedModelPath);
   let startedFrom: string | null = null;
   return {

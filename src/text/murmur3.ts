@@ -1,8 +1,8 @@
 /**
  * MurmurHash3 x86 32-bit of `bytes[start, end)`, as a signed 32-bit integer.
  *
- * The same function as `murmurhash3js-revisited`'s `x86.hash32` (the reference the tests compare
- * against) and as scikit-learn's `murmurhash3_32(positive=False)`, but it hashes a range of a
+ * The same function as `murmurhash3js-revisited`'s `x86.hash32` (which the MinHash fingerprints
+ * use, and the tests compare against) and as scikit-learn's `murmurhash3_32(positive=False)`, but it hashes a range of a
  * shared buffer instead of an array per token and multiplies with Math.imul: the vectorizer
  * hashes every n-gram of every review, so this is the innermost loop of training and prediction.
  *

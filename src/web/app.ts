@@ -1,19 +1,23 @@
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import createError from 'http-errors';
 
 import type { Config } from '../config.js';
 import { clientIdentity } from './client-identity.js';
 import { NO_CHECKPOINTS, type Checkpoints } from '../learner/checkpoints.js';
 import { modelJournal, type Learner, type ModelJournal } from '../learner/index.js';
+import { DatabaseUnavailableError } from '../errors.js';
+import { countedLearner, observeRequests, type Metrics } from '../metrics/index.js';
 import type { LogStore } from '../store/types.js';
 import { errorHandler } from './error-handler.js';
 import { createOperator } from '../moderation/operator.js';
 import { createLogger, type Logger } from './logger.js';
 import { createCsrf } from './middleware/csrf.js';
 import { setUpRateLimits } from './middleware/rate-limits.js';
+import { requestId } from './middleware/request-id.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { setUpSecurity } from './middleware/security.js';
 import { nunjucksSetup } from './nunjucks-setup.js';
+import { openApiRoutes } from './openapi.js';
 import { consoleRoutes } from './console/routes.js';
 import { consoleAccess } from './console/session.js';
 import { adminApiRoutes } from './routes/admin-api.js';
@@ -56,6 +60,8 @@ export interface AppDeps {
   journal?: ModelJournal;
   /** The clock of the console (charts' windows, session expiry). @default () => new Date() */
   now?: () => Date;
+  /** Counts requests, predictions, feedback and refused writes (METRICS_PORT). @default none kept */
+  metrics?: Pick<Metrics, 'observeRequest' | 'predictions' | 'feedback' | 'dbWriteFailures'>;
 }
 
 /**
@@ -70,6 +76,7 @@ export function createApp({
   checkpoints = NO_CHECKPOINTS,
   journal = modelJournal({ learner, events: store.modelEvents, changes: store.console }),
   now = () => new Date(),
+  metrics,
 }: AppDeps): Express {
   const { viewsDir, publicDir } = config;
   const assetVersion = assetVersionOf(publicDir);
@@ -84,10 +91,14 @@ export function createApp({
   app.set('etag', false); // pages and API answers are per request; static files keep their own ETags
   nunjucksSetup(app, { viewsDir, development: config.development, assetVersion });
 
+  if (metrics !== undefined) app.use(observeRequests(metrics));
+  app.use(requestId);
   app.use(requestLogger(logger));
   app.use(setUpSecurity());
 
-  app.use(reviewPageRoutes({ learner, csrf, limits, clientOf })); // GET /, POST /results, POST /thanks
+  // What readers ask of the learner is counted when metrics are kept.
+  const answering = metrics === undefined ? learner : countedLearner(learner, metrics);
+  app.use(reviewPageRoutes({ learner: answering, csrf, limits, clientOf })); // GET /, POST /results, POST /thanks
   if (config.adminToken !== undefined) {
     // GET /api/v1/admin/feedback, POST .../feedback/:id/accept|reject, POST .../clients/:client/reject;
     // without ADMIN_TOKEN these paths fall through to the 404 below.
@@ -110,11 +121,18 @@ export function createApp({
   }
   // With HEALTH_DETAILS off, an answer's model version tells no counts (publicModelVersion).
   const versionShown = config.healthDetails ? (full: string) => full : publicModelVersion(config.csrfSecret);
-  app.use('/api/v1', apiRoutes({ learner, limits, clientOf, versionShown })); // POST /api/v1/predict, POST /api/v1/feedback
+  app.use('/api/v1', openApiRoutes()); // GET /api/v1/openapi.json
+  app.use('/api/v1', apiRoutes({ learner: answering, limits, clientOf, versionShown })); // POST /api/v1/predict, POST /api/v1/feedback
   app.use(healthRoutes({ learner, store, details: config.healthDetails })); // GET /healthz
   app.use('/static', staticFiles(publicDir, assetVersion, config.development)); // GET /static/styles.css
 
   app.use((req, _res, next) => next(createError(404, notFoundMessage(req.method, req.path))));
+  if (metrics !== undefined) {
+    app.use(((error, _req, _res, next) => {
+      if (error instanceof DatabaseUnavailableError) metrics.dbWriteFailures.inc();
+      next(error);
+    }) as ErrorRequestHandler);
+  }
   app.use(errorHandler({ development: config.development, logger }));
   return app;
 }

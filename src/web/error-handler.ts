@@ -5,6 +5,7 @@ import createError from 'http-errors';
 
 import { MovieClassifierError } from '../errors.js';
 import type { Logger } from './logger.js';
+import { requestIdOf } from './middleware/request-id.js';
 import { renderPage } from './render-page.js';
 import { REVIEW_MAX_LENGTH } from './validation.js';
 
@@ -93,7 +94,7 @@ export function errorHandler(options: { development: boolean; logger?: Logger })
     const status = httpStatus(error);
     // 503s are the database refusing writes for a while; the write gate logs that, rate-limited,
     // instead of a line per refused request.
-    if (status >= 500 && status !== 503) options.logger?.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (status >= 500 && status !== 503) options.logger?.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
 
     // Too late for a clean answer: let Express close the connection.
     if (res.headersSent) return next(err);

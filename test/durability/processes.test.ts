@@ -6,6 +6,7 @@ import {
   feedback,
   health,
   makeServerFolder,
+  pidsServing,
   POLL_MS,
   predict,
   sleep,
@@ -21,17 +22,6 @@ afterEach(async () => {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
 });
-
-/** pids that logged a request line for `path` in a server's (or its workers') output. */
-function pidsServing(output: string, path: string): Set<number> {
-  const pids = new Set<number>();
-  for (const line of output.split('\n')) {
-    if (!line.includes(`"path":"${path}"`)) continue;
-    const pid = /"pid":(\d+)/.exec(line)?.[1];
-    if (pid !== undefined) pids.add(Number(pid));
-  }
-  return pids;
-}
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
   const serverLog = useServerLogs(kind);

@@ -15,6 +15,7 @@ import { openStore } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import type { Awaitable, LogStore } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
+import type { Metrics } from '../../src/metrics/index.js';
 import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel, testModelBytes } from './model.js';
 import { useLogStores, type LogStores, type StoreKind } from './stores.js';
@@ -37,6 +38,8 @@ export interface MakeAppOptions {
   /** Settings over the test defaults (rate limits off, silent logging, a fixed CSRF secret). */
   config?: Partial<TestConfig>;
   logger?: Logger;
+  /** Metrics to count into, as the server passes them with METRICS_PORT. @default none */
+  metrics?: Metrics;
 }
 
 export const TEST_CSRF_SECRET = 'test-csrf-secret-0123456789abcdef0123456789';
@@ -159,7 +162,7 @@ async function composeApp<S extends LogStore>(
   // As src/server.ts does: the model timeline starts with the model served.
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
   await journal.note();
-  const app = createApp({ learner, store, config, logger, checkpoints, journal });
+  const app = createApp({ learner, store, config, logger, checkpoints, journal, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
   return { app, learner, store, config, checkpoints, close: async () => closeStore() };
 }
 

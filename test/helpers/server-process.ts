@@ -230,3 +230,14 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export function checkpointsBeside(modelPath: string): Checkpoints {
   return openCheckpoints(join(dirname(modelPath), 'checkpoints'));
 }
+
+/** pids that logged a request line for `path` in a server's (or its workers') output. */
+export function pidsServing(output: string, path: string): Set<number> {
+  const pids = new Set<number>();
+  for (const line of output.split('\n')) {
+    if (!line.includes(`"path":"${path}"`)) continue;
+    const pid = /"pid":(\d+)/.exec(line)?.[1];
+    if (pid !== undefined) pids.add(Number(pid));
+  }
+  return pids;
+}

@@ -69,6 +69,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --soak [S]          soak mode: S seconds (default 600) of mixed load on one server (the first --workers
                       setting) instead of the cases; prints RSS and p99 per window, then the RSS drift
   --soak-window S     seconds per soak window (default 30, or a tenth of a shorter soak)
+  --postgres          instead: 1, 2 and 3 instances on one embedded PostgreSQL (takes --duration, --connections)
   --help              this text`;
 
 /**

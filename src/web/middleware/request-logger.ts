@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 
 import type { Logger } from '../logger.js';
+import { requestIdOf } from './request-id.js';
 
 /**
  * One line per request, written when the response is finished (or the client went away).
@@ -13,6 +14,7 @@ export function requestLogger(logger: Logger): RequestHandler {
     res.once('close', () => {
       logger.info(
         {
+          reqId: requestIdOf(res),
           method: req.method,
           path: req.originalUrl.split('?', 1)[0],
           status: res.statusCode,

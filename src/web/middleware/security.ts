@@ -32,17 +32,29 @@ export function setUpSecurity(): RequestHandler {
         },
       },
       frameguard: { action: 'deny' },
-      // Trust proxy is off, so the app cannot tell whether a TLS proxy fronts it; a HSTS header on
-      // plain HTTP is ignored by browsers anyway, and helmet's default (180 days) is kept.
+      // helmet's default, 365 days with subdomains; sent only over HTTPS, below.
     }),
   );
-  return (_req, res, next) => {
-    for (const [name, value] of headers) {
-      if (value === null) res.removeHeader(name);
-      else res.setHeader(name, value);
-    }
+  // Strict-Transport-Security only when the request came over HTTPS as Express sees it: TLS on
+  // the socket, or X-Forwarded-Proto: https from a proxy that TRUST_PROXY trusts. Sent over plain
+  // HTTP it is a promise the site did not make there (RFC 6797 8.1 tells browsers to ignore it;
+  // caches and other clients need not).
+  const hsts = headers.filter(([name]) => name.toLowerCase() === HSTS);
+  const always = headers.filter(([name]) => name.toLowerCase() !== HSTS);
+  return (req, res, next) => {
+    setHeaders(res, always);
+    if (req.secure) setHeaders(res, hsts);
     next();
   };
+}
+
+const HSTS = 'strict-transport-security';
+
+function setHeaders(res: Response, headers: ReadonlyArray<[string, string | null]>): void {
+  for (const [name, value] of headers) {
+    if (value === null) res.removeHeader(name);
+    else res.setHeader(name, value);
+  }
 }
 
 /**

@@ -40,12 +40,36 @@ describe('security headers', () => {
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'origin-agent-cluster': '?1',
-      'strict-transport-security': 'max-age=31536000; includeSubDomains',
       'x-dns-prefetch-control': 'off',
       'x-download-options': 'noopen',
       'x-permitted-cross-domain-policies': 'none',
       'x-xss-protection': '0',
     });
+  });
+});
+
+describe('Strict-Transport-Security', () => {
+  it('is not sent over plain HTTP', async () => {
+    const res = await request(t.app).get('/');
+
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('is not sent for an X-Forwarded-Proto: https that no trusted proxy set (TRUST_PROXY off)', async () => {
+    const res = await request(t.app).get('/').set('X-Forwarded-Proto', 'https');
+
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('is sent, for 365 days with subdomains, when a trusted proxy says the request came over HTTPS', async () => {
+    const behindProxy = await makeApp({ config: { trustProxy: 'loopback' } });
+    try {
+      const res = await request(behindProxy.app).get('/').set('X-Forwarded-Proto', 'https');
+
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    } finally {
+      await behindProxy.close();
+    }
   });
 });
 
