@@ -8,7 +8,8 @@
 #   compose compose.yaml up (PostgreSQL 18, two instances, Caddy with TLS for `localhost`): a
 #           feedback through Caddy over HTTPS, then both instances answer the same review with the
 #           same model version and probability; pg_dump of the database restores into another
-#           one with the same rows (docs/deploy.md's backup)
+#           one with the same rows, and over the live one, after which both instances serve what
+#           the dump held (docs/deploy.md's backup and restore)
 #
 # Needs podman, podman-compose and the base images the Dockerfile and compose.yaml name (on a
 # machine without a registry, tools/image/*.sh make stand-ins; .ci/run does all of it).
@@ -167,6 +168,27 @@ if [ "$(rows restored)" = "$(rows movieclassifier)" ] && [ "$(rows restored)" !=
   pass "pg_dump ($(stat -c %s "$work/backup.dump") bytes) restores into another database with the same review_db rows ($(rows restored))"
 else
   fail "restore: $(rows restored) rows against $(rows movieclassifier)"
+fi
+
+# docs/deploy.md's restore over the live database: a feedback made after the dump is gone, and the
+# instances, restarted, serve what the dump held.
+predicted=$(curl -skf "${resolve[@]}" -H 'content-type: application/json' -d "$predict_body" "$site/api/v1/predict")
+curl -sk "${resolve[@]}" -o /dev/null -H 'content-type: application/json' \
+  -d "{\"predictionId\":\"$(json_field "$predicted" predictionId)\",\"correct\":false}" "$site/api/v1/feedback"
+compose stop app1 app2 >/dev/null 2>&1
+podman exec "$pg" dropdb -U movieclassifier movieclassifier
+podman exec "$pg" createdb -U movieclassifier movieclassifier
+podman exec -i "$pg" pg_restore -U movieclassifier -d movieclassifier --no-owner <"$work/backup.dump"
+compose start app1 app2 >/dev/null 2>&1
+restored_a= restored_b=
+for _ in $(seq 1 120); do
+  restored_a=$(inside app1 "$predict_inside" "$predict_body" 2>/dev/null) && restored_b=$(inside app2 "$predict_inside" "$predict_body" 2>/dev/null) && break
+  sleep 0.5
+done
+if [ "$restored_a" = "$agreed" ] && [ "$restored_b" = "$agreed" ] && [ "$(rows movieclassifier)" = "$(rows restored)" ]; then
+  pass "restored over the live database: both instances answer '$restored_a' again, the later feedback gone"
+else
+  fail "after the restore: app1 '$restored_a', app2 '$restored_b' (the dump's: '$agreed'); rows $(rows movieclassifier)"
 fi
 
 compose down -v >/dev/null 2>&1
