@@ -68,7 +68,7 @@ base="http://127.0.0.1:$port"
 started=$(date +%s%N)
 run_app "$run_id-a"
 if wait_for "$base/" 60; then pass "the container serves its first page ($(ms_since "$started") ms after podman run)"; else
-  fail "the container never served: $(podman logs "$run_id-a" 2>&1 | tail -5)"
+  fail "the container never served: $(command podman logs "$run_id-a" 2>&1 | tail -5)"
   exit 1
 fi
 
@@ -130,7 +130,7 @@ until curl -skf "${resolve[@]}" -o /dev/null "$site/healthz"; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     fail "compose: Caddy never answered $site/healthz"
     tail -n 30 "$work/compose.log"
-    podman logs --tail 20 "$(container app1)" 2>&1 || true
+    command podman logs --tail 20 "$(container app1)" 2>&1 || true
     exit 1
   fi
   sleep 0.5
