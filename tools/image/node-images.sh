@@ -37,16 +37,20 @@ add_headers='mkdir -p "$1/usr/local/include" && cp -a "'"$node_headers"'" "$1/us
 
 make_image() {
   local name=$1 hooks=$2 packages=$3
+  local rootfs="$work/${name//[:.]/-}.tar"
   mmdebstrap --quiet --variant=minbase --dpkgopt=force-unsafe-io --include="$packages" \
-    --customize-hook="$hooks" bookworm "$work/rootfs.tar"
+    --customize-hook="$hooks" bookworm "$rootfs"
   podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV NODE_VERSION='"$("$node_bin" --version | tr -d v)" \
     --change 'CMD ["node"]' \
-    "$work/rootfs.tar" "$name" >/dev/null
-  rm -f "$work/rootfs.tar"
+    "$rootfs" "$name" >/dev/null
+  rm -f "$rootfs"
   echo "made $name"
 }
 
-make_image node:20-bookworm-slim "$add_node && $add_cas" ca-certificates
+# Side by side: each is mostly waiting on downloads and dpkg.
+make_image node:20-bookworm-slim "$add_node && $add_cas" ca-certificates &
+slim=$!
 make_image node:20-bookworm "$add_node && $add_cas && $add_headers" ca-certificates,python3,make,g++
+wait "$slim"
