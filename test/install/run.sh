@@ -30,7 +30,8 @@ fail() { echo "not ok - $1"; failures=$((failures + 1)); }
 app="$work/app"
 mkdir -p "$app"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$app"
-cp -al "$root/node_modules" "$app/node_modules"
+# Hard links where /tmp is on the repository's file system, a copy where it is not.
+cp -al "$root/node_modules" "$app/node_modules" 2>/dev/null || { rm -rf "$app/node_modules"; cp -a "$root/node_modules" "$app/node_modules"; }
 cd "$app"
 [ ! -e dist ] || { echo "the copy has a dist/ already" >&2; exit 1; }
 
