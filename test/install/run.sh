@@ -8,9 +8,10 @@
 #   4. `npm run train`, `npm run evaluate` and `npm run update` (after a feedback) run from dist/;
 #   5. a source newer than dist/ with no TypeScript to compile it: `npm start` refuses, saying why.
 #
-# node_modules is hard-linked from the repository's (which `npm ci` made, in CI just before) rather
-# than installed again: the same packages, without a second compile of better-sqlite3. Pruning the
-# copy unlinks its files and leaves the repository's alone.
+# node_modules is copied from the repository's (which `npm ci` made, in CI just before) rather than
+# installed again: the same packages, without a second compile of better-sqlite3. A copy, not hard
+# links: npm prune rewrites node_modules/.package-lock.json in place, which would change the
+# repository's (and any tree linked to it).
 #
 # Usage: bash test/install/run.sh   (from anywhere; needs the repository's node_modules)
 set -euo pipefail
@@ -30,8 +31,7 @@ fail() { echo "not ok - $1"; failures=$((failures + 1)); }
 app="$work/app"
 mkdir -p "$app"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$app"
-# Hard links where /tmp is on the repository's file system, a copy where it is not.
-cp -al "$root/node_modules" "$app/node_modules" 2>/dev/null || { rm -rf "$app/node_modules"; cp -a "$root/node_modules" "$app/node_modules"; }
+cp -a "$root/node_modules" "$app/node_modules"
 cd "$app"
 [ ! -e dist ] || { echo "the copy has a dist/ already" >&2; exit 1; }
 
