@@ -1,9 +1,9 @@
-import { memoryCorpus } from '../corpus/memory.js';
+import { mulberry32, shuffleInPlace } from '../corpus/random.js';
 import type { LabelledDoc } from '../corpus/types.js';
 import type { ModelSpec } from '../model/presets.js';
-import type { SentimentModel } from '../model/sentiment-model.js';
+import { SentimentModel } from '../model/sentiment-model.js';
 import type { Label } from '../model/types.js';
-import { trainFromCorpus } from '../training/train-from-corpus.js';
+import type { SparseRow } from '../text/sparse-row.js';
 import type { Folds } from './folds.js';
 import { meanAndSe, scorePredictions, type Scores } from './metrics.js';
 
@@ -43,24 +43,36 @@ export interface CrossValidationOptions {
 }
 
 /**
- * k-fold cross-validation: for each fold, each recipe is trained by `trainFromCorpus` (as `npm run
- * train` does) on the other folds' documents and scored on the fold's. Same documents, folds and
- * seed give the same numbers.
+ * k-fold cross-validation: for each fold, each recipe is trained on the other folds' documents
+ * exactly as `npm run train` trains it on them (`trainOnFeatures`) and scored on the fold's
+ * documents through `predict`, as the app scores. Same documents, folds and seed give the same
+ * numbers.
  */
 export async function crossValidate({ docs, folds, specs, seed, onFold }: CrossValidationOptions): Promise<RecipeResult[]> {
   const scores = specs.map(() => [] as FoldScore[]);
   const pooled = specs.map(() => ({ positive: new Float64Array(docs.length), labels: new Array<Label>(docs.length) }));
   const filled = specs.map(() => 0);
+  const labels = docs.map((doc) => doc.label);
+  const features = new Map<string, SparseRow[]>();
+  const featuresOf = (spec: ModelSpec): SparseRow[] => {
+    const key = JSON.stringify(spec.features);
+    let rows = features.get(key);
+    if (rows === undefined) {
+      const hasher = SentimentModel.untrained({ ...spec, nbAlpha: null });
+      rows = docs.map((doc) => hasher.rawFeatures(doc.text));
+      features.set(key, rows);
+    }
+    return rows;
+  };
   for (let f = 0; f < folds.k; f++) {
-    const train = docs.filter((_, i) => folds.fold[i] !== f);
+    const trainIndices = docs.flatMap((_, i) => (folds.fold[i] !== f ? [i] : []));
     const test = docs.filter((_, i) => folds.fold[i] === f);
-    const corpus = memoryCorpus(train, `fold ${f + 1} of ${folds.k}: ${train.length} documents`);
     for (let r = 0; r < specs.length; r++) {
-      const { model } = await trainFromCorpus({ corpus, spec: specs[r], holdout: 0, seed, checkSetSize: 0 });
+      const model = trainOnFeatures(specs[r], featuresOf(specs[r]), labels, trainIndices, seed);
       const { positive, seconds } = predictAll(model, test);
       const score: FoldScore = {
         fold: f,
-        trainDocs: train.length,
+        trainDocs: trainIndices.length,
         ...scorePredictions(positive, test.map((doc) => doc.label)),
         docsPerSecond: test.length / seconds,
       };
@@ -76,6 +88,29 @@ export async function crossValidate({ docs, folds, specs, seed, onFold }: CrossV
     const all = scorePredictions(pooled[r].positive, pooled[r].labels);
     return { folds, accuracy: mean, se, logLoss: all.logLoss, ece: all.ece };
   });
+}
+
+/**
+ * Trains a model on the documents at `indices` as `trainFromCorpus` does on a corpus of them, in
+ * that order, with holdout 0: NB counts in a first pass, then each epoch in the order a memory
+ * corpus streams them for seed + epoch. From their raw features, hashed once for every fold and
+ * pass (the same rows the text would give), so the weights are the same to the bit.
+ */
+export function trainOnFeatures(
+  spec: ModelSpec,
+  rows: readonly SparseRow[],
+  labels: readonly Label[],
+  indices: readonly number[],
+  seed: number,
+): SentimentModel {
+  const model = SentimentModel.untrained(spec);
+  const training = model.batchTraining();
+  if (spec.nbAlpha !== null) for (const i of indices) training.countFeatures(rows[i], labels[i]);
+  for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+    for (const i of shuffleInPlace([...indices], mulberry32(seed + epoch))) training.stepFeatures(rows[i], labels[i]);
+  }
+  training.finish();
+  return model;
 }
 
 /** Mean and SE over folds of the per-fold accuracy differences `a − b` (same folds). */

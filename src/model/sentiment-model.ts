@@ -1,7 +1,7 @@
 import { HashingVectorizer, normalizeL2, type TextTerms } from '../text/hashing-vectorizer.js';
 import type { FeatureSums } from '../text/sparse-accumulator.js';
 import type { TextKernel } from '../text/text-kernel.js';
-import { copyRow, type SparseRow } from '../text/sparse-row.js';
+import { copyRow, emptyRow, type SparseRow } from '../text/sparse-row.js';
 import { LogisticRegression, sigmoid, type ClassifierState, type SgdSettings } from './logistic-regression.js';
 import { NbScaling, type NbCounts } from './nb-scaling.js';
 import type { ModelSpec } from './presets.js';
@@ -32,6 +32,13 @@ export interface BatchTraining {
   count(text: string, label: Label): void;
   /** Later passes: one SGD step on a labelled text, NB counts fixed. */
   step(text: string, label: Label): void;
+  /**
+   * `count` and `step` on a text's raw features (`SentimentModel.rawFeatures`) instead of the
+   * text: the same updates, for callers that train several models on the same texts
+   * (cross-validation hashes each text once instead of once per pass and per fold).
+   */
+  countFeatures(features: SparseRow, label: Label): void;
+  stepFeatures(features: SparseRow, label: Label): void;
   /** Ends training: fixes the averaged weights and switches to the online step size. */
   finish(): void;
 }
@@ -136,17 +143,36 @@ export class SentimentModel {
     return { ...predictionOf(sigmoid(decision)), terms };
   }
 
+  /** A text's raw (unscaled, unnormalized) features, as a row of its own: what `BatchTraining.stepFeatures` takes. */
+  rawFeatures(text: string): SparseRow {
+    return copyRow(this.rawRow(text));
+  }
+
   /** Batch training's passes, on this model (`trainFromCorpus` runs them). */
   batchTraining(): BatchTraining {
+    const countFeatures = (features: SparseRow, label: Label): void => {
+      if (this.nb === null) return;
+      this.nb.observe(features, label);
+      this.tableStale = true;
+    };
+    // Steps on a scratch row: finishing a row scales it in place.
+    const step = (row: SparseRow, label: Label): void => {
+      this.classifier.step(this.finishRow(row), label);
+      this.tableStale = true;
+    };
+    let scratch = emptyRow();
     return {
       count: (text, label) => {
-        if (this.nb === null) return;
-        this.nb.observe(this.rawRow(text), label);
-        this.tableStale = true;
+        if (this.nb !== null) countFeatures(this.rawRow(text), label);
       },
-      step: (text, label) => {
-        this.classifier.step(this.finishRow(this.rawRow(text)), label);
-        this.tableStale = true;
+      step: (text, label) => step(this.rawRow(text), label),
+      countFeatures,
+      stepFeatures: (features, label) => {
+        if (scratch.indices.length < features.length) scratch = emptyRow(features.length * 2);
+        scratch.indices.set(features.indices.subarray(0, features.length));
+        scratch.values.set(features.values.subarray(0, features.length));
+        scratch.length = features.length;
+        step(scratch, label);
       },
       finish: () => {
         this.classifier.finishAveraging(onlineSgdSettings(this.spec));

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDocs, openCorpus } from '../../src/corpus/index.js';
-import { crossValidate, pairedDifference, type RecipeResult } from '../../src/evaluation/cross-validation.js';
+import { loadDocs, memoryCorpus, openCorpus } from '../../src/corpus/index.js';
+import { crossValidate, pairedDifference, trainOnFeatures, type RecipeResult } from '../../src/evaluation/cross-validation.js';
 import { runCrossValidation } from '../../src/evaluation/cv-report.js';
 import { assignFolds } from '../../src/evaluation/folds.js';
 import { meanAndSe, scorePredictions } from '../../src/evaluation/metrics.js';
 import { recipeSpec } from '../../src/model/recipe.js';
+import { SentimentModel } from '../../src/model/sentiment-model.js';
+import { trainFromCorpus } from '../../src/training/train-from-corpus.js';
 import { MINI_IMDB } from '../helpers/model.js';
 
 const TRAIN = join(MINI_IMDB, 'train');
@@ -67,6 +69,29 @@ describe('pairedDifference', () => {
     expect(paired.mean).toBeCloseTo(0.01, 12);
     expect(paired.se).toBeLessThan(1e-12);
     expect(a.se).toBeGreaterThan(0.03);
+  });
+});
+
+describe('trainOnFeatures', () => {
+  it('trains the same weights, to the bit, as trainFromCorpus on a corpus of the same documents', async () => {
+    // Arrange
+    const docs = (await loadDocs(await openCorpus(TRAIN))).filter((_, i) => i % 3 !== 0);
+    const spec = recipeSpec(SMALL);
+    const hasher = SentimentModel.untrained(spec);
+    const rows = docs.map((doc) => hasher.rawFeatures(doc.text));
+
+    // Act
+    const fromFeatures = trainOnFeatures(spec, rows, docs.map((doc) => doc.label), docs.map((_, i) => i), 5);
+    const fromCorpus = await trainFromCorpus({ corpus: memoryCorpus(docs, 'docs'), spec, holdout: 0, seed: 5, checkSetSize: 0 });
+
+    // Assert
+    const a = fromFeatures.state();
+    const b = fromCorpus.model.state();
+    expect(a.classifier.intercept).toBe(b.classifier.intercept);
+    expect(a.classifier.scale).toBe(b.classifier.scale);
+    expect(Buffer.from(a.classifier.rawWeights.buffer).equals(Buffer.from(b.classifier.rawWeights.buffer))).toBe(true);
+    expect(Buffer.from(a.nb?.positive.buffer ?? []).equals(Buffer.from(b.nb?.positive.buffer ?? [1]))).toBe(true);
+    expect(a.classifier.rawWeights.some((w) => w !== 0)).toBe(true);
   });
 });
 
