@@ -49,12 +49,17 @@ export function parseTrainArgs(argv: readonly string[], env: Record<string, stri
 
 export const EVALUATE_USAGE = `usage: npm run evaluate -- --data PATH [--split train|test] [--model FILE]
        npm run evaluate -- --data PATH --cv K [--preset RECIPE] [--against RECIPE] [--seed N]
+       npm run evaluate -- --data PATH --feedback-loop [--preset RECIPE] [--seed N]
   PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.
   FILE: the model file to score (default: MODEL_PATH, else $DATA_DIR/model.bin)
   --cv K: k-fold cross-validation on PATH instead, folds grouped by movie (aclImdb: contiguous
     id ranges; CSV: its group/movie column, else random folds, said in the output); ends with
     cv_accuracy=… cv_se=… logloss=… ece=… k=K. --against: a second recipe trained on the same
-    folds, and the mean paired difference. RECIPE: ${RECIPE_SYNTAX} (default: default)`;
+    folds, and the mean paired difference.
+  --feedback-loop: of 10 folds grouped by movie, trains on 7, answers truthfully through the
+    app's Learner (moderation on, one client per review) on 2, scores the last before, after,
+    after a restart from the log, and retrained on the 9; ends with feedback_gain=… retrain_gain=…
+    restart_identical=…. RECIPE: ${RECIPE_SYNTAX} (default: default)`;
 
 export interface EvaluateArgs {
   data: string;
@@ -63,6 +68,8 @@ export interface EvaluateArgs {
   model: string;
   /** Cross-validation instead of scoring a model file; undefined when not asked for. */
   cv: { k: number; recipe: string; against: string | undefined; seed: number } | undefined;
+  /** The feedback loop instead of scoring a model file; undefined when not asked for. */
+  feedbackLoop: { recipe: string; seed: number } | undefined;
 }
 
 /** `env` gives the default of --model (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
@@ -75,15 +82,23 @@ export function parseEvaluateArgs(argv: readonly string[], env: Record<string, s
     preset: { type: 'string' },
     against: { type: 'string' },
     seed: { type: 'string' },
+    'feedback-loop': { type: 'boolean', default: false },
   });
   if (args.data === undefined) throw new UsageError('--data is required.');
   if (args.split !== undefined && args.split !== 'train' && args.split !== 'test') {
     throw new UsageError(`--split must be 'train' or 'test', got '${args.split}'.`);
   }
   const k = numberOption('cv', args.cv, undefined, (n) => Number.isInteger(n) && n >= 2);
-  if (k === undefined) {
+  const loop = args['feedback-loop'] === true;
+  if (loop) {
+    if (k !== undefined || args.against !== undefined) throw new UsageError('--feedback-loop makes its own 10 folds and runs one recipe; drop --cv and --against.');
+    if (args.model !== undefined || args.split !== undefined) throw new UsageError('--feedback-loop trains its own model on PATH; drop --model and --split.');
+    if (args.preset !== undefined) recipeSpec(args.preset);
+  } else if (k === undefined) {
     const stray = (['preset', 'against', 'seed'] as const).filter((name) => args[name] !== undefined);
-    if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(' and ')} go with --cv K (cross-validation); add --cv 10, or drop them to score a model file.`);
+    if (stray.length > 0) {
+      throw new UsageError(`${stray.map((name) => `--${name}`).join(' and ')} go with --cv K (cross-validation) or --feedback-loop; add one, or drop them to score a model file.`);
+    }
   } else {
     if (args.model !== undefined) throw new UsageError('--model scores a model file, --cv trains its own models; give one or the other.');
     if (args.split !== undefined) throw new UsageError('--cv splits PATH into folds itself; drop --split and pass the split folder (e.g. PATH/train) as --data.');
@@ -97,6 +112,7 @@ export function parseEvaluateArgs(argv: readonly string[], env: Record<string, s
       k === undefined
         ? undefined
         : { k, recipe: args.preset ?? 'default', against: args.against, seed: numberOption('seed', args.seed, 1, Number.isInteger) },
+    feedbackLoop: loop ? { recipe: args.preset ?? 'default', seed: numberOption('seed', args.seed, 1, Number.isInteger) } : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import { openCorpus } from '../src/corpus/index.js';
 import { readModelFile } from '../src/model/model-file.js';
 import { runCrossValidation } from '../src/evaluation/cv-report.js';
+import { runFeedbackLoopReport } from '../src/evaluation/feedback-loop-report.js';
 import { evaluateModel } from '../src/training/evaluation.js';
 import { EVALUATE_USAGE, parseEvaluateArgs } from './args.js';
 import { runCli } from './cli.js';
@@ -10,6 +11,11 @@ runCli(async (argv) => {
   if (args.cv !== undefined) {
     const corpus = await openCorpus(args.data);
     await runCrossValidation({ corpus, ...args.cv }, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
+  if (args.feedbackLoop !== undefined) {
+    const corpus = await openCorpus(args.data);
+    await runFeedbackLoopReport({ corpus, ...args.feedbackLoop }, (line) => process.stdout.write(`${line}\n`));
     return;
   }
   const { model, header } = readModelFile(args.model);

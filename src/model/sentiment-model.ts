@@ -115,10 +115,44 @@ export class SentimentModel {
    * Batch training does the same two things, in two passes.
    */
   learn(text: string, label: Label): void {
+    const before = this.servedDecision(text);
     const row = copyRow(this.rawRow(text));
     this.nb?.observe(row, label);
-    this.classifier.step(this.finishRow(row), label);
+    const finished = this.finishRow(row);
+    this.classifier.step(finished, label);
     this.syncTable(row);
+    this.keepMargin(text, finished, label, before);
+  }
+
+  /**
+   * Makes sure learning a label did not lower the served probability of that label for the text
+   * it learned from. It can: counting the text into the NB ratios gives its n-grams never seen
+   * before a ratio of their own, which lengthens the row before L2 normalization and so shrinks
+   * the share of every n-gram the model knew; the L2 decay shrinks every weight a little too. For
+   * a confident prediction the SGD step (its gradient is 1 − p) is smaller than that loss, and a
+   * reader who answered "Correct" would see the model grow less sure of it. Then the weights move
+   * along the row just far enough to give the decision back — a function of the model and the
+   * text alone, so a replay of the log does the same.
+   */
+  private keepMargin(text: string, row: SparseRow, label: Label, before: number): void {
+    const y = label === 1 ? 1 : -1;
+    // A few rounds at most: the served table holds float32 weights, so a shift exactly the size
+    // of the shortfall can round to slightly less; each round adds a little margin.
+    for (let round = 1; round <= 4; round++) {
+      const shortfall = y * (before - this.servedDecision(text));
+      if (!(shortfall > 0)) return;
+      const margin = round * 2 ** -20 * Math.max(1, Math.abs(before));
+      if (!this.classifier.shift(row, y * (shortfall + margin))) return;
+      this.syncTable(row);
+    }
+  }
+
+  /** The decision value `predict` computes for a text, from the serving table. */
+  private servedDecision(text: string): number {
+    const acc = this.vectorizer.accumulate(text);
+    const decision = this.score(acc, false);
+    acc.clear();
+    return decision;
   }
 
   /**

@@ -45,7 +45,7 @@ describe('parseTrainArgs', () => {
 
 describe('parseEvaluateArgs', () => {
   it('takes the shipped model and the folder itself by default', () => {
-    expect(parseEvaluateArgs(['--data', 'corpus'], {})).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin', cv: undefined });
+    expect(parseEvaluateArgs(['--data', 'corpus'], {})).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin', cv: undefined, feedbackLoop: undefined });
   });
 
   it('scores MODEL_PATH, else model.bin in DATA_DIR, unless --model says otherwise', () => {
@@ -60,7 +60,13 @@ describe('parseEvaluateArgs', () => {
       split: 'test',
       model: 'm.bin',
       cv: undefined,
+      feedbackLoop: undefined,
     });
+  });
+
+  it('reads --feedback-loop with its recipe and seed, and refuses it with --cv', () => {
+    expect(parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--seed', '3'], {}).feedbackLoop).toEqual({ recipe: 'default', seed: 3 });
+    expect(() => parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--cv', '10'], {})).toThrow(/drop --cv and --against/);
   });
 
   it('reads --cv with its recipe, the recipe to compare against and the seed', () => {
@@ -77,7 +83,7 @@ describe('parseEvaluateArgs', () => {
     ['without --data', ['--split', 'test'], /--data is required/],
     ['with --split dev', ['--data', 'c', '--split', 'dev'], /--split must be 'train' or 'test', got 'dev'/],
     ['with --cv 1', ['--data', 'c', '--cv', '1'], /--cv: '1' is not a valid value/],
-    ['with --preset but no --cv', ['--data', 'c', '--preset', 'default'], /--preset go with --cv K/],
+    ['with --preset but no --cv', ['--data', 'c', '--preset', 'default'], /--preset go with --cv K \(cross-validation\) or --feedback-loop/],
     ['with --cv and --model', ['--data', 'c', '--cv', '3', '--model', 'm.bin'], /give one or the other/],
     ['with an unknown preset', ['--data', 'c', '--cv', '3', '--preset', 'fancy'], /the preset must be one of classic, default/],
     ['with an unknown knob', ['--data', 'c', '--cv', '3', '--against', 'default:depth=3'], /unknown knob 'depth'/],
