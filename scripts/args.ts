@@ -56,9 +56,9 @@ export const EVALUATE_USAGE = `usage: npm run evaluate -- --data PATH [--split t
     id ranges; CSV: its group/movie column, else random folds, said in the output); ends with
     cv_accuracy=… cv_se=… logloss=… ece=… k=K. --against: a second recipe trained on the same
     folds, and the mean paired difference.
-  --feedback-loop: of 10 folds grouped by movie, trains on 7, answers truthfully through the
-    app's Learner (moderation on, one client per review) on 2, scores the last before, after,
-    after a restart from the log, and retrained on the 9; ends with feedback_gain=… retrain_gain=…
+  --feedback-loop: of 10 folds grouped by movie, trains on 6, answers truthfully through the
+    app's Learner (moderation on, one client per review) on 2, scores the last 2 before, after,
+    after a restart from the log, and retrained on the 8; ends with feedback_gain=… retrain_gain=…
     restart_identical=…. RECIPE: ${RECIPE_SYNTAX} (default: default)`;
 
 export interface EvaluateArgs {

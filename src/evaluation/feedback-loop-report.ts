@@ -21,7 +21,7 @@ export async function runFeedbackLoopReport(
   const rows = docs.map((doc) => hasher.rawFeatures(doc.text));
   write(`feedback-loop recipe=${run.recipe} seed=${run.seed} corpus="${run.corpus.description}"`);
   write(
-    `folds=${split.grouping} k=${LOOP_FOLDS}: train on folds ${folds(LOOP_PARTS.train)}, readers answer on folds ${folds(LOOP_PARTS.feedback)}, score fold ${folds(LOOP_PARTS.test)}; moderation on, one client per review`,
+    `folds=${split.grouping} k=${LOOP_FOLDS}: train on folds ${folds(LOOP_PARTS.train)}, readers answer on folds ${folds(LOOP_PARTS.feedback)}, score folds ${folds(LOOP_PARTS.test)}; moderation on, one client per review`,
   );
   const r = await runFeedbackLoop({ docs, rows, folds: split, parts: LOOP_PARTS, spec, seed: run.seed });
   write(`documents train=${r.parts.train} feedback=${r.parts.feedback} test=${r.parts.test}`);

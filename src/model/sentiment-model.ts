@@ -117,11 +117,12 @@ export class SentimentModel {
   learn(text: string, label: Label): void {
     const before = this.servedDecision(text);
     const row = copyRow(this.rawRow(text));
+    const unseen = this.nb === null ? null : this.nb.unseen(row);
     this.nb?.observe(row, label);
     const finished = this.finishRow(row);
     this.classifier.step(finished, label);
     this.syncTable(row);
-    this.keepMargin(text, finished, label, before);
+    this.keepMargin(text, finished, unseen, label, before);
   }
 
   /**
@@ -130,12 +131,17 @@ export class SentimentModel {
    * before a ratio of their own, which lengthens the row before L2 normalization and so shrinks
    * the share of every n-gram the model knew; the L2 decay shrinks every weight a little too. For
    * a confident prediction the SGD step (its gradient is 1 − p) is smaller than that loss, and a
-   * reader who answered "Correct" would see the model grow less sure of it. Then the weights move
-   * along the row just far enough to give the decision back — a function of the model and the
-   * text alone, so a replay of the log does the same.
+   * reader who answered "Correct" would see the model grow less sure of it. Then the weights of
+   * the n-grams the model had never seen (`unseen` positions of the row; the whole row when there
+   * are none) move along the row just far enough to give the decision back — a function of the
+   * model and the text alone, so a replay of the log does the same. Only those: moving every
+   * n-gram of the review instead (a shift up to ~10 SGD steps on confident reviews, which are most
+   * "Correct" answers) turned truthful feedback on 5,000 held-out reviews from +0.24 points into
+   * −1.76.
    */
-  private keepMargin(text: string, row: SparseRow, label: Label, before: number): void {
+  private keepMargin(text: string, finished: SparseRow, unseen: Int32Array | null, label: Label, before: number): void {
     const y = label === 1 ? 1 : -1;
+    const row = unseen === null || unseen.length === 0 ? finished : subRow(finished, unseen);
     // A few rounds at most: the served table holds float32 weights, so a shift exactly the size
     // of the shortfall can round to slightly less; each round adds a little margin.
     for (let round = 1; round <= 4; round++) {
@@ -278,6 +284,17 @@ export class SentimentModel {
       table[2 * j + 1] = v[j];
     }
   }
+}
+
+/** The entries of `row` at `positions`, as a row of their own. */
+function subRow(row: SparseRow, positions: Int32Array): SparseRow {
+  const part = emptyRow(positions.length);
+  positions.forEach((k, n) => {
+    part.indices[n] = row.indices[k];
+    part.values[n] = row.values[k];
+  });
+  part.length = positions.length;
+  return part;
 }
 
 /**
