@@ -1,6 +1,7 @@
 import { storagePaths } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 import { PRESET_NAMES, type PresetName } from '../src/model/presets.js';
+import { RECIPE_SYNTAX, recipeSpec } from '../src/model/recipe.js';
 import { numberOption, parseCliArgs } from './cli.js';
 
 // The arguments of each script, parsed without touching the process, so that tests run in-process.
@@ -47,14 +48,28 @@ export function parseTrainArgs(argv: readonly string[], env: Record<string, stri
 }
 
 export const EVALUATE_USAGE = `usage: npm run evaluate -- --data PATH [--split train|test] [--model FILE]
+       npm run evaluate -- --data PATH --cv K [--preset RECIPE] [--against RECIPE] [--seed N]
+       npm run evaluate -- --data PATH --feedback-loop [--preset RECIPE] [--seed N]
   PATH: an aclImdb-style folder or a CSV file; --split test reads PATH/test of an aclImdb root.
-  FILE: the model file to score (default: MODEL_PATH, else $DATA_DIR/model.bin)`;
+  FILE: the model file to score (default: MODEL_PATH, else $DATA_DIR/model.bin)
+  --cv K: k-fold cross-validation on PATH instead, folds grouped by movie (aclImdb: contiguous
+    id ranges; CSV: its group/movie column, else random folds, said in the output); ends with
+    cv_accuracy=… cv_se=… logloss=… ece=… k=K. --against: a second recipe trained on the same
+    folds, and the mean paired difference.
+  --feedback-loop: of 10 folds grouped by movie, trains on 6, answers truthfully through the
+    app's Learner (moderation on, one client per review) on 2, scores the last 2 before, after,
+    after a restart from the log, and retrained on the 8; ends with feedback_gain=… retrain_gain=…
+    restart_identical=…. RECIPE: ${RECIPE_SYNTAX} (default: default)`;
 
 export interface EvaluateArgs {
   data: string;
   /** Undefined: PATH itself. */
   split: 'train' | 'test' | undefined;
   model: string;
+  /** Cross-validation instead of scoring a model file; undefined when not asked for. */
+  cv: { k: number; recipe: string; against: string | undefined; seed: number } | undefined;
+  /** The feedback loop instead of scoring a model file; undefined when not asked for. */
+  feedbackLoop: { recipe: string; seed: number } | undefined;
 }
 
 /** `env` gives the default of --model (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
@@ -63,12 +78,42 @@ export function parseEvaluateArgs(argv: readonly string[], env: Record<string, s
     data: { type: 'string' },
     split: { type: 'string' },
     model: { type: 'string' },
+    cv: { type: 'string' },
+    preset: { type: 'string' },
+    against: { type: 'string' },
+    seed: { type: 'string' },
+    'feedback-loop': { type: 'boolean', default: false },
   });
   if (args.data === undefined) throw new UsageError('--data is required.');
   if (args.split !== undefined && args.split !== 'train' && args.split !== 'test') {
     throw new UsageError(`--split must be 'train' or 'test', got '${args.split}'.`);
   }
-  return { data: args.data, split: args.split, model: args.model ?? storagePaths(env).modelPath };
+  const k = numberOption('cv', args.cv, undefined, (n) => Number.isInteger(n) && n >= 2);
+  const loop = args['feedback-loop'] === true;
+  if (loop) {
+    if (k !== undefined || args.against !== undefined) throw new UsageError('--feedback-loop makes its own 10 folds and runs one recipe; drop --cv and --against.');
+    if (args.model !== undefined || args.split !== undefined) throw new UsageError('--feedback-loop trains its own model on PATH; drop --model and --split.');
+    if (args.preset !== undefined) recipeSpec(args.preset);
+  } else if (k === undefined) {
+    const stray = (['preset', 'against', 'seed'] as const).filter((name) => args[name] !== undefined);
+    if (stray.length > 0) {
+      throw new UsageError(`${stray.map((name) => `--${name}`).join(' and ')} go with --cv K (cross-validation) or --feedback-loop; add one, or drop them to score a model file.`);
+    }
+  } else {
+    if (args.model !== undefined) throw new UsageError('--model scores a model file, --cv trains its own models; give one or the other.');
+    if (args.split !== undefined) throw new UsageError('--cv splits PATH into folds itself; drop --split and pass the split folder (e.g. PATH/train) as --data.');
+    for (const recipe of [args.preset, args.against]) if (recipe !== undefined) recipeSpec(recipe);
+  }
+  return {
+    data: args.data,
+    split: args.split,
+    model: args.model ?? storagePaths(env).modelPath,
+    cv:
+      k === undefined
+        ? undefined
+        : { k, recipe: args.preset ?? 'default', against: args.against, seed: numberOption('seed', args.seed, 1, Number.isInteger) },
+    feedbackLoop: loop ? { recipe: args.preset ?? 'default', seed: numberOption('seed', args.seed, 1, Number.isInteger) } : undefined,
+  };
 }
 
 export const UPDATE_USAGE = `usage: npm run update -- [--db PATH] [--model PATH] [--batch 10000] [--check PATH] [--dry-run] [--force]

@@ -1,11 +1,23 @@
 import { openCorpus } from '../src/corpus/index.js';
 import { readModelFile } from '../src/model/model-file.js';
+import { runCrossValidation } from '../src/training/cv-report.js';
+import { runFeedbackLoopReport } from '../src/training/feedback-loop-report.js';
 import { evaluateModel } from '../src/training/evaluation.js';
 import { EVALUATE_USAGE, parseEvaluateArgs } from './args.js';
 import { runCli } from './cli.js';
 
 runCli(async (argv) => {
   const args = parseEvaluateArgs(argv);
+  if (args.cv !== undefined) {
+    const corpus = await openCorpus(args.data);
+    await runCrossValidation({ corpus, ...args.cv }, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
+  if (args.feedbackLoop !== undefined) {
+    const corpus = await openCorpus(args.data);
+    await runFeedbackLoopReport({ corpus, ...args.feedbackLoop }, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   const { model, header } = readModelFile(args.model);
   const corpus = await openCorpus(args.data, args.split === undefined ? {} : { split: args.split });
   process.stdout.write(`evaluating model=${args.model} preset=${header.spec.preset} corpus="${corpus.description}"\n`);

@@ -36,11 +36,13 @@ export interface CsvCorpus extends Corpus {
   /** File size in bytes (compressed size for a .gz file). */
   readonly totalBytes: number;
   /** Header names of the text and the label columns, as written in the file. */
-  readonly columns: { readonly text: string; readonly label: string };
+  readonly columns: { readonly text: string; readonly label: string; readonly group?: string };
 }
 
 const TEXT_COLUMNS = ['review', 'text'];
 const LABEL_COLUMNS = ['sentiment', 'label'];
+/** Optional: what a review is about, so cross-validation keeps a movie's reviews in one fold. */
+const GROUP_COLUMNS = ['group', 'movie', 'movie_id'];
 const LABELS: ReadonlyMap<string, Label> = new Map<string, Label>([
   ['1', 1],
   ['positive', 1],
@@ -78,6 +80,8 @@ interface RawRecord {
 interface Header {
   textIndex: number;
   labelIndex: number;
+  /** -1 when the file has no group column. */
+  groupIndex: number;
   names: string[];
 }
 
@@ -206,7 +210,7 @@ function parseHeader(path: string, record: RawRecord): Header {
       `CSV file ${path} line ${record.line}: the header ${JSON.stringify(names)} lacks ${missing.join(' and ')}; the first row must name the columns, e.g. review,sentiment`,
     );
   }
-  return { textIndex, labelIndex, names };
+  return { textIndex, labelIndex, groupIndex: find(GROUP_COLUMNS), names };
 }
 
 function toDoc(path: string, header: Header, record: RawRecord): LabelledDoc | null {
@@ -226,7 +230,9 @@ function toDoc(path: string, header: Header, record: RawRecord): LabelledDoc | n
       `CSV file ${path} line ${line}: ${what} in column "${header.names[header.labelIndex]}"; use 1, positive or pos for positive reviews and 0, negative or neg for negative ones`,
     );
   }
-  return { text: fields[header.textIndex], label, key: `line:${line}` };
+  const doc: LabelledDoc = { text: fields[header.textIndex], label, key: `line:${line}` };
+  if (header.groupIndex >= 0) doc.group = fields[header.groupIndex].trim();
+  return doc;
 }
 
 /** Where each data row of a plain CSV file is: byte offset, byte length and first line. */
@@ -399,7 +405,11 @@ export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}
     path,
     gzip,
     totalBytes,
-    columns: { text: header.names[header.textIndex], label: header.names[header.labelIndex] },
+    columns: {
+      text: header.names[header.textIndex],
+      label: header.names[header.labelIndex],
+      ...(header.groupIndex >= 0 ? { group: header.names[header.groupIndex] } : {}),
+    },
     stream({ seed, shuffle }: StreamOptions): AsyncIterable<LabelledDoc> {
       if (!shuffle) return docs();
       // A gzip stream cannot be read out of order: mix it through a bounded buffer, which

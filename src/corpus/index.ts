@@ -11,3 +11,4 @@ export {
 export { openCorpus, type OpenCorpusOptions } from './open.js';
 export { isHeldOut } from './holdout.js';
 export { mulberry32, randomInt, shuffleInPlace, type Rng } from './random.js';
+export { loadDocs, memoryCorpus } from './memory.js';

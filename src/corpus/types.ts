@@ -9,6 +9,11 @@ export interface LabelledDoc {
    * decided by hashing this key with the seed, so it does not depend on shuffling.
    */
   key: string;
+  /**
+   * What the document is about, when the corpus says (a CSV's `group` or `movie` column): documents
+   * of one group are kept in one fold by cross-validation.
+   */
+  group?: string;
 }
 
 export interface StreamOptions {

@@ -179,6 +179,21 @@ export class LogisticRegression {
     return g;
   }
 
+  /**
+   * Adds `delta` to the decision value of `row` by moving the weights of its features along it
+   * (the smallest such move), without counting a sample. False when the row has no values.
+   */
+  shift(row: SparseRow, delta: number): boolean {
+    const { indices, values, length } = row;
+    let sumSquares = 0;
+    for (let k = 0; k < length; k++) sumSquares += values[k] * values[k];
+    if (!(sumSquares > 0) || this.#u !== null) return false;
+    const factor = delta / (sumSquares * this.#scale);
+    const v = this.#v;
+    for (let k = 0; k < length; k++) v[indices[k]] += factor * values[k];
+    return true;
+  }
+
   /** The averaged weights and intercept (or the current ones when not averaging). */
   averagedWeights(): { weights: Float64Array; intercept: number } {
     const weights = new Float64Array(this.nFeatures);

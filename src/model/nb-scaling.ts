@@ -77,6 +77,16 @@ export class NbScaling {
     }
   }
 
+  /** Positions in `row` of the features no document has been counted for yet. */
+  unseen(row: SparseRow): Int32Array {
+    const positions: number[] = [];
+    for (let k = 0; k < row.length; k++) {
+      const j = row.indices[k];
+      if (this.positive[j] === 0 && this.negative[j] === 0) positions.push(k);
+    }
+    return Int32Array.from(positions);
+  }
+
   /** The class-size term log((N + 2a) / (P + 2a)), added to every feature's ratio. */
   get offset(): number {
     return Math.log((this.negativeDocs + 2 * this.alpha) / (this.positiveDocs + 2 * this.alpha));

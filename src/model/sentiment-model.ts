@@ -1,7 +1,7 @@
 import { HashingVectorizer, normalizeL2, type TextTerms } from '../text/hashing-vectorizer.js';
 import type { FeatureSums } from '../text/sparse-accumulator.js';
 import type { TextKernel } from '../text/text-kernel.js';
-import { copyRow, type SparseRow } from '../text/sparse-row.js';
+import { copyRow, emptyRow, type SparseRow } from '../text/sparse-row.js';
 import { LogisticRegression, sigmoid, type ClassifierState, type SgdSettings } from './logistic-regression.js';
 import { NbScaling, type NbCounts } from './nb-scaling.js';
 import type { ModelSpec } from './presets.js';
@@ -32,6 +32,13 @@ export interface BatchTraining {
   count(text: string, label: Label): void;
   /** Later passes: one SGD step on a labelled text, NB counts fixed. */
   step(text: string, label: Label): void;
+  /**
+   * `count` and `step` on a text's raw features (`SentimentModel.rawFeatures`) instead of the
+   * text: the same updates, for callers that train several models on the same texts
+   * (cross-validation hashes each text once instead of once per pass and per fold).
+   */
+  countFeatures(features: SparseRow, label: Label): void;
+  stepFeatures(features: SparseRow, label: Label): void;
   /** Ends training: fixes the averaged weights and switches to the online step size. */
   finish(): void;
 }
@@ -108,10 +115,50 @@ export class SentimentModel {
    * Batch training does the same two things, in two passes.
    */
   learn(text: string, label: Label): void {
+    const before = this.servedDecision(text);
     const row = copyRow(this.rawRow(text));
+    const unseen = this.nb === null ? null : this.nb.unseen(row);
     this.nb?.observe(row, label);
-    this.classifier.step(this.finishRow(row), label);
+    const finished = this.finishRow(row);
+    this.classifier.step(finished, label);
     this.syncTable(row);
+    this.keepMargin(text, finished, unseen, label, before);
+  }
+
+  /**
+   * Makes sure learning a label did not lower the served probability of that label for the text
+   * it learned from. It can: counting the text into the NB ratios gives its n-grams never seen
+   * before a ratio of their own, which lengthens the row before L2 normalization and so shrinks
+   * the share of every n-gram the model knew; the L2 decay shrinks every weight a little too. For
+   * a confident prediction the SGD step (its gradient is 1 − p) is smaller than that loss, and a
+   * reader who answered "Correct" would see the model grow less sure of it. Then the weights of
+   * the n-grams the model had never seen (`unseen` positions of the row; the whole row when there
+   * are none) move along the row just far enough to give the decision back — a function of the
+   * model and the text alone, so a replay of the log does the same. Only those: moving every
+   * n-gram of the review instead (a shift up to ~10 SGD steps on confident reviews, which are most
+   * "Correct" answers) turned truthful feedback on 5,000 held-out reviews from +0.24 points into
+   * −1.76.
+   */
+  private keepMargin(text: string, finished: SparseRow, unseen: Int32Array | null, label: Label, before: number): void {
+    const y = label === 1 ? 1 : -1;
+    const row = unseen === null || unseen.length === 0 ? finished : subRow(finished, unseen);
+    // A few rounds at most: the served table holds float32 weights, so a shift exactly the size
+    // of the shortfall can round to slightly less; each round adds a little margin.
+    for (let round = 1; round <= 4; round++) {
+      const shortfall = y * (before - this.servedDecision(text));
+      if (!(shortfall > 0)) return;
+      const margin = round * 2 ** -20 * Math.max(1, Math.abs(before));
+      if (!this.classifier.shift(row, y * (shortfall + margin))) return;
+      this.syncTable(row);
+    }
+  }
+
+  /** The decision value `predict` computes for a text, from the serving table. */
+  private servedDecision(text: string): number {
+    const acc = this.vectorizer.accumulate(text);
+    const decision = this.score(acc, false);
+    acc.clear();
+    return decision;
   }
 
   /**
@@ -136,17 +183,36 @@ export class SentimentModel {
     return { ...predictionOf(sigmoid(decision)), terms };
   }
 
+  /** A text's raw (unscaled, unnormalized) features, as a row of its own: what `BatchTraining.stepFeatures` takes. */
+  rawFeatures(text: string): SparseRow {
+    return copyRow(this.rawRow(text));
+  }
+
   /** Batch training's passes, on this model (`trainFromCorpus` runs them). */
   batchTraining(): BatchTraining {
+    const countFeatures = (features: SparseRow, label: Label): void => {
+      if (this.nb === null) return;
+      this.nb.observe(features, label);
+      this.tableStale = true;
+    };
+    // Steps on a scratch row: finishing a row scales it in place.
+    const step = (row: SparseRow, label: Label): void => {
+      this.classifier.step(this.finishRow(row), label);
+      this.tableStale = true;
+    };
+    let scratch = emptyRow();
     return {
       count: (text, label) => {
-        if (this.nb === null) return;
-        this.nb.observe(this.rawRow(text), label);
-        this.tableStale = true;
+        if (this.nb !== null) countFeatures(this.rawRow(text), label);
       },
-      step: (text, label) => {
-        this.classifier.step(this.finishRow(this.rawRow(text)), label);
-        this.tableStale = true;
+      step: (text, label) => step(this.rawRow(text), label),
+      countFeatures,
+      stepFeatures: (features, label) => {
+        if (scratch.indices.length < features.length) scratch = emptyRow(features.length * 2);
+        scratch.indices.set(features.indices.subarray(0, features.length));
+        scratch.values.set(features.values.subarray(0, features.length));
+        scratch.length = features.length;
+        step(scratch, label);
       },
       finish: () => {
         this.classifier.finishAveraging(onlineSgdSettings(this.spec));
@@ -218,6 +284,17 @@ export class SentimentModel {
       table[2 * j + 1] = v[j];
     }
   }
+}
+
+/** The entries of `row` at `positions`, as a row of their own. */
+function subRow(row: SparseRow, positions: Int32Array): SparseRow {
+  const part = emptyRow(positions.length);
+  positions.forEach((k, n) => {
+    part.indices[n] = row.indices[k];
+    part.values[n] = row.values[k];
+  });
+  part.length = positions.length;
+  return part;
 }
 
 /**

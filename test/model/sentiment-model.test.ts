@@ -78,30 +78,41 @@ describe('SentimentModel', () => {
     expect(probability(towardNegative, MIXED)).toBeLessThan(before);
   });
 
-  it('learns online exactly as batch training does (count, then step) given the same order', () => {
-    // Arrange
-    const online = makeTestModel().model;
-    const batch = makeTestModel().model;
-    const training = batch.batchTraining();
-    const docs = interleaved(miniImdbDocs('test')).slice(0, 12);
-
-    // Act: predictions in between, so any prediction cache must keep up with both paths.
+  it('learns online exactly as batch training does (count, then step), unless that would lower the learned label', () => {
+    // Arrange: each review learned by a fresh trained model, online and as a batch step.
+    const docs = interleaved(miniImdbDocs('test')).slice(0, 8);
+    let kept = 0;
     for (const doc of docs) {
+      const online = makeTestModel().model;
+      const batch = makeTestModel().model;
+      const training = batch.batchTraining();
+      const sign = doc.label === 1 ? 1 : -1;
+      const before = decisionOf(online, doc.text);
+
+      // Act
       online.learn(doc.text, doc.label);
       training.count(doc.text, doc.label);
       training.step(doc.text, doc.label);
-      expect(probability(online, doc.text)).toBe(probability(batch, doc.text));
-    }
 
-    // Assert
-    const [learned, trained] = [online.state(), batch.state()];
-    expect(learned.classifier.rawWeights).toEqual(trained.classifier.rawWeights);
-    expect(learned.classifier.scale).toBe(trained.classifier.scale);
-    expect(learned.classifier.intercept).toBe(trained.classifier.intercept);
-    expect(learned.classifier.samplesSeen).toBe(trained.classifier.samplesSeen);
-    expect(learned.nb?.positive).toEqual(trained.nb?.positive);
-    expect(learned.nb?.negative).toEqual(trained.nb?.negative);
-  });
+      // Assert: the same NB counts and step; where the step alone lowered the learned label's
+      // decision (new n-grams diluting the norm), online learning gave it back, and only then.
+      const [learned, trained] = [online.state(), batch.state()];
+      expect(learned.nb?.positive).toEqual(trained.nb?.positive);
+      expect(learned.nb?.negative).toEqual(trained.nb?.negative);
+      expect(learned.classifier.intercept).toBe(trained.classifier.intercept);
+      expect(learned.classifier.samplesSeen).toBe(trained.classifier.samplesSeen);
+      if (sign * (decisionOf(batch, doc.text) - before) >= 0) {
+        expect(learned.classifier.rawWeights).toEqual(trained.classifier.rawWeights);
+        expect(probability(online, doc.text)).toBe(probability(batch, doc.text));
+      } else {
+        kept++;
+        expect(sign * (decisionOf(online, doc.text) - before)).toBeGreaterThanOrEqual(0);
+      }
+    }
+    // Both cases happen among these reviews.
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(docs.length);
+  }, 60_000);
 
   it('learns online from scratch exactly as batch training does, for the classic preset too', () => {
     // Arrange

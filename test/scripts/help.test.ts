@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 
 import { runNodeScript } from '../helpers/server-process.js';
 
-/** Every `tsx scripts/X.ts` command of package.json, by its npm name. */
+/** Every command of package.json that runs scripts/X.ts (through tsx, or built into dist/), by its npm name, with its source. */
 function scriptCommands(): Array<[string, string]> {
   const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
   return Object.entries(scripts)
-    .map(([name, command]): [string, string | undefined] => [name, /^tsx (scripts\/[\w-]+\.ts)$/.exec(command)?.[1]])
+    .map(([name, command]): [string, string | undefined] => {
+      const match = /^(?:tsx (scripts\/[\w-]+)\.ts|node dist\/(scripts\/[\w-]+)\.js)$/.exec(command);
+      return [name, match === null ? undefined : `${match[1] ?? match[2]}.ts`];
+    })
     .filter((entry): entry is [string, string] => entry[1] !== undefined);
 }
 
