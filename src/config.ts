@@ -221,7 +221,7 @@ function problems(): { settle<T>(read: () => T, fallback?: T): T; done(): void }
       }
     },
     done() {
-      if (found.length === 1) throw new ConfigError(found[0]!);
+      if (found.length === 1) throw new ConfigError(found[0]);
       if (found.length > 1) throw new ConfigError(`${found.length} settings are wrong:\n  ${found.join('\n  ')}`);
     },
   };

@@ -90,7 +90,7 @@ export async function lockPostgresUpdate(url: string): Promise<UpdateLock> {
   await client.connect();
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [UPDATE_LOCK]);
-    if (!rows[0]!.locked) {
+    if (!rows[0].locked) {
       throw new UpdateRunningError(
         `another \`npm run update\` is updating the model published in ${describeUrl(url)}: wait for it to finish and run this one again.`,
       );

@@ -56,11 +56,12 @@ export function createMetrics(): Metrics {
   // Children by route, method and status: a request looks its labels up in three maps instead of
   // prom-client hashing a label object on each observation.
   const children = new Map<string, Map<string, Map<number, ReturnType<typeof requests.labels>>>>();
+  type Child = ReturnType<typeof requests.labels>;
   const childOf = (route: string, method: string, status: number) => {
     let byMethod = children.get(route);
-    if (byMethod === undefined) children.set(route, (byMethod = new Map()));
+    if (byMethod === undefined) children.set(route, (byMethod = new Map<string, Map<number, Child>>()));
     let byStatus = byMethod.get(method);
-    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, Child>()));
     let child = byStatus.get(status);
     if (child === undefined) byStatus.set(status, (child = requests.labels(route, method, String(status))));
     return child;

@@ -91,7 +91,7 @@ export async function runFeedbackLoop(options: {
     const restarted = await createLearner({ model: copyOf(trained), store: reopened });
     const replayed = test.map((doc) => restarted.positiveProbability(doc.text));
     await restarted.drain();
-    reopened.close();
+    await reopened.close();
 
     const retrained = trainOnFeatures(spec, rows, labels, [...trainIdx, ...feedbackIdx], seed);
     return {

@@ -39,7 +39,7 @@ export function aclImdbId(key: string): number | null {
 export function assignFolds(docs: readonly Pick<LabelledDoc, 'key' | 'group'>[], k: number, seed: number): Folds {
   if (!Number.isInteger(k) || k < 2) throw new InvalidInputError(`cross-validation needs k >= 2 folds, got ${k}.`);
   const ids = docs.map((doc) => aclImdbId(doc.key));
-  if (docs.length > 0 && ids.every((id) => id !== null)) return idRangeFolds(ids as number[], k);
+  if (docs.length > 0 && ids.every((id) => id !== null)) return idRangeFolds(ids, k);
   if (docs.length > 0 && docs.every((doc) => doc.group !== undefined && doc.group !== '')) {
     return groupFolds(docs.map((doc) => doc.group as string), k, seed);
   }

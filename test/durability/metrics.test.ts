@@ -21,7 +21,7 @@ function samples(text: string): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (match !== null) values.set(match[1]!, Number(match[2]));
+    if (match !== null) values.set(match[1], Number(match[2]));
   }
   return values;
 }
@@ -80,7 +80,7 @@ describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
     expect(values.get('movieclassifier_feedback_total{verdict="accepted"}')).toBe(2);
     expect(values.get('movieclassifier_db_write_failures_total')).toBe(0);
     expect(values.get('movieclassifier_db_writes_failing')).toBe(0);
-    const version = server.startUp[0]!.model as { version: string; preset: string };
+    const version = server.startUp[0].model as { version: string; preset: string };
     expect(values.get(`movieclassifier_model_info{model_file="${version.version.slice(0, 12)}",preset="${version.preset}"}`)).toBe(1);
     expect(values.get('movieclassifier_model_applied_through')).toBe(2);
     expect(values.get('movieclassifier_model_feedback_watermark')).toBe(0);

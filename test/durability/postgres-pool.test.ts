@@ -22,7 +22,7 @@ async function connectionsTo(url: string): Promise<number> {
     const { rows } = await client.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
     );
-    return rows[0]!.n;
+    return rows[0].n;
   } finally {
     await client.end();
   }

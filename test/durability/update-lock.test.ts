@@ -37,7 +37,7 @@ describe.each(STORE_KINDS)('npm run update on %s', (kind) => {
 
   /** The lock a running update holds, taken here as that update would take it. */
   const holdLock = (paths: ServerPaths & { log: ServerLog }): Promise<UpdateLock> =>
-    kind === 'SQLite' ? Promise.resolve(lockModelFile(paths.modelPath)) : lockPostgresUpdate(paths.log.env.DATABASE_URL!);
+    kind === 'SQLite' ? Promise.resolve(lockModelFile(paths.modelPath)) : lockPostgresUpdate(paths.log.env.DATABASE_URL);
 
   it('refuses while another update runs, saying so and writing nothing; runs once it is done, keeping the previous model', { timeout: 120_000 }, async (context) => {
     // Arrange

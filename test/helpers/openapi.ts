@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 
 const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
 // The whole document as one schema, so that each answer's schema resolves its $refs in it.
-ajv.addSchema(OPENAPI_DOCUMENT as unknown as Json, 'openapi.json');
+ajv.addSchema(OPENAPI_DOCUMENT, 'openapi.json');
 
 /** An operation's path in the document: Express's /feedback/:id/accept is /feedback/{id}/accept. */
 export function openApiPath(expressPath: string): string {
@@ -36,7 +36,7 @@ export function expectMatchesOpenApi(res: Response, method: string, path: string
   let pointer = `/paths/${escape(path)}/${method.toLowerCase()}/responses/${res.status}`;
   if (typeof response.$ref === 'string') {
     pointer = response.$ref.slice(1);
-    response = (OPENAPI_DOCUMENT.components.responses as unknown as Record<string, Json>)[response.$ref.split('/').at(-1)!]!;
+    response = (OPENAPI_DOCUMENT.components.responses as unknown as Record<string, Json>)[response.$ref.split('/').at(-1)]!;
   }
   const content = response.content as Record<string, unknown> | undefined;
   if (content?.['application/json'] === undefined) throw new Error(`${method} ${path} ${res.status} has no JSON body in the description`);

@@ -97,11 +97,11 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
     expect((await t.checkpoints.list()).map((c) => c.watermark)).toEqual([2, 0]);
 
     // Act
-    const res = await request(t.app).post(`/api/v1/admin/feedback/${rows[2]!.reviewId}/reject`).set('Authorization', AUTH);
+    const res = await request(t.app).post(`/api/v1/admin/feedback/${rows[2].reviewId}/reject`).set('Authorization', AUTH);
 
     // Assert: rebuilt from the trained model's checkpoint (watermark 0).
     expect(res.status).toBe(200);
-    expect(t.learner.modelInfo()).toMatchObject({ rebuiltFrom: (await t.checkpoints.list())[1]!.path, rebuilds: 1 });
+    expect(t.learner.modelInfo()).toMatchObject({ rebuiltFrom: (await t.checkpoints.list())[1].path, rebuilds: 1 });
     await request(t.app).get('/healthz').expect(200);
   });
 

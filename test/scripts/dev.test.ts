@@ -36,6 +36,6 @@ describe('npm run dev', () => {
 
     await vi.waitFor(() => expect(listening()).toHaveLength(2), { timeout: 30_000, interval: 100 });
     const [first, second] = listening();
-    expect(second![1]).not.toBe(first![1]); // a new process
+    expect(second[1]).not.toBe(first[1]); // a new process
   }, 70_000);
 });

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await log.indexAll();
     const { store, checkpoints } = log;
     const shipped = decodeModel(readFileSync(path.join(PACKAGE_DIR, 'data', 'model.bin')), 'data/model.bin');
-    const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0]!.id;
+    const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0].id;
     const bytes = encodeModel({ model: shipped.model, training: shipped.header.training, feedbackWatermark: last, checkSet: shipped.checkSet, checkSetSource: shipped.header.checkSetSource });
     const model = decodeModel(bytes, 'bench model');
     await checkpoints.keep(bytes, model.header);
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       idle.sort((a, b) => a - b);
-      say(`idle healthz_median_ms=${quantile(idle, 0.5).toFixed(1)} healthz_p99_ms=${quantile(idle, 0.99).toFixed(1)} healthz_max_ms=${idle.at(-1)!.toFixed(1)}`);
+      say(`idle healthz_median_ms=${quantile(idle, 0.5).toFixed(1)} healthz_p99_ms=${quantile(idle, 0.99).toFixed(1)} healthz_max_ms=${idle.at(-1).toFixed(1)}`);
 
       // 1. Exports and /healthz, the clients in a worker thread.
       const started = performance.now();
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       if (result.error !== undefined) throw new Error(result.error);
       const probes = [...result.probes].sort((a, b) => a - b);
       say(
-        `exports=${opts.exports} seconds=${((performance.now() - started) / 1000).toFixed(1)} mb_each=${(result.bytes[0]! / 1e6).toFixed(1)} ` +
+        `exports=${opts.exports} seconds=${((performance.now() - started) / 1000).toFixed(1)} mb_each=${(result.bytes[0] / 1e6).toFixed(1)} ` +
           `healthz_probes=${probes.length} healthz_median_ms=${quantile(probes, 0.5).toFixed(1)} healthz_p99_ms=${quantile(probes, 0.99).toFixed(1)} ` +
           `healthz_max_ms=${(probes.at(-1) ?? NaN).toFixed(1)} server_loop_delay_p99_ms=${(delay.percentile(99) / 1e6).toFixed(1)} ` +
           `server_loop_delay_max_ms=${(delay.max / 1e6).toFixed(1)}`,
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
           note = /data-qa="filter-error"[^>]*>([^<]*)</.exec(text)?.[1]?.trim() ?? '';
         }
         times.sort((a, b) => a - b);
-        say(`search=${name} status=${status} median_ms=${quantile(times, 0.5).toFixed(1)} max_ms=${times.at(-1)!.toFixed(1)} note=${JSON.stringify(note)}`);
+        say(`search=${name} status=${status} median_ms=${quantile(times, 0.5).toFixed(1)} max_ms=${times.at(-1).toFixed(1)} note=${JSON.stringify(note)}`);
       }
     } finally {
       server.closeAllConnections();

@@ -270,7 +270,7 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
             'SELECT COUNT(*)::int AS count, MIN(at) AS oldest FROM admin_login_failures WHERE client = $1 AND at >= $2',
             [client, since],
           )
-        ).rows[0]!;
+        ).rows[0];
         if (count >= max) return { allowed: false, oldest: oldest! };
         await connection.query('INSERT INTO admin_login_failures (client, at) VALUES ($1, $2)', [client, at]);
         return { allowed: true, failuresBefore: count };

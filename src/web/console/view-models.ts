@@ -235,7 +235,7 @@ export async function overviewModel(
 
   return {
     tiles: [
-      { label: 'Feedback rows', value: count(all), note: `${count(feedbackPerDay.at(-1))} today (UTC)`, href: '/admin/feedback', qa: 'tile-feedback' },
+      { label: 'Feedback rows', value: count(all), note: `${count(feedbackPerDay.at(-1) ?? 0)} today (UTC)`, href: '/admin/feedback', qa: 'tile-feedback' },
       { label: 'Held, waiting for you', value: count(held), note: 'accept or reject them', href: '/admin/feedback?verdict=held', qa: 'tile-held' },
       { label: 'Predictions, last 24 hours', value: count(dayPredictionsToday), note: `${count(feedbackPerHour.slice(-24).reduce((a, b) => a + b, 0))} answered`, qa: 'tile-predictions' },
       { label: 'Readers say correct, last 7 days', value: percentOf(weekCorrect, weekAnswers), note: `${count(weekCorrect)} of ${count(weekAnswers)} answers`, qa: 'tile-accuracy' },

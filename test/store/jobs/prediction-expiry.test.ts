@@ -78,7 +78,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const store = await logs.openNew();
       const made = Array.from({ length: 1200 }, (_, k) => prediction(new Date(Date.now() - (1200 - k) * 1000).toISOString()));
       await store.insertPredictions(made);
-      await store.recordFeedback(made[0]!.id, 1, 'api');
+      await store.recordFeedback(made[0].id, 1, 'api');
 
       // Act
       const result = await sweepExpiredPredictions(store, ago(24), 100);
@@ -87,7 +87,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(result.deleted).toBe(1099);
       for (const row of made.slice(1, 1100)) expect(await store.getPrediction(row.id)).toBeUndefined();
       for (const row of made.slice(1100)) expect(await store.getPrediction(row.id)).toMatchObject({ id: row.id });
-      expect(await store.getPrediction(made[0]!.id)).toMatchObject({ feedbackReviewId: 1 });
+      expect(await store.getPrediction(made[0].id)).toMatchObject({ feedbackReviewId: 1 });
     });
   });
 

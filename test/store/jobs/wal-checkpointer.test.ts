@@ -98,6 +98,6 @@ describe('warnings of failed checkpoints', () => {
       "checkpointing the database's WAL failed: database or disk is full; will try again",
       "checkpointing the database's WAL failed: database or disk is full; will try again (it failed 119 more times since the last warning)",
     ]);
-    expect(warnings[1]!.details).toEqual({ code: 'SQLITE_FULL', failuresNotWarned: 119 });
+    expect(warnings[1].details).toEqual({ code: 'SQLITE_FULL', failuresNotWarned: 119 });
   });
 });

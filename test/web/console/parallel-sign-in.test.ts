@@ -30,7 +30,7 @@ async function releasedTogether(port: number, requests: string[]): Promise<numbe
   const statuses = ready.map(async (socket, k) => {
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.write(requests[k]!.slice(-1));
+    socket.write(requests[k].slice(-1));
     await once(socket, 'end');
     return Number(/^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? 0);
   });
@@ -46,7 +46,7 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
     try {
       const { port } = server.address() as AddressInfo;
       const page = await request(t.app).get('/admin/login').expect(200);
-      const cookie = setCookies(page).get('mc_csrf')!.split(';')[0]!;
+      const cookie = setCookies(page).get('mc_csrf')!.split(';')[0];
       const _csrf = hiddenField(page.text, '_csrf');
       const requests = Array.from({ length: TRIES }, (_, k) => {
         const body = new URLSearchParams({ _csrf, password: k === RIGHT ? PASSWORD : `wrong password ${k}`, next: '/admin' }).toString();
