@@ -19,9 +19,16 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...Object.values(PROJECTS).flat()] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...Object.values(PROJECTS).flat()],
+        },
       },
-      ...Object.entries(PROJECTS).map(([name, include]) => ({ extends: true as const, test: { name, include: [...include] } })),
+      ...Object.entries(PROJECTS).map(([name, include]) => ({
+        extends: true as const,
+        test: { name, include: [...include] },
+      })),
     ],
   },
 });

@@ -23,7 +23,10 @@ export interface TrainArgs {
 }
 
 /** `env` gives the default of --out (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
-export function parseTrainArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): TrainArgs {
+export function parseTrainArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): TrainArgs {
   const args = parseCliArgs(argv, {
     data: { type: 'string' },
     preset: { type: 'string', default: 'default' },
@@ -73,7 +76,10 @@ export interface EvaluateArgs {
 }
 
 /** `env` gives the default of --model (MODEL_PATH, DATA_DIR), as the server and `update` read them. */
-export function parseEvaluateArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): EvaluateArgs {
+export function parseEvaluateArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): EvaluateArgs {
   const args = parseCliArgs(argv, {
     data: { type: 'string' },
     split: { type: 'string' },
@@ -91,17 +97,25 @@ export function parseEvaluateArgs(argv: readonly string[], env: Record<string, s
   const k = numberOption('cv', args.cv, undefined, (n) => Number.isInteger(n) && n >= 2);
   const loop = args['feedback-loop'] === true;
   if (loop) {
-    if (k !== undefined || args.against !== undefined) throw new UsageError('--feedback-loop makes its own 10 folds and runs one recipe; drop --cv and --against.');
-    if (args.model !== undefined || args.split !== undefined) throw new UsageError('--feedback-loop trains its own model on PATH; drop --model and --split.');
+    if (k !== undefined || args.against !== undefined)
+      throw new UsageError('--feedback-loop makes its own 10 folds and runs one recipe; drop --cv and --against.');
+    if (args.model !== undefined || args.split !== undefined)
+      throw new UsageError('--feedback-loop trains its own model on PATH; drop --model and --split.');
     if (args.preset !== undefined) recipeSpec(args.preset);
   } else if (k === undefined) {
     const stray = (['preset', 'against', 'seed'] as const).filter((name) => args[name] !== undefined);
     if (stray.length > 0) {
-      throw new UsageError(`${stray.map((name) => `--${name}`).join(' and ')} go with --cv K (cross-validation) or --feedback-loop; add one, or drop them to score a model file.`);
+      throw new UsageError(
+        `${stray.map((name) => `--${name}`).join(' and ')} go with --cv K (cross-validation) or --feedback-loop; add one, or drop them to score a model file.`,
+      );
     }
   } else {
-    if (args.model !== undefined) throw new UsageError('--model scores a model file, --cv trains its own models; give one or the other.');
-    if (args.split !== undefined) throw new UsageError('--cv splits PATH into folds itself; drop --split and pass the split folder (e.g. PATH/train) as --data.');
+    if (args.model !== undefined)
+      throw new UsageError('--model scores a model file, --cv trains its own models; give one or the other.');
+    if (args.split !== undefined)
+      throw new UsageError(
+        '--cv splits PATH into folds itself; drop --split and pass the split folder (e.g. PATH/train) as --data.',
+      );
     for (const recipe of [args.preset, args.against]) if (recipe !== undefined) recipeSpec(recipe);
   }
   return {
@@ -111,8 +125,15 @@ export function parseEvaluateArgs(argv: readonly string[], env: Record<string, s
     cv:
       k === undefined
         ? undefined
-        : { k, recipe: args.preset ?? 'default', against: args.against, seed: numberOption('seed', args.seed, 1, Number.isInteger) },
-    feedbackLoop: loop ? { recipe: args.preset ?? 'default', seed: numberOption('seed', args.seed, 1, Number.isInteger) } : undefined,
+        : {
+            k,
+            recipe: args.preset ?? 'default',
+            against: args.against,
+            seed: numberOption('seed', args.seed, 1, Number.isInteger),
+          },
+    feedbackLoop: loop
+      ? { recipe: args.preset ?? 'default', seed: numberOption('seed', args.seed, 1, Number.isInteger) }
+      : undefined,
   };
 }
 
@@ -134,7 +155,10 @@ export interface UpdateArgs {
 }
 
 /** `env` gives the defaults of --db and --model (DATA_DIR, DB_PATH, MODEL_PATH). */
-export function parseUpdateArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): UpdateArgs {
+export function parseUpdateArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): UpdateArgs {
   const args = parseCliArgs(argv, {
     db: { type: 'string' },
     model: { type: 'string' },

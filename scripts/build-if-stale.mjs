@@ -40,7 +40,8 @@ function staleness() {
     const output = path.join('dist', source.replace(/\.ts$/, '.js'));
     if (!existsSync(path.join(ROOT, output))) return { missing: true, why: `${output} does not exist` };
     const built = statSync(path.join(ROOT, output)).mtimeMs;
-    if (built < statSync(path.join(ROOT, source)).mtimeMs) return { missing: false, why: `${source} is newer than ${output}` };
+    if (built < statSync(path.join(ROOT, source)).mtimeMs)
+      return { missing: false, why: `${source} is newer than ${output}` };
     if (built < configChanged) return { missing: false, why: `a tsconfig file is newer than ${output}` };
   }
   return null;

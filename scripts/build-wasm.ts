@@ -47,10 +47,15 @@ export function kernelModuleText(binary: Uint8Array): string {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runCli(async (argv) => {
-    parseCliArgs(argv, {}); // no options: anything given is a usage error, not a silent rebuild
-    const binary = await compileKernel();
-    writeFileSync(TARGET, kernelModuleText(binary));
-    process.stdout.write(`wrote ${TARGET.split(/[\\/]/).slice(-3).join('/')} (${binary.length} bytes of WebAssembly)\n`);
-  }, { usage: BUILD_WASM_USAGE });
+  runCli(
+    async (argv) => {
+      parseCliArgs(argv, {}); // no options: anything given is a usage error, not a silent rebuild
+      const binary = await compileKernel();
+      writeFileSync(TARGET, kernelModuleText(binary));
+      process.stdout.write(
+        `wrote ${TARGET.split(/[\\/]/).slice(-3).join('/')} (${binary.length} bytes of WebAssembly)\n`,
+      );
+    },
+    { usage: BUILD_WASM_USAGE },
+  );
 }

@@ -50,7 +50,12 @@ export async function runCommand(command: Command, { argv, usage, stderr, stdout
  * code `runCommand` gives (a command may set its own, which a clean return leaves as it is).
  */
 export function runCli(command: Command, options: { usage?: string } = {}): void {
-  void runCommand(command, { argv: process.argv.slice(2), stderr: process.stderr, stdout: process.stdout, ...options }).then((code) => {
+  void runCommand(command, {
+    argv: process.argv.slice(2),
+    stderr: process.stderr,
+    stdout: process.stdout,
+    ...options,
+  }).then((code) => {
     if (code !== 0) process.exitCode = code;
   });
 }

@@ -150,7 +150,10 @@ export function loadConfig(env: Env = process.env): Config {
   const get = reader(env);
   const { settle, done } = problems();
 
-  const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = settle(() => storagePaths(env), storagePaths({ ...env, DATABASE_URL: undefined }));
+  const { dataDir, modelPath, dbPath, checkpointDir, databaseUrl } = settle(
+    () => storagePaths(env),
+    storagePaths({ ...env, DATABASE_URL: undefined }),
+  );
   const nodeEnv = get('NODE_ENV') ?? 'production';
   const logLevel = settle(() => logLevelOf(get('LOG_LEVEL')), 'info');
 
@@ -182,8 +185,12 @@ export function loadConfig(env: Env = process.env): Config {
     adminLoginFailures: settle(() => integer(get, 'ADMIN_LOGIN_FAILURES', 5, 1, 1000)),
     moderation: {
       minWords: settle(() => integer(get, 'MODERATION_MIN_WORDS', DEFAULT_MODERATION.minWords, 0, 10_000)),
-      nearDuplicateSimilarity: settle(() => fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity)),
-      clientRowsPerDay: settle(() => integer(get, 'MODERATION_CLIENT_ROWS_PER_DAY', DEFAULT_MODERATION.clientRowsPerDay, 0, 1_000_000)),
+      nearDuplicateSimilarity: settle(() =>
+        fraction(get, 'MODERATION_SIMILARITY', DEFAULT_MODERATION.nearDuplicateSimilarity),
+      ),
+      clientRowsPerDay: settle(() =>
+        integer(get, 'MODERATION_CLIENT_ROWS_PER_DAY', DEFAULT_MODERATION.clientRowsPerDay, 0, 1_000_000),
+      ),
       clientCorrectionsPerDay: settle(() =>
         integer(get, 'MODERATION_CLIENT_CORRECTIONS_PER_DAY', DEFAULT_MODERATION.clientCorrectionsPerDay, 0, 1_000_000),
       ),
@@ -193,7 +200,8 @@ export function loadConfig(env: Env = process.env): Config {
     predictionTtlHours: settle(() => integer(get, 'PREDICTION_TTL_HOURS', 24, 1, 24 * 365)),
     predictionMaxTotal: settle(() => integer(get, 'PREDICTION_MAX_TOTAL', 200_000, 0, 1_000_000_000)),
     httpTimeouts: settle(() => httpTimeouts(get)),
-    metricsPort: get('METRICS_PORT') === undefined ? undefined : settle(() => integer(get, 'METRICS_PORT', 0, 0, 65535)),
+    metricsPort:
+      get('METRICS_PORT') === undefined ? undefined : settle(() => integer(get, 'METRICS_PORT', 0, 0, 65535)),
     metricsHost: get('METRICS_HOST') ?? '127.0.0.1',
     viewsDir: path.join(PACKAGE_DIR, 'views'),
     publicDir: path.join(PACKAGE_DIR, 'public'),
@@ -330,7 +338,8 @@ function fraction(get: (name: string) => string | undefined, name: string, fallb
   const raw = get(name);
   if (raw === undefined) return fallback;
   const value = /^(0?\.[0-9]+|1(\.0*)?)$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value > 0 && value <= 1)) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a decimal above 0 and at most 1`);
+  if (!(value > 0 && value <= 1))
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a decimal above 0 and at most 1`);
   return value;
 }
 
@@ -342,7 +351,8 @@ function trustProxy(raw: string | undefined): false | number | string {
   for (const part of raw.split(',').map((item) => item.trim())) {
     const [address, bits, ...rest] = part.split('/');
     const isAddress = address !== undefined && isIP(address) !== 0;
-    const bitsOk = bits === undefined || (/^[0-9]+$/.test(bits) && Number(bits) <= (isIP(address ?? '') === 6 ? 128 : 32));
+    const bitsOk =
+      bits === undefined || (/^[0-9]+$/.test(bits) && Number(bits) <= (isIP(address ?? '') === 6 ? 128 : 32));
     if (!(PROXY_NAMES.has(part) || (isAddress && bitsOk && rest.length === 0))) {
       throw new ConfigError(
         `TRUST_PROXY=${JSON.stringify(raw)}: ${JSON.stringify(part)} is not an address, a subnet (10.0.0.0/8) or one of ` +

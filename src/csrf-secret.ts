@@ -31,7 +31,12 @@ export function readOrCreateCsrfSecret(dataDir: string): string {
     writeFileSync(temp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    const why = code === 'EROFS' ? 'read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'EROFS'
+        ? 'read-only file system'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (error as Error).message;
     throw new ConfigError(
       `cannot create the CSRF secret file ${file} (${code}: ${why}). Make DATA_DIR writable, or set CSRF_SECRET to at least ${MIN_CSRF_SECRET_LENGTH} random characters.`,
       { cause: error },

@@ -83,10 +83,12 @@ function superviseWorkers(config: Config): void {
   if (config.metricsPort !== undefined) {
     // Asks each worker for its metrics (prom-client's cluster messages) and sums them.
     const aggregator = new AggregatorRegistry();
-    serveMetrics(config, { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }).catch((error: unknown) => {
-      process.stderr.write(`movieclassifier: ${(error as Error).message}\n`);
-      stopAll(1);
-    });
+    serveMetrics(config, { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }).catch(
+      (error: unknown) => {
+        process.stderr.write(`movieclassifier: ${(error as Error).message}\n`);
+        stopAll(1);
+      },
+    );
   }
 
   const stop = (): void => stopAll(0);
@@ -131,21 +133,33 @@ function workerV8Flags(workers: number): string[] {
 }
 
 /** GET /metrics on METRICS_HOST:METRICS_PORT; says where on stdout, as a JSON line like the workers'. */
-async function serveMetrics(config: Config, source: Pick<MetricsServerOptions, 'metrics' | 'contentType'>): Promise<void> {
-  const server = await startMetricsServer({ port: config.metricsPort ?? 0, host: config.metricsHost, ...source }).catch((error: unknown) => {
-    throw new MovieClassifierError(
-      `cannot serve the metrics on ${config.metricsHost}:${config.metricsPort} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
-        'choose another METRICS_PORT, or unset it',
-      { cause: error },
-    );
-  });
+async function serveMetrics(
+  config: Config,
+  source: Pick<MetricsServerOptions, 'metrics' | 'contentType'>,
+): Promise<void> {
+  const server = await startMetricsServer({ port: config.metricsPort ?? 0, host: config.metricsHost, ...source }).catch(
+    (error: unknown) => {
+      throw new MovieClassifierError(
+        `cannot serve the metrics on ${config.metricsHost}:${config.metricsPort} (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+          'choose another METRICS_PORT, or unset it',
+        { cause: error },
+      );
+    },
+  );
   server.unref(); // the site's server and the workers keep the process alive, not this
   const metrics = `http://${config.metricsHost}:${server.port}/metrics`;
-  process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, metrics, msg: `metrics on ${metrics}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, metrics, msg: `metrics on ${metrics}` })}\n`,
+  );
 }
 
 function fail(error: unknown): never {
-  const text = error instanceof MovieClassifierError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text =
+    error instanceof MovieClassifierError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   process.stderr.write(`movieclassifier: ${text}\n`);
   process.exit(1);
 }

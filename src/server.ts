@@ -101,7 +101,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await journal.note();
   const metrics = config.metricsPort === undefined ? undefined : createMetrics();
   metrics?.watch({ learner, store, checkpoints });
-  const app = createApp({ learner, store, config, logger, checkpoints, journal, ...(metrics === undefined ? {} : { metrics }) });
+  const app = createApp({
+    learner,
+    store,
+    config,
+    logger,
+    checkpoints,
+    journal,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
   const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
   const server = createServer(
     {
@@ -155,9 +163,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     afterEachLook: () => void journal.note(),
     ...storage.follow,
   });
-  const expiry = startPredictionExpiry({ store, ttlHours: config.predictionTtlHours, maxTotal: config.predictionMaxTotal, log: logger });
+  const expiry = startPredictionExpiry({
+    store,
+    ttlHours: config.predictionTtlHours,
+    maxTotal: config.predictionMaxTotal,
+    log: logger,
+  });
   const textIndexer = startTextIndexer(store.console, { everyMs: config.reloadPollMs, log: logger });
-  const walCheckpointer = storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
+  const walCheckpointer =
+    storage.sqlitePath === null ? undefined : startWalCheckpointer(storage.sqlitePath, { log: logger });
 
   return {
     port,

@@ -125,17 +125,27 @@ describe('loadConfig', () => {
   });
 
   it('leaves the console off without ADMIN_PASSWORD, with 8-hour sessions and 5 failed sign-ins per 15 minutes', () => {
-    expect(loadConfig({ ADMIN_PASSWORD: '' })).toMatchObject({ adminPassword: undefined, adminSessionHours: 8, adminLoginFailures: 5 });
+    expect(loadConfig({ ADMIN_PASSWORD: '' })).toMatchObject({
+      adminPassword: undefined,
+      adminSessionHours: 8,
+      adminLoginFailures: 5,
+    });
   });
 
   it('refuses a short ADMIN_PASSWORD without echoing it, and sessions of 0 hours', () => {
-    expect(() => loadConfig({ ADMIN_PASSWORD: 'hunter2' })).toThrow(/ADMIN_PASSWORD is 7 characters long; use at least 12/);
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'hunter2' })).toThrow(
+      /ADMIN_PASSWORD is 7 characters long; use at least 12/,
+    );
     expect(() => loadConfig({ ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
-    expect(() => loadConfig({ ADMIN_SESSION_HOURS: '0' })).toThrow(/ADMIN_SESSION_HOURS="0" is not a whole number from 1 to 720/);
+    expect(() => loadConfig({ ADMIN_SESSION_HOURS: '0' })).toThrow(
+      /ADMIN_SESSION_HOURS="0" is not a whole number from 1 to 720/,
+    );
   });
 
   it('refuses a short ADMIN_TOKEN without echoing it', () => {
-    expect(() => loadConfig({ ADMIN_TOKEN: 'short-token' })).toThrow(/ADMIN_TOKEN is 11 characters long; use at least 24/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short-token' })).toThrow(
+      /ADMIN_TOKEN is 11 characters long; use at least 24/,
+    );
     expect(() => loadConfig({ ADMIN_TOKEN: 'short-token' })).not.toThrow(/short-token/);
   });
 
@@ -174,7 +184,8 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once, not only the first', () => {
-    const load = () => loadConfig({ CSRF_SECRET: SECRET, PORT: 'abc', WORKERS: '0', LOG_LEVEL: 'loud', RATE_LIMIT: 'on' });
+    const load = () =>
+      loadConfig({ CSRF_SECRET: SECRET, PORT: 'abc', WORKERS: '0', LOG_LEVEL: 'loud', RATE_LIMIT: 'on' });
 
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/^3 settings are wrong:\n {2}LOG_LEVEL="loud" .*\n {2}PORT="abc" .*\n {2}WORKERS="0" /);

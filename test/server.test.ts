@@ -147,7 +147,9 @@ describe('RunningServer.close', () => {
   });
 
   it('does not wait for an idle kept-alive connection', async () => {
-    const server = await startTestServer({ httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 60_000 } });
+    const server = await startTestServer({
+      httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 60_000 },
+    });
     const client = rawConnection(server.port);
     client.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await new Promise((resolve) => setTimeout(resolve, 200));

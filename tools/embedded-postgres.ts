@@ -25,7 +25,6 @@ export interface TestPostgres {
 const USER = 'postgres';
 const PASSWORD = 'movieclassifier-test';
 
-
 export interface StartTestPostgresOptions {
   /**
    * Wait for the disk on each commit (fsync, synchronous_commit), as a production server does.
@@ -67,7 +66,9 @@ export async function startTestPostgres({ durable = true }: StartTestPostgresOpt
         const client = postgres.getPgClient('postgres', '127.0.0.1');
         await client.connect();
         try {
-          await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(new URL(template).pathname.slice(1))}`);
+          await client.query(
+            `CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(new URL(template).pathname.slice(1))}`,
+          );
         } finally {
           await client.end();
         }

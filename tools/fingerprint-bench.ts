@@ -33,7 +33,9 @@ process.stdout.write(
 
 // The byte arrays fingerprint hashes for this review: each 3-word shingle, then 16 slices of 16 bytes.
 const encoder = new TextEncoder();
-const words = normalizeReview(review).split(' ').filter((word) => /\p{L}/u.test(word));
+const words = normalizeReview(review)
+  .split(' ')
+  .filter((word) => /\p{L}/u.test(word));
 const arrays = words.slice(0, -2).map((_, i) => encoder.encode(words.slice(i, i + 3).join(' ')));
 const signature = new Uint8Array(256);
 for (let band = 0; band < 16; band++) arrays.push(signature.subarray(band * 16, band * 16 + 16));

@@ -85,7 +85,8 @@ function track(child: ChildProcess): void {
 
 function exitOf(child: ChildProcess): Promise<ServerExit> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
@@ -105,7 +106,8 @@ export function spawnNode(
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
     detached: true,
   });
-  if (child.pid === undefined) throw new ServerStartError(`could not start node ${args.join(' ')} in ${options.cwd ?? REPO_ROOT}`);
+  if (child.pid === undefined)
+    throw new ServerStartError(`could not start node ${args.join(' ')} in ${options.cwd ?? REPO_ROOT}`);
   track(child);
   return child;
 }
@@ -117,9 +119,16 @@ export function spawnNode(
  * @example startScriptNodeFlags('.') // ['--max-old-space-size=160', '--heap-growing-percent=100']
  */
 export function startScriptNodeFlags(root: string): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
   const command = / node ((?:--[a-z-]+=\S+ )*)/.exec(scripts?.start ?? '');
-  return command?.[1]?.trim().split(' ').filter((flag) => flag !== '') ?? [];
+  return (
+    command?.[1]
+      ?.trim()
+      .split(' ')
+      .filter((flag) => flag !== '') ?? []
+  );
 }
 
 /** SIGKILLs every child started here that is still running, and waits for them. Tests call it in afterEach. */
@@ -185,7 +194,8 @@ const STDERR_TAIL_BYTES = 64 * 1024;
 export function spawnServer(options: SpawnServerOptions): ServerChild {
   const { logFile } = options;
   const root = options.root ?? REPO_ROOT;
-  const args = options.entry === 'source' ? [SERVER_ENTRY.source] : [...startScriptNodeFlags(root), SERVER_ENTRY.compiled];
+  const args =
+    options.entry === 'source' ? [SERVER_ENTRY.source] : [...startScriptNodeFlags(root), SERVER_ENTRY.compiled];
   const logFd = logFile === undefined ? undefined : openSync(logFile, 'w');
   const spawnedAt = performance.now();
   let child: ChildProcess;

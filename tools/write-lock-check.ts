@@ -15,7 +15,9 @@ import Database from 'better-sqlite3';
 
 import { REPO_ROOT, SERVER_HOST, spawnServer } from './server-process.js';
 
-const { values } = parseArgs({ options: { 'lock-s': { type: 'string', default: '10' }, model: { type: 'string', default: 'data/model.bin' } } });
+const { values } = parseArgs({
+  options: { 'lock-s': { type: 'string', default: '10' }, model: { type: 'string', default: 'data/model.bin' } },
+});
 const lockMs = Number(values['lock-s']) * 1000;
 const dir = mkdtempSync(path.join(tmpdir(), 'movieclassifier-lock-check-'));
 const modelPath = path.join(dir, 'model.bin');
@@ -41,7 +43,8 @@ const server = spawnServer({
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const percentile = (values: number[], p: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 
 async function timed(url: string, init?: RequestInit): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
@@ -58,7 +61,10 @@ try {
   const base = line.address;
   const review = 'A wonderful, moving film with a brilliant cast. I loved every minute of it.';
   const ids: string[] = [];
-  for (let k = 0; k < Math.ceil(lockMs / 1000) + 1; k++) ids.push((JSON.parse((await post(`${base}/api/v1/predict`, { review })).body) as { predictionId: string }).predictionId);
+  for (let k = 0; k < Math.ceil(lockMs / 1000) + 1; k++)
+    ids.push(
+      (JSON.parse((await post(`${base}/api/v1/predict`, { review })).body) as { predictionId: string }).predictionId,
+    );
 
   const holder = new Database(dbPath);
   holder.exec('BEGIN IMMEDIATE');
@@ -67,7 +73,10 @@ try {
   const writes: string[] = [];
   const writing = (async () => {
     for (let k = 0; performance.now() - lockedAt < lockMs - 2500; k++) {
-      const [p, f] = await Promise.all([post(`${base}/api/v1/predict`, { review }), post(`${base}/api/v1/feedback`, { predictionId: ids[k], correct: true })]);
+      const [p, f] = await Promise.all([
+        post(`${base}/api/v1/predict`, { review }),
+        post(`${base}/api/v1/feedback`, { predictionId: ids[k], correct: true }),
+      ]);
       writes.push(`predict ${p.status} ${p.ms.toFixed(0)} ms, feedback ${f.status} ${f.ms.toFixed(0)} ms`);
       await sleep(1000);
     }

@@ -250,7 +250,12 @@ interface RowIndex {
 async function indexRows(path: string): Promise<RowIndex> {
   let offset = 0;
   let capacity = 1024;
-  let index: RowIndex = { offsets: new Float64Array(capacity), lengths: new Uint32Array(capacity), lines: new Uint32Array(capacity), count: 0 };
+  let index: RowIndex = {
+    offsets: new Float64Array(capacity),
+    lengths: new Uint32Array(capacity),
+    lines: new Uint32Array(capacity),
+    count: 0,
+  };
   let first = true;
   for await (const record of readRecords(path, false)) {
     if (first) {
@@ -258,7 +263,12 @@ async function indexRows(path: string): Promise<RowIndex> {
     } else {
       if (index.count === capacity) {
         capacity *= 2;
-        const grown: RowIndex = { offsets: new Float64Array(capacity), lengths: new Uint32Array(capacity), lines: new Uint32Array(capacity), count: index.count };
+        const grown: RowIndex = {
+          offsets: new Float64Array(capacity),
+          lengths: new Uint32Array(capacity),
+          lines: new Uint32Array(capacity),
+          count: index.count,
+        };
         grown.offsets.set(index.offsets);
         grown.lengths.set(index.lengths);
         grown.lines.set(index.lines);
@@ -275,7 +285,12 @@ async function indexRows(path: string): Promise<RowIndex> {
 }
 
 /** Reads the indexed rows in `order` (positions in the index), one positioned read each. */
-async function* rowsInOrder(path: string, header: Header, index: RowIndex, order: Uint32Array): AsyncGenerator<LabelledDoc> {
+async function* rowsInOrder(
+  path: string,
+  header: Header,
+  index: RowIndex,
+  order: Uint32Array,
+): AsyncGenerator<LabelledDoc> {
   const fd = openSync(path, 'r');
   let buffer = Buffer.alloc(1 << 16);
   try {
@@ -346,9 +361,7 @@ export async function* shuffleBuffered<T>(source: AsyncIterable<T>, size: number
 export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}): Promise<CsvCorpus> {
   const shuffleBufferSize = options.shuffleBufferSize ?? 4096;
   if (!Number.isInteger(shuffleBufferSize) || shuffleBufferSize < 1) {
-    throw new InvalidInputError(
-      `shuffleBufferSize must be a positive whole number, got ${String(shuffleBufferSize)}`,
-    );
+    throw new InvalidInputError(`shuffleBufferSize must be a positive whole number, got ${String(shuffleBufferSize)}`);
   }
   let totalBytes: number;
   try {
@@ -419,7 +432,12 @@ export async function openCsvCorpus(path: string, options: CsvCorpusOptions = {}
       if (gzip) return shuffleBuffered(docs(), shuffleBufferSize, mulberry32(seed));
       return (async function* () {
         rowIndex ??= await indexRows(path);
-        const order = Uint32Array.from(shuffleInPlace(Array.from({ length: rowIndex.count }, (_, k) => k), mulberry32(seed)));
+        const order = Uint32Array.from(
+          shuffleInPlace(
+            Array.from({ length: rowIndex.count }, (_, k) => k),
+            mulberry32(seed),
+          ),
+        );
         yield* rowsInOrder(path, header, rowIndex, order);
       })();
     },

@@ -174,5 +174,9 @@ async function* readInOrder(entries: readonly FileEntry[]): AsyncGenerator<Label
 
 /** `.../aclImdb/train` -> `aclImdb/train`: enough to recognise, without the machine's layout. */
 export function shortPath(path: string): string {
-  return path.split(/[\\/]+/).filter((part) => part.length > 0).slice(-2).join('/');
+  return path
+    .split(/[\\/]+/)
+    .filter((part) => part.length > 0)
+    .slice(-2)
+    .join('/');
 }

@@ -34,7 +34,9 @@ export async function openCorpus(path: string, options: OpenCorpusOptions = {}):
   }
   if (info.isDirectory()) return openFolderCorpus(path, split === undefined ? {} : { split });
   if (!info.isFile()) {
-    throw new InvalidInputError(`${path} is neither a folder nor a regular file; pass an aclImdb-style folder or a CSV file`);
+    throw new InvalidInputError(
+      `${path} is neither a folder nor a regular file; pass an aclImdb-style folder or a CSV file`,
+    );
   }
   const looksLikeCsv = /\.(csv|gz)$/i.test(path) || (info.size >= 2 && (await hasGzipMagic(path)));
   if (!looksLikeCsv) {

@@ -44,7 +44,9 @@ export const NO_CHECKPOINTS: Checkpoints = {
   },
   list: () => [],
   load() {
-    throw new MovieClassifierError('NO_CHECKPOINTS holds nothing to load: open a checkpoint folder with openCheckpoints(dir)');
+    throw new MovieClassifierError(
+      'NO_CHECKPOINTS holds nothing to load: open a checkpoint folder with openCheckpoints(dir)',
+    );
   },
 };
 

@@ -10,7 +10,8 @@ import type { FoldCounts } from './types.js';
  * so every process, a restart and `npm run update` fold the same rows.
  */
 export function foldRefusal(row: Pick<ReviewRow, 'sentiment' | 'verdict' | 'verdictReason'>): string | null {
-  if (row.verdict !== 'accepted') return row.verdictReason === null ? row.verdict : `${row.verdict}: ${row.verdictReason}`;
+  if (row.verdict !== 'accepted')
+    return row.verdictReason === null ? row.verdict : `${row.verdict}: ${row.verdictReason}`;
   if (!isLabel(row.sentiment)) return reasonWords.notALabel();
   return null;
 }

@@ -9,8 +9,16 @@ export {
   type UpdateModelFileOptions,
   type UpdateModelFileResult,
 } from './update-model-file.js';
-export type { CheckScore, FeedbackOrigin, FoldCounts, Learner, ModelInfo, PredictOptions,
-  PredictOutcome, TextSegment } from './types.js';
+export type {
+  CheckScore,
+  FeedbackOrigin,
+  FoldCounts,
+  Learner,
+  ModelInfo,
+  PredictOptions,
+  PredictOutcome,
+  TextSegment,
+} from './types.js';
 export { modelJournal, updateEvent, type ModelJournal, type ModelJournalOptions } from './model-journal.js';
 export { openCheckpoints, type CheckpointInfo, type Checkpoints } from './checkpoints.js';
 export { advance, fromModelFile, type ModelAtLog } from './log-position.js';

@@ -9,7 +9,15 @@ import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints.js';
 import { assertModelMatchesDatabase } from './model-database-match.js';
 import { advance, fromModelFile, type ModelAtLog } from './log-position.js';
 import { assertRebuildable } from './rebuild-check.js';
-import type { CheckScore, FoldCounts, Learner, LearningFailure, ModelInfo, PredictOptions, PredictOutcome } from './types.js';
+import type {
+  CheckScore,
+  FoldCounts,
+  Learner,
+  LearningFailure,
+  ModelInfo,
+  PredictOptions,
+  PredictOutcome,
+} from './types.js';
 import { checkAccuracy } from './update-model-file.js';
 
 export interface LearnerOptions {
@@ -86,8 +94,14 @@ export async function createLearner({
   return {
     replayed,
 
-    async predict(review: string, { segments: withSegments = true, segmentFloor = 0 }: PredictOptions = {}): Promise<PredictOutcome> {
-      const { prediction, contributions, segments } = explain(state.model.model, review, { segments: withSegments, segmentFloor });
+    async predict(
+      review: string,
+      { segments: withSegments = true, segmentFloor = 0 }: PredictOptions = {},
+    ): Promise<PredictOutcome> {
+      const { prediction, contributions, segments } = explain(state.model.model, review, {
+        segments: withSegments,
+        segmentFloor,
+      });
       const id = predictionId();
       const modelVersion = version();
       await predictions.enqueue({
@@ -160,7 +174,10 @@ export async function createLearner({
       const current = version();
       if (scored?.version !== current) {
         const { checkSet } = state.model;
-        scored = { version: current, score: { accuracy: checkAccuracy(state.model.model, checkSet), size: checkSet.length } };
+        scored = {
+          version: current,
+          score: { accuracy: checkAccuracy(state.model.model, checkSet), size: checkSet.length },
+        };
       }
       return scored.score;
     },

@@ -97,13 +97,25 @@ export async function findRebuildBase(
       unreadable.push(`${checkpoint.path} (${(error as Error).message})`);
       continue;
     }
-    return { base: { model, appliedThrough: checkpoint.watermark, verdictChangesSeen: checkpoint.verdictChangesThrough, rebuiltFrom: checkpoint.path } };
+    return {
+      base: {
+        model,
+        appliedThrough: checkpoint.watermark,
+        verdictChangesSeen: checkpoint.verdictChangesThrough,
+        rebuiltFrom: checkpoint.path,
+      },
+    };
   }
   return { unreadable };
 }
 
 /** Why no rebuild is possible, and what to do: put a checkpoint back, then `afterwards`. */
-export function noBaseMessage(checkpoints: Checkpoints, touched: number, unreadable: string[], afterwards = 'restart'): string {
+export function noBaseMessage(
+  checkpoints: Checkpoints,
+  touched: number,
+  unreadable: string[],
+  afterwards = 'restart',
+): string {
   return (
     `the verdict of log row ${touched} changes after the model learned it, and no readable checkpoint in ` +
     `${checkpoints.dir} is from before that row (one holding the log through row ${touched - 1} or less), so the model ` +

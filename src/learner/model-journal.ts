@@ -38,7 +38,13 @@ export interface ModelJournalOptions {
  *   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
  *   await journal.note(); // at start-up: records the trained model file if the timeline does not have it
  */
-export function modelJournal({ learner, events, changes, onError = () => {}, now = () => new Date() }: ModelJournalOptions): ModelJournal {
+export function modelJournal({
+  learner,
+  events,
+  changes,
+  onError = () => {},
+  now = () => new Date(),
+}: ModelJournalOptions): ModelJournal {
   let last: ModelInfo | undefined;
 
   const record = async (event: Omit<ModelEvent, 'id' | 'checkAccuracy' | 'checkSize'>): Promise<void> => {
@@ -77,7 +83,10 @@ export function modelJournal({ learner, events, changes, onError = () => {}, now
         }
         // Not `else`: a first look, or a look after a reload, may come after a rebuild too.
         if (info.rebuilds > (previous?.rebuilds ?? 0)) {
-          const { count, lastReason } = (await changes?.verdictChangesBetween(previous?.verdictChangesSeen ?? 0, info.verdictChangesSeen)) ?? {
+          const { count, lastReason } = (await changes?.verdictChangesBetween(
+            previous?.verdictChangesSeen ?? 0,
+            info.verdictChangesSeen,
+          )) ?? {
             count: 0,
             lastReason: null,
           };

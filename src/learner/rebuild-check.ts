@@ -38,5 +38,8 @@ export async function assertRebuildable(
   if (touched > state.appliedThrough) return;
   const found = await findRebuildBase(log, checkpoints, touched);
   if ('base' in found) return;
-  throw new RebuildRefusedError(`Refused, nothing was changed: ${noBaseMessage(checkpoints, touched, found.unreadable, 'try again')}`, touched);
+  throw new RebuildRefusedError(
+    `Refused, nothing was changed: ${noBaseMessage(checkpoints, touched, found.unreadable, 'try again')}`,
+    touched,
+  );
 }

@@ -129,7 +129,11 @@ export interface Learner {
    * follows) and, when it changes what the model holds, rebuilds the served model from a
    * checkpoint before returning. Returns the ids that changed and the version now served.
    */
-  changeVerdicts(reviewIds: readonly number[], verdict: Verdict, reason: string): Promise<{ changed: number[]; modelVersion: string }>;
+  changeVerdicts(
+    reviewIds: readonly number[],
+    verdict: Verdict,
+    reason: string,
+  ): Promise<{ changed: number[]; modelVersion: string }>;
   modelInfo(): ModelInfo;
   /** The served model's accuracy on its file's check set; computed once per model version (~80 ms for 1,000 reviews). */
   checkScore(): CheckScore;

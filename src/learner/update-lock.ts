@@ -74,9 +74,14 @@ function isRunning(pid: number): boolean {
 
 function lockError(error: unknown, path: string): Error {
   if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-    return new UpdateRunningError(`another \`npm run update\` took ${path} just now: wait for it to finish and run this one again.`);
+    return new UpdateRunningError(
+      `another \`npm run update\` took ${path} just now: wait for it to finish and run this one again.`,
+    );
   }
-  return new MovieClassifierError(`cannot create the lock file ${path}: ${(error as Error).message}. Make its folder writable.`, { cause: error });
+  return new MovieClassifierError(
+    `cannot create the lock file ${path}: ${(error as Error).message}. Make its folder writable.`,
+    { cause: error },
+  );
 }
 
 /**
@@ -89,7 +94,9 @@ export async function lockPostgresUpdate(url: string): Promise<UpdateLock> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [UPDATE_LOCK]);
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      UPDATE_LOCK,
+    ]);
     if (!rows[0].locked) {
       throw new UpdateRunningError(
         `another \`npm run update\` is updating the model published in ${describeUrl(url)}: wait for it to finish and run this one again.`,

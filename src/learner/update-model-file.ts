@@ -68,7 +68,8 @@ export function checkAccuracy(model: SentimentModel, examples: readonly CheckExa
 async function loadCheckSet(path: string): Promise<CheckExample[]> {
   const corpus = await openCorpus(path);
   const examples: CheckExample[] = [];
-  for await (const doc of corpus.stream({ seed: 0, shuffle: false })) examples.push({ text: doc.text, label: doc.label });
+  for await (const doc of corpus.stream({ seed: 0, shuffle: false }))
+    examples.push({ text: doc.text, label: doc.label });
   return examples;
 }
 

@@ -36,7 +36,10 @@ function routeOf(req: Request): string {
 }
 
 function mountOf(originalUrl: string, routePath: string): string {
-  const segments = originalUrl.split('?', 1)[0].split('/').filter((segment) => segment !== '');
+  const segments = originalUrl
+    .split('?', 1)[0]
+    .split('/')
+    .filter((segment) => segment !== '');
   const own = routePath.split('/').filter((segment) => segment !== '').length;
   return segments.length > own ? `/${segments.slice(0, segments.length - own).join('/')}` : '';
 }

@@ -120,15 +120,46 @@ function watchSources(registry: Registry, { learner, store, checkpoints }: Metri
         this.set(await read());
       },
     });
-  gauge('model_applied_through', 'Highest log row id the served model has learned (the lowest over the workers)', 'min', () => learner.modelInfo().appliedThrough);
-  gauge('model_feedback_watermark', 'Highest log row id folded into the model file by npm run update (its log watermark)', 'min', () => learner.modelInfo().feedbackWatermark);
-  gauge('model_verdict_changes_seen', 'Last verdict change the served weights reflect (the last part of the model version)', 'min', () => learner.modelInfo().verdictChangesSeen);
-  gauge('log_rows_unapplied', 'Log rows not yet learned by the served model (highest log id minus applied through; the most over the workers)', 'max', async () =>
-    Math.max(0, (await store.maxReviewId()) - learner.modelInfo().appliedThrough),
+  gauge(
+    'model_applied_through',
+    'Highest log row id the served model has learned (the lowest over the workers)',
+    'min',
+    () => learner.modelInfo().appliedThrough,
   );
-  gauge('log_rows_unfolded', 'Log rows not yet folded into the model file: what npm run update would read', 'max', async () =>
-    Math.max(0, (await store.maxReviewId()) - learner.modelInfo().feedbackWatermark),
+  gauge(
+    'model_feedback_watermark',
+    'Highest log row id folded into the model file by npm run update (its log watermark)',
+    'min',
+    () => learner.modelInfo().feedbackWatermark,
   );
-  gauge('db_writes_failing', '1 while the database refuses writes (GET /healthz answers 503), else 0', 'max', async () => ((await learner.writeFailure()) === null ? 0 : 1));
-  gauge('checkpoints', 'Model checkpoints kept to rebuild from after a verdict change', 'max', async () => (await checkpoints.list()).length);
+  gauge(
+    'model_verdict_changes_seen',
+    'Last verdict change the served weights reflect (the last part of the model version)',
+    'min',
+    () => learner.modelInfo().verdictChangesSeen,
+  );
+  gauge(
+    'log_rows_unapplied',
+    'Log rows not yet learned by the served model (highest log id minus applied through; the most over the workers)',
+    'max',
+    async () => Math.max(0, (await store.maxReviewId()) - learner.modelInfo().appliedThrough),
+  );
+  gauge(
+    'log_rows_unfolded',
+    'Log rows not yet folded into the model file: what npm run update would read',
+    'max',
+    async () => Math.max(0, (await store.maxReviewId()) - learner.modelInfo().feedbackWatermark),
+  );
+  gauge(
+    'db_writes_failing',
+    '1 while the database refuses writes (GET /healthz answers 503), else 0',
+    'max',
+    async () => ((await learner.writeFailure()) === null ? 0 : 1),
+  );
+  gauge(
+    'checkpoints',
+    'Model checkpoints kept to rebuild from after a verdict change',
+    'max',
+    async () => (await checkpoints.list()).length,
+  );
 }

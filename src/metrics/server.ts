@@ -14,7 +14,12 @@ export interface MetricsServerOptions {
  * GET /metrics on its own port, apart from the site's: Prometheus scrapes it there, and readers
  * who reach the site never see it. Anything else is a 404.
  */
-export async function startMetricsServer({ port, host, metrics, contentType }: MetricsServerOptions): Promise<Server & { port: number }> {
+export async function startMetricsServer({
+  port,
+  host,
+  metrics,
+  contentType,
+}: MetricsServerOptions): Promise<Server & { port: number }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?', 1)[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -22,8 +27,14 @@ export async function startMetricsServer({ port, host, metrics, contentType }: M
       return;
     }
     metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
-      (error: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`could not collect the metrics: ${(error as Error).message}\n`),
+      (text) =>
+        res
+          .writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' })
+          .end(req.method === 'HEAD' ? undefined : text),
+      (error: unknown) =>
+        res
+          .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end(`could not collect the metrics: ${(error as Error).message}\n`),
     );
   });
   server.listen(port, host);

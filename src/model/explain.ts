@@ -124,7 +124,8 @@ function strongest(values: Float64Array, top: number): Uint8Array {
 function segmentsOf(text: string, spans: TokenSpans, weights: Float64Array, floor: number): TextSegment[] {
   const { starts, ends } = spans;
   let strongest = 0;
-  if (floor > 0) for (let k = 0; k < weights.length; k++) if (starts[k] >= 0) strongest = Math.max(strongest, Math.abs(weights[k]));
+  if (floor > 0)
+    for (let k = 0; k < weights.length; k++) if (starts[k] >= 0) strongest = Math.max(strongest, Math.abs(weights[k]));
   // Stretches of plain text (between tokens, and tokens whose weight is 0 or below the floor)
   // come out as one segment each, between the weighted tokens, sliced once.
   const segments: TextSegment[] = [];

@@ -84,7 +84,13 @@ export class LogisticRegression {
 
   /** A classifier with every weight 0, that has seen nothing. */
   static untrained(nFeatures: number, settings: SgdSettings): LogisticRegression {
-    return new LogisticRegression({ settings, rawWeights: new Float64Array(nFeatures), scale: 1, intercept: 0, samplesSeen: 0 });
+    return new LogisticRegression({
+      settings,
+      rawWeights: new Float64Array(nFeatures),
+      scale: 1,
+      intercept: 0,
+      samplesSeen: 0,
+    });
   }
 
   /**
@@ -217,7 +223,9 @@ export class LogisticRegression {
    */
   finishAveraging(continueWith: SgdSettings = { ...this.#settings, average: false }): void {
     if (continueWith.average) {
-      throw new RangeError('finishAveraging: the settings to continue with average again; give settings with average: false.');
+      throw new RangeError(
+        'finishAveraging: the settings to continue with average again; give settings with average: false.',
+      );
     }
     const { weights, intercept } = this.averagedWeights();
     this.#v = weights;

@@ -149,7 +149,8 @@ function checksumOf(headerJson: string, body: Uint8Array): string {
  * half-loaded.
  */
 export function decodeModel(data: Buffer, path: string): LoadedModelFile {
-  const retrain = 'Rebuild it with `npm run train -- --data PATH` or restore a good copy (for example the .prev file beside it).';
+  const retrain =
+    'Rebuild it with `npm run train -- --data PATH` or restore a good copy (for example the .prev file beside it).';
   if (data.length < PREFIX_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new ModelFileError(`${path} is not a movieclassifier model file (wrong signature). ${retrain}`, path);
   }

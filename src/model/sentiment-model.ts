@@ -95,7 +95,9 @@ export class SentimentModel {
       throw new RangeError(`the state has ${state.classifier.rawWeights.length} weights; the spec has ${n} features.`);
     }
     if ((spec.nbAlpha === null) !== (state.nb === null)) {
-      throw new RangeError(`the spec ${spec.nbAlpha === null ? 'has no' : 'has'} NB scaling but the state ${state.nb === null ? 'has no' : 'has'} NB counts.`);
+      throw new RangeError(
+        `the spec ${spec.nbAlpha === null ? 'has no' : 'has'} NB scaling but the state ${state.nb === null ? 'has no' : 'has'} NB counts.`,
+      );
     }
     const nb = spec.nbAlpha === null || state.nb === null ? null : new NbScaling(n, spec.nbAlpha, state.nb);
     const model = new SentimentModel(spec, LogisticRegression.restore(state.classifier), nb);

@@ -43,19 +43,21 @@ const OFFSETS = new Uint32Array(SIGNATURE_SIZE);
  * "GREAT!!!  Loved it 10/10" and "great! loved it 9/10" both become "great loved it 0 0".
  */
 export function normalizeReview(text: string): string {
-  return text
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/<[^>]*>/g, ' ')
-    // Invisible format characters (zero-width space, soft hyphen, joiners) and combining marks
-    // (accents, U+034F) are dropped, not made spaces: "gr\u200beat" must stay "great".
-    .replace(/[\p{Cf}\p{M}]/gu, '')
-    .replace(/\p{Cc}/gu, ' ')
-    .replace(/\p{N}+/gu, '0')
-    .replace(/[\p{P}\p{S}]/gu, ' ')
-    .replace(/(.)\1+/gu, '$1')
-    .replace(/\s+/gu, ' ')
-    .trim();
+  return (
+    text
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/<[^>]*>/g, ' ')
+      // Invisible format characters (zero-width space, soft hyphen, joiners) and combining marks
+      // (accents, U+034F) are dropped, not made spaces: "gr\u200beat" must stay "great".
+      .replace(/[\p{Cf}\p{M}]/gu, '')
+      .replace(/\p{Cc}/gu, ' ')
+      .replace(/\p{N}+/gu, '0')
+      .replace(/[\p{P}\p{S}]/gu, ' ')
+      .replace(/(.)\1+/gu, '$1')
+      .replace(/\s+/gu, ' ')
+      .trim()
+  );
 }
 
 /** Words of a normalized text: space-separated runs that hold at least one letter. */

@@ -39,7 +39,9 @@ export interface VerdictChangeResult {
 
 export interface OperatorDeps {
   learner: Pick<Learner, 'changeVerdicts' | 'modelInfo'>;
-  store: Pick<LogStore, 'getReview' | 'reviewIdsOfClient'> & { console: Pick<ConsoleStore, 'feedbackPage' | 'acceptedIdsAfter'> };
+  store: Pick<LogStore, 'getReview' | 'reviewIdsOfClient'> & {
+    console: Pick<ConsoleStore, 'feedbackPage' | 'acceptedIdsAfter'>;
+  };
   checkpoints: Pick<Checkpoints, 'publish'>;
   /** Runs after every change that reached the learner (the model timeline's journal notes it). */
   afterChange?: () => Promise<void>;
@@ -70,7 +72,11 @@ export interface Operator {
  *   await operator.setVerdict(12, 'rejected'); // -> { changed: [12], versionBefore, modelVersion, rebuiltFrom }
  */
 export function createOperator({ learner, store, checkpoints, afterChange }: OperatorDeps): Operator {
-  const change = async (ids: readonly number[], verdict: 'accepted' | 'rejected', reason: string): Promise<VerdictChangeResult> => {
+  const change = async (
+    ids: readonly number[],
+    verdict: 'accepted' | 'rejected',
+    reason: string,
+  ): Promise<VerdictChangeResult> => {
     const versionBefore = learner.modelInfo().version;
     const { changed, modelVersion } = await learner.changeVerdicts(ids, verdict, reason);
     await afterChange?.();

@@ -19,7 +19,8 @@ export const reasonWords = {
   notALabel: (): string => 'sentiment is not 0 or 1',
   tooFewWords: (words: number, needed: number): string => `${words} words; at least ${needed} are needed`,
   repeat: (rowId: number): string => `repeats row ${rowId}`,
-  nearDuplicate: (rowId: number, similarity: number): string => `near-duplicate of row ${rowId} (similarity ${similarity.toFixed(2)})`,
+  nearDuplicate: (rowId: number, similarity: number): string =>
+    `near-duplicate of row ${rowId} (similarity ${similarity.toFixed(2)})`,
   clientRows: (perDay: number): string => `client over its ${perDay} rows a day`,
   clientCorrections: (perDay: number): string => `client over its ${perDay} corrections a day`,
   byOperator: (verdict: string): string => `${verdict} by an operator`,

@@ -88,7 +88,8 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
 function assertSettings(settings: ModerationSettings): void {
   const { minWords, nearDuplicateSimilarity, clientRowsPerDay, clientCorrectionsPerDay } = settings;
   for (const [name, value] of Object.entries({ minWords, clientRowsPerDay, clientCorrectionsPerDay })) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
   }
   if (!(nearDuplicateSimilarity > 0 && nearDuplicateSimilarity <= 1)) {
     throw new InvalidInputError(`nearDuplicateSimilarity must be in (0, 1]; got ${nearDuplicateSimilarity}`);

@@ -183,7 +183,13 @@ export function nextDay(day: string): string {
  * remove_diacritics 2): letters and digits, lower-cased, accents dropped.
  */
 export function indexWords(text: string): string[] {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /**
@@ -210,7 +216,9 @@ export function searchTerms(text: string): string[] {
  */
 export function reviewHasWords(review: string, terms: readonly string[]): boolean {
   const words = new Set(indexWords(review));
-  return terms.every((term) => (term.endsWith('*') ? [...words].some((word) => word.startsWith(term.slice(0, -1))) : words.has(term)));
+  return terms.every((term) =>
+    term.endsWith('*') ? [...words].some((word) => word.startsWith(term.slice(0, -1))) : words.has(term),
+  );
 }
 
 export type Direction = 'newest' | 'oldest';
@@ -226,8 +234,13 @@ export interface Bounds {
  * How a page of the log is read: the rows below `before` (or the newest) newest first; the page
  * just above `after` oldest first, then turned (`turn`) so it reads newest first like the others.
  */
-export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'>): { direction: Direction; bounds: Bounds; turn: boolean } {
-  if (after !== undefined && before === undefined) return { direction: 'oldest', bounds: { above: after, below: Number.MAX_SAFE_INTEGER }, turn: true };
+export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'>): {
+  direction: Direction;
+  bounds: Bounds;
+  turn: boolean;
+} {
+  if (after !== undefined && before === undefined)
+    return { direction: 'oldest', bounds: { above: after, below: Number.MAX_SAFE_INTEGER }, turn: true };
   return { direction: 'newest', bounds: { above: after ?? 0, below: before ?? Number.MAX_SAFE_INTEGER }, turn: false };
 }
 
@@ -235,7 +248,9 @@ export function pageWalk({ before, after }: Pick<ConsolePage, 'before' | 'after'
  * A filter's days as the dates it keeps (`from` inclusive, `to` exclusive, ISO-8601 text) and the
  * hours of the summaries they span; undefined without a day filter.
  */
-export function dayRange(filter: ConsoleFilter): { from: string; to: string; fromHour: string; toHour: string } | undefined {
+export function dayRange(
+  filter: ConsoleFilter,
+): { from: string; to: string; fromHour: string; toHour: string } | undefined {
   if (filter.fromDay === undefined && filter.toDay === undefined) return undefined;
   const from = filter.fromDay ?? '0000-01-01';
   const to = filter.toDay === undefined ? LAST_DAY : nextDay(filter.toDay);

@@ -20,7 +20,11 @@ export type {
   VerdictRule,
   WriteCandidate,
 } from './types.js';
-export { createPredictionBatcher, type PredictionBatcher, type PredictionBatcherOptions } from './prediction-batcher.js';
+export {
+  createPredictionBatcher,
+  type PredictionBatcher,
+  type PredictionBatcherOptions,
+} from './prediction-batcher.js';
 export { indexWords, nextDay, searchTerms } from './console.js';
 export type {
   ClientOrder,

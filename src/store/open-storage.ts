@@ -93,7 +93,11 @@ export async function openStorage(settings: StorageSettings, options: OpenStorag
   };
 }
 
-async function openPostgresStorage(url: string, shippedModelPath: string, options: OpenStorageOptions): Promise<Storage> {
+async function openPostgresStorage(
+  url: string,
+  shippedModelPath: string,
+  options: OpenStorageOptions,
+): Promise<Storage> {
   const store = await openPostgresStore(url, { verdictRule: options.verdictRule, poolSize: options.poolSize });
   const model = publishedModelHome(store, shippedModelPath);
   let startedFrom: string | null = null;

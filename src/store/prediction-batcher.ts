@@ -51,8 +51,12 @@ export function createPredictionBatcher(
   options: PredictionBatcherOptions = {},
 ): PredictionBatcher {
   const { gate = createWriteGate(), maxQueued = 1000, maxBatch = 500 } = options;
-  for (const [name, value] of [['maxQueued', maxQueued], ['maxBatch', maxBatch]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError(`${name} must be a whole number >= 1; got ${value}`);
+  for (const [name, value] of [
+    ['maxQueued', maxQueued],
+    ['maxBatch', maxBatch],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new InvalidInputError(`${name} must be a whole number >= 1; got ${value}`);
   }
   let queue: Waiter[] = [];
   let scheduled = false;
@@ -91,7 +95,10 @@ export function createPredictionBatcher(
       }
       if (waiting >= maxQueued) {
         return Promise.reject(
-          new DatabaseUnavailableError(`${waiting} predictions are already waiting to be stored; nothing was stored; try again.`, 1),
+          new DatabaseUnavailableError(
+            `${waiting} predictions are already waiting to be stored; nothing was stored; try again.`,
+            1,
+          ),
         );
       }
       return new Promise<void>((resolve, reject) => {

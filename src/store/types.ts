@@ -149,7 +149,12 @@ export interface LogStore {
    * the given sentiment, date, prediction id, source, client) with the verdict the store's rule
    * decides, and link the prediction to it.
    */
-  recordFeedback(predictionId: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<FeedbackOutcome>;
+  recordFeedback(
+    predictionId: string,
+    sentiment: Label,
+    source: string,
+    options?: RowOptions,
+  ): Awaitable<FeedbackOutcome>;
   /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
   insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<number>;
   /**

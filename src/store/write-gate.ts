@@ -97,8 +97,17 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
  *   const outcome = await gate.run(() => store.recordFeedback(id, 1, 'api'));
  */
 export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
-  const { waitMs = 2000, maxWaiting = 1000, probe, probeMs = 1000, log, logEveryMs = 30_000, checkMaxAgeMs = 2000 } = options;
-  if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new InvalidInputError(`waitMs must be a whole number >= 0; got ${waitMs}`);
+  const {
+    waitMs = 2000,
+    maxWaiting = 1000,
+    probe,
+    probeMs = 1000,
+    log,
+    logEveryMs = 30_000,
+    checkMaxAgeMs = 2000,
+  } = options;
+  if (!Number.isSafeInteger(waitMs) || waitMs < 0)
+    throw new InvalidInputError(`waitMs must be a whole number >= 0; got ${waitMs}`);
   const queue: Waiting[] = [];
   let timer: NodeJS.Timeout | undefined;
   let tries = 0;
@@ -125,14 +134,20 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
     } else if (now - failing.lastLog >= logEveryMs) {
       failing.lastLog = now;
       failing.reason = reason;
-      log?.warn({ reason, since: failing.since, givenUp: failing.given }, `database writes still failing: ${reason} (since ${failing.since}; ${failing.given} writes given up)`);
+      log?.warn(
+        { reason, since: failing.since, givenUp: failing.given },
+        `database writes still failing: ${reason} (since ${failing.since}; ${failing.given} writes given up)`,
+      );
     }
   };
 
   const succeeded = (): void => {
     lastChecked = Date.now();
     if (failing === null) return;
-    log?.info({ since: failing.since, givenUp: failing.given }, `database writes succeed again after ${Math.round((Date.now() - failing.at) / 1000)} s`);
+    log?.info(
+      { since: failing.since, givenUp: failing.given },
+      `database writes succeed again after ${Math.round((Date.now() - failing.at) / 1000)} s`,
+    );
     failing = null;
   };
 
@@ -225,7 +240,12 @@ export function createWriteGate(options: WriteGateOptions = {}): WriteGate {
   return {
     run<T>(write: () => T | Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        const waiting: Waiting = { write, deadline: Date.now() + waitMs, resolve: resolve as (value: unknown) => void, reject };
+        const waiting: Waiting = {
+          write,
+          deadline: Date.now() + waitMs,
+          resolve: resolve as (value: unknown) => void,
+          reject,
+        };
         // Behind others, wait in line: trying now would jump the queue, and each try while the
         // database is locked costs the event loop up to the connection's busy timeout.
         if (queue.length === 0 && (timer === undefined || failing === null)) {

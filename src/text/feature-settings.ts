@@ -23,7 +23,13 @@ export function validateFeatureSettings(settings: FeatureSettings): FeatureSetti
   if (!Number.isInteger(nFeatures) || nFeatures < 2 || nFeatures > 2 ** 28) {
     throw new InvalidInputError(`nFeatures must be an integer in [2, 2^28], got ${nFeatures}.`);
   }
-  if (!Number.isInteger(ngramMin) || !Number.isInteger(ngramMax) || ngramMin < 1 || ngramMax > 3 || ngramMin > ngramMax) {
+  if (
+    !Number.isInteger(ngramMin) ||
+    !Number.isInteger(ngramMax) ||
+    ngramMin < 1 ||
+    ngramMax > 3 ||
+    ngramMin > ngramMax
+  ) {
     throw new InvalidInputError(`n-gram range must satisfy 1 <= min <= max <= 3, got (${ngramMin}, ${ngramMax}).`);
   }
   return settings;

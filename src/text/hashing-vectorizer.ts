@@ -102,7 +102,8 @@ export class HashingVectorizer {
     const tokens = this.tokens;
     // Without stop-word removal the kernel can scan the text and sum its n-grams itself; the
     // tokens are copied out of it only if `lastTextTerms` asks for them.
-    const kernel = !this.settings.removeStopWords && tokens.scanWithKernel(text, false) ? tokens.kernelOfLastScan() : null;
+    const kernel =
+      !this.settings.removeStopWords && tokens.scanWithKernel(text, false) ? tokens.kernelOfLastScan() : null;
     this.kernelSummed = kernel;
     if (kernel !== null) return kernel.accumulate(ngramMin, ngramMax, nFeatures, alternateSign);
     scanTextTokens(text, this.settings.removeStopWords, tokens);
@@ -137,7 +138,8 @@ export class HashingVectorizer {
       tokenCount: this.tokens.count,
       term: this.tokens.termReader(),
       spans: () => this.tokens.textSpans(),
-      entries: this.kernelSummed !== null ? this.kernelSummed.gramEntries() : this.gramEntries.subarray(0, this.gramCount),
+      entries:
+        this.kernelSummed !== null ? this.kernelSummed.gramEntries() : this.gramEntries.subarray(0, this.gramCount),
     };
   }
 

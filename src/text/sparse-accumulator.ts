@@ -83,7 +83,6 @@ export class SparseAccumulator implements FeatureSums {
     return -1;
   }
 
-
   clear(): void {
     this.size = 0;
     if (this.round === 0x7fffffff) {

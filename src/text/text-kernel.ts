@@ -51,7 +51,15 @@ interface KernelExports {
     sums: number,
     entries: number,
   ): number;
-  score(order: number, sums: number, size: number, table: number, offset: number, binary: boolean, shares: number): number;
+  score(
+    order: number,
+    sums: number,
+    size: number,
+    table: number,
+    offset: number,
+    binary: boolean,
+    shares: number,
+  ): number;
   scoreSumSquares: { readonly value: number };
 }
 
@@ -117,8 +125,24 @@ function layoutFor(base: number, capacity: number): Layout {
   const entries = sums + maxGrams * 8;
   const shares = align(entries + maxGrams * 4);
   return {
-    capacity, src, out, emoticons, starts, ends, hashes, scanStarts, scanEnds,
-    tableSlots, keys, stamps, slots, order, sums, entries, shares, end: shares + maxGrams * 8,
+    capacity,
+    src,
+    out,
+    emoticons,
+    starts,
+    ends,
+    hashes,
+    scanStarts,
+    scanEnds,
+    tableSlots,
+    keys,
+    stamps,
+    slots,
+    order,
+    sums,
+    entries,
+    shares,
+    end: shares + maxGrams * 8,
   };
 }
 
@@ -225,7 +249,18 @@ export class TextKernel {
     const l = this.layout;
     const e = this.exports;
     for (;;) {
-      const count = e.scan(bytes, tags, l.src, l.out, l.starts, l.ends, l.hashes, l.scanStarts, l.scanEnds, l.emoticons);
+      const count = e.scan(
+        bytes,
+        tags,
+        l.src,
+        l.out,
+        l.starts,
+        l.ends,
+        l.hashes,
+        l.scanStarts,
+        l.scanEnds,
+        l.emoticons,
+      );
       if (count === -1) return false;
       if (count < -1) {
         const cp = -2 - count;
@@ -254,8 +289,25 @@ export class TextKernel {
     }
     this.round++;
     const e = this.exports;
-    const size = e.accumulate(count, ngramMin, ngramMax, nFeatures, alternateSign, l.out, l.starts, l.ends, l.hashes,
-      l.keys, l.stamps, l.slots, tableSlots - 1, this.round, l.order, l.sums, l.entries);
+    const size = e.accumulate(
+      count,
+      ngramMin,
+      ngramMax,
+      nFeatures,
+      alternateSign,
+      l.out,
+      l.starts,
+      l.ends,
+      l.hashes,
+      l.keys,
+      l.stamps,
+      l.slots,
+      tableSlots - 1,
+      this.round,
+      l.order,
+      l.sums,
+      l.entries,
+    );
     let g = 0;
     for (let n = ngramMin; n <= ngramMax; n++) g += Math.max(0, count - n + 1);
     this.gramCount = g;
@@ -276,7 +328,10 @@ export class TextKernel {
    * it (the `table` view). Once per kernel, before it scans anything: it moves the text regions.
    */
   holdTable(floats: number): Float32Array {
-    if (this.tableFloats !== 0) throw new Error(`this kernel already holds a serving table (${this.tableFloats} floats); make one kernel per model`);
+    if (this.tableFloats !== 0)
+      throw new Error(
+        `this kernel already holds a serving table (${this.tableFloats} floats); make one kernel per model`,
+      );
     this.tableAt = (this.exports.dataEnd() + 15) & ~15;
     this.tableFloats = floats;
     this.reserve(this.layout.capacity);
@@ -317,7 +372,10 @@ export class TextKernel {
   }
 
   private reserve(capacity: number): void {
-    const layout = layoutFor(this.tableFloats === 0 ? this.exports.dataEnd() : this.tableAt + 4 * this.tableFloats, capacity);
+    const layout = layoutFor(
+      this.tableFloats === 0 ? this.exports.dataEnd() : this.tableAt + 4 * this.tableFloats,
+      capacity,
+    );
     const memory = this.exports.memory;
     const needed = Math.ceil((layout.end + 16) / PAGE);
     const pages = memory.buffer.byteLength / PAGE;

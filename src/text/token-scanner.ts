@@ -185,7 +185,8 @@ export class TokenBuffer {
     this.takeKernelTokens();
     const { count } = this;
     return (first, n) => {
-      if (!(first >= 0 && n >= 1 && first + n <= count)) throw new RangeError(`no ${n}-gram at token ${first} of ${count}`);
+      if (!(first >= 0 && n >= 1 && first + n <= count))
+        throw new RangeError(`no ${n}-gram at token ${first} of ${count}`);
       return decoder.decode(this.bytes.subarray(this.starts[first], this.ends[first + n - 1]));
     };
   }
@@ -248,7 +249,7 @@ export class TokenBuffer {
 function lowerCaseOrigins(stripped: string, scannedLength: number): Int32Array | undefined {
   const origins = new Int32Array(scannedLength + 1);
   let at = 0;
-  for (let i = 0; i < stripped.length; ) {
+  for (let i = 0; i < stripped.length;) {
     const codePoint = stripped.codePointAt(i) as number;
     const lowered = String.fromCodePoint(codePoint).toLowerCase().length;
     if (at + lowered > scannedLength) return undefined;
@@ -276,7 +277,13 @@ function isStopWord(bytes: Uint8Array, start: number, end: number, hash: number)
  * [scanStart, scanEnd) is where it is in the scanned text (-1 when it is not a stretch of it).
  * Capacity was reserved by the caller.
  */
-function closeToken(out: TokenBuffer, start: number, removeStopWords: boolean, scanStart: number, scanEnd: number): void {
+function closeToken(
+  out: TokenBuffer,
+  start: number,
+  removeStopWords: boolean,
+  scanStart: number,
+  scanEnd: number,
+): void {
   const end = out.length;
   const hash = murmur3(out.bytes, start, end);
   if (removeStopWords && isStopWord(out.bytes, start, end, hash)) {

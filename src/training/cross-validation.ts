@@ -48,7 +48,13 @@ export interface CrossValidationOptions {
  * documents through `predict`, as the app scores. Same documents, folds and seed give the same
  * numbers.
  */
-export async function crossValidate({ docs, folds, specs, seed, onFold }: CrossValidationOptions): Promise<RecipeResult[]> {
+export async function crossValidate({
+  docs,
+  folds,
+  specs,
+  seed,
+  onFold,
+}: CrossValidationOptions): Promise<RecipeResult[]> {
   const scores = specs.map(() => [] as FoldScore[]);
   const pooled = specs.map(() => ({ positive: new Float64Array(docs.length), labels: new Array<Label>(docs.length) }));
   const filled = specs.map(() => 0);
@@ -73,7 +79,10 @@ export async function crossValidate({ docs, folds, specs, seed, onFold }: CrossV
       const score: FoldScore = {
         fold: f,
         trainDocs: trainIndices.length,
-        ...scorePredictions(positive, test.map((doc) => doc.label)),
+        ...scorePredictions(
+          positive,
+          test.map((doc) => doc.label),
+        ),
         docsPerSecond: test.length / seconds,
       };
       scores[r].push(score);
@@ -116,7 +125,9 @@ export function trainOnFeatures(
 /** Mean and SE over folds of the per-fold accuracy differences `a − b` (same folds). */
 export function pairedDifference(a: RecipeResult, b: RecipeResult): PairedDifference {
   if (a.folds.length !== b.folds.length) {
-    throw new RangeError(`paired difference over ${a.folds.length} and ${b.folds.length} folds; both recipes need the same folds.`);
+    throw new RangeError(
+      `paired difference over ${a.folds.length} and ${b.folds.length} folds; both recipes need the same folds.`,
+    );
   }
   return meanAndSe(a.folds.map((s, f) => s.accuracy - b.folds[f].accuracy));
 }

@@ -52,9 +52,15 @@ export async function runCrossValidation(run: CrossValidationRun, write: (line: 
   });
   const [a, b] = results;
   if (b !== undefined) {
-    write(`recipe_b cv_accuracy=${fixed(b.accuracy)} cv_se=${fixed(b.se)} logloss=${fixed(b.logLoss)} ece=${fixed(b.ece)}`);
+    write(
+      `recipe_b cv_accuracy=${fixed(b.accuracy)} cv_se=${fixed(b.se)} logloss=${fixed(b.logLoss)} ece=${fixed(b.ece)}`,
+    );
     const paired = pairedDifference(a, b);
-    write(`paired_difference=${signed(paired.mean)} se=${fixed(paired.se)} (recipe_a − recipe_b, mean over the ${run.k} folds)`);
+    write(
+      `paired_difference=${signed(paired.mean)} se=${fixed(paired.se)} (recipe_a − recipe_b, mean over the ${run.k} folds)`,
+    );
   }
-  write(`cv_accuracy=${fixed(a.accuracy)} cv_se=${fixed(a.se)} logloss=${fixed(a.logLoss)} ece=${fixed(a.ece)} k=${run.k}`);
+  write(
+    `cv_accuracy=${fixed(a.accuracy)} cv_se=${fixed(a.se)} logloss=${fixed(a.logLoss)} ece=${fixed(a.ece)} k=${run.k}`,
+  );
 }

@@ -25,9 +25,17 @@ export async function runFeedbackLoopReport(
   );
   const r = await runFeedbackLoop({ docs, rows, folds: split, parts: LOOP_PARTS, spec, seed: run.seed });
   write(`documents train=${r.parts.train} feedback=${r.parts.feedback} test=${r.parts.test}`);
-  write(`answers correct=${r.answers.correct} incorrect=${r.answers.incorrect} verdicts ${Object.entries(r.verdicts).map(([v, n]) => `${v}=${n}`).join(' ')}`);
-  write(`accuracy_before=${fixed(r.before)} accuracy_after=${fixed(r.after)} accuracy_after_restart=${fixed(r.afterRestart)} accuracy_retrained=${fixed(r.retrained)} seconds=${r.seconds.toFixed(1)}`);
+  write(
+    `answers correct=${r.answers.correct} incorrect=${r.answers.incorrect} verdicts ${Object.entries(r.verdicts)
+      .map(([v, n]) => `${v}=${n}`)
+      .join(' ')}`,
+  );
+  write(
+    `accuracy_before=${fixed(r.before)} accuracy_after=${fixed(r.after)} accuracy_after_restart=${fixed(r.afterRestart)} accuracy_retrained=${fixed(r.retrained)} seconds=${r.seconds.toFixed(1)}`,
+  );
   const feedbackGain = r.after - r.before;
   const retrainGain = r.retrained - r.before;
-  write(`feedback_gain=${signed(feedbackGain)} retrain_gain=${signed(retrainGain)} restart_identical=${r.restartIdentical}`);
+  write(
+    `feedback_gain=${signed(feedbackGain)} retrain_gain=${signed(retrainGain)} restart_identical=${r.restartIdentical}`,
+  );
 }

@@ -79,7 +79,10 @@ export async function runFeedbackLoop(options: {
       const correct = (prediction.label === 'positive' ? 1 : 0) === doc.label;
       if (correct) answers.correct++;
       else answers.incorrect++;
-      const outcome = await learner.feedback(prediction.predictionId, correct, { source: 'feedback', client: `reader-${n}` });
+      const outcome = await learner.feedback(prediction.predictionId, correct, {
+        source: 'feedback',
+        client: `reader-${n}`,
+      });
       const verdict = outcome.status === 'recorded' ? outcome.verdict : outcome.status;
       verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
     }
@@ -114,7 +117,15 @@ export async function runFeedbackLoop(options: {
 function asModelFile(model: SentimentModel, documents: number): Buffer {
   return encodeModel({
     model,
-    training: { corpus: 'feedback loop', documents, epochs: model.spec.epochs, heldOutDocuments: 0, heldOutAccuracy: null, seed: 0, trainedAt: '' },
+    training: {
+      corpus: 'feedback loop',
+      documents,
+      epochs: model.spec.epochs,
+      heldOutDocuments: 0,
+      heldOutAccuracy: null,
+      seed: 0,
+      trainedAt: '',
+    },
     feedbackWatermark: 0,
     checkSet: [],
     checkSetSource: 'none',

@@ -41,10 +41,17 @@ export function assignFolds(docs: readonly Pick<LabelledDoc, 'key' | 'group'>[],
   const ids = docs.map((doc) => aclImdbId(doc.key));
   if (docs.length > 0 && ids.every((id) => id !== null)) return idRangeFolds(ids, k);
   if (docs.length > 0 && docs.every((doc) => doc.group !== undefined && doc.group !== '')) {
-    return groupFolds(docs.map((doc) => doc.group as string), k, seed);
+    return groupFolds(
+      docs.map((doc) => doc.group as string),
+      k,
+      seed,
+    );
   }
   const fold = new Int32Array(docs.length);
-  const order = shuffleInPlace(Array.from(docs, (_, i) => i), mulberry32(seed));
+  const order = shuffleInPlace(
+    Array.from(docs, (_, i) => i),
+    mulberry32(seed),
+  );
   order.forEach((i, position) => (fold[i] = position % k));
   return checked({ k, grouping: 'random', fold });
 }

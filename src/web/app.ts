@@ -117,7 +117,10 @@ export function createApp({
       now,
     });
     const consoleDeps = { console: consoleStore, modelEvents };
-    app.use('/admin', consoleRoutes({ learner, operator, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }));
+    app.use(
+      '/admin',
+      consoleRoutes({ learner, operator, store: consoleDeps, checkpoints, journal, access, csrf, clientOf, now }),
+    );
   }
   // With HEALTH_DETAILS off, an answer's model version tells no counts (publicModelVersion).
   const versionShown = config.healthDetails ? (full: string) => full : publicModelVersion(config.csrfSecret);

@@ -29,7 +29,15 @@ const CODES: Record<number, string> = {
  * Nothing else passes: errors from Node and libraries carry codes such as Z_DATA_ERROR, which
  * tell a client about our internals and nothing it can act on.
  */
-const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed', 'database_busy', 'unavailable', 'unauthorized', 'unlearnable', 'checkpoint_missing']);
+const OWN_CODES: ReadonlySet<string> = new Set([
+  'already_recorded',
+  'csrf_failed',
+  'database_busy',
+  'unavailable',
+  'unauthorized',
+  'unlearnable',
+  'checkpoint_missing',
+]);
 
 /**
  * What to tell a client for body-parser's errors, by their `type`; any other body-parser error
@@ -39,7 +47,8 @@ const OWN_CODES: ReadonlySet<string> = new Set(['already_recorded', 'csrf_failed
 const BODY_ERRORS: Record<string, string> = {
   'entity.too.large': `The request body is too large: a review may have at most ${REVIEW_MAX_LENGTH.toLocaleString('en')} characters. Please shorten it and try again.`,
   'entity.parse.failed': 'the request body is not valid JSON',
-  'encoding.unsupported': 'the request body has an unsupported Content-Encoding; send it uncompressed, or as gzip, deflate or br',
+  'encoding.unsupported':
+    'the request body has an unsupported Content-Encoding; send it uncompressed, or as gzip, deflate or br',
   'charset.unsupported': 'the request body has an unsupported charset; send it as UTF-8',
   'request.aborted': 'the request body was cut short',
   'request.size.invalid': 'the request body is shorter or longer than its Content-Length',
@@ -90,16 +99,18 @@ const API_PREFIX = '/api/';
  */
 export function errorHandler(options: { development: boolean; logger?: Logger }): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
-    const error: HttpLikeError = typeof err === 'object' && err !== null ? (err) : {};
+    const error: HttpLikeError = typeof err === 'object' && err !== null ? err : {};
     const status = httpStatus(error);
     // 503s are the database refusing writes for a while; the write gate logs that, rate-limited,
     // instead of a line per refused request.
-    if (status >= 500 && status !== 503) options.logger?.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
+    if (status >= 500 && status !== 503)
+      options.logger?.error({ err, reqId: requestIdOf(res), method: req.method, path: req.path }, 'request failed');
 
     // Too late for a clean answer: let Express close the connection.
     if (res.headersSent) return next(err);
 
-    const code = typeof error.code === 'string' && OWN_CODES.has(error.code) ? error.code : (CODES[status] ?? `http_${status}`);
+    const code =
+      typeof error.code === 'string' && OWN_CODES.has(error.code) ? error.code : (CODES[status] ?? `http_${status}`);
     const message = publicMessage(error, status);
     const stack = options.development && typeof error.stack === 'string' ? error.stack : undefined;
 
@@ -123,11 +134,13 @@ function publicMessage(error: HttpLikeError, status: number): string {
   if (status >= 500 || error.expose === false) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   // body-parser's errors: its own messages are terse ("request entity too large") or a library's
   // (a decompression failure's); say what happened and what to do instead.
-  if (typeof error.type === 'string') return BODY_ERRORS[error.type] ?? MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  if (typeof error.type === 'string')
+    return BODY_ERRORS[error.type] ?? MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   // A library's error given a status on its way (body-parser wraps a zlib error as a 400): its
   // message is that library's, not ours.
   // Our own refusals that carry a status (RebuildRefusedError) say what to do: theirs is kept.
-  if (!(error instanceof createError.HttpError) && !(error instanceof MovieClassifierError)) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
+  if (!(error instanceof createError.HttpError) && !(error instanceof MovieClassifierError))
+    return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';
   const message = typeof error.message === 'string' ? error.message : '';
   // http-errors fills in the status text ("Not Found") when no message was given.
   if (message === '' || message === STATUS_CODES[status]) return MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error';

@@ -8,11 +8,20 @@ import { REVIEW_MAX_LENGTH } from './validation.js';
 /** Where the description is served, under the API it describes. */
 export const OPENAPI_PATH = '/openapi.json';
 
-const CLIENT_ID = { type: 'string', pattern: '^[0-9a-f]{16}$', description: 'A client id: 16 hex characters (a keyed hash of the client address)' } as const;
-const PREDICTION_ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'The id of a stored prediction' } as const;
+const CLIENT_ID = {
+  type: 'string',
+  pattern: '^[0-9a-f]{16}$',
+  description: 'A client id: 16 hex characters (a keyed hash of the client address)',
+} as const;
+const PREDICTION_ID = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  description: 'The id of a stored prediction',
+} as const;
 const MODEL_VERSION = {
   type: 'string',
-  description: 'The served model: the model file it started from (12 hex characters), + the last log row applied, . the last verdict change seen',
+  description:
+    'The served model: the model file it started from (12 hex characters), + the last log row applied, . the last verdict change seen',
   examples: ['bcdc823466c3+42.0'],
 } as const;
 
@@ -55,7 +64,11 @@ export const OPENAPI_DOCUMENT = {
   servers: [{ url: '/api/v1' }],
   tags: [
     { name: 'classify', description: 'Predictions and feedback; no authentication, rate-limited per client address' },
-    { name: 'admin', description: 'The feedback log, for operators: Authorization: Bearer <ADMIN_TOKEN>; 404 when ADMIN_TOKEN is unset' },
+    {
+      name: 'admin',
+      description:
+        'The feedback log, for operators: Authorization: Bearer <ADMIN_TOKEN>; 404 when ADMIN_TOKEN is unset',
+    },
   ],
   paths: {
     '/predict': {
@@ -69,7 +82,15 @@ export const OPENAPI_DOCUMENT = {
         requestBody: { required: true, content: json(ref('PredictRequest')) },
         responses: {
           '200': { description: 'The prediction', content: json(ref('Prediction')) },
-          ...refs('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', 'RateLimited', 'Unavailable', 'InternalError', 'MethodNotAllowed'),
+          ...refs(
+            'BadRequest',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'RateLimited',
+            'Unavailable',
+            'InternalError',
+            'MethodNotAllowed',
+          ),
         },
       },
     },
@@ -87,7 +108,15 @@ export const OPENAPI_DOCUMENT = {
           '201': { description: 'The row added to the log', content: json(ref('FeedbackRecorded')) },
           '404': error('No such prediction (unanswered predictions expire): predict again'),
           '409': error('Feedback on this prediction was already recorded (code already_recorded)'),
-          ...refs('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType', 'RateLimited', 'Unavailable', 'InternalError', 'MethodNotAllowed'),
+          ...refs(
+            'BadRequest',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'RateLimited',
+            'Unavailable',
+            'InternalError',
+            'MethodNotAllowed',
+          ),
         },
       },
     },
@@ -112,23 +141,45 @@ export const OPENAPI_DOCUMENT = {
           { name: 'verdict', in: 'query', schema: { type: 'string', enum: VERDICTS } },
           { name: 'client', in: 'query', schema: CLIENT_ID },
           { name: 'label', in: 'query', schema: { type: 'string', enum: ['positive', 'negative', '0', '1'] } },
-          { name: 'q', in: 'query', description: 'Text the review contains', schema: { type: 'string', minLength: 1, maxLength: 200 } },
+          {
+            name: 'q',
+            in: 'query',
+            description: 'Text the review contains',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+          },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-          { name: 'before', in: 'query', description: 'Only rows with a smaller id: the last id of the previous page', schema: { type: 'integer', minimum: 1 } },
+          {
+            name: 'before',
+            in: 'query',
+            description: 'Only rows with a smaller id: the last id of the previous page',
+            schema: { type: 'integer', minimum: 1 },
+          },
         ],
         responses: {
-          '200': { description: 'One page of rows', content: json({ type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: ref('LogRow') } } }) },
+          '200': {
+            description: 'One page of rows',
+            content: json({
+              type: 'object',
+              required: ['rows'],
+              additionalProperties: false,
+              properties: { rows: { type: 'array', items: ref('LogRow') } },
+            }),
+          },
           ...refs('BadRequest', 'Unauthorized', 'NotFoundWithoutToken', 'MethodNotAllowed', 'InternalError'),
         },
       },
     },
     '/admin/feedback/{id}/accept': verdictChange('accept', 'Accept a row: the served model learns it', true),
-    '/admin/feedback/{id}/reject': verdictChange('reject', 'Reject a row: the served model is rebuilt without it', false),
+    '/admin/feedback/{id}/reject': verdictChange(
+      'reject',
+      'Reject a row: the served model is rebuilt without it',
+      false,
+    ),
     '/admin/clients/{client}/reject': {
       post: {
         tags: ['admin'],
         operationId: 'rejectClient',
-        summary: "Reject every row of a client: the served model is rebuilt without them",
+        summary: 'Reject every row of a client: the served model is rebuilt without them',
         security: [{ adminToken: [] }],
         parameters: [{ name: 'client', in: 'path', required: true, schema: CLIENT_ID }],
         responses: {
@@ -181,7 +232,12 @@ export const OPENAPI_DOCUMENT = {
           explanation: {
             type: 'array',
             description: 'The terms that weighed most, positive weights toward positive',
-            items: { type: 'object', required: ['term', 'weight'], additionalProperties: false, properties: { term: { type: 'string' }, weight: { type: 'number' } } },
+            items: {
+              type: 'object',
+              required: ['term', 'weight'],
+              additionalProperties: false,
+              properties: { term: { type: 'string' }, weight: { type: 'number' } },
+            },
           },
         },
       },
@@ -189,7 +245,10 @@ export const OPENAPI_DOCUMENT = {
         type: 'object',
         required: ['predictionId', 'correct'],
         additionalProperties: false,
-        properties: { predictionId: PREDICTION_ID, correct: { type: 'boolean', description: 'Whether the predicted label was right' } },
+        properties: {
+          predictionId: PREDICTION_ID,
+          correct: { type: 'boolean', description: 'Whether the predicted label was right' },
+        },
       },
       FeedbackRecorded: {
         type: 'object',
@@ -231,7 +290,11 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       Label: { type: 'string', enum: ['positive', 'negative'] },
-      Verdict: { type: 'string', enum: VERDICTS, description: 'accepted: learned from; held: waits for an operator; rejected: never learned' },
+      Verdict: {
+        type: 'string',
+        enum: VERDICTS,
+        description: 'accepted: learned from; held: waits for an operator; rejected: never learned',
+      },
       Error: {
         type: 'object',
         required: ['error'],
@@ -244,7 +307,8 @@ export const OPENAPI_DOCUMENT = {
             properties: {
               code: {
                 type: 'string',
-                description: 'Machine-readable: invalid_request, unauthorized, not_found, method_not_allowed, already_recorded, unlearnable, ' +
+                description:
+                  'Machine-readable: invalid_request, unauthorized, not_found, method_not_allowed, already_recorded, unlearnable, ' +
                   'payload_too_large, unsupported_media_type, rate_limited, internal_error, unavailable, ...',
               },
               message: { type: 'string', description: 'What happened and what to do, for people' },
@@ -261,7 +325,11 @@ export const OPENAPI_DOCUMENT = {
         content: json(ref('Error')),
       },
       NotFoundWithoutToken: error('No such row; or ADMIN_TOKEN is unset and the admin API does not exist'),
-      MethodNotAllowed: { description: 'Another method: the Allow header lists the ones the path takes', headers: { Allow: { schema: { type: 'string' } } }, content: json(ref('Error')) },
+      MethodNotAllowed: {
+        description: 'Another method: the Allow header lists the ones the path takes',
+        headers: { Allow: { schema: { type: 'string' } } },
+        content: json(ref('Error')),
+      },
       PayloadTooLarge: error('The body is larger than a 10,000-character review needs'),
       UnsupportedMediaType: error('The body is not application/json'),
       RateLimited: {
@@ -274,7 +342,9 @@ export const OPENAPI_DOCUMENT = {
         headers: { 'Retry-After': { schema: { type: 'integer' } } },
         content: json(ref('Error')),
       },
-      InternalError: error('A fault on our side; the message says nothing of it (the log does, under the X-Request-Id)'),
+      InternalError: error(
+        'A fault on our side; the message says nothing of it (the log does, under the X-Request-Id)',
+      ),
     },
   },
 } as const;
@@ -285,12 +355,23 @@ function verdictChange(action: 'accept' | 'reject', summary: string, accept: boo
       tags: ['admin'],
       operationId: `${action}Row`,
       summary,
-      description: 'Answers once this process serves the model with the change; the other processes follow within their poll interval.',
+      description:
+        'Answers once this process serves the model with the change; the other processes follow within their poll interval.',
       security: [{ adminToken: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, description: 'The log row id', schema: { type: 'integer', minimum: 1 } }],
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'The log row id',
+          schema: { type: 'integer', minimum: 1 },
+        },
+      ],
       responses: {
         '200': { description: 'Done', content: json(ref('VerdictChanged')) },
-        ...(accept ? { '409': error('The row has a sentiment other than 0 or 1: it cannot be learned from (code unlearnable)') } : {}),
+        ...(accept
+          ? { '409': error('The row has a sentiment other than 0 or 1: it cannot be learned from (code unlearnable)') }
+          : {}),
         ...refs('BadRequest', 'Unauthorized', 'NotFoundWithoutToken', 'MethodNotAllowed', 'InternalError'),
       },
     },

@@ -26,7 +26,8 @@ export function renderPage<P extends PageName>(
   const env = nunjucksEnvironmentOf(res.app);
   if (env === undefined) {
     res.render(page, locals, (error: Error | null, html?: string) => {
-      if (error !== null || html === undefined) return onError(error ?? new Error(`rendering ${page} produced nothing`));
+      if (error !== null || html === undefined)
+        return onError(error ?? new Error(`rendering ${page} produced nothing`));
       send(res, html);
     });
     return;

@@ -162,7 +162,10 @@ export const predictApiRules = (): RuleSet => afterOnlyFields(['review'], review
 /** POST /api/v1/feedback: exactly `{ "predictionId": string, "correct": boolean }`, types checked strictly. */
 export const feedbackApiRules = (): RuleSet => {
   const fields = withPlainCheck(
-    inOrder([predictionIdRule(), body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false')]),
+    inOrder([
+      predictionIdRule(),
+      body('correct').isBoolean({ strict: true }).withMessage('correct must be true or false'),
+    ]),
     (req) => {
       const { predictionId, correct } = bodyOf(req);
       return acceptPredictionId(predictionId) && typeof correct === 'boolean' ? { predictionId, correct } : undefined;

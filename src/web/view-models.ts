@@ -120,7 +120,14 @@ export function termItemsHtml(terms: readonly ExplainedTerm[]): nunjucks.runtime
   return new nunjucks.runtime.SafeString(html);
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '\\': '&#92;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '\\': '&#92;',
+};
 const NEEDS_ESCAPING = /[&"'<>\\]/;
 
 /**

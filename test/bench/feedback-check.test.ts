@@ -28,7 +28,10 @@ describe('compareFeedback', () => {
   });
 
   it('fails when two answers report the same row', () => {
-    expect(compareFeedback(rows([11, 12]), [11, 11], 2, 16)).toMatchObject({ repeatedAnswerIds: 1, exactlyOnce: false });
+    expect(compareFeedback(rows([11, 12]), [11, 11], 2, 16)).toMatchObject({
+      repeatedAnswerIds: 1,
+      exactlyOnce: false,
+    });
   });
 
   it('fails when one prediction got two rows', () => {
@@ -53,7 +56,14 @@ describe('checkFeedbackRows', () => {
     const store = openStore(':memory:');
     const ids = Array.from({ length: count }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
     for (const id of ids) {
-      await store.insertPrediction({ id, review: `review ${id}`, sentiment: 1, probability: 0.9, modelVersion: 'm@0', createdAt: '2024-05-01T00:00:00.000Z' });
+      await store.insertPrediction({
+        id,
+        review: `review ${id}`,
+        sentiment: 1,
+        probability: 0.9,
+        modelVersion: 'm@0',
+        createdAt: '2024-05-01T00:00:00.000Z',
+      });
     }
     return { store, ids };
   };

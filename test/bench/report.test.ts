@@ -41,7 +41,13 @@ function sampleReport(): BenchReport {
     bench: 'movieclassifier',
     schema: 1,
     at: '2026-01-01T00:00:00.000Z',
-    machine: { node: 'v20.20.2', platform: 'linux-x64', cpus: 2, cpuModel: 'test "cpu"\nmodel', loadAverage: [0.1, 0.2, 0.3] },
+    machine: {
+      node: 'v20.20.2',
+      platform: 'linux-x64',
+      cpus: 2,
+      cpuModel: 'test "cpu"\nmodel',
+      loadAverage: [0.1, 0.2, 0.3],
+    },
     settings: {
       durationS: 10,
       connections: 16,
@@ -122,7 +128,11 @@ describe('formatCaseLine', () => {
   });
 
   it('names the statuses of the non-2xx answers', () => {
-    const line = formatCaseLine(1, 'results', { ...predict, non2xx: 7, statusCodes: { '200': 10, '409': 5, '500': 2 } });
+    const line = formatCaseLine(1, 'results', {
+      ...predict,
+      non2xx: 7,
+      statusCodes: { '200': 10, '409': 5, '500': 2 },
+    });
 
     expect(line).toContain('non-2xx 7 (409: 5, 500: 2)');
   });

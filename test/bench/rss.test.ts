@@ -37,7 +37,10 @@ describe('treeRss', () => {
     // Assert: vitest's worker is a real process of some tens of MB
     expect(rss.processes[0]?.pid).toBe(process.pid);
     expect(rss.totalMb).toBeGreaterThan(10);
-    expect(rss.totalMb).toBeCloseTo(rss.processes.reduce((sum, p) => sum + p.rssMb, 0), 1);
+    expect(rss.totalMb).toBeCloseTo(
+      rss.processes.reduce((sum, p) => sum + p.rssMb, 0),
+      1,
+    );
   });
 });
 
@@ -51,26 +54,29 @@ describe('median', () => {
 });
 
 describe('sampleTreeRss', () => {
-  it.runIf(process.platform === 'linux')('gives this process the median of its samples, between their least and greatest', async () => {
-    // Arrange
-    const sampler = sampleTreeRss(process.pid, 5);
-    const low = treeRss(process.pid).processes[0].rssMb;
-    const ballast: Buffer[] = [];
+  it.runIf(process.platform === 'linux')(
+    'gives this process the median of its samples, between their least and greatest',
+    async () => {
+      // Arrange
+      const sampler = sampleTreeRss(process.pid, 5);
+      const low = treeRss(process.pid).processes[0].rssMb;
+      const ballast: Buffer[] = [];
 
-    // Act: the RSS moves while it samples
-    for (let k = 0; k < 8; k++) {
-      ballast.push(Buffer.alloc(4 * 1024 * 1024, k + 1));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const high = treeRss(process.pid).processes[0].rssMb;
-    const result = sampler.stop();
+      // Act: the RSS moves while it samples
+      for (let k = 0; k < 8; k++) {
+        ballast.push(Buffer.alloc(4 * 1024 * 1024, k + 1));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const high = treeRss(process.pid).processes[0].rssMb;
+      const result = sampler.stop();
 
-    // Assert
-    const own = result.processes.find((p) => p.pid === process.pid);
-    expect(own).toBeDefined();
-    expect(own!.rssMb).toBeGreaterThan(low - 1);
-    expect(own!.rssMb).toBeLessThan(high + 1);
-    expect(high - low).toBeGreaterThan(16); // the ballast was really there to sample
-    expect(ballast.length).toBe(8);
-  });
+      // Assert
+      const own = result.processes.find((p) => p.pid === process.pid);
+      expect(own).toBeDefined();
+      expect(own!.rssMb).toBeGreaterThan(low - 1);
+      expect(own!.rssMb).toBeLessThan(high + 1);
+      expect(high - low).toBeGreaterThan(16); // the ballast was really there to sample
+      expect(ballast.length).toBe(8);
+    },
+  );
 });

@@ -24,9 +24,17 @@ describe('caseRequest', () => {
     const form = caseRequest('results', review);
     const api = caseRequest('predict', review);
 
-    expect(form).toMatchObject({ method: 'POST', path: '/results', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form).toMatchObject({
+      method: 'POST',
+      path: '/results',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(new URLSearchParams(form.body).get('review')).toBe(review);
-    expect(api).toMatchObject({ method: 'POST', path: '/api/v1/predict', headers: { 'content-type': 'application/json' } });
+    expect(api).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/predict',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(JSON.parse(api.body!)).toEqual({ review });
     expect(caseRequest('get', review)).toEqual({ method: 'GET', path: '/' });
   });

@@ -45,7 +45,13 @@ describe('summarizeSoak', () => {
   });
 
   it('reads a flat memory as a flat trend', () => {
-    expect(slope([{ x: 0, y: 5 }, { x: 1, y: 5 }, { x: 2, y: 5 }])).toBe(0);
+    expect(
+      slope([
+        { x: 0, y: 5 },
+        { x: 1, y: 5 },
+        { x: 2, y: 5 },
+      ]),
+    ).toBe(0);
     expect(summarizeSoak([window(30, 200, 10)])).toMatchObject({ rssDriftMb: 0, rssSlopeMbPer10Min: 0 });
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { LatencyRecorder, percentile, summarizeCase, summarizeLatencies, type LoadCounts } from '../../tools/bench/stats.js';
+import {
+  LatencyRecorder,
+  percentile,
+  summarizeCase,
+  summarizeLatencies,
+  type LoadCounts,
+} from '../../tools/bench/stats.js';
 
 describe('percentile', () => {
   it('takes the nearest rank: the smallest value with at least p% of the values at or below it', () => {

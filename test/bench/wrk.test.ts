@@ -40,14 +40,19 @@ describe('wrk support of the bench', () => {
   });
 
   it('refuses output without totals instead of reporting zeros', () => {
-    expect(() => parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused', { method: 'GET', path: '/' })).toThrow(
-      /no totals/,
-    );
+    expect(() =>
+      parseWrkOutput('unable to connect to 127.0.0.1:1 Connection refused', { method: 'GET', path: '/' }),
+    ).toThrow(/no totals/);
   });
 
   it('writes a Lua script that sends the method, headers and body verbatim', () => {
     // Act
-    const script = wrkScript({ method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: '{"review":"a \\"quoted\\" word"}' });
+    const script = wrkScript({
+      method: 'POST',
+      path: '/x',
+      headers: { 'content-type': 'application/json' },
+      body: '{"review":"a \\"quoted\\" word"}',
+    });
 
     // Assert
     expect(script).toBe(

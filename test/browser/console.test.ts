@@ -27,7 +27,9 @@ describe('the operator’s console in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (.ci/run does).`);
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (.ci/run does).`,
+      );
     }
     folder = makeServerFolder('console-browser');
     server = await startServerProcess(folder, { env: { NODE_ENV: 'production', ADMIN_PASSWORD: PASSWORD } });
@@ -95,7 +97,11 @@ describe('the operator’s console in a real browser', () => {
 });
 
 async function post(url: string, body: object): Promise<{ predictionId: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { predictionId: string };
 }

@@ -18,8 +18,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-const REVIEW =
-  'A wonderful, moving film. The acting is superb, the story is charming and I loved every minute of it.';
+const REVIEW = 'A wonderful, moving film. The acting is superb, the story is charming and I loved every minute of it.';
 
 describe('the review flow in a real browser', () => {
   let folder: ReturnType<typeof makeServerFolder>;
@@ -28,7 +27,9 @@ describe('the review flow in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (.ci/run does).`);
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (.ci/run does).`,
+      );
     }
     folder = makeServerFolder('browser');
     server = await startServerProcess(folder, { env: { NODE_ENV: 'production' } });

@@ -74,7 +74,10 @@ describe('openCsvCorpus', () => {
   it('accepts labels 0/1, negative/positive and neg/pos in any case, with spaces around', async () => {
     // Arrange
     const rows = ['1', '0', 'positive', 'negative', 'POS', 'Neg', ' Positive ', 'NEGATIVE', ' 1'];
-    const path = await csvFile('labels.csv', ['review,sentiment', ...rows.map((label, i) => `r${i},${label}`)].join('\n'));
+    const path = await csvFile(
+      'labels.csv',
+      ['review,sentiment', ...rows.map((label, i) => `r${i},${label}`)].join('\n'),
+    );
 
     // Act
     const docs = await collect((await openCsvCorpus(path)).stream({ seed: 1, shuffle: false }));
@@ -191,19 +194,25 @@ describe('openCsvCorpus', () => {
     const path = await csvFile('early-quote.csv', `review,sentiment\n"never closed,1\n${rows}`);
 
     // Act / Assert
-    await expect(readAll(path)).rejects.toThrow(/line 2: the row starting here is longer than 4194304 bytes, most likely because a quoted field is never closed/);
+    await expect(readAll(path)).rejects.toThrow(
+      /line 2: the row starting here is longer than 4194304 bytes, most likely because a quoted field is never closed/,
+    );
   });
 
   it('reports a stray quote inside an unquoted field with its line', async () => {
     const path = await csvFile('stray.csv', 'review,sentiment\ngood,1\nsay "hi",1\n');
 
-    await expect(readAll(path)).rejects.toThrow(/stray\.csv line 3: a quote appears in the middle of an unquoted field/);
+    await expect(readAll(path)).rejects.toThrow(
+      /stray\.csv line 3: a quote appears in the middle of an unquoted field/,
+    );
   });
 
   it('reports text after a closing quote with its line', async () => {
     const path = await csvFile('closing.csv', 'review,sentiment\n"two\nlines",1\n"quoted"tail,0\n');
 
-    await expect(readAll(path)).rejects.toThrow(/closing\.csv line 4: a quoted field's closing quote is followed by other characters/);
+    await expect(readAll(path)).rejects.toThrow(
+      /closing\.csv line 4: a quoted field's closing quote is followed by other characters/,
+    );
   });
 
   it('refuses an empty file, and a file of blank lines, when opening', async () => {
@@ -265,7 +274,9 @@ describe('openCsvCorpus', () => {
       out.write('review,sentiment\n');
       const filler = 'a long and rather repetitive review sentence, quoted because of this comma. ';
       for (let i = 0; i < rows; i++) out.write(`"${i} ${filler.repeat(3)}",${i % 2}\n`);
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     }
 
     for (const [shuffle, gzip] of [
@@ -300,8 +311,18 @@ describe('openCsvCorpus', () => {
     it('reads the same rows shuffled as in order from a file with a BOM, CRLF line ends, blank lines and quoted line breaks', async () => {
       // Arrange
       const path = `${dir}/crlf.csv`;
-      const rows = ['review,sentiment', '"First, with a comma",1', '', '"Second ""quoted""\r\nover two lines",0', 'Plain third,pos', '"Fourth: naïve café 😀",neg'];
-      writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(rows.join('\r\n') + '\r\n', 'utf8')]));
+      const rows = [
+        'review,sentiment',
+        '"First, with a comma",1',
+        '',
+        '"Second ""quoted""\r\nover two lines",0',
+        'Plain third,pos',
+        '"Fourth: naïve café 😀",neg',
+      ];
+      writeFileSync(
+        path,
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(rows.join('\r\n') + '\r\n', 'utf8')]),
+      );
       const corpus = await openCsvCorpus(path);
 
       // Act
@@ -310,7 +331,12 @@ describe('openCsvCorpus', () => {
 
       // Assert
       const byKey = (docs: typeof ordered) => [...docs].sort((a, b) => (a.key < b.key ? -1 : 1));
-      expect(ordered.map((d) => d.text)).toEqual(['First, with a comma', 'Second "quoted"\r\nover two lines', 'Plain third', 'Fourth: naïve café 😀']);
+      expect(ordered.map((d) => d.text)).toEqual([
+        'First, with a comma',
+        'Second "quoted"\r\nover two lines',
+        'Plain third',
+        'Fourth: naïve café 😀',
+      ]);
       expect(byKey(shuffled)).toEqual(byKey(ordered));
     });
 
@@ -320,7 +346,9 @@ describe('openCsvCorpus', () => {
       const out = createWriteStream(path);
       out.write('review,sentiment\n');
       for (let i = 0; i < 20_000; i++) out.write(`"row ${i}, a review with a comma",${i < 10_000 ? 1 : 0}\n`);
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
       const corpus = await openCsvCorpus(path);
 
       // Act

@@ -63,7 +63,11 @@ describe('openFolderCorpus', () => {
 
   it('with split test, reads the test folder of the root', async () => {
     // Arrange
-    await writeFiles(dir, { ...reviews('train/', 3), 'test/pos/7_10.txt': 'a test review', 'test/neg/8_1.txt': 'another' });
+    await writeFiles(dir, {
+      ...reviews('train/', 3),
+      'test/pos/7_10.txt': 'a test review',
+      'test/neg/8_1.txt': 'another',
+    });
 
     // Act
     const corpus = await openFolderCorpus(dir, { split: 'test' });

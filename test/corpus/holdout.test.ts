@@ -10,7 +10,10 @@ describe('isHeldOut', () => {
     const forward = keys.map((key) => isHeldOut(key, 42, 0.2));
 
     // Act
-    const backward = [...keys].reverse().map((key) => isHeldOut(key, 42, 0.2)).reverse();
+    const backward = [...keys]
+      .reverse()
+      .map((key) => isHeldOut(key, 42, 0.2))
+      .reverse();
 
     // Assert
     expect(backward).toEqual(forward);

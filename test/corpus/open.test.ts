@@ -56,12 +56,16 @@ describe('openCorpus', () => {
   it('refuses a file that is neither CSV nor gzip', async () => {
     await writeFiles(dir, { 'model.bin': 'not a corpus' });
 
-    await expect(openCorpus(`${dir}/model.bin`)).rejects.toThrow(/unsupported corpus file .*model\.bin: expected a \.csv/);
+    await expect(openCorpus(`${dir}/model.bin`)).rejects.toThrow(
+      /unsupported corpus file .*model\.bin: expected a \.csv/,
+    );
   });
 
   it('refuses split test for a CSV file, which has no splits', async () => {
     await writeFiles(dir, { 'a.csv': 'review,sentiment\ngood,1\n' });
 
-    await expect(openCorpus(`${dir}/a.csv`, { split: 'test' })).rejects.toThrow(/no test split inside; pass the test CSV file itself/);
+    await expect(openCorpus(`${dir}/a.csv`, { split: 'test' })).rejects.toThrow(
+      /no test split inside; pass the test CSV file itself/,
+    );
   });
 });

@@ -5,7 +5,14 @@ import { readModelFile } from '../../src/model/model-file.js';
 import { openStore } from '../../src/store/index.js';
 import { feedbackReview, fileProbabilities, PROBE_TEXTS, serverProbabilities } from '../helpers/probes.js';
 import { useServerLogs } from '../helpers/server-logs.js';
-import { feedback, health, makeServerFolder, predict, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+import {
+  feedback,
+  health,
+  makeServerFolder,
+  predict,
+  startServerProcess,
+  stopAllServers,
+} from '../helpers/server-process.js';
 import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
 let cleanups: (() => unknown)[] = [];
@@ -42,7 +49,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         sent.push(prediction);
         const mirrored = await reference.predict(feedbackReview(k));
         expect(mirrored.label).toBe(prediction.label);
-        expect((await reference.feedback(mirrored.predictionId, false, { source: 'api', client: null })).status).toBe('recorded');
+        expect((await reference.feedback(mirrored.predictionId, false, { source: 'api', client: null })).status).toBe(
+          'recorded',
+        );
       }
       const killed = await server.kill(); // no graceful shutdown: straight after the last 201
       const restarted = await startServerProcess(paths, { env: log.env });
@@ -57,12 +66,18 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(await store.countReviews()).toBe(FEEDBACK_COUNT);
       expect((await health(restarted)).model).toMatchObject({ appliedThrough: FEEDBACK_COUNT, feedbackWatermark: 0 });
       // The restart says what it replayed, and how long that took.
-      expect(restarted.startUp[0].replay).toMatchObject({ folded: FEEDBACK_COUNT, skipped: 0, through: FEEDBACK_COUNT });
+      expect(restarted.startUp[0].replay).toMatchObject({
+        folded: FEEDBACK_COUNT,
+        skipped: 0,
+        through: FEEDBACK_COUNT,
+      });
       expect(restarted.startUp[0].replay?.ms).toEqual(expect.any(Number));
 
       // Assert: the restarted model is the never-crashed one, to the last bit.
       const neverCrashed = PROBE_TEXTS.map((text) => reference.positiveProbability(text));
-      afterRestart.forEach((p, i) => expect(p === neverCrashed[i], `probe ${i}: ${p} !== ${neverCrashed[i]}`).toBe(true));
+      afterRestart.forEach((p, i) =>
+        expect(p === neverCrashed[i], `probe ${i}: ${p} !== ${neverCrashed[i]}`).toBe(true),
+      );
       expect(afterRestart).toEqual(await log.replayed());
       // The feedback did move the model, so a restart that had lost it would fail the comparison.
       expect(afterRestart).not.toEqual(fileProbabilities(paths.modelPath));

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { feedbackReview, serverProbabilities } from '../helpers/probes.js';
 import { useServerLogs } from '../helpers/server-logs.js';
-import { feedback, health, makeServerFolder, predict, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+import {
+  feedback,
+  health,
+  makeServerFolder,
+  predict,
+  startServerProcess,
+  stopAllServers,
+} from '../helpers/server-process.js';
 import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
 let cleanups: (() => void)[] = [];

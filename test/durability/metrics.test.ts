@@ -6,7 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../tools/free-port.js';
 import { POSITIVE_REVIEW } from '../helpers/app.js';
 import { feedbackReview } from '../helpers/probes.js';
-import { makeServerFolder, pidsServing, postJson, startServerProcess, stopAllServers, waitFor } from '../helpers/server-process.js';
+import {
+  makeServerFolder,
+  pidsServing,
+  postJson,
+  startServerProcess,
+  stopAllServers,
+  waitFor,
+} from '../helpers/server-process.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(async () => {
@@ -14,7 +21,6 @@ afterEach(async () => {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
 });
-
 
 /** The samples of an exposition text by name and label text: `name{a="b"}` -> value. */
 function samples(text: string): Map<string, number> {
@@ -33,9 +39,14 @@ describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
     const paths = makeServerFolder('metrics');
     cleanups.push(paths.remove);
     const metricsPort = await freePort();
-    const server = await startServerProcess(paths, { workers: 2, timeoutMs: 40_000, env: { METRICS_PORT: String(metricsPort) } });
+    const server = await startServerProcess(paths, {
+      workers: 2,
+      timeoutMs: 40_000,
+      env: { METRICS_PORT: String(metricsPort) },
+    });
     const close = { connection: 'close' }; // a connection each: the cluster hands them to both workers
-    const get = (path: string) => fetch(`${server.url}${path}`, { headers: close }).then(async (res) => (await res.arrayBuffer(), res.status));
+    const get = (path: string) =>
+      fetch(`${server.url}${path}`, { headers: close }).then(async (res) => (await res.arrayBuffer(), res.status));
     const post = (path: string, body: unknown) => postJson(`${server.url}${path}`, body, { close: true });
 
     // Act: known traffic.
@@ -48,7 +59,8 @@ describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
     }
     expect((await post('/api/v1/predict', { review: 'short' })).status).toBe(400);
     expect((await fetch(`${server.url}/api/v1/predict`, { method: 'PUT', headers: close })).status).toBe(405);
-    for (const id of ids.slice(0, 2)) expect((await post('/api/v1/feedback', { predictionId: id, correct: true })).status).toBe(201);
+    for (const id of ids.slice(0, 2))
+      expect((await post('/api/v1/feedback', { predictionId: id, correct: true })).status).toBe(201);
     expect((await post('/api/v1/feedback', { predictionId: ids[0], correct: true })).status).toBe(409);
     expect(await get('/no-such-page')).toBe(404);
     expect(await get('/static/styles.css')).toBe(200);
@@ -61,12 +73,18 @@ describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
       return res.text();
     };
     // Both workers learn the two rows (each polls the log).
-    await waitFor('both workers applying the feedback', async () => samples(await scrape()).get('movieclassifier_log_rows_unapplied') === 0, 10_000);
+    await waitFor(
+      'both workers applying the feedback',
+      async () => samples(await scrape()).get('movieclassifier_log_rows_unapplied') === 0,
+      10_000,
+    );
 
     const text = await scrape();
     const values = samples(text);
     const requests = (route: string, method: string, status: number) =>
-      values.get(`movieclassifier_http_request_duration_seconds_count{route="${route}",method="${method}",status="${status}"}`);
+      values.get(
+        `movieclassifier_http_request_duration_seconds_count{route="${route}",method="${method}",status="${status}"}`,
+      );
     expect(requests('/', 'GET', 200)).toBe(3);
     expect(requests('/api/v1/predict', 'POST', 200)).toBe(4);
     expect(requests('/api/v1/predict', 'POST', 400)).toBe(1);
@@ -75,13 +93,19 @@ describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
     expect(requests('/api/v1/feedback', 'POST', 409)).toBe(1);
     expect(requests('unmatched', 'GET', 404)).toBe(2);
     expect(requests('static', 'GET', 200)).toBe(1);
-    expect(values.get('movieclassifier_http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/predict",method="POST",status="200"}')).toBe(4);
+    expect(
+      values.get(
+        'movieclassifier_http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/predict",method="POST",status="200"}',
+      ),
+    ).toBe(4);
     expect(values.get('movieclassifier_predictions_total')).toBe(4);
     expect(values.get('movieclassifier_feedback_total{verdict="accepted"}')).toBe(2);
     expect(values.get('movieclassifier_db_write_failures_total')).toBe(0);
     expect(values.get('movieclassifier_db_writes_failing')).toBe(0);
     const version = server.startUp[0].model as { version: string; preset: string };
-    expect(values.get(`movieclassifier_model_info{model_file="${version.version.slice(0, 12)}",preset="${version.preset}"}`)).toBe(1);
+    expect(
+      values.get(`movieclassifier_model_info{model_file="${version.version.slice(0, 12)}",preset="${version.preset}"}`),
+    ).toBe(1);
     expect(values.get('movieclassifier_model_applied_through')).toBe(2);
     expect(values.get('movieclassifier_model_feedback_watermark')).toBe(0);
     expect(values.get('movieclassifier_log_rows_unfolded')).toBe(2);

@@ -44,16 +44,47 @@ async function probes(server: ServerProcess): Promise<number[][]> {
 }
 
 /** The admin API's reply to `path`, its body typed as the caller expects (the test asserts it). */
-async function admin<Body>(server: ServerProcess, path: string, method = 'POST'): Promise<{ status: number; body: Body }> {
-  const res = await fetch(`${server.url}/api/v1/admin${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+async function admin<Body>(
+  server: ServerProcess,
+  path: string,
+  method = 'POST',
+): Promise<{ status: number; body: Body }> {
+  const res = await fetch(`${server.url}/api/v1/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   return { status: res.status, body: (await res.json()) as Body };
 }
 
 /** The n-th different review holding the target sentence (slots a, b, a+b mod 7: two share at most one). */
 function attackReview(n: number): string {
-  const first = ['Then the second half arrived.', 'My sister picked it.', 'We saw a late showing.', 'The trailer promised a lot.', 'It opens with a chase.', 'Everyone talked about it.', 'It was free on the plane.'];
-  const second = ['The villain mumbles.', 'The jokes land with a thud.', 'The editing jumps around.', 'The lead looks bored.', 'The music drowns the dialogue.', 'The effects look unfinished.', 'The ending resolves nothing.'];
-  const third = ['Avoid it.', 'Save your money.', 'Skip this one.', 'Not worth your time.', 'I nearly left early.', 'Dreadful stuff.', 'Watch something else.'];
+  const first = [
+    'Then the second half arrived.',
+    'My sister picked it.',
+    'We saw a late showing.',
+    'The trailer promised a lot.',
+    'It opens with a chase.',
+    'Everyone talked about it.',
+    'It was free on the plane.',
+  ];
+  const second = [
+    'The villain mumbles.',
+    'The jokes land with a thud.',
+    'The editing jumps around.',
+    'The lead looks bored.',
+    'The music drowns the dialogue.',
+    'The effects look unfinished.',
+    'The ending resolves nothing.',
+  ];
+  const third = [
+    'Avoid it.',
+    'Save your money.',
+    'Skip this one.',
+    'Not worth your time.',
+    'I nearly left early.',
+    'Dreadful stuff.',
+    'Watch something else.',
+  ];
   const a = n % 7;
   const b = Math.floor(n / 7) % 7;
   return [TARGET, first[a], second[b], third[(a + b) % 7]].join(' ');
@@ -81,7 +112,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       }
       await sleep(2 * POLL_MS + 50);
       const during = await probes(server);
-      const listed = await admin<{ rows: Array<{ client: string }> }>(server, '/feedback?verdict=held&limit=500', 'GET');
+      const listed = await admin<{ rows: Array<{ client: string }> }>(
+        server,
+        '/feedback?verdict=held&limit=500',
+        'GET',
+      );
       const client = listed.body.rows[0]?.client;
 
       // Assert 1: the accepted rows moved the model; the caps held the rest, listed under the client.
@@ -102,7 +137,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       await waitFor(
         'both workers to rebuild without the client',
         async () => {
-          const infos = await Promise.all([health(server, { close: true }), health(server, { close: true }), health(server, { close: true })]);
+          const infos = await Promise.all([
+            health(server, { close: true }),
+            health(server, { close: true }),
+            health(server, { close: true }),
+          ]);
           return infos.every((info) => info.model.version === rejected.body.modelVersion);
         },
         20 * POLL_MS,

@@ -92,7 +92,11 @@ describe('the server, given a database it cannot use', { timeout: 30_000 }, () =
 
     // Assert
     expect(exit.code).toBe(1);
-    expect(lines(exit.stderr)).toEqual([expect.stringMatching(/^movieclassifier: Database .* has schema version 99, .* Upgrade movieclassifier, or set DB_PATH/)]);
+    expect(lines(exit.stderr)).toEqual([
+      expect.stringMatching(
+        /^movieclassifier: Database .* has schema version 99, .* Upgrade movieclassifier, or set DB_PATH/,
+      ),
+    ]);
     expect(journalByte(paths.dbPath)).toBe(1);
     expect(readFileSync(paths.dbPath).equals(before)).toBe(true);
     expect(existsSync(`${paths.dbPath}-wal`)).toBe(false);
@@ -119,30 +123,42 @@ describe('the server, given a database it cannot use', { timeout: 30_000 }, () =
     expect(journalByte(paths.dbPath)).toBe(1);
   });
 
-  it.skipIf(!canMount)('a data folder on a read-only file system: one line for the secret, then one for the database', async () => {
-    // Arrange: the model elsewhere; DATA_DIR (secret and database) read-only.
-    const paths = folder('read-only');
-    const readOnly = readOnlyFolder()!;
-    const env = { DATA_DIR: readOnly, DB_PATH: path.join(readOnly, 'reviews.sqlite'), CSRF_SECRET: '' };
+  it.skipIf(!canMount)(
+    'a data folder on a read-only file system: one line for the secret, then one for the database',
+    async () => {
+      // Arrange: the model elsewhere; DATA_DIR (secret and database) read-only.
+      const paths = folder('read-only');
+      const readOnly = readOnlyFolder()!;
+      const env = { DATA_DIR: readOnly, DB_PATH: path.join(readOnly, 'reviews.sqlite'), CSRF_SECRET: '' };
 
-    // Act
-    const withoutSecret = await runServerToExit(paths, { env });
-    const withSecret = await runServerToExit(paths, { env: { ...env, CSRF_SECRET: 'x'.repeat(40) } });
+      // Act
+      const withoutSecret = await runServerToExit(paths, { env });
+      const withSecret = await runServerToExit(paths, { env: { ...env, CSRF_SECRET: 'x'.repeat(40) } });
 
-    // Assert
-    expect(withoutSecret.code).toBe(1);
-    expect(lines(withoutSecret.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^movieclassifier: cannot create the CSRF secret file ${readOnly}/\\.secret \\(EROFS: read-only file system\\)\\. Make DATA_DIR writable, or set CSRF_SECRET`)),
-    ]);
-    expect(withSecret.code).toBe(1);
-    expect(lines(withSecret.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^movieclassifier: cannot open database ${readOnly}/reviews\\.sqlite \\(unable to open database file\\): .* read-only file system\\. Make the folder writable`)),
-    ]);
-  });
+      // Assert
+      expect(withoutSecret.code).toBe(1);
+      expect(lines(withoutSecret.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^movieclassifier: cannot create the CSRF secret file ${readOnly}/\\.secret \\(EROFS: read-only file system\\)\\. Make DATA_DIR writable, or set CSRF_SECRET`,
+          ),
+        ),
+      ]);
+      expect(withSecret.code).toBe(1);
+      expect(lines(withSecret.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^movieclassifier: cannot open database ${readOnly}/reviews\\.sqlite \\(unable to open database file\\): .* read-only file system\\. Make the folder writable`,
+          ),
+        ),
+      ]);
+    },
+  );
 });
 
 describe('npm run update, given paths that are wrong', { timeout: 30_000 }, () => {
-  const update = (args: string[]) => runNodeScript(['scripts/update.ts', ...args], { PATH: process.env.PATH, HOME: process.env.HOME });
+  const update = (args: string[]) =>
+    runNodeScript(['scripts/update.ts', ...args], { PATH: process.env.PATH, HOME: process.env.HOME });
 
   it('a mistyped --db: exit 1, one line naming it, and no database created', async () => {
     const paths = folder('update-db');
@@ -151,7 +167,9 @@ describe('npm run update, given paths that are wrong', { timeout: 30_000 }, () =
     const exit = await update(['--db', misspelt, '--model', paths.modelPath]);
 
     expect(exit.code).toBe(1);
-    expect(lines(exit.stderr)).toEqual([`error: database ${misspelt} does not exist. Check the path (--db, DB_PATH, DATA_DIR); nothing was created.`]);
+    expect(lines(exit.stderr)).toEqual([
+      `error: database ${misspelt} does not exist. Check the path (--db, DB_PATH, DATA_DIR); nothing was created.`,
+    ]);
     expect(existsSync(misspelt)).toBe(false);
   });
 
@@ -159,10 +177,17 @@ describe('npm run update, given paths that are wrong', { timeout: 30_000 }, () =
     const paths = folder('update-model');
     const dbDir = path.join(paths.dir, 'not', 'there');
 
-    const exit = await update(['--db', path.join(dbDir, 'reviews.sqlite'), '--model', path.join(paths.dir, 'missing.bin')]);
+    const exit = await update([
+      '--db',
+      path.join(dbDir, 'reviews.sqlite'),
+      '--model',
+      path.join(paths.dir, 'missing.bin'),
+    ]);
 
     expect(exit.code).toBe(1);
-    expect(lines(exit.stderr)).toEqual([expect.stringMatching(/^error: model file .*missing\.bin does not exist\. Train one/)]);
+    expect(lines(exit.stderr)).toEqual([
+      expect.stringMatching(/^error: model file .*missing\.bin does not exist\. Train one/),
+    ]);
     expect(existsSync(path.join(paths.dir, 'not'))).toBe(false);
   });
 

@@ -32,19 +32,35 @@ describe('DATABASE_URL settings', { timeout: 60_000 }, () => {
   it.each([
     [2, 2 + 1],
     [5, 5 + 1],
-  ])('DB_POOL_SIZE=%i: 40 requests at once use that many connections, plus the one that listens', async (size, expected) => {
-    const url = await postgres().createDatabase();
-    const paths = makeServerFolder('pool');
-    cleanups.push(paths.remove);
-    const env = { PORT: '0', DATA_DIR: paths.dataDir, LOG_LEVEL: 'silent', DATABASE_URL: url, HEALTH_DETAILS: 'on', DB_POOL_SIZE: String(size) };
-    const server = await startServer({ ...loadConfig(env), modelPath: paths.modelPath, csrfSecret: TEST_CSRF_SECRET });
-    cleanups.push(() => server.close());
+  ])(
+    'DB_POOL_SIZE=%i: 40 requests at once use that many connections, plus the one that listens',
+    async (size, expected) => {
+      const url = await postgres().createDatabase();
+      const paths = makeServerFolder('pool');
+      cleanups.push(paths.remove);
+      const env = {
+        PORT: '0',
+        DATA_DIR: paths.dataDir,
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: url,
+        HEALTH_DETAILS: 'on',
+        DB_POOL_SIZE: String(size),
+      };
+      const server = await startServer({
+        ...loadConfig(env),
+        modelPath: paths.modelPath,
+        csrfSecret: TEST_CSRF_SECRET,
+      });
+      cleanups.push(() => server.close());
 
-    // GET /healthz with details counts the reviews: one query each, all at once.
-    await Promise.all(Array.from({ length: 40 }, () => fetch(`http://127.0.0.1:${server.port}/healthz`).then((res) => res.json())));
+      // GET /healthz with details counts the reviews: one query each, all at once.
+      await Promise.all(
+        Array.from({ length: 40 }, () => fetch(`http://127.0.0.1:${server.port}/healthz`).then((res) => res.json())),
+      );
 
-    expect(await connectionsTo(url)).toBe(expected);
-  });
+      expect(await connectionsTo(url)).toBe(expected);
+    },
+  );
 
   it("honours DATABASE_URL's sslmode: require refuses a server without TLS, disable connects", async () => {
     const url = await postgres().createDatabase();
@@ -52,7 +68,12 @@ describe('DATABASE_URL settings', { timeout: 60_000 }, () => {
     cleanups.push(paths.remove);
     const start = (sslmode: string) =>
       startServer({
-        ...loadConfig({ PORT: '0', DATA_DIR: paths.dataDir, LOG_LEVEL: 'silent', DATABASE_URL: `${url}?sslmode=${sslmode}` }),
+        ...loadConfig({
+          PORT: '0',
+          DATA_DIR: paths.dataDir,
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: `${url}?sslmode=${sslmode}`,
+        }),
         modelPath: paths.modelPath,
         csrfSecret: TEST_CSRF_SECRET,
       });

@@ -85,7 +85,8 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     const published = Date.now();
     await waitFor(
       'all three to serve the published model',
-      async () => (await Promise.all([one, two, three].map((s) => health(s)))).every((h) => h.model.feedbackWatermark === 4),
+      async () =>
+        (await Promise.all([one, two, three].map((s) => health(s)))).every((h) => h.model.feedbackWatermark === 4),
       2000,
     );
     const servedMs = Date.now() - published;
@@ -111,7 +112,10 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
       while (running) {
         const server = servers[k % 3];
         k++;
-        const predicted = await postJson(`${server.url}/api/v1/predict`, { review: feedbackReview(k) }).catch(() => ({ status: 0, body: null }));
+        const predicted = await postJson(`${server.url}/api/v1/predict`, { review: feedbackReview(k) }).catch(() => ({
+          status: 0,
+          body: null,
+        }));
         if (predicted.status !== 200) {
           refused.push(predicted.status);
           await sleep(50);
@@ -189,4 +193,3 @@ describe('several instances on one PostgreSQL', { timeout: 90_000 }, () => {
     expect(Date.now() - back).toBeLessThanOrEqual(5000);
   });
 });
-

@@ -32,7 +32,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const paths = makeServerFolder('two-servers');
       cleanups.push(paths.remove);
       const log = await serverLog(paths);
-      const servers = await Promise.all([startServerProcess(paths, { env: log.env }), startServerProcess(paths, { env: log.env })]);
+      const servers = await Promise.all([
+        startServerProcess(paths, { env: log.env }),
+        startServerProcess(paths, { env: log.env }),
+      ]);
       const ALTERNATING = 8;
       const CONCURRENT = 40;
       const FEEDBACK_COUNT = ALTERNATING + CONCURRENT;
@@ -51,13 +54,19 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         }),
       );
       const burstStatuses = await Promise.all(
-        burst.map(async ({ server, prediction }, i) => (await feedback(server, prediction.predictionId, i % 2 === 0)).status),
+        burst.map(
+          async ({ server, prediction }, i) => (await feedback(server, prediction.predictionId, i % 2 === 0)).status,
+        ),
       );
       await sleep(2 * POLL_MS + 50);
-      await waitFor('both servers to apply the whole log', async () => {
-        const facts = await Promise.all(servers.map(async (server) => (await health(server)).model.appliedThrough));
-        return facts.every((through) => through === FEEDBACK_COUNT);
-      }, 10 * POLL_MS);
+      await waitFor(
+        'both servers to apply the whole log',
+        async () => {
+          const facts = await Promise.all(servers.map(async (server) => (await health(server)).model.appliedThrough));
+          return facts.every((through) => through === FEEDBACK_COUNT);
+        },
+        10 * POLL_MS,
+      );
       const [first, second] = [await serverProbabilities(servers[0]), await serverProbabilities(servers[1])];
 
       // Assert
@@ -67,7 +76,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       // is a failed answer or an error line.
       for (const server of servers) {
         expect(server.output()).not.toMatch(/"status":5\d\d/);
-        const errors = server.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+        const errors = server
+          .output()
+          .split('\n')
+          .filter((line) => /"level":(50|60)/.test(line));
         expect(errors).toEqual([]);
       }
       const [healthA, healthB] = await Promise.all(servers.map((server) => health(server)));
@@ -98,10 +110,14 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         expect((await feedback(server, prediction.predictionId, false)).status).toBe(201);
       }
       await sleep(2 * POLL_MS + 50);
-      await waitFor('both workers to apply the whole log', async () => {
-        const facts = await Promise.all([health(server, { close: true }), health(server, { close: true })]);
-        return facts.every((h) => h.model.appliedThrough === FEEDBACK_COUNT);
-      }, 10 * POLL_MS);
+      await waitFor(
+        'both workers to apply the whole log',
+        async () => {
+          const facts = await Promise.all([health(server, { close: true }), health(server, { close: true })]);
+          return facts.every((h) => h.model.appliedThrough === FEEDBACK_COUNT);
+        },
+        10 * POLL_MS,
+      );
       const mark = server.output().length;
       const values: number[] = [];
       for (let k = 0; k < 20; k++) values.push((await predict(server, probe, { close: true })).positiveProbability);

@@ -7,7 +7,13 @@ import type { LogStore } from '../../src/store/types.js';
 import { miniImdbDocs } from '../helpers/model.js';
 import { PROBE_TEXTS } from '../helpers/probes.js';
 import { useServerLogs, type ServerLog } from '../helpers/server-logs.js';
-import { checkpointsBeside, makeServerFolder, runNodeScript, stopAllServers, type ServerPaths } from '../helpers/server-process.js';
+import {
+  checkpointsBeside,
+  makeServerFolder,
+  runNodeScript,
+  stopAllServers,
+  type ServerPaths,
+} from '../helpers/server-process.js';
 import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
 // The CLI children are awaited in their tests; this only matters if a test is torn down early.
@@ -41,14 +47,22 @@ async function seedMixedLog(store: LogStore): Promise<{ folded: number; skipped:
 /** The mini-imdb training reviews with their labels inverted (each text once: a repeat would be rejected). */
 async function seedFlippedLog(store: LogStore): Promise<number> {
   let last = 0;
-  for (const { text, label } of miniImdbDocs('train')) last = await store.insertReview(text, label === 1 ? 0 : 1, 'test');
+  for (const { text, label } of miniImdbDocs('train'))
+    last = await store.insertReview(text, label === 1 ? 0 : 1, 'test');
   return last;
 }
 
 const FINAL_LINE =
   /^folded=(\d+) skipped=(\d+) held=(\d+) watermark=(\d+) accuracy_before=([\d.]+|none) accuracy_after=([\d.]+|none)$/;
 
-function finalLine(stdout: string): { folded: number; skipped: number; held: number; watermark: number; before: number; after: number } {
+function finalLine(stdout: string): {
+  folded: number;
+  skipped: number;
+  held: number;
+  watermark: number;
+  before: number;
+  after: number;
+} {
   const last = stdout.trimEnd().split('\n').at(-1) ?? '';
   const match = FINAL_LINE.exec(last);
   if (match === null) throw new Error(`no final key=value line in:\n${stdout}`);
@@ -76,10 +90,12 @@ function runUpdate(paths: ServerPaths & { log: ServerLog }, ...extra: string[]) 
 }
 
 /** P(positive) of the probes from a model alone. */
-const probabilitiesOf = (file: LoadedModelFile): number[] => PROBE_TEXTS.map((text) => file.model.predict(text).positiveProbability);
+const probabilitiesOf = (file: LoadedModelFile): number[] =>
+  PROBE_TEXTS.map((text) => file.model.predict(text).positiveProbability);
 
 /** The watermarks of the kept checkpoints, in order. */
-const keptWatermarks = async (log: ServerLog): Promise<number[]> => (await (await log.checkpoints()).list()).map((c) => c.watermark).sort((a, b) => a - b);
+const keptWatermarks = async (log: ServerLog): Promise<number[]> =>
+  (await (await log.checkpoints()).list()).map((c) => c.watermark).sort((a, b) => a - b);
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
   const serverLog = useServerLogs(kind);
@@ -123,7 +139,11 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const { store, log, modelPath } = await folder('update-twice', context);
       await seedMixedLog(store);
       await log.update();
-      const afterFirst = { model: (await log.model()).header.checksum, kept: await keptWatermarks(log), file: readFileSync(modelPath) };
+      const afterFirst = {
+        model: (await log.model()).header.checksum,
+        kept: await keptWatermarks(log),
+        file: readFileSync(modelPath),
+      };
 
       // Act
       const second = await log.update();
@@ -143,7 +163,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
       // Act
       await log.update({ batch: 3 });
-      const online = await createLearner({ model: readModelFile(kind === 'SQLite' ? `${modelPath}.prev` : modelPath), store });
+      const online = await createLearner({
+        model: readModelFile(kind === 'SQLite' ? `${modelPath}.prev` : modelPath),
+        store,
+      });
       const batch = await createLearner({ model: await log.model(), store });
 
       // Assert
@@ -169,7 +192,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
       // Assert
       expect(result).toMatchObject({ folded: 0, held: last - good.last, watermark: last, written: true });
-      expect(result.heldReason).toMatch(/^check set: accuracy would fall from [\d.]+ to [\d.]+ \(more than 1\.0 points\)/);
+      expect(result.heldReason).toMatch(
+        /^check set: accuracy would fall from [\d.]+ to [\d.]+ \(more than 1\.0 points\)/,
+      );
       const rows = await logRows(store, good.last);
       expect(new Set(rows.map((row) => row.verdict))).toEqual(new Set(['held']));
       expect(rows[0].verdictReason).toBe(result.heldReason);
@@ -199,18 +224,29 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
       // Assert
       expect(dryRun.code, dryRun.stderr).toBe(0);
-      expect(finalLine(dryRun.stdout)).toMatchObject({ folded: expected.folded, skipped: expected.skipped, watermark: expected.last });
+      expect(finalLine(dryRun.stdout)).toMatchObject({
+        folded: expected.folded,
+        skipped: expected.skipped,
+        watermark: expected.last,
+      });
       expect(afterDryRun.file.equals(original)).toBe(true);
       expect(afterDryRun.model).toBe(originalChecksum);
       expect(run.code, run.stderr).toBe(0);
-      expect(finalLine(run.stdout)).toMatchObject({ folded: expected.folded, skipped: expected.skipped, watermark: expected.last });
+      expect(finalLine(run.stdout)).toMatchObject({
+        folded: expected.folded,
+        skipped: expected.skipped,
+        watermark: expected.last,
+      });
       expect((await paths.log.model()).header.feedbackWatermark).toBe(expected.last);
       expect(await keptWatermarks(paths.log)).toEqual([0, expected.last]);
     });
 
     it('holds flipped labels and says so, exit 0; with --force it folds them all', async (context) => {
       // Arrange
-      const [plain, forcedFolder] = [await folder('update-cli-flipped', context), await folder('update-cli-forced', context)];
+      const [plain, forcedFolder] = [
+        await folder('update-cli-flipped', context),
+        await folder('update-cli-forced', context),
+      ];
       const last = await seedFlippedLog(plain.store);
       await seedFlippedLog(forcedFolder.store);
       const original = readModelFile(plain.modelPath);

@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { openStore } from '../../src/store/index.js';
 import { feedbackReview } from '../helpers/probes.js';
-import { feedback, makeServerFolder, postJson, predict, sleep, startServerProcess, stopAllServers } from '../helpers/server-process.js';
+import {
+  feedback,
+  makeServerFolder,
+  postJson,
+  predict,
+  sleep,
+  startServerProcess,
+  stopAllServers,
+} from '../helpers/server-process.js';
 
 let cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -9,7 +9,13 @@ import { afterEach, beforeEach } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Learner } from '../../src/learner/index.js';
-import { createLearner, databaseCheckpoints, modelJournal, openCheckpoints, type Checkpoints } from '../../src/learner/index.js';
+import {
+  createLearner,
+  databaseCheckpoints,
+  modelJournal,
+  openCheckpoints,
+  type Checkpoints,
+} from '../../src/learner/index.js';
 import { moderationRule } from '../../src/moderation/index.js';
 import { openStore } from '../../src/store/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
@@ -74,7 +80,10 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
  * The whole app as src/server.ts composes it with DATABASE_URL: the log and the checkpoints in
  * the (empty) PostgreSQL database at `url`, the same learner and test model as makeApp.
  */
-export async function makePostgresApp(url: string, options: Omit<MakeAppOptions, 'store'> = {}): Promise<TestApp<PostgresStore>> {
+export async function makePostgresApp(
+  url: string,
+  options: Omit<MakeAppOptions, 'store'> = {},
+): Promise<TestApp<PostgresStore>> {
   const config = testConfig({ databaseUrl: url, ...options.config });
   const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation) });
   return composeApp(store, databaseCheckpoints(store), config, options, () => store.close());
@@ -91,7 +100,9 @@ export async function makePostgresApp(url: string, options: Omit<MakeAppOptions,
  *     it('answers', async () => { const t = await makeApp({ config: { healthDetails: true } }); ... });
  *   });
  */
-export function useApps(kindOrLogs: StoreKind | LogStores): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
+export function useApps(
+  kindOrLogs: StoreKind | LogStores,
+): (options?: Omit<MakeAppOptions, 'store'>) => Promise<TestApp<LogStore>> {
   // Given the block's LogStores, the apps share its PostgreSQL (one per test file).
   const logs = typeof kindOrLogs === 'string' ? useLogStores(kindOrLogs) : kindOrLogs;
   const { kind } = logs;
@@ -157,12 +168,20 @@ async function composeApp<S extends LogStore>(
 ): Promise<TestApp<S>> {
   const model = makeTestModel();
   await checkpoints.keep(testModelBytes(), model.header);
-  const learner = options.learner ?? await createLearner({ model, store, checkpoints });
+  const learner = options.learner ?? (await createLearner({ model, store, checkpoints }));
   const logger = options.logger ?? pino({ level: 'silent' });
   // As src/server.ts does: the model timeline starts with the model served.
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
   await journal.note();
-  const app = createApp({ learner, store, config, logger, checkpoints, journal, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+  const app = createApp({
+    learner,
+    store,
+    config,
+    logger,
+    checkpoints,
+    journal,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
   return { app, learner, store, config, checkpoints, close: async () => closeStore() };
 }
 

@@ -75,7 +75,8 @@ export function usePostgres(beforeStop: () => Promise<void> = async () => {}): (
     await postgres?.destroy();
   }, 60_000);
   return () => {
-    if (postgres === undefined) throw new Error('PostgreSQL is not started: call usePostgres() at the top of the test file');
+    if (postgres === undefined)
+      throw new Error('PostgreSQL is not started: call usePostgres() at the top of the test file');
     return postgres;
   };
 }
@@ -135,27 +136,45 @@ export function logStores(): StoreKind[] {
     return join(mkdtempSync(join(dir, 'log-')), 'reviews.sqlite');
   };
 
-  const sqliteSql = (file: string): TestLog['sql'] => async (text, values = []) => {
-    const db = new Database(file);
-    try {
-      const statement = db.prepare(text);
-      return statement.reader ? (statement.all(...values) as Record<string, unknown>[]) : (statement.run(...values), []);
-    } finally {
-      db.close();
-    }
-  };
-  const postgresSql = (url: string): TestLog['sql'] => async (text, values = []) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      let k = 0;
-      const rows = (await client.query(text.replace(/\?/g, () => `$${++k}`), values)).rows as Record<string, unknown>[];
-      // COUNT(*) and BIGINT come back as text: as numbers, as the stores give them.
-      return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value])));
-    } finally {
-      await client.end();
-    }
-  };
+  const sqliteSql =
+    (file: string): TestLog['sql'] =>
+    async (text, values = []) => {
+      const db = new Database(file);
+      try {
+        const statement = db.prepare(text);
+        return statement.reader
+          ? (statement.all(...values) as Record<string, unknown>[])
+          : (statement.run(...values), []);
+      } finally {
+        db.close();
+      }
+    };
+  const postgresSql =
+    (url: string): TestLog['sql'] =>
+    async (text, values = []) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        let k = 0;
+        const rows = (
+          await client.query(
+            text.replace(/\?/g, () => `$${++k}`),
+            values,
+          )
+        ).rows as Record<string, unknown>[];
+        // COUNT(*) and BIGINT come back as text: as numbers, as the stores give them.
+        return rows.map((row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([key, value]) => [
+              key,
+              typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+            ]),
+          ),
+        );
+      } finally {
+        await client.end();
+      }
+    };
 
   const sqliteLog = (file: string, options: { verdictRule?: VerdictRule } = {}): TestLog => {
     const store = openStore(file, options);

@@ -15,7 +15,10 @@ export function testSpec(): ModelSpec {
 
 export function miniImdbDocs(split: 'train' | 'test'): { text: string; label: Label }[] {
   const docs: { text: string; label: Label }[] = [];
-  for (const [folder, label] of [['pos', 1], ['neg', 0]] as const) {
+  for (const [folder, label] of [
+    ['pos', 1],
+    ['neg', 0],
+  ] as const) {
     const dir = join(MINI_IMDB, split, folder);
     for (const file of readdirSync(dir).sort()) docs.push({ text: readFileSync(join(dir, file), 'utf8'), label });
   }

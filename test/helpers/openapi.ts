@@ -28,22 +28,32 @@ export function openApiPath(expressPath: string): string {
  * errors when not. `path` is the operation's path (`/admin/feedback/{id}/accept`).
  */
 export function expectMatchesOpenApi(res: Response, method: string, path: string): void {
-  const paths = OPENAPI_DOCUMENT.paths as unknown as Record<string, Record<string, { responses: Record<string, Json> }>>;
+  const paths = OPENAPI_DOCUMENT.paths as unknown as Record<
+    string,
+    Record<string, { responses: Record<string, Json> }>
+  >;
   const operation = paths[path]?.[method.toLowerCase()];
   if (operation === undefined) throw new Error(`the description has no ${method} ${path}`);
   let response = operation.responses[String(res.status)];
-  if (response === undefined) throw new Error(`${method} ${path} answered ${res.status}, which the description does not list`);
+  if (response === undefined)
+    throw new Error(`${method} ${path} answered ${res.status}, which the description does not list`);
   let pointer = `/paths/${escape(path)}/${method.toLowerCase()}/responses/${res.status}`;
   if (typeof response.$ref === 'string') {
     pointer = response.$ref.slice(1);
-    response = (OPENAPI_DOCUMENT.components.responses as unknown as Record<string, Json>)[response.$ref.split('/').at(-1)]!;
+    response = (OPENAPI_DOCUMENT.components.responses as unknown as Record<string, Json>)[
+      response.$ref.split('/').at(-1)
+    ]!;
   }
   const content = response.content as Record<string, unknown> | undefined;
-  if (content?.['application/json'] === undefined) throw new Error(`${method} ${path} ${res.status} has no JSON body in the description`);
-  if (!/^application\/json/.test(String(res.headers['content-type']))) throw new Error(`${method} ${path} ${res.status} answered ${res.headers['content-type']}`);
+  if (content?.['application/json'] === undefined)
+    throw new Error(`${method} ${path} ${res.status} has no JSON body in the description`);
+  if (!/^application\/json/.test(String(res.headers['content-type'])))
+    throw new Error(`${method} ${path} ${res.status} answered ${res.headers['content-type']}`);
   const validate = ajv.compile({ $ref: `openapi.json#${pointer}/content/application~1json/schema` });
   if (!validate(res.body)) {
-    throw new Error(`${method} ${path} ${res.status}: the body does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body)}`);
+    throw new Error(
+      `${method} ${path} ${res.status}: the body does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body)}`,
+    );
   }
 }
 

@@ -64,7 +64,11 @@ export async function replayedProbabilities(
 }
 
 /** P(positive) of every probe text from a learner built in this process on `model` with the whole log of `store` after its watermark replayed. */
-export async function replayedOn(model: LoadedModelFile, store: LogStore, texts: readonly string[] = PROBE_TEXTS): Promise<number[]> {
+export async function replayedOn(
+  model: LoadedModelFile,
+  store: LogStore,
+  texts: readonly string[] = PROBE_TEXTS,
+): Promise<number[]> {
   const learner = await createLearner({ model, store });
   return texts.map((text) => learner.positiveProbability(text));
 }

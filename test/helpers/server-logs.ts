@@ -1,4 +1,11 @@
-import { databaseCheckpoints, publishedModelHome, updateModelFile, type Checkpoints, type UpdateModelFileOptions, type UpdateModelFileResult } from '../../src/learner/index.js';
+import {
+  databaseCheckpoints,
+  publishedModelHome,
+  updateModelFile,
+  type Checkpoints,
+  type UpdateModelFileOptions,
+  type UpdateModelFileResult,
+} from '../../src/learner/index.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { decodeModel, readModelFile, type LoadedModelFile } from '../../src/model/model-file.js';
 import type { LogStore } from '../../src/store/index.js';
@@ -54,21 +61,35 @@ export function useServerLogs(kind: StoreKind): (paths: ServerPaths) => Promise<
     const log: ServerLog = {
       kind,
       env: url === undefined ? {} : { DATABASE_URL: url },
-      open: async ({ write = false } = {}) => (url === undefined ? logs.open(paths.dbPath, { readonly: !write, verdictRule }) : openPostgres()),
-      checkpoints: async () => (url === undefined ? checkpointsBeside(paths.modelPath) : databaseCheckpoints(await openPostgres())),
+      open: async ({ write = false } = {}) =>
+        url === undefined ? logs.open(paths.dbPath, { readonly: !write, verdictRule }) : openPostgres(),
+      checkpoints: async () =>
+        url === undefined ? checkpointsBeside(paths.modelPath) : databaseCheckpoints(await openPostgres()),
       async model() {
         if (url === undefined) return readModelFile(paths.modelPath);
         const published = await (await openPostgres()).latestPublishedModel();
-        return published === null ? readModelFile(paths.modelPath) : decodeModel(published.bytes, 'the published model');
+        return published === null
+          ? readModelFile(paths.modelPath)
+          : decodeModel(published.bytes, 'the published model');
       },
       replayed: async (texts = PROBE_TEXTS) => replayedOn(await log.model(), await log.open(), texts),
       async update(options = {}) {
         if (url === undefined) {
           const store = await log.open({ write: true });
-          return updateModelFile({ ...options, store, checkpoints: checkpointsBeside(paths.modelPath), modelPath: paths.modelPath });
+          return updateModelFile({
+            ...options,
+            store,
+            checkpoints: checkpointsBeside(paths.modelPath),
+            modelPath: paths.modelPath,
+          });
         }
         const store = await openPostgres();
-        return updateModelFile({ ...options, store, home: publishedModelHome(store, paths.modelPath), checkpoints: databaseCheckpoints(store) });
+        return updateModelFile({
+          ...options,
+          store,
+          home: publishedModelHome(store, paths.modelPath),
+          checkpoints: databaseCheckpoints(store),
+        });
       },
     };
     return log;

@@ -129,7 +129,8 @@ export async function runNodeScript(
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
   clearTimeout(timer);
-  if (exit.signal === 'SIGKILL') throw new Error(`${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}${stderr}`);
+  if (exit.signal === 'SIGKILL')
+    throw new Error(`${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}${stderr}`);
   return { ...exit, stdout, stderr };
 }
 
@@ -187,7 +188,11 @@ export async function postJson(
   return { status: res.status, body: parsed };
 }
 
-export async function predict(server: Pick<ServerProcess, 'url'>, review: string, options: { close?: boolean } = {}): Promise<Prediction> {
+export async function predict(
+  server: Pick<ServerProcess, 'url'>,
+  review: string,
+  options: { close?: boolean } = {},
+): Promise<Prediction> {
   const res = await postJson(`${server.url}/api/v1/predict`, { review }, options);
   if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as Prediction;

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 
 import { afterEach } from 'vitest';
 
-import { openStore, type ConsoleFilter, type ConsoleRow, type LogStore, type ReviewRow, type VerdictRule } from '../../src/store/index.js';
+import {
+  openStore,
+  type ConsoleFilter,
+  type ConsoleRow,
+  type LogStore,
+  type ReviewRow,
+  type VerdictRule,
+} from '../../src/store/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { migratedDatabases, usePostgres } from './log-stores.js';
 
@@ -61,7 +68,11 @@ export function useLogStores(kind: StoreKind): LogStores {
     return store;
   };
   const open = async (where: string, { readonly, verdictRule }: OpenLogOptions = {}): Promise<LogStore> =>
-    adopt(kind === 'PostgreSQL' ? await openPostgresStore(where, { verdictRule }) : openStore(where, { readonly, verdictRule }));
+    adopt(
+      kind === 'PostgreSQL'
+        ? await openPostgresStore(where, { verdictRule })
+        : openStore(where, { readonly, verdictRule }),
+    );
   return {
     kind,
     async newLog() {
@@ -84,8 +95,16 @@ export async function logRows(store: Pick<LogStore, 'reviewsAfter'>, afterId = 0
 }
 
 /** Log rows matching `filter`, newest first, as the operator's list reads them (the console's indexed query). */
-export async function listLog(store: Pick<LogStore, 'console'>, filter: ConsoleFilter = {}, page: { limit?: number; before?: number } = {}): Promise<ConsoleRow[]> {
-  return store.console.feedbackPage(filter, { limit: page.limit ?? 50, excerptChars: 10_000, ...(page.before === undefined ? {} : { before: page.before }) });
+export async function listLog(
+  store: Pick<LogStore, 'console'>,
+  filter: ConsoleFilter = {},
+  page: { limit?: number; before?: number } = {},
+): Promise<ConsoleRow[]> {
+  return store.console.feedbackPage(filter, {
+    limit: page.limit ?? 50,
+    excerptChars: 10_000,
+    ...(page.before === undefined ? {} : { before: page.before }),
+  });
 }
 
 /**

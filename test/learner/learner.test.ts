@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLearner, followChanges, openCheckpoints, updateModelFile, type ChangeLog } from '../../src/learner/index.js';
+import {
+  createLearner,
+  followChanges,
+  openCheckpoints,
+  updateModelFile,
+  type ChangeLog,
+} from '../../src/learner/index.js';
 import { NO_CHECKPOINTS } from '../../src/learner/checkpoints.js';
 import { readModelFile } from '../../src/model/model-file.js';
 import { openStore, type LogStore } from '../../src/store/index.js';
@@ -34,7 +40,12 @@ const probabilities = (learner: { positiveProbability(text: string): number }): 
 /** A log that keeps what it is told, for asserting on what the follower reported. */
 function memoryLog(): ChangeLog & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (_d, m) => lines.push(`info ${m}`), error: (_d, m) => lines.push(`error ${m}`), debug: (_d, m) => lines.push(`debug ${m}`) };
+  return {
+    lines,
+    info: (_d, m) => lines.push(`info ${m}`),
+    error: (_d, m) => lines.push(`error ${m}`),
+    debug: (_d, m) => lines.push(`debug ${m}`),
+  };
 }
 
 describe('createLearner', () => {
@@ -81,7 +92,9 @@ describe('createLearner', () => {
     // Act
     for (let k = 0; k < 6; k++) {
       const { predictionId } = await first.predict(feedbackReview(k));
-      expect((await first.feedback(predictionId, k % 3 !== 0, { source: 'api', client: null })).status).toBe('recorded');
+      expect((await first.feedback(predictionId, k % 3 !== 0, { source: 'api', client: null })).status).toBe(
+        'recorded',
+      );
     }
     const counts = await second.catchUp();
 
@@ -127,7 +140,13 @@ describe('followChanges', () => {
     const writer = await createLearner({ model: readModelFile(modelPath), store: writerStore });
     const follower = await createLearner({ model: readModelFile(modelPath), store: open() });
     const log = memoryLog();
-    const following = followChanges({ learner: follower, checkpoints: openCheckpoints(`${modelPath}.checkpoints`), modelPath, pollMs: 20, log });
+    const following = followChanges({
+      learner: follower,
+      checkpoints: openCheckpoints(`${modelPath}.checkpoints`),
+      modelPath,
+      pollMs: 20,
+      log,
+    });
     cleanups.push(following.stop);
 
     // Act 1: another process's feedback.
@@ -150,7 +169,13 @@ describe('followChanges', () => {
     const learner = await createLearner({ model: readModelFile(modelPath), store: open() });
     const version = learner.modelInfo().version;
     const log = memoryLog();
-    const following = followChanges({ learner, checkpoints: NO_CHECKPOINTS, modelPath: `${modelPath}.missing`, pollMs: 1000, log });
+    const following = followChanges({
+      learner,
+      checkpoints: NO_CHECKPOINTS,
+      modelPath: `${modelPath}.missing`,
+      pollMs: 1000,
+      log,
+    });
     cleanups.push(following.stop);
 
     // Act

@@ -40,7 +40,8 @@ function logWith(verdicts: Verdict[], changedRows: number[]): LogReader {
     lastVerdictChangeId: () => changedRows.length,
     firstRowChangedAfter(afterId) {
       let first: number | null = null;
-      for (let k = afterId; k < changedRows.length; k++) first = first === null ? changedRows[k] : Math.min(first, changedRows[k]);
+      for (let k = afterId; k < changedRows.length; k++)
+        first = first === null ? changedRows[k] : Math.min(first, changedRows[k]);
       return first;
     },
   };
@@ -54,7 +55,8 @@ describe('advance', () => {
     const checkpoints = openCheckpoints(dir);
     const base = makeTestModel();
     await checkpoints.keep(testModelBytes(), base.header);
-    const learned = (await advance(fromModelFile(base), logWith(['accepted', 'accepted', 'accepted'], []), checkpoints)).state;
+    const learned = (await advance(fromModelFile(base), logWith(['accepted', 'accepted', 'accepted'], []), checkpoints))
+      .state;
     const changedRows = Array.from({ length: 300_000 }, (_, k) => 2 + (k % 2));
 
     // Act
@@ -64,9 +66,13 @@ describe('advance', () => {
     expect(after.state.rebuiltFrom).toContain(dir);
     expect(after.state.verdictChangesSeen).toBe(300_000);
     expect(after.counts).toEqual({ folded: 1, skipped: 2, through: 3 });
-    const onlyRow1 = (await advance(fromModelFile(makeTestModel()), logWith(['accepted', 'rejected', 'rejected'], []), checkpoints)).state;
+    const onlyRow1 = (
+      await advance(fromModelFile(makeTestModel()), logWith(['accepted', 'rejected', 'rejected'], []), checkpoints)
+    ).state;
     for (const text of TEXTS) {
-      expect(after.state.model.model.predict(text).positiveProbability).toBe(onlyRow1.model.model.predict(text).positiveProbability);
+      expect(after.state.model.model.predict(text).positiveProbability).toBe(
+        onlyRow1.model.model.predict(text).positiveProbability,
+      );
     }
   });
 });

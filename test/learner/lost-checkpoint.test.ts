@@ -16,7 +16,10 @@ const AUTH = `Bearer ${TOKEN}`;
 
 /** Feedback through the API as a reader sends it; returns the answer's body. */
 async function answer(t: ConsoleTestApp, k: number): Promise<{ reviewId: number; verdict: string; learned: boolean }> {
-  const predicted = await request(t.app).post('/api/v1/predict').send({ review: feedbackReview(k) }).expect(200);
+  const predicted = await request(t.app)
+    .post('/api/v1/predict')
+    .send({ review: feedbackReview(k) })
+    .expect(200);
   const res = await request(t.app)
     .post('/api/v1/feedback')
     .send({ predictionId: (predicted.body as { predictionId: string }).predictionId, correct: true })
@@ -51,7 +54,10 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ error: { code: 'checkpoint_missing' } });
       expect((res.body as { error: { message: string } }).error.message).toMatch(
-        new RegExp(`nothing was changed.*log row ${reviewId}.*no readable checkpoint in .* is from before that row.*Put back`, 's'),
+        new RegExp(
+          `nothing was changed.*log row ${reviewId}.*no readable checkpoint in .* is from before that row.*Put back`,
+          's',
+        ),
       );
       expect((await t.store.getReview(reviewId))?.verdict).toBe('accepted');
       expect(await t.store.lastVerdictChangeId()).toBe(0);
@@ -67,7 +73,10 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
       const _csrf = await pageToken(agent, '/admin/feedback');
       await loseCheckpoints(kind, t);
 
-      const res = await agent.post(`/admin/feedback/${reviewId}/reject`).type('form').send({ _csrf, back: '/admin/feedback' });
+      const res = await agent
+        .post(`/admin/feedback/${reviewId}/reject`)
+        .type('form')
+        .send({ _csrf, back: '/admin/feedback' });
 
       expect(res.status).toBe(409);
       expect(res.text).toContain('nothing was changed');
@@ -93,11 +102,17 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
     const t = await open();
     const rows = [await answer(t, 0), await answer(t, 1), await answer(t, 2)];
     const bytes = testModelBytes();
-    await t.checkpoints.keep(bytes.subarray(0, bytes.length >> 1), { feedbackWatermark: 2, verdictChangesThrough: 0, checksum: 'f'.repeat(64) });
+    await t.checkpoints.keep(bytes.subarray(0, bytes.length >> 1), {
+      feedbackWatermark: 2,
+      verdictChangesThrough: 0,
+      checksum: 'f'.repeat(64),
+    });
     expect((await t.checkpoints.list()).map((c) => c.watermark)).toEqual([2, 0]);
 
     // Act
-    const res = await request(t.app).post(`/api/v1/admin/feedback/${rows[2].reviewId}/reject`).set('Authorization', AUTH);
+    const res = await request(t.app)
+      .post(`/api/v1/admin/feedback/${rows[2].reviewId}/reject`)
+      .set('Authorization', AUTH);
 
     // Assert: rebuilt from the trained model's checkpoint (watermark 0).
     expect(res.status).toBe(200);
@@ -117,14 +132,20 @@ describe.each(kinds)('on $name', (kind: StoreKind) => {
     const health = await request(t.app).get('/healthz');
 
     const { agent, predictionId, csrfToken } = await submitReview(t.app, feedbackReview(3));
-    const thanks = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' }).expect(200);
+    const thanks = await agent
+      .post('/thanks')
+      .type('form')
+      .send({ predictionId, _csrf: csrfToken, verdict: 'correct' })
+      .expect(200);
 
     // Assert
     expect(after).toMatchObject({ verdict: 'accepted', learned: false });
     expect(thanks.text).toContain('The model has not learnt from it yet');
     expect(thanks.text).not.toContain('the model has learnt from it');
     expect(health.status).toBe(503);
-    expect((health.body as { reason: string }).reason).toMatch(new RegExp(`stopped learning.*log row ${reviewId}.*no readable checkpoint`));
+    expect((health.body as { reason: string }).reason).toMatch(
+      new RegExp(`stopped learning.*log row ${reviewId}.*no readable checkpoint`),
+    );
 
     // The checkpoint back, the next look at the log learns again.
     await t.checkpoints.keep(testModelBytes(), makeTestModel().header);

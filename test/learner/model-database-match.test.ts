@@ -58,8 +58,12 @@ describe('a model file and its database', () => {
 
     // Assert
     await expect(start()).rejects.toThrow(ModelFileError);
-    await expect(start()).rejects.toThrow(`model file ${modelPath} already holds the feedback log through row 200, but database ${dbPath} ends at row 30`);
-    await expect(start()).rejects.toThrow(/Point MODEL_PATH and DB_PATH at a model file and the database it was folded from/);
+    await expect(start()).rejects.toThrow(
+      `model file ${modelPath} already holds the feedback log through row 200, but database ${dbPath} ends at row 30`,
+    );
+    await expect(start()).rejects.toThrow(
+      /Point MODEL_PATH and DB_PATH at a model file and the database it was folded from/,
+    );
   });
 
   it('update records the database in the file; another database then refuses it, even with a log long enough', async () => {
@@ -76,7 +80,9 @@ describe('a model file and its database', () => {
 
     // Assert
     expect(readModelFile(modelPath).header.databaseId).toBe(first.databaseId);
-    await expect(start()).rejects.toThrow(`model file ${modelPath} was folded from database ${first.databaseId}, but ${other.path} is database ${other.databaseId}`);
+    await expect(start()).rejects.toThrow(
+      `model file ${modelPath} was folded from database ${first.databaseId}, but ${other.path} is database ${other.databaseId}`,
+    );
     await expect(createLearner({ model: readModelFile(modelPath), store: first, modelPath })).resolves.toBeDefined();
   });
 
@@ -105,7 +111,9 @@ describe('a model file and its database', () => {
     rewriteModel(modelPath, 1, 'another-database');
     const before = readFileSync(modelPath);
 
-    await expect(updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath })).rejects.toThrow(/was folded from database another-database/);
+    await expect(updateModelFile({ store, checkpoints: checkpointsBeside(modelPath), modelPath })).rejects.toThrow(
+      /was folded from database another-database/,
+    );
     expect(readFileSync(modelPath).equals(before)).toBe(true);
   });
 
@@ -127,7 +135,9 @@ describe('a model file and its database', () => {
 
     expect(exit.code).toBe(1);
     expect(exit.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^movieclassifier: model file .* already holds the feedback log through row 200, but database .* ends at row 0: .* Point MODEL_PATH/),
+      expect.stringMatching(
+        /^movieclassifier: model file .* already holds the feedback log through row 200, but database .* ends at row 0: .* Point MODEL_PATH/,
+      ),
     ]);
   });
 });

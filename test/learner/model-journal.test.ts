@@ -4,7 +4,14 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createLearner, modelJournal, openCheckpoints, updateEvent, updateModelFile, type Learner } from '../../src/learner/index.js';
+import {
+  createLearner,
+  modelJournal,
+  openCheckpoints,
+  updateEvent,
+  updateModelFile,
+  type Learner,
+} from '../../src/learner/index.js';
 import { decodeModel, writeFileAtomic } from '../../src/model/model-file.js';
 import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview } from '../helpers/probes.js';
@@ -31,9 +38,18 @@ function world() {
     return store;
   };
   const store = open();
-  const learner = (s: LogStore = store): Promise<Learner> => createLearner({ model: makeTestModel(), store: s, checkpoints });
+  const learner = (s: LogStore = store): Promise<Learner> =>
+    createLearner({ model: makeTestModel(), store: s, checkpoints });
   const journalOf = (l: Learner, s: LogStore = store, at = '2026-05-01T12:00:00.000Z') =>
-    modelJournal({ learner: l, events: s.modelEvents, changes: s.console, now: () => new Date(at), onError: (e) => { throw e; } });
+    modelJournal({
+      learner: l,
+      events: s.modelEvents,
+      changes: s.console,
+      now: () => new Date(at),
+      onError: (e) => {
+        throw e;
+      },
+    });
   return { dir, modelPath, checkpoints, store, open, learner, journalOf };
 }
 
@@ -93,7 +109,9 @@ describe('modelJournal', () => {
       modelVersion: served.modelInfo().version,
       watermark: 3,
       verdictChanges: 1,
-      detail: expect.stringMatching(/^rebuilt from model-w0-v0-[0-9a-f]{16}\.bin after 1 verdict change \(rejected by an operator\)$/),
+      detail: expect.stringMatching(
+        /^rebuilt from model-w0-v0-[0-9a-f]{16}\.bin after 1 verdict change \(rejected by an operator\)$/,
+      ),
     });
     expect(served.modelInfo().version).toBe(other.modelInfo().version);
   });
@@ -120,7 +138,11 @@ describe('modelJournal', () => {
     // Act
     const result = await updateModelFile({ store: w.store, modelPath: w.modelPath, checkpoints: w.checkpoints });
     await w.store.modelEvents.record(updateEvent(result, new Date('2026-05-01T13:00:00.000Z'))!);
-    const reloaded = await createLearner({ model: decodeModel(readFileSync(w.modelPath), w.modelPath), store: w.store, checkpoints: w.checkpoints });
+    const reloaded = await createLearner({
+      model: decodeModel(readFileSync(w.modelPath), w.modelPath),
+      store: w.store,
+      checkpoints: w.checkpoints,
+    });
     await w.journalOf(reloaded).note();
 
     // Assert
@@ -140,12 +162,20 @@ describe('modelJournal', () => {
     const served = await w.learner();
     await teach(served, 1);
     await updateModelFile({ store: w.store, modelPath: w.modelPath, checkpoints: w.checkpoints });
-    const reloaded = await createLearner({ model: decodeModel(readFileSync(w.modelPath), w.modelPath), store: w.store, checkpoints: w.checkpoints });
+    const reloaded = await createLearner({
+      model: decodeModel(readFileSync(w.modelPath), w.modelPath),
+      store: w.store,
+      checkpoints: w.checkpoints,
+    });
 
     await w.journalOf(reloaded).note();
 
     expect(await w.store.modelEvents.list(10)).toEqual([
-      expect.objectContaining({ kind: 'reload', watermark: 1, detail: 'model file holding the log through row 1 loaded' }),
+      expect.objectContaining({
+        kind: 'reload',
+        watermark: 1,
+        detail: 'model file holding the log through row 1 loaded',
+      }),
     ]);
   });
 });

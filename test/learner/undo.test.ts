@@ -35,7 +35,8 @@ function world() {
     cleanups.push(() => store.close());
     return store;
   };
-  const learner = (store = open()): Promise<Learner> => createLearner({ model: readModelFile(paths.modelPath), store, checkpoints });
+  const learner = (store = open()): Promise<Learner> =>
+    createLearner({ model: readModelFile(paths.modelPath), store, checkpoints });
   return { ...paths, checkpoints, open, learner };
 }
 
@@ -67,7 +68,8 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: a fresh log with the same rows (text and label) minus the attacker's: absent, not rejected.
     const clean = world();
     const cleanStore = clean.open();
-    for await (const row of w.open().reviewsAfter(0)) if (!attack.includes(row.id)) await cleanStore.insertReview(row.review, labelOf(row.sentiment), 'api');
+    for await (const row of w.open().reviewsAfter(0))
+      if (!attack.includes(row.id)) await cleanStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const reference = await clean.learner(cleanStore);
 
     // Assert
@@ -104,7 +106,9 @@ describe('undo: changing the verdict of rows the model already learned', () => {
   it('accepting a held row puts it back in its place in the log, as if it had been accepted when written', async () => {
     // Arrange: a client over its corrections cap gets its second correction held.
     const w = world();
-    const capped = openStore(w.dbPath, { verdictRule: moderationRule({ ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 }) });
+    const capped = openStore(w.dbPath, {
+      verdictRule: moderationRule({ ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 }),
+    });
     cleanups.push(() => capped.close());
     const served = await w.learner(capped);
     await teach(served, feedbackReview(0), false, 'client0000000001');
@@ -118,7 +122,8 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     // Reference: the same rows, every one accepted when written.
     const reference = world();
     const referenceStore = reference.open();
-    for await (const row of capped.reviewsAfter(0)) await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
+    for await (const row of capped.reviewsAfter(0))
+      await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const unlimited = await reference.learner(referenceStore);
 
     // Assert
@@ -141,7 +146,8 @@ describe('undo: changing the verdict of rows the model already learned', () => {
 
     const reference = world();
     const referenceStore = reference.open();
-    for await (const row of store.reviewsAfter(0)) if (row.id !== 7) await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
+    for await (const row of store.reviewsAfter(0))
+      if (row.id !== 7) await referenceStore.insertReview(row.review, labelOf(row.sentiment), 'api');
     const never = await reference.learner(referenceStore);
 
     // Assert
@@ -162,6 +168,8 @@ describe('undo: changing the verdict of rows the model already learned', () => {
     const id = await teach(served, feedbackReview(0), true);
 
     // Act + Assert
-    await expect(served.changeVerdicts([id], 'rejected', 'test')).rejects.toThrow(/nothing was changed: .*no readable checkpoint in .* is from before that row/);
+    await expect(served.changeVerdicts([id], 'rejected', 'test')).rejects.toThrow(
+      /nothing was changed: .*no readable checkpoint in .* is from before that row/,
+    );
   });
 });

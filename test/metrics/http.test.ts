@@ -10,9 +10,15 @@ afterEach(() => t.close());
 
 /** The request counts of the registry: "METHOD route status" -> count. */
 async function requestCounts(metrics: Metrics): Promise<Record<string, number>> {
-  const [histogram] = (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name === 'movieclassifier_http_request_duration_seconds');
+  const [histogram] = (await metrics.registry.getMetricsAsJSON()).filter(
+    (m) => m.name === 'movieclassifier_http_request_duration_seconds',
+  );
   const counts: Record<string, number> = {};
-  for (const value of (histogram?.values ?? []) as Array<{ metricName?: string; labels: Record<string, string | number>; value: number }>) {
+  for (const value of (histogram?.values ?? []) as Array<{
+    metricName?: string;
+    labels: Record<string, string | number>;
+    value: number;
+  }>) {
     if (value.metricName !== 'movieclassifier_http_request_duration_seconds_count') continue;
     counts[`${value.labels.method} ${value.labels.route} ${value.labels.status}`] = value.value;
   }
@@ -22,7 +28,10 @@ async function requestCounts(metrics: Metrics): Promise<Record<string, number>> 
 describe('request metrics', () => {
   it('label each request with its route pattern, also when the route answered with an error (400, 401, 404, 429)', async () => {
     const metrics = createMetrics();
-    t = await makeApp({ metrics, config: { adminToken: TOKEN, rateLimit: { enabled: true, predictPerMinute: 1, feedbackPerMinute: 10 } } });
+    t = await makeApp({
+      metrics,
+      config: { adminToken: TOKEN, rateLimit: { enabled: true, predictPerMinute: 1, feedbackPerMinute: 10 } },
+    });
     const admin = { authorization: `Bearer ${TOKEN}` };
 
     await request(t.app).post('/results').type('form').send({ review: POSITIVE_REVIEW }).expect(200);

@@ -26,12 +26,14 @@ function classicModel(): SentimentModel {
 
 const TEXTS = [
   'A wonderful, moving film. <br /><br />I loved it!',
-  'The script is lazy, clumsy and full of clichés.<br />A poor film; don\'t bother :-(',
+  "The script is lazy, clumsy and full of clichés.<br />A poor film; don't bother :-(",
   'Naïve <i>café</i> scene, 日本語 subtitles 😀 and İstanbul — cafe\u0301 wonderful :-)',
   '<p>Tag<b>inside</b>word</p> and 𝐁𝐨𝐥𝐝 letters, “quotes”, tabs\tand\r\nnew lines.',
   '',
   '   ',
-  ...miniImdbDocs('test').slice(0, 4).map((d) => d.text),
+  ...miniImdbDocs('test')
+    .slice(0, 4)
+    .map((d) => d.text),
 ];
 
 describe('explain', () => {
@@ -158,7 +160,8 @@ describe('explain', () => {
     // Assert
     expect(contributions).toHaveLength(5);
     expect(contributions).toEqual(all.slice(0, 5));
-    for (let k = 1; k < all.length; k++) expect(Math.abs(all[k - 1].weight)).toBeGreaterThanOrEqual(Math.abs(all[k].weight));
+    for (let k = 1; k < all.length; k++)
+      expect(Math.abs(all[k - 1].weight)).toBeGreaterThanOrEqual(Math.abs(all[k].weight));
   });
 
   it('explains empty text with no contributions and the text itself as the only segment', () => {

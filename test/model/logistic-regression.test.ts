@@ -15,7 +15,10 @@ function randomRow(rng: Rng, n: number, nnz: number): SparseRow {
   const columns = new Set<number>();
   while (columns.size < nnz) columns.add(randomInt(rng, n));
   const indices = [...columns];
-  return rowOf(indices, indices.map(() => rng() * 2 - 1));
+  return rowOf(
+    indices,
+    indices.map(() => rng() * 2 - 1),
+  );
 }
 
 /**
@@ -99,7 +102,12 @@ function separableProblem(rng: Rng, n: number, count: number, truth: number[]): 
   return { rows, labels };
 }
 
-const CONSTANT: SgdSettings = { alpha: 0, learningRate: { kind: 'constant', eta0: 0.1 }, interceptDecay: 1, average: false };
+const CONSTANT: SgdSettings = {
+  alpha: 0,
+  learningRate: { kind: 'constant', eta0: 0.1 },
+  interceptDecay: 1,
+  average: false,
+};
 
 describe('LogisticRegression', () => {
   it('learns a seeded, linearly separable synthetic problem to at least 95% accuracy on fresh examples', () => {
@@ -109,7 +117,12 @@ describe('LogisticRegression', () => {
     const truth = Array.from({ length: n }, () => rng() * 2 - 1);
     const train = separableProblem(rng, n, 3000, truth);
     const test = separableProblem(rng, n, 1000, truth);
-    const model = LogisticRegression.untrained(n, { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: false });
+    const model = LogisticRegression.untrained(n, {
+      alpha: 1e-4,
+      learningRate: { kind: 'optimal' },
+      interceptDecay: 0.01,
+      average: false,
+    });
 
     // Act
     for (let epoch = 0; epoch < 5; epoch++) model.partialFit(train.rows, train.labels);
@@ -178,13 +191,24 @@ describe('LogisticRegression', () => {
     expect(model.intercept - b0).toBeCloseTo(-eta * interceptDecay * numericInterceptGradient, 8);
   });
 
-  it('moves the probability of the example it learns from toward that example\'s label, for both labels', () => {
+  it("moves the probability of the example it learns from toward that example's label, for both labels", () => {
     // Arrange
     const row = rowOf([0, 7, 9], [0.4, 0.8, -0.2]);
-    const settings: SgdSettings = { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: false };
+    const settings: SgdSettings = {
+      alpha: 1e-4,
+      learningRate: { kind: 'optimal' },
+      interceptDecay: 0.01,
+      average: false,
+    };
     const weights = Float64Array.from({ length: 10 }, (_, j) => (j % 2 === 0 ? 0.3 : -0.3));
     const start = (): LogisticRegression =>
-      LogisticRegression.restore({ settings, rawWeights: Float64Array.from(weights), scale: 1, intercept: 0.1, samplesSeen: 0 });
+      LogisticRegression.restore({
+        settings,
+        rawWeights: Float64Array.from(weights),
+        scale: 1,
+        intercept: 0.1,
+        samplesSeen: 0,
+      });
     const positive = start();
     const negative = start();
     const before = positive.predictProba(row);
@@ -234,7 +258,12 @@ describe('LogisticRegression', () => {
     // Arrange: eta·alpha = 0.95 shrinks the scale twentyfold per step, below 1e-9 within 7 steps.
     const rng = mulberry32(4);
     const n = 12;
-    const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: false };
+    const settings: SgdSettings = {
+      alpha: 0.5,
+      learningRate: { kind: 'constant', eta0: 1.9 },
+      interceptDecay: 0.01,
+      average: false,
+    };
     const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
     const scales: number[] = [];
@@ -257,7 +286,12 @@ describe('LogisticRegression', () => {
     // Arrange
     const rng = mulberry32(9);
     const n = 30;
-    const settings: SgdSettings = { alpha: 0.01, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: true };
+    const settings: SgdSettings = {
+      alpha: 0.01,
+      learningRate: { kind: 'constant', eta0: 0.5 },
+      interceptDecay: 0.01,
+      average: true,
+    };
     const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
 
@@ -283,7 +317,12 @@ describe('LogisticRegression', () => {
     // Arrange: as above, eta·alpha = 0.95 forces a rescale every few steps.
     const rng = mulberry32(12);
     const n = 10;
-    const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: true };
+    const settings: SgdSettings = {
+      alpha: 0.5,
+      learningRate: { kind: 'constant', eta0: 1.9 },
+      interceptDecay: 0.01,
+      average: true,
+    };
     const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
 
@@ -300,11 +339,16 @@ describe('LogisticRegression', () => {
     expect(maxAbsDifference(averaged.weights, dense.average().weights)).toBeLessThan(1e-9);
   });
 
-  it('zeroes the weights, averaged or not, when a step\'s decay factor 1 − eta·alpha is zero or below (as scikit-learn)', () => {
+  it("zeroes the weights, averaged or not, when a step's decay factor 1 − eta·alpha is zero or below (as scikit-learn)", () => {
     // Arrange: eta·alpha = 1.5.
     const rng = mulberry32(13);
     const n = 8;
-    const plainSettings: SgdSettings = { alpha: 3, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: false };
+    const plainSettings: SgdSettings = {
+      alpha: 3,
+      learningRate: { kind: 'constant', eta0: 0.5 },
+      interceptDecay: 0.01,
+      average: false,
+    };
     const averagedSettings: SgdSettings = { ...plainSettings, average: true };
     const plain = LogisticRegression.untrained(n, plainSettings);
     const averaged = LogisticRegression.untrained(n, averagedSettings);
@@ -330,7 +374,12 @@ describe('LogisticRegression', () => {
     // Arrange
     const rng = mulberry32(17);
     const n = 16;
-    const settings: SgdSettings = { alpha: 1e-3, learningRate: { kind: 'constant', eta0: 0.5 }, interceptDecay: 0.01, average: true };
+    const settings: SgdSettings = {
+      alpha: 1e-3,
+      learningRate: { kind: 'constant', eta0: 0.5 },
+      interceptDecay: 0.01,
+      average: true,
+    };
     const model = LogisticRegression.untrained(n, settings);
     const dense = new DenseSgd(n, settings);
     for (let k = 0; k < 30; k++) {
@@ -354,7 +403,12 @@ describe('LogisticRegression', () => {
 
   it('gives the same weights for partialFit twice with one row each as for partialFit once with both rows', () => {
     // Arrange
-    const settings: SgdSettings = { alpha: 1e-4, learningRate: { kind: 'optimal' }, interceptDecay: 0.01, average: true };
+    const settings: SgdSettings = {
+      alpha: 1e-4,
+      learningRate: { kind: 'optimal' },
+      interceptDecay: 0.01,
+      average: true,
+    };
     const rows = [rowOf([1, 4], [0.6, 0.8]), rowOf([2, 4, 5], [1, -0.5, 0.25])];
     const labels: Label[] = [1, 0];
     const oneByOne = LogisticRegression.untrained(8, settings);
@@ -377,7 +431,12 @@ describe('LogisticRegression', () => {
     // Arrange: a rescale on the way, so the scale and generation have moved.
     const rng = mulberry32(31);
     const n = 12;
-    const settings: SgdSettings = { alpha: 0.5, learningRate: { kind: 'constant', eta0: 1.9 }, interceptDecay: 0.01, average: false };
+    const settings: SgdSettings = {
+      alpha: 0.5,
+      learningRate: { kind: 'constant', eta0: 1.9 },
+      interceptDecay: 0.01,
+      average: false,
+    };
     const original = LogisticRegression.untrained(n, settings);
     for (let k = 0; k < 9; k++) original.step(randomRow(rng, n, 3), k % 2 === 0 ? 1 : 0);
     const probe = randomRow(rng, n, 6);
@@ -417,7 +476,9 @@ describe('LogisticRegression', () => {
 
   it('refuses the "optimal" schedule without an L2 penalty, whose step size 1/(alpha·t) would be infinite', () => {
     // Act + Assert: scikit-learn raises for alpha = 0 with learning_rate='optimal' too.
-    expect(() => LogisticRegression.untrained(4, { ...CONSTANT, alpha: 0, learningRate: { kind: 'optimal' } })).toThrow(/alpha/);
+    expect(() => LogisticRegression.untrained(4, { ...CONSTANT, alpha: 0, learningRate: { kind: 'optimal' } })).toThrow(
+      /alpha/,
+    );
   });
 });
 

@@ -207,7 +207,21 @@ describe('model file', () => {
     it('refuses a file truncated anywhere: in the signature, the header or the body', () => {
       // Arrange
       const body = bodyStart(good);
-      const cuts = [0, 1, 7, 8, 12, 15, 16, 17, body - 1, body, body + 1, Math.floor((body + good.length) / 2), good.length - 1];
+      const cuts = [
+        0,
+        1,
+        7,
+        8,
+        12,
+        15,
+        16,
+        17,
+        body - 1,
+        body,
+        body + 1,
+        Math.floor((body + good.length) / 2),
+        good.length - 1,
+      ];
 
       for (const cut of cuts) {
         writeFileSync(path, good.subarray(0, cut));
@@ -241,7 +255,11 @@ describe('model file', () => {
       // Arrange
       const body = bodyStart(good);
       const rng = mulberry32(99);
-      const positions = [body, good.length - 1, ...Array.from({ length: 62 }, () => body + randomInt(rng, good.length - body))];
+      const positions = [
+        body,
+        good.length - 1,
+        ...Array.from({ length: 62 }, () => body + randomInt(rng, good.length - body)),
+      ];
 
       // Act + Assert
       for (const position of positions) {
@@ -272,7 +290,11 @@ describe('model file', () => {
       const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
       const json = Buffer.from(JSON.stringify({ formatVersion: 1, weights: [0.1, 0.2] }), 'utf8');
 
-      for (const [name, bytes] of [['image.png', png], ['model.json', json], ['empty.bin', Buffer.alloc(0)]] as const) {
+      for (const [name, bytes] of [
+        ['image.png', png],
+        ['model.json', json],
+        ['empty.bin', Buffer.alloc(0)],
+      ] as const) {
         const foreign = join(dir, name);
         writeFileSync(foreign, bytes);
 

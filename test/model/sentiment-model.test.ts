@@ -59,7 +59,7 @@ describe('SentimentModel', () => {
     expect(correct / docs.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('moves a review\'s probability toward the label it learns, for both labels', () => {
+  it("moves a review's probability toward the label it learns, for both labels", () => {
     // Arrange
     const towardPositive = makeTestModel().model;
     const towardNegative = makeTestModel().model;
@@ -136,11 +136,15 @@ describe('SentimentModel', () => {
     }
   });
 
-  it('predicts from a text what the classifier predicts from the text\'s finished row (up to float32 weights)', () => {
+  it("predicts from a text what the classifier predicts from the text's finished row (up to float32 weights)", () => {
     // Arrange
     const { model } = makeTestModel();
     for (const doc of miniImdbDocs('test').slice(0, 5)) model.learn(doc.text, doc.label);
-    const nb = new NbScaling(model.spec.features.nFeatures, model.spec.nbAlpha as number, copyOf(model.state()).nb ?? undefined);
+    const nb = new NbScaling(
+      model.spec.features.nFeatures,
+      model.spec.nbAlpha as number,
+      copyOf(model.state()).nb ?? undefined,
+    );
 
     // Act + Assert
     for (const doc of miniImdbDocs('test')) {
@@ -153,7 +157,7 @@ describe('SentimentModel', () => {
     }
   });
 
-  it('scales the default preset\'s features by the NB ratios and then normalizes them to unit length', () => {
+  it("scales the default preset's features by the NB ratios and then normalizes them to unit length", () => {
     // Arrange
     const { model } = makeTestModel();
     const { nb: counts } = copyOf(model.state());
@@ -246,13 +250,17 @@ describe('SentimentModel.restore', () => {
       // Assert
       expect(original.state().classifier.scale).toBeLessThan(1);
       expect(restored.state()).toEqual(original.state());
-      expect(feedback.map((d) => probability(restored, d.text))).toEqual(feedback.map((d) => probability(original, d.text)));
+      expect(feedback.map((d) => probability(restored, d.text))).toEqual(
+        feedback.map((d) => probability(original, d.text)),
+      );
       for (const doc of feedback.slice(4, 10)) {
         original.learn(doc.text, doc.label);
         restored.learn(doc.text, doc.label);
       }
       expect(restored.state()).toEqual(original.state());
-      expect(feedback.map((d) => probability(restored, d.text))).toEqual(feedback.map((d) => probability(original, d.text)));
+      expect(feedback.map((d) => probability(restored, d.text))).toEqual(
+        feedback.map((d) => probability(original, d.text)),
+      );
     }
   });
 
@@ -262,10 +270,12 @@ describe('SentimentModel.restore', () => {
     const spec = testSpec();
 
     // Act + Assert
-    expect(() => SentimentModel.restore({ ...spec, features: { ...spec.features, nFeatures: 2 ** 10 } }, state)).toThrow(
-      /65536 weights; the spec has 1024 features/,
-    );
+    expect(() =>
+      SentimentModel.restore({ ...spec, features: { ...spec.features, nFeatures: 2 ** 10 } }, state),
+    ).toThrow(/65536 weights; the spec has 1024 features/);
     expect(() => SentimentModel.restore({ ...spec, nbAlpha: null }, state)).toThrow(/NB/);
-    expect(() => SentimentModel.restore(spec, { ...state, classifier: { ...state.classifier, scale: 0 } })).toThrow(/scale 0/);
+    expect(() => SentimentModel.restore(spec, { ...state, classifier: { ...state.classifier, scale: 0 } })).toThrow(
+      /scale 0/,
+    );
   });
 });

@@ -81,7 +81,9 @@ describe('fingerprint', () => {
   });
 
   it('gives different texts different normalized hashes', () => {
-    expect(fingerprint('This movie was great').normalizedHash).not.toBe(fingerprint('This movie was awful').normalizedHash);
+    expect(fingerprint('This movie was great').normalizedHash).not.toBe(
+      fingerprint('This movie was awful').normalizedHash,
+    );
   });
 
   it(`has a signature of ${SIGNATURE_SIZE} values and ${BANDS} band keys, one per band, each tagged with its band`, () => {

@@ -40,10 +40,27 @@ const HOUR_MS = 60 * 60 * 1000;
 const hoursBefore = (iso: string, hours: number) => new Date(Date.parse(iso) - hours * HOUR_MS).toISOString();
 
 // Distinct wordings that share at most one 3-word shingle, so only the rule under test can decide.
-const SUBJECTS = ['The soundtrack', 'Every actor', 'That ending', 'Its camera work', 'The screenplay', 'This sequel', 'Our hero', 'The villain'];
-const PREDICATES = ['felt wonderful tonight', 'was dull throughout', 'surprised my whole family', 'seemed lazy and cheap', 'moved me deeply', 'dragged far too long'];
+const SUBJECTS = [
+  'The soundtrack',
+  'Every actor',
+  'That ending',
+  'Its camera work',
+  'The screenplay',
+  'This sequel',
+  'Our hero',
+  'The villain',
+];
+const PREDICATES = [
+  'felt wonderful tonight',
+  'was dull throughout',
+  'surprised my whole family',
+  'seemed lazy and cheap',
+  'moved me deeply',
+  'dragged far too long',
+];
 /** A distinct review for number `k` (k < 48), with enough words for every default setting. */
-const review = (k: number) => `${SUBJECTS[k % SUBJECTS.length]} ${PREDICATES[Math.floor(k / SUBJECTS.length)]} in this film.`;
+const review = (k: number) =>
+  `${SUBJECTS[k % SUBJECTS.length]} ${PREDICATES[Math.floor(k / SUBJECTS.length)]} in this film.`;
 
 const LONG_REVIEW =
   'The film opens on a quiet harbour town where an old fisherman remembers the storm that took his brother, ' +
@@ -52,10 +69,23 @@ const LONG_REVIEW =
 
 let predictionCounter = 0;
 /** Store a prediction of `predicted` and answer it with `given`: a correction when they differ. */
-async function answer(store: LogStore, text: string, predicted: 0 | 1, given: 0 | 1, options: { client?: string | null; date?: string }) {
+async function answer(
+  store: LogStore,
+  text: string,
+  predicted: 0 | 1,
+  given: 0 | 1,
+  options: { client?: string | null; date?: string },
+) {
   predictionCounter += 1;
   const id = `00000000-0000-4000-8000-${String(predictionCounter).padStart(12, '0')}`;
-  await store.insertPrediction({ id, review: text, sentiment: predicted, probability: 0.9, modelVersion: 'test', createdAt: options.date ?? NOW });
+  await store.insertPrediction({
+    id,
+    review: text,
+    sentiment: predicted,
+    probability: 0.9,
+    modelVersion: 'test',
+    createdAt: options.date ?? NOW,
+  });
   const outcome = await store.recordFeedback(id, given, 'api', options);
   if (outcome.status !== 'recorded') throw new Error(`feedback on ${id} was not recorded: ${outcome.status}`);
   return outcome;
@@ -120,12 +150,15 @@ describe('moderationRule: exact repeats', () => {
 
   it('rejects every variant of the exclamation-mark attack after the first', async () => {
     const store = storeWith({ clientRowsPerDay: 0, clientCorrectionsPerDay: 0 });
-    const ids = await inOrder(Array.from({ length: 50 }, (_, i) => i), (i) =>
-      store.insertReview(`This movie was great, I really loved it. ${'!'.repeat(i)}`, 0, 'api', { client: CLIENT_A }),
+    const ids = await inOrder(
+      Array.from({ length: 50 }, (_, i) => i),
+      (i) =>
+        store.insertReview(`This movie was great, I really loved it. ${'!'.repeat(i)}`, 0, 'api', { client: CLIENT_A }),
     );
 
     expect(await verdictOf(store, ids[0])).toEqual(ACCEPTED);
-    for (const id of ids.slice(1)) expect(await verdictOf(store, id)).toEqual({ verdict: 'rejected', reason: `repeats row ${ids[0]}` });
+    for (const id of ids.slice(1))
+      expect(await verdictOf(store, id)).toEqual({ verdict: 'rejected', reason: `repeats row ${ids[0]}` });
   });
 
   it('names the first row when the text was repeated several times', async () => {
@@ -176,7 +209,11 @@ describe('moderationRule: near-duplicates', () => {
     const store = storeWith();
     await store.insertReview('The soundtrack was lovely and the ending surprised me completely.', 1, 'api');
 
-    const id = await store.insertReview('The soundtrack was loud, the acting wooden and the ending predictable.', 0, 'api');
+    const id = await store.insertReview(
+      'The soundtrack was loud, the acting wooden and the ending predictable.',
+      0,
+      'api',
+    );
 
     expect(await verdictOf(store, id)).toEqual(ACCEPTED);
   });
@@ -186,7 +223,9 @@ describe('moderationRule: rows per client per day', () => {
   it('holds a client’s rows once it has clientRowsPerDay accepted rows in the last 24 hours', async () => {
     // Arrange
     const store = storeWith({ clientRowsPerDay: 3, clientCorrectionsPerDay: 0 });
-    const first = await inOrder([0, 1, 2], (k) => store.insertReview(review(k), 1, 'api', { client: CLIENT_A, date: hoursBefore(NOW, 3 - k) }));
+    const first = await inOrder([0, 1, 2], (k) =>
+      store.insertReview(review(k), 1, 'api', { client: CLIENT_A, date: hoursBefore(NOW, 3 - k) }),
+    );
 
     // Act
     const fourth = await store.insertReview(review(3), 1, 'api', { client: CLIENT_A, date: NOW });
@@ -202,7 +241,9 @@ describe('moderationRule: rows per client per day', () => {
     const store = storeWith({ clientRowsPerDay: 2, clientCorrectionsPerDay: 0 });
     for (const k of [0, 1, 2]) await store.insertReview(review(k), 1, 'api', { client: CLIENT_A, date: NOW });
 
-    const other = await inOrder([3, 4], (k) => store.insertReview(review(k), 1, 'api', { client: CLIENT_B, date: NOW }));
+    const other = await inOrder([3, 4], (k) =>
+      store.insertReview(review(k), 1, 'api', { client: CLIENT_B, date: NOW }),
+    );
 
     for (const id of other) expect(await verdictOf(store, id)).toEqual(ACCEPTED);
   });
@@ -210,7 +251,10 @@ describe('moderationRule: rows per client per day', () => {
   it('does not count rows older than 24 hours', async () => {
     const store = storeWith({ clientRowsPerDay: 2, clientCorrectionsPerDay: 0 });
     await store.insertReview(review(0), 1, 'api', { client: CLIENT_A, date: hoursBefore(NOW, 25) });
-    await store.insertReview(review(1), 1, 'api', { client: CLIENT_A, date: new Date(Date.parse(NOW) - 24 * HOUR_MS - 1).toISOString() });
+    await store.insertReview(review(1), 1, 'api', {
+      client: CLIENT_A,
+      date: new Date(Date.parse(NOW) - 24 * HOUR_MS - 1).toISOString(),
+    });
 
     const id = await store.insertReview(review(2), 1, 'api', { client: CLIENT_A, date: NOW });
 
@@ -229,7 +273,8 @@ describe('moderationRule: rows per client per day', () => {
   it('counts only accepted rows: rejected repeats and held rows do not use up the budget', async () => {
     const store = storeWith({ clientRowsPerDay: 2, clientCorrectionsPerDay: 0 });
     await store.insertReview(review(0), 1, 'api', { client: CLIENT_A, date: NOW });
-    for (let i = 0; i < 5; i++) await store.insertReview(`${review(0)}${'!'.repeat(i)}`, 1, 'api', { client: CLIENT_A, date: NOW });
+    for (let i = 0; i < 5; i++)
+      await store.insertReview(`${review(0)}${'!'.repeat(i)}`, 1, 'api', { client: CLIENT_A, date: NOW });
 
     const second = await store.insertReview(review(1), 1, 'api', { client: CLIENT_A, date: NOW });
     const third = await store.insertReview(review(2), 1, 'api', { client: CLIENT_A, date: NOW });
@@ -305,12 +350,15 @@ describe('moderationRule: disabled caps and rows without a client', () => {
   it('with clientRowsPerDay 0 and clientCorrectionsPerDay 0, accepts any number of a client’s rows and corrections', async () => {
     const store = storeWith({ clientRowsPerDay: 0, clientCorrectionsPerDay: 0 });
 
-    const outcomes = await inOrder(Array.from({ length: 40 }, (_, k) => k), (k) => answer(store, review(k), 1, 0, { client: CLIENT_A, date: NOW }));
+    const outcomes = await inOrder(
+      Array.from({ length: 40 }, (_, k) => k),
+      (k) => answer(store, review(k), 1, 0, { client: CLIENT_A, date: NOW }),
+    );
 
     for (const outcome of outcomes) expect(outcome).toMatchObject(ACCEPTED);
   });
 
-  it('asks the log for the client\'s count only when a cap could hold the row', async () => {
+  it("asks the log for the client's count only when a cap could hold the row", async () => {
     // An empty log that records the questions: the count is the one question that costs a pass
     // over the client's rows, and with no cap to apply its answer could change nothing.
     const asked: string[] = [];
@@ -323,7 +371,12 @@ describe('moderationRule: disabled caps and rows without a client', () => {
       },
     };
     const candidate = (correction: boolean) => ({
-      review: LONG_REVIEW, sentiment: 1, client: CLIENT_A, correction, date: NOW, fingerprint: fingerprint(LONG_REVIEW),
+      review: LONG_REVIEW,
+      sentiment: 1,
+      client: CLIENT_A,
+      correction,
+      date: NOW,
+      fingerprint: fingerprint(LONG_REVIEW),
     });
     const rule = (clientRowsPerDay: number, clientCorrectionsPerDay: number) =>
       moderationRule({ ...DEFAULT_MODERATION, clientRowsPerDay, clientCorrectionsPerDay });
@@ -387,7 +440,14 @@ describe('moderationRule: sentiment', () => {
 
   it.each([[2], [0.5], ['maybe'], [null]])('rejects a sentiment of %j', (sentiment) => {
     const rule = moderationRule(DEFAULT_MODERATION);
-    const candidate = { review: LONG_REVIEW, sentiment, client: null, correction: null, date: NOW, fingerprint: fingerprint(LONG_REVIEW) };
+    const candidate = {
+      review: LONG_REVIEW,
+      sentiment,
+      client: null,
+      correction: null,
+      date: NOW,
+      fingerprint: fingerprint(LONG_REVIEW),
+    };
 
     expect(rule(candidate, emptyLog)).toEqual({ verdict: 'rejected', reason: 'sentiment is not 0 or 1' });
   });
@@ -396,7 +456,9 @@ describe('moderationRule: sentiment', () => {
 describe('moderationRule: settings', () => {
   it('accepts the defaults and the edge values 0 and similarity 1', async () => {
     expect(() => moderationRule(DEFAULT_MODERATION)).not.toThrow();
-    expect(() => moderationRule({ minWords: 0, nearDuplicateSimilarity: 1, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 })).not.toThrow();
+    expect(() =>
+      moderationRule({ minWords: 0, nearDuplicateSimilarity: 1, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 }),
+    ).not.toThrow();
   });
 
   it.each([

@@ -24,9 +24,29 @@ describe('parseTrainArgs', () => {
   });
 
   it('reads every option', () => {
-    const argv = ['--data', 'c.csv', '--preset', 'classic', '--epochs', '3', '--holdout', '0', '--seed', '7', '--out', 'm.bin'];
+    const argv = [
+      '--data',
+      'c.csv',
+      '--preset',
+      'classic',
+      '--epochs',
+      '3',
+      '--holdout',
+      '0',
+      '--seed',
+      '7',
+      '--out',
+      'm.bin',
+    ];
 
-    expect(parseTrainArgs(argv)).toEqual({ data: 'c.csv', preset: 'classic', epochs: 3, holdout: 0, seed: 7, out: 'm.bin' });
+    expect(parseTrainArgs(argv)).toEqual({
+      data: 'c.csv',
+      preset: 'classic',
+      epochs: 3,
+      holdout: 0,
+      seed: 7,
+      out: 'm.bin',
+    });
   });
 
   it.each([
@@ -45,7 +65,13 @@ describe('parseTrainArgs', () => {
 
 describe('parseEvaluateArgs', () => {
   it('takes the shipped model and the folder itself by default', () => {
-    expect(parseEvaluateArgs(['--data', 'corpus'], {})).toEqual({ data: 'corpus', split: undefined, model: 'data/model.bin', cv: undefined, feedbackLoop: undefined });
+    expect(parseEvaluateArgs(['--data', 'corpus'], {})).toEqual({
+      data: 'corpus',
+      split: undefined,
+      model: 'data/model.bin',
+      cv: undefined,
+      feedbackLoop: undefined,
+    });
   });
 
   it('scores MODEL_PATH, else model.bin in DATA_DIR, unless --model says otherwise', () => {
@@ -65,13 +91,36 @@ describe('parseEvaluateArgs', () => {
   });
 
   it('reads --feedback-loop with its recipe and seed, and refuses it with --cv', () => {
-    expect(parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--seed', '3'], {}).feedbackLoop).toEqual({ recipe: 'default', seed: 3 });
-    expect(() => parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--cv', '10'], {})).toThrow(/drop --cv and --against/);
+    expect(parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--seed', '3'], {}).feedbackLoop).toEqual({
+      recipe: 'default',
+      seed: 3,
+    });
+    expect(() => parseEvaluateArgs(['--data', 'c', '--feedback-loop', '--cv', '10'], {})).toThrow(
+      /drop --cv and --against/,
+    );
   });
 
   it('reads --cv with its recipe, the recipe to compare against and the seed', () => {
-    expect(parseEvaluateArgs(['--data', 'c', '--cv', '10'], {}).cv).toEqual({ k: 10, recipe: 'default', against: undefined, seed: 1 });
-    expect(parseEvaluateArgs(['--data', 'c', '--cv', '5', '--preset', 'default:ngrams=3,bits=22', '--against', 'default', '--seed', '4']).cv).toEqual({
+    expect(parseEvaluateArgs(['--data', 'c', '--cv', '10'], {}).cv).toEqual({
+      k: 10,
+      recipe: 'default',
+      against: undefined,
+      seed: 1,
+    });
+    expect(
+      parseEvaluateArgs([
+        '--data',
+        'c',
+        '--cv',
+        '5',
+        '--preset',
+        'default:ngrams=3,bits=22',
+        '--against',
+        'default',
+        '--seed',
+        '4',
+      ]).cv,
+    ).toEqual({
       k: 5,
       recipe: 'default:ngrams=3,bits=22',
       against: 'default',
@@ -83,11 +132,23 @@ describe('parseEvaluateArgs', () => {
     ['without --data', ['--split', 'test'], /--data is required/],
     ['with --split dev', ['--data', 'c', '--split', 'dev'], /--split must be 'train' or 'test', got 'dev'/],
     ['with --cv 1', ['--data', 'c', '--cv', '1'], /--cv: '1' is not a valid value/],
-    ['with --preset but no --cv', ['--data', 'c', '--preset', 'default'], /--preset go with --cv K \(cross-validation\) or --feedback-loop/],
+    [
+      'with --preset but no --cv',
+      ['--data', 'c', '--preset', 'default'],
+      /--preset go with --cv K \(cross-validation\) or --feedback-loop/,
+    ],
     ['with --cv and --model', ['--data', 'c', '--cv', '3', '--model', 'm.bin'], /give one or the other/],
-    ['with an unknown preset', ['--data', 'c', '--cv', '3', '--preset', 'fancy'], /the preset must be one of classic, default/],
+    [
+      'with an unknown preset',
+      ['--data', 'c', '--cv', '3', '--preset', 'fancy'],
+      /the preset must be one of classic, default/,
+    ],
     ['with an unknown knob', ['--data', 'c', '--cv', '3', '--against', 'default:depth=3'], /unknown knob 'depth'/],
-    ['with a bad knob value', ['--data', 'c', '--cv', '3', '--preset', 'default:ngrams=4'], /ngrams=4 is not valid; ngrams is the longest word n-gram, 1..3/],
+    [
+      'with a bad knob value',
+      ['--data', 'c', '--cv', '3', '--preset', 'default:ngrams=4'],
+      /ngrams=4 is not valid; ngrams is the longest word n-gram, 1..3/,
+    ],
   ])('refuses to evaluate %s, with a UsageError', (_case, argv, message) => {
     expect(() => parseEvaluateArgs(argv)).toThrow(UsageError);
     expect(() => parseEvaluateArgs(argv)).toThrow(message);
@@ -136,7 +197,12 @@ describe('parseUpdateArgs', () => {
   it('refuses --db when DATABASE_URL is set (it would be ignored), and takes DATABASE_URL without it', () => {
     const env = { DATABASE_URL: 'postgres://u@127.0.0.1/mc' };
     expect(() => parseUpdateArgs(['--db', 'r.sqlite'], env)).toThrow(UsageError);
-    expect(() => parseUpdateArgs(['--db', 'r.sqlite'], env)).toThrow(/--db names a SQLite file \(r\.sqlite\), but DATABASE_URL is set/);
-    expect(parseUpdateArgs(['--model', 'm.bin'], env)).toMatchObject({ databaseUrl: env.DATABASE_URL, modelPath: 'm.bin' });
+    expect(() => parseUpdateArgs(['--db', 'r.sqlite'], env)).toThrow(
+      /--db names a SQLite file \(r\.sqlite\), but DATABASE_URL is set/,
+    );
+    expect(parseUpdateArgs(['--model', 'm.bin'], env)).toMatchObject({
+      databaseUrl: env.DATABASE_URL,
+      modelPath: 'm.bin',
+    });
   });
 });

@@ -54,7 +54,10 @@ describe('runCommand', () => {
   });
 
   it('maps a parsing failure inside the command to exit 2, with no process.exit on the way', async () => {
-    const { code, stderr } = await run(async (argv) => void parseCliArgs(argv, { data: { type: 'string' } }), ['--nope']);
+    const { code, stderr } = await run(
+      async (argv) => void parseCliArgs(argv, { data: { type: 'string' } }),
+      ['--nope'],
+    );
 
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: .*--nope/);

@@ -27,7 +27,9 @@ describe('npm run dev', () => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     // pino-pretty's line: "[22:50:01.123] INFO (4242): listening on http://127.0.0.1:PORT (...)"
-    const listening = () => [...output.matchAll(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \((\d+)\): listening on http:\/\/127\.0\.0\.1:\d+ /gm)];
+    const listening = () => [
+      ...output.matchAll(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \((\d+)\): listening on http:\/\/127\.0\.0\.1:\d+ /gm),
+    ];
 
     await vi.waitFor(() => expect(listening()).toHaveLength(1), { timeout: 30_000, interval: 100 });
     expect(output).not.toMatch(/^\{"level"/m); // no raw JSON lines

@@ -11,12 +11,24 @@ const CLIENT_A = 'aaaaaaaaaaaaaaaa';
 const CLIENT_B = 'bbbbbbbbbbbbbbbb';
 
 /** A review long enough for the moderation rule, with `extra` words for the text filter to find. */
-const text = (k: number, extra = ''): string => `Review number ${k} about a film ${extra} with enough words to be a review.`;
+const text = (k: number, extra = ''): string =>
+  `Review number ${k} about a film ${extra} with enough words to be a review.`;
 
 /** A feedback row the way the app writes it: a prediction, then the reader's answer. */
-async function answer(store: LogStore, k: number, opts: { predicted: 0 | 1; correct: boolean; date: string; client: string; extra?: string }): Promise<number> {
+async function answer(
+  store: LogStore,
+  k: number,
+  opts: { predicted: 0 | 1; correct: boolean; date: string; client: string; extra?: string },
+): Promise<number> {
   const id = `prediction-${k}`;
-  await store.insertPrediction({ id, review: text(k, opts.extra), sentiment: opts.predicted, probability: 0.8, modelVersion: 'v', createdAt: opts.date });
+  await store.insertPrediction({
+    id,
+    review: text(k, opts.extra),
+    sentiment: opts.predicted,
+    probability: 0.8,
+    modelVersion: 'v',
+    createdAt: opts.date,
+  });
   const sentiment = opts.correct ? opts.predicted : opts.predicted === 1 ? 0 : 1;
   const outcome = await store.recordFeedback(id, sentiment, 'feedback', { date: opts.date, client: opts.client });
   if (outcome.status !== 'recorded') throw new Error(outcome.status);
@@ -30,16 +42,26 @@ function hourOf(date: unknown): string {
   return /^\d{4}-\d{2}-\d{2}/.test(date) ? `${date.slice(0, 10)}T00` : '';
 }
 
-const byKeys = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(Object.values(a)).localeCompare(JSON.stringify(Object.values(b)));
+const byKeys = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  JSON.stringify(Object.values(a)).localeCompare(JSON.stringify(Object.values(b)));
 
 /** What the summaries must equal, counted here from review_db's rows. */
 async function recount({ sql }: TestLog) {
-  const hourly = (await sql(`SELECT hour, verdict, sentiment, correction, n FROM feedback_hourly WHERE n > 0`)).sort(byKeys);
-  const clients = (await sql(`SELECT client, rows, accepted, held, rejected FROM client_summary WHERE rows > 0`)).sort(byKeys);
+  const hourly = (await sql(`SELECT hour, verdict, sentiment, correction, n FROM feedback_hourly WHERE n > 0`)).sort(
+    byKeys,
+  );
+  const clients = (await sql(`SELECT client, rows, accepted, held, rejected FROM client_summary WHERE rows > 0`)).sort(
+    byKeys,
+  );
   const cells = new Map<string, Record<string, unknown>>();
   const perClient = new Map<string, Record<string, number | string>>();
   for (const row of await sql(`SELECT date, verdict, sentiment, correction, client FROM review_db`)) {
-    const cell = { hour: hourOf(row.date), verdict: row.verdict, sentiment: row.sentiment === 0 || row.sentiment === 1 ? row.sentiment : -1, correction: row.correction ?? -1 };
+    const cell = {
+      hour: hourOf(row.date),
+      verdict: row.verdict,
+      sentiment: row.sentiment === 0 || row.sentiment === 1 ? row.sentiment : -1,
+      correction: row.correction ?? -1,
+    };
     const key = JSON.stringify(cell);
     cells.set(key, { ...cell, n: ((cells.get(key)?.n as number | undefined) ?? 0) + 1 });
     if (typeof row.client !== 'string') continue;
@@ -48,7 +70,12 @@ async function recount({ sql }: TestLog) {
     (c[row.verdict as string] as number)++;
     perClient.set(row.client, c);
   }
-  return { hourly, truth: [...cells.values()].sort(byKeys), clients, clientTruth: [...perClient.values()].sort(byKeys) };
+  return {
+    hourly,
+    truth: [...cells.values()].sort(byKeys),
+    clients,
+    clientTruth: [...perClient.values()].sort(byKeys),
+  };
 }
 
 describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
@@ -71,7 +98,9 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       await sql(`UPDATE review_db SET date = '2026-03-05 07:00:00' WHERE id = ?`, [ids[0]]);
       await sql(`DELETE FROM review_bands WHERE review_id = ?`, [ids[3]]);
       await sql(`DELETE FROM review_db WHERE id = ?`, [ids[3]]);
-      await sql(`INSERT INTO review_db (review, sentiment, date, source) VALUES ('an odd classic row', 2, NULL, 'classic-import')`);
+      await sql(
+        `INSERT INTO review_db (review, sentiment, date, source) VALUES ('an odd classic row', 2, NULL, 'classic-import')`,
+      );
       await sql(`UPDATE review_db SET client = ? WHERE id = ?`, [CLIENT_B, ids[1]]);
 
       // Assert
@@ -92,13 +121,32 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       await answer(store, 1, { predicted: 1, correct: true, date: '2026-03-01T10:15:00.000Z', client: CLIENT_A });
       await answer(store, 2, { predicted: 1, correct: false, date: '2026-03-01T11:45:00.000Z', client: CLIENT_A });
       await answer(store, 3, { predicted: 0, correct: true, date: '2026-03-02T09:00:00.000Z', client: CLIENT_B });
-      await store.insertPrediction({ id: 'unanswered', review: 'x', sentiment: 1, probability: 0.7, modelVersion: 'v', createdAt: '2026-03-02T09:30:00.000Z' });
+      await store.insertPrediction({
+        id: 'unanswered',
+        review: 'x',
+        sentiment: 1,
+        probability: 0.7,
+        modelVersion: 'v',
+        createdAt: '2026-03-02T09:30:00.000Z',
+      });
       await sql(`DELETE FROM predictions WHERE id = 'unanswered'`);
 
       // Act
-      const byDay = await store.console.feedbackCounts({ fromHour: '2026-03-01T00', toHour: '2026-03-03T00', by: 'day' });
-      const byHour = await store.console.feedbackCounts({ fromHour: '2026-03-01T11', toHour: '2026-03-01T12', by: 'hour' });
-      const predictions = await store.console.predictionCounts({ fromHour: '2026-03-01T00', toHour: '2026-03-03T00', by: 'day' });
+      const byDay = await store.console.feedbackCounts({
+        fromHour: '2026-03-01T00',
+        toHour: '2026-03-03T00',
+        by: 'day',
+      });
+      const byHour = await store.console.feedbackCounts({
+        fromHour: '2026-03-01T11',
+        toHour: '2026-03-01T12',
+        by: 'hour',
+      });
+      const predictions = await store.console.predictionCounts({
+        fromHour: '2026-03-01T00',
+        toHour: '2026-03-03T00',
+        by: 'day',
+      });
       const totals = await store.console.feedbackTotals();
 
       // Assert
@@ -129,7 +177,11 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
         ['Dreadful pacing and a silly ending', 0, '2026-02-01T12:00:00.000Z', 'held', CLIENT_A],
         ['Luminously shot but hollow', 0, '2026-02-02T09:00:00.000Z', 'rejected', CLIENT_B],
       ];
-      for (const row of rows) await old.sql(`INSERT INTO review_db (review, sentiment, date, source, verdict, client) VALUES (?, ?, ?, 'api', ?, ?)`, row);
+      for (const row of rows)
+        await old.sql(
+          `INSERT INTO review_db (review, sentiment, date, source, verdict, client) VALUES (?, ?, ?, 'api', ?, ?)`,
+          row,
+        );
 
       // Act
       const log = await old.open();
@@ -138,7 +190,8 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       const { hourly, truth, clients, clientTruth } = await recount(log);
       expect(hourly).toEqual(truth);
       expect(clients).toEqual(clientTruth);
-      const found = async (words: string[]) => (await log.store.console.feedbackPage({ words }, { limit: 10, excerptChars: 100 })).map((row) => row.id);
+      const found = async (words: string[]) =>
+        (await log.store.console.feedbackPage({ words }, { limit: 10, excerptChars: 100 })).map((row) => row.id);
       expect(await found(['luminous*'])).toEqual([3, 1]);
       expect(await found(['luminous'])).toEqual([1]);
       // SQLite's migration indexes the texts there; PostgreSQL's leaves them to the first batch
@@ -152,7 +205,16 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
     /** Eight rows over three days, two clients, both labels, every verdict. */
     async function withRows() {
       const { store } = await kind.open();
-      const days = ['2026-04-01', '2026-04-01', '2026-04-02', '2026-04-02', '2026-04-02', '2026-04-03', '2026-04-03', '2026-04-03'];
+      const days = [
+        '2026-04-01',
+        '2026-04-01',
+        '2026-04-02',
+        '2026-04-02',
+        '2026-04-02',
+        '2026-04-03',
+        '2026-04-03',
+        '2026-04-03',
+      ];
       const ids: number[] = [];
       for (const [k, day] of days.entries()) {
         ids.push(
@@ -169,7 +231,11 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       await store.changeVerdicts([ids[3]], 'held', 'test');
       return { store, ids };
     }
-    const page = async (store: LogStore, filter: ConsoleFilter, p: { before?: number; after?: number; limit?: number } = {}) =>
+    const page = async (
+      store: LogStore,
+      filter: ConsoleFilter,
+      p: { before?: number; after?: number; limit?: number } = {},
+    ) =>
       (await store.console.feedbackPage(filter, { limit: p.limit ?? 50, excerptChars: 30, ...p })).map((row) => row.id);
 
     it('lists the log newest first with the prediction, its probability and the reader’s answer', async () => {
@@ -178,8 +244,23 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       const rows = await store.console.feedbackPage({}, { limit: 2, excerptChars: 12 });
 
       expect(rows).toEqual([
-        expect.objectContaining({ id: ids[7], excerpt: 'Review numbe', predicted: 1, probability: 0.8, correction: 0, verdict: 'accepted', client: CLIENT_B }),
-        expect.objectContaining({ id: ids[6], predicted: 0, correction: 1, sentiment: 1, verdict: 'rejected', reason: 'test' }),
+        expect.objectContaining({
+          id: ids[7],
+          excerpt: 'Review numbe',
+          predicted: 1,
+          probability: 0.8,
+          correction: 0,
+          verdict: 'accepted',
+          client: CLIENT_B,
+        }),
+        expect.objectContaining({
+          id: ids[6],
+          predicted: 0,
+          correction: 1,
+          sentiment: 1,
+          verdict: 'rejected',
+          reason: 'test',
+        }),
       ]);
       expect(rows[0].length).toBe(text(7).length);
     });
@@ -195,7 +276,18 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       ['a word, ignoring case and accents', { words: ['cafe'] }, [2]],
       ['the start of a word', { words: ['cafe*'] }, [6, 2]],
       ['two words', { words: ['cafe', 'scene'] }, [2]],
-      ['everything at once', { verdict: 'accepted', client: CLIENT_A, sentiment: 0, fromDay: '2026-04-01', toDay: '2026-04-02', words: ['review'] }, [4, 2]],
+      [
+        'everything at once',
+        {
+          verdict: 'accepted',
+          client: CLIENT_A,
+          sentiment: 0,
+          fromDay: '2026-04-01',
+          toDay: '2026-04-02',
+          words: ['review'],
+        },
+        [4, 2],
+      ],
     ])('filters by %s', async (_name, filter, expected) => {
       const { store, ids } = await withRows();
       // The full-text index holds the first five rows; the rest are newer than it, as between two runs of the indexer.
@@ -221,7 +313,8 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       // Arrange
       const { store } = await kind.open();
       const ids: number[] = [];
-      for (let k = 0; k < 7; k++) ids.push(await store.insertReview(text(k), (k % 2) as 0 | 1, 'api', { date: '2026-04-01T10:00:00.000Z' }));
+      for (let k = 0; k < 7; k++)
+        ids.push(await store.insertReview(text(k), (k % 2) as 0 | 1, 'api', { date: '2026-04-01T10:00:00.000Z' }));
       await store.console.indexText(3);
 
       // Act
@@ -232,12 +325,20 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
         added.push(await store.insertReview(text(100 + chunks.length), 1, 'api')); // a reader's feedback while the export waits for the socket
       }
       const positives = [];
-      for await (const rows of store.console.exportChunks({ sentiment: 1, words: ['review'] }, 2)) positives.push(...rows);
+      for await (const rows of store.console.exportChunks({ sentiment: 1, words: ['review'] }, 2))
+        positives.push(...rows);
 
       // Assert: the rows written during the first export are not in it, and are in the next
       expect(chunks).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
       expect(positives.map((row) => row.id)).toEqual([ids[1], ids[3], ids[5], ...added]);
-      expect(positives[0]).toEqual({ id: ids[1], review: text(1), sentiment: 1, date: '2026-04-01T10:00:00.000Z', verdict: 'accepted', client: null });
+      expect(positives[0]).toEqual({
+        id: ids[1],
+        review: text(1),
+        sentiment: 1,
+        date: '2026-04-01T10:00:00.000Z',
+        verdict: 'accepted',
+        client: null,
+      });
     });
   });
 
@@ -263,7 +364,10 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       await store.changeVerdicts([b[0], b[1]], 'held', 'test');
       await store.changeVerdicts([a[0]], 'rejected', 'test');
 
-      expect((await store.console.topClients('rows', 10)).map((c) => [c.client, c.rows])).toEqual([[CLIENT_A, 3], [CLIENT_B, 2]]);
+      expect((await store.console.topClients('rows', 10)).map((c) => [c.client, c.rows])).toEqual([
+        [CLIENT_A, 3],
+        [CLIENT_B, 2],
+      ]);
       expect((await store.console.topClients('held', 10)).map((c) => c.client)).toEqual([CLIENT_B]);
       expect(await store.console.client(CLIENT_A)).toMatchObject({ rows: 3, accepted: 2, held: 0, rejected: 1 });
       expect(await store.console.client('cccccccccccccccc')).toBeUndefined();
@@ -280,7 +384,10 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       await store.console.recordLoginFailure(CLIENT_A, '2026-04-01T10:05:00.000Z');
       await store.console.recordLoginFailure(CLIENT_B, '2026-04-01T10:06:00.000Z');
 
-      expect(await store.console.loginFailuresSince(CLIENT_A, '2026-04-01T10:01:00.000Z')).toEqual({ count: 1, oldest: '2026-04-01T10:05:00.000Z' });
+      expect(await store.console.loginFailuresSince(CLIENT_A, '2026-04-01T10:01:00.000Z')).toEqual({
+        count: 1,
+        oldest: '2026-04-01T10:05:00.000Z',
+      });
       await store.console.clearLoginFailures(CLIENT_A);
       expect(await store.console.loginFailuresSince(CLIENT_A, '2000-01-01')).toEqual({ count: 0, oldest: null });
       await store.console.clearLoginFailures(null, '2026-04-01T10:07:00.000Z');
@@ -302,11 +409,23 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
 
     it('records each event once by its key and lists the newest first', async () => {
       const { store } = await kind.open();
-      const event = { key: 'file:abc', kind: 'update' as const, at: '2026-04-01T10:00:00.000Z', modelVersion: 'abc+5.0', watermark: 5, verdictChanges: 0, checkAccuracy: 0.9, checkSize: 40, detail: 'folded 5' };
+      const event = {
+        key: 'file:abc',
+        kind: 'update' as const,
+        at: '2026-04-01T10:00:00.000Z',
+        modelVersion: 'abc+5.0',
+        watermark: 5,
+        verdictChanges: 0,
+        checkAccuracy: 0.9,
+        checkSize: 40,
+        detail: 'folded 5',
+      };
 
       expect(await store.modelEvents.record(event)).toBe(true);
       expect(await store.modelEvents.record({ ...event, at: '2026-04-01T10:00:01.000Z' })).toBe(false);
-      expect(await store.modelEvents.record({ ...event, key: 'rebuild:3', kind: 'rebuild', at: '2026-04-02T10:00:00.000Z' })).toBe(true);
+      expect(
+        await store.modelEvents.record({ ...event, key: 'rebuild:3', kind: 'rebuild', at: '2026-04-02T10:00:00.000Z' }),
+      ).toBe(true);
 
       expect(await store.modelEvents.has('file:abc')).toBe(true);
       expect(await store.modelEvents.has('file:other')).toBe(false);
@@ -334,7 +453,12 @@ const PLANNED_FILTERS: [string, ConsoleFilter][] = [
 async function plannedLog(kind: StoreKind): Promise<TestLog> {
   const log = await kind.open();
   for (let k = 0; k < 8; k++) {
-    await answer(log.store, k, { predicted: (k % 2) as 0 | 1, correct: true, date: `2026-04-0${1 + (k % 2)}T10:00:00.000Z`, client: k < 4 ? CLIENT_A : CLIENT_B });
+    await answer(log.store, k, {
+      predicted: (k % 2) as 0 | 1,
+      correct: true,
+      date: `2026-04-0${1 + (k % 2)}T10:00:00.000Z`,
+      client: k < 4 ? CLIENT_A : CLIENT_B,
+    });
   }
   await log.store.console.indexText(3);
   return log;
@@ -350,7 +474,14 @@ describe('log pages on SQLite', () => {
     const plans: string[] = [];
     const original = Database.prototype.prepare;
     Database.prototype.prepare = function (this: Database.Database, text: string) {
-      if (text.includes('LIMIT @limit')) plans.push(original.call(db, `EXPLAIN QUERY PLAN ${text}`).all(sqlitePlanParams(text)).map((r) => (r as { detail: string }).detail).join(' | '));
+      if (text.includes('LIMIT @limit'))
+        plans.push(
+          original
+            .call(db, `EXPLAIN QUERY PLAN ${text}`)
+            .all(sqlitePlanParams(text))
+            .map((r) => (r as { detail: string }).detail)
+            .join(' | '),
+        );
       return original.call(this, text);
     } as typeof original;
     try {
@@ -372,7 +503,8 @@ describe('log pages on SQLite', () => {
 /** Placeholder values for EXPLAIN: only the parameters a statement names. */
 function sqlitePlanParams(text: string): Record<string, unknown> {
   const params: Record<string, unknown> = {};
-  for (const [, name] of text.matchAll(/@(\w+)/g)) params[name] = name === 'match' ? '"film"*' : name.startsWith('word') ? '%film%' : 1;
+  for (const [, name] of text.matchAll(/@(\w+)/g))
+    params[name] = name === 'match' ? '"film"*' : name.startsWith('word') ? '%film%' : 1;
   return params;
 }
 
@@ -384,7 +516,8 @@ describe('log pages on PostgreSQL', () => {
     let asking = '';
     const original = pg.Pool.prototype.query;
     pg.Pool.prototype.query = function (this: pg.Pool, ...args: unknown[]) {
-      if (typeof args[0] === 'string' && args[0].includes('ORDER BY r.id')) sent.push({ filter: asking, text: args[0], values: (args[1] as unknown[]) ?? [] });
+      if (typeof args[0] === 'string' && args[0].includes('ORDER BY r.id'))
+        sent.push({ filter: asking, text: args[0], values: (args[1] as unknown[]) ?? [] });
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof original;
     try {

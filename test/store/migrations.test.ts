@@ -31,7 +31,9 @@ function inspect<T>(file: string, read: (db: Database.Database) => T): T {
 
 const tableNames = (db: Database.Database): string[] =>
   db
-    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare<[], string>(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
     .pluck()
     .all();
 
@@ -57,7 +59,9 @@ const CURRENT_TABLES = [
 
 const indexNames = (db: Database.Database): string[] =>
   db
-    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare<[], string>(
+      "SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
     .pluck()
     .all();
 
@@ -66,16 +70,28 @@ describe('migrations list', () => {
     const expected = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
     expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(['001-review-db', '002-predictions', '003-review-hash', '004-verdicts', '005-database-identity-and-expiry', '006-console', '007-client-accepted-index']);
+    expect(MIGRATIONS.map((m) => m.name)).toEqual([
+      '001-review-db',
+      '002-predictions',
+      '003-review-hash',
+      '004-verdicts',
+      '005-database-identity-and-expiry',
+      '006-console',
+      '007-client-accepted-index',
+    ]);
   });
 
   it('has the same steps, numbered and named alike, on SQLite and PostgreSQL, each in its own file of that name', () => {
-    const steps = (list: readonly { version: number; name: string }[]) => list.map(({ version, name }) => ({ version, name }));
+    const steps = (list: readonly { version: number; name: string }[]) =>
+      list.map(({ version, name }) => ({ version, name }));
     expect(steps(POSTGRES_STEPS)).toEqual(steps(MIGRATIONS));
     expect(POSTGRES_SCHEMA_VERSION).toBe(SCHEMA_VERSION);
     for (const engine of ['sqlite', 'postgres']) {
       const folder = path.join(import.meta.dirname, '../../src/store', engine, 'migrations');
-      const files = fs.readdirSync(folder).filter((name) => /^\d{3}-/.test(name)).map((name) => name.replace(/\.ts$/, ''));
+      const files = fs
+        .readdirSync(folder)
+        .filter((name) => /^\d{3}-/.test(name))
+        .map((name) => name.replace(/\.ts$/, ''));
       expect(files, engine).toEqual(MIGRATIONS.map((m) => m.name));
     }
   });
@@ -199,7 +215,9 @@ describe('migrate on a classic-schema database', () => {
     // Arrange
     const file = path.join(dir, 'reviews.sqlite');
     createClassicDatabase(file, classicRows);
-    const before = inspect(file, (db) => db.prepare('SELECT rowid, review, sentiment, date FROM review_db ORDER BY rowid').all());
+    const before = inspect(file, (db) =>
+      db.prepare('SELECT rowid, review, sentiment, date FROM review_db ORDER BY rowid').all(),
+    );
 
     // Act
     await openStore(file).close();
@@ -321,7 +339,9 @@ describe('reopening and refusing', () => {
     const first = openStore(file);
     await first.insertReview('kept', 1, 'feedback', { date: '2024-01-01T00:00:00.000Z' });
     await first.close();
-    const schemaBefore = inspect(file, (db) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all());
+    const schemaBefore = inspect(file, (db) =>
+      db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all(),
+    );
 
     // Act
     const db = new Database(file);

@@ -40,7 +40,9 @@ describe('the PostgreSQL store', () => {
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: url });
     await client.connect();
-    await client.query(`INSERT INTO review_db (review, sentiment, date, source) SELECT 'row ' || n, 1, '2024-01-01', 'import' FROM generate_series(1, 2100) AS n`);
+    await client.query(
+      `INSERT INTO review_db (review, sentiment, date, source) SELECT 'row ' || n, 1, '2024-01-01', 'import' FROM generate_series(1, 2100) AS n`,
+    );
     await client.end();
     const ids: number[] = [];
     for await (const row of store.reviewsAfter(5, 2050)) ids.push(row.id);
@@ -54,7 +56,7 @@ describe('the PostgreSQL store', () => {
     const seen: number[] = [];
     let writing = true;
     const poll = (async () => {
-      for (let last = false; !last; ) {
+      for (let last = false; !last;) {
         last = !writing; // one more look after the writers are done
         for await (const row of reader.reviewsAfter(seen.at(-1) ?? 0)) seen.push(row.id);
         await new Promise((resolve) => setImmediate(resolve));
@@ -65,7 +67,11 @@ describe('the PostgreSQL store', () => {
     await Promise.all(
       Array.from({ length: 6 }, async (_, stream) => {
         for (let i = stream; i < 300; i += 6) {
-          await (stream % 2 === 0 ? a : b).insertReview(`Concurrent review ${words(i)} from two instances at once.`, 1, 'import');
+          await (stream % 2 === 0 ? a : b).insertReview(
+            `Concurrent review ${words(i)} from two instances at once.`,
+            1,
+            'import',
+          );
         }
       }),
     );
@@ -79,7 +85,8 @@ describe('the PostgreSQL store', () => {
   it('changes many verdicts at once in the order asked, each id once, and the console summaries follow', async () => {
     const store = await open();
     const ids: number[] = [];
-    for (let k = 0; k < 5; k++) ids.push(await store.insertReview(feedbackReview(k), 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }));
+    for (let k = 0; k < 5; k++)
+      ids.push(await store.insertReview(feedbackReview(k), 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }));
     expect((await listLog(store, { verdict: 'accepted' })).length).toBe(5);
     await store.changeVerdicts([ids[1]], 'held', 'earlier');
 
@@ -88,7 +95,12 @@ describe('the PostgreSQL store', () => {
     expect(changed).toEqual([ids[4], ids[1], ids[0]]);
     expect((await store.verdictChangesAfter(1)).map((c) => c.reviewId)).toEqual([ids[4], ids[1], ids[0]]);
     expect(await store.changeVerdicts([ids[4]], 'rejected', 'again')).toEqual([]);
-    expect(await store.console.client('aaaaaaaaaaaaaaaa')).toMatchObject({ rows: 5, accepted: 2, held: 0, rejected: 3 });
+    expect(await store.console.client('aaaaaaaaaaaaaaaa')).toMatchObject({
+      rows: 5,
+      accepted: 2,
+      held: 0,
+      rejected: 3,
+    });
   });
 
   it('keeps model checkpoints once each, and publishes the newest model', async () => {
@@ -96,7 +108,11 @@ describe('the PostgreSQL store', () => {
     const bytes = Buffer.from('model file bytes');
     await store.keepCheckpoint(bytes, { checksum: 'c1', feedbackWatermark: 0 });
     await store.keepCheckpoint(bytes, { checksum: 'c1', feedbackWatermark: 0 });
-    await store.keepCheckpoint(Buffer.from('newer'), { checksum: 'c2', feedbackWatermark: 5, verdictChangesThrough: 1 });
+    await store.keepCheckpoint(Buffer.from('newer'), {
+      checksum: 'c2',
+      feedbackWatermark: 5,
+      verdictChangesThrough: 1,
+    });
     const notified: string[] = [];
     store.onModelPublished(() => notified.push('published'));
     await new Promise((resolve) => setTimeout(resolve, 200)); // the LISTEN connection
@@ -120,7 +136,11 @@ describe('the PostgreSQL store', () => {
     const opened = await Promise.all([open(url), open(url), open(url)]);
     expect(opened).toHaveLength(3);
     const admin = await open(url);
-    await (admin as unknown as { insertReview: PostgresStore['insertReview'] }).insertReview('Still works after three migrations at once.', 1, 'import');
+    await (admin as unknown as { insertReview: PostgresStore['insertReview'] }).insertReview(
+      'Still works after three migrations at once.',
+      1,
+      'import',
+    );
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: url });
     await client.connect();
@@ -131,7 +151,8 @@ describe('the PostgreSQL store', () => {
 
   it('answers DatabaseUnavailableError, naming the database without its password, when PostgreSQL is not there', async () => {
     await expect(openPostgresStore('postgres://someone:secret@127.0.0.1:1/nothing')).rejects.toSatisfy(
-      (error: unknown) => error instanceof DatabaseUnavailableError && !String((error as Error).message).includes('secret'),
+      (error: unknown) =>
+        error instanceof DatabaseUnavailableError && !String((error as Error).message).includes('secret'),
     );
   });
 });

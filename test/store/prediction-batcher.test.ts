@@ -48,7 +48,8 @@ function fullDiskStore(store: Pick<LogStore, 'insertPredictions'>, failures: num
     calls,
     insertPredictions(rows: readonly NewPrediction[]) {
       calls.push(rows.length);
-      if (calls.length <= failures) throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
+      if (calls.length <= failures)
+        throw asUnavailable(new Database.SqliteError('database or disk is full', 'SQLITE_FULL'), 'test.sqlite');
       return store.insertPredictions(rows);
     },
   };
@@ -81,7 +82,8 @@ describe.each(STORE_KINDS)('createPredictionBatcher on %s', (kind) => {
     expect(callsBefore).toEqual([]);
     expect(queuedBefore).toBe(3);
     expect(counting.calls).toEqual([3]);
-    for (const row of rows) expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id, review: row.review });
+    for (const row of rows)
+      expect(await reader.getPrediction(row.id)).toMatchObject({ id: row.id, review: row.review });
     expect(batcher.queued).toBe(0);
   });
 
@@ -179,7 +181,13 @@ describe('createPredictionBatcher', () => {
 
     // Act
     const outcomes = Array.from({ length: 5 }, () => batcher.enqueue(prediction()));
-    const early = await Promise.race([outcomes[3].then(() => 'written', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 20))]);
+    const early = await Promise.race([
+      outcomes[3].then(
+        () => 'written',
+        () => 'refused',
+      ),
+      new Promise((r) => setTimeout(() => r('waiting'), 20)),
+    ]);
     const settled = await Promise.allSettled(outcomes);
 
     // Assert
@@ -189,6 +197,8 @@ describe('createPredictionBatcher', () => {
   });
 
   it('refuses a queue bound below one', () => {
-    expect(() => createPredictionBatcher({ insertPredictions: () => undefined }, { maxQueued: 0 })).toThrow(InvalidInputError);
+    expect(() => createPredictionBatcher({ insertPredictions: () => undefined }, { maxQueued: 0 })).toThrow(
+      InvalidInputError,
+    );
   });
 });

@@ -7,7 +7,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { clientWindowStart } from '../../src/moderation/client-window.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
-import { ACCEPT_EVERY_ROW, openStore, searchTerms, type ConsoleFilter, type LogStore, type StoredPrediction, type VerdictRule } from '../../src/store/index.js';
+import {
+  ACCEPT_EVERY_ROW,
+  openStore,
+  searchTerms,
+  type ConsoleFilter,
+  type LogStore,
+  type StoredPrediction,
+  type VerdictRule,
+} from '../../src/store/index.js';
 import { CANDIDATES_PER_BAND } from '../../src/store/rows.js';
 import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
@@ -48,9 +56,15 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 
     it('refuses a label other than 0/1 or a probability outside [0, 1]', async () => {
       const store = await open();
-      await expect(async () => store.insertPrediction({ ...prediction(), sentiment: 2 as never })).rejects.toThrow(InvalidInputError);
-      await expect(async () => store.insertPrediction(prediction({ probability: 1.5 }))).rejects.toThrow(InvalidInputError);
-      await expect(async () => store.insertPrediction(prediction({ probability: Number.NaN }))).rejects.toThrow(InvalidInputError);
+      await expect(async () => store.insertPrediction({ ...prediction(), sentiment: 2 as never })).rejects.toThrow(
+        InvalidInputError,
+      );
+      await expect(async () => store.insertPrediction(prediction({ probability: 1.5 }))).rejects.toThrow(
+        InvalidInputError,
+      );
+      await expect(async () => store.insertPrediction(prediction({ probability: Number.NaN }))).rejects.toThrow(
+        InvalidInputError,
+      );
     });
   });
 
@@ -126,7 +140,9 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       const input = prediction();
       await store.insertPrediction(input);
 
-      await expect(async () => store.recordFeedback(input.id, 2 as never, 'feedback')).rejects.toThrow(InvalidInputError);
+      await expect(async () => store.recordFeedback(input.id, 2 as never, 'feedback')).rejects.toThrow(
+        InvalidInputError,
+      );
       await expect(async () => store.recordFeedback(input.id, 1, '')).rejects.toThrow(InvalidInputError);
       expect(await store.countReviews()).toBe(0);
       expect((await store.getPrediction(input.id))?.feedbackReviewId).toBeNull();
@@ -228,7 +244,10 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 
       // Act
       await store.insertPrediction(input);
-      const outcome = await store.recordFeedback(input.id, 1, "feed'back", { date: "2024'); --", client: "c'); DROP TABLE review_db; --" });
+      const outcome = await store.recordFeedback(input.id, 1, "feed'back", {
+        date: "2024'); --",
+        client: "c'); DROP TABLE review_db; --",
+      });
       await store.insertReview(nasty, 0, 'api');
 
       // Assert
@@ -263,7 +282,11 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       const second = await logs.open(where);
 
       expect((await second.getPrediction(input.id))?.feedbackReviewId).toBe(1);
-      expect(await second.recordFeedback(input.id, 0, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1, sentiment: 1 });
+      expect(await second.recordFeedback(input.id, 0, 'feedback')).toMatchObject({
+        status: 'duplicate',
+        reviewId: 1,
+        sentiment: 1,
+      });
     });
 
     it('gives distinct, gap-free, increasing ids when two stores on one log interleave feedback', async () => {
@@ -275,14 +298,18 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 
       // Act
       const outcomes = [];
-      for (const [i, p] of predictions.entries()) outcomes.push(await (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
+      for (const [i, p] of predictions.entries())
+        outcomes.push(await (i % 2 === 0 ? b : a).recordFeedback(p.id, (i % 2) as 0 | 1, 'feedback'));
 
       // Assert
       const ids = outcomes.map((outcome) => (outcome.status === 'recorded' ? outcome.reviewId : -1));
       expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect((await logRows(a)).map((row) => row.predictionId)).toEqual(predictions.map((p) => p.id));
       expect(await b.countReviews()).toBe(20);
-      expect(await a.recordFeedback(predictions[0].id, 1, 'feedback')).toMatchObject({ status: 'duplicate', reviewId: 1 });
+      expect(await a.recordFeedback(predictions[0].id, 1, 'feedback')).toMatchObject({
+        status: 'duplicate',
+        reviewId: 1,
+      });
     });
 
     it('commits a prediction on insert, so another connection sees it at once', async () => {
@@ -315,7 +342,8 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       const { rule, candidates } = counting(moderationRule(DEFAULT_MODERATION));
       const store = await open({ verdictRule: rule });
       await store.insertReview(review, 1, 'api', { client: 'aaaaaaaaaaaaaaaa' });
-      for (let k = 0; k < 40; k++) await store.insertReview(`${review.toUpperCase()}!!`, 0, 'api', { client: `${k}`.padStart(16, 'b') });
+      for (let k = 0; k < 40; k++)
+        await store.insertReview(`${review.toUpperCase()}!!`, 0, 'api', { client: `${k}`.padStart(16, 'b') });
 
       await store.insertReview(`${review} Truly.`, 0, 'api', { client: 'cccccccccccccccc' });
 
@@ -343,7 +371,10 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
           seen.push(row.fingerprint.normalizedHash);
           const same = history.firstWithNormalizedHash(row.fingerprint.normalizedHash);
           if (same !== null) return { verdict: 'rejected', reason: `repeats row ${same}` };
-          if (row.client !== null && history.acceptedFromClientSince(row.client, clientWindowStart(row.date)).rows >= 2) {
+          if (
+            row.client !== null &&
+            history.acceptedFromClientSince(row.client, clientWindowStart(row.date)).rows >= 2
+          ) {
             return { verdict: 'held', reason: 'budget' };
           }
           return { verdict: 'accepted', reason: null };
@@ -352,7 +383,10 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
 
       // Act
       await store.insertReview('The same words, posted again and again', 1, 'api', { client: 'a', date: '2024-01-02' });
-      await store.insertReview('THE SAME words... posted again and AGAIN!!', 0, 'api', { client: 'b', date: '2024-01-02' });
+      await store.insertReview('THE SAME words... posted again and AGAIN!!', 0, 'api', {
+        client: 'b',
+        date: '2024-01-02',
+      });
       await store.insertReview('Different words entirely, only once', 1, 'api', { client: 'a', date: '2024-01-02' });
       await store.insertReview('A third text from the first client', 1, 'api', { client: 'a', date: '2024-01-02' });
 
@@ -370,9 +404,15 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       // Arrange
       const store = await open();
       const ids = [
-        await store.insertReview('The first review of them all, quite positive.', 1, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
-        await store.insertReview('A second review with 100% of the_words different.', 0, 'api', { client: 'bbbbbbbbbbbbbbbb' }),
-        await store.insertReview('A third review, from the first client again.', 0, 'api', { client: 'aaaaaaaaaaaaaaaa' }),
+        await store.insertReview('The first review of them all, quite positive.', 1, 'api', {
+          client: 'aaaaaaaaaaaaaaaa',
+        }),
+        await store.insertReview('A second review with 100% of the_words different.', 0, 'api', {
+          client: 'bbbbbbbbbbbbbbbb',
+        }),
+        await store.insertReview('A third review, from the first client again.', 0, 'api', {
+          client: 'aaaaaaaaaaaaaaaa',
+        }),
       ];
 
       // Act
@@ -389,14 +429,20 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(await store.firstRowChangedAfter(1)).toBe(ids[2]);
       expect(await store.firstRowChangedAfter(2)).toBeNull();
       expect(await store.reviewIdsOfClient('aaaaaaaaaaaaaaaa')).toEqual([ids[0], ids[2]]);
-      const listed = async (filter: ConsoleFilter, before?: number) => (await listLog(store, filter, { limit: 10, before })).map((r) => r.id);
+      const listed = async (filter: ConsoleFilter, before?: number) =>
+        (await listLog(store, filter, { limit: 10, before })).map((r) => r.id);
       expect(await listed({ verdict: 'rejected' })).toEqual([ids[2], ids[0]]);
       // Words, as the full-text index reads them: case and punctuation ignored, `w*` the start of a word.
       expect(await listed({ words: searchTerms('100%') })).toEqual([ids[1]]);
       expect(await listed({ words: searchTerms('the_w*') })).toEqual([ids[1]]);
       expect(await listed({ words: searchTerms('FIRST REVIEW') })).toEqual([ids[2], ids[0]]);
       expect(await listed({ sentiment: 0 }, ids[2])).toEqual([ids[1]]);
-      expect(await store.getReview(ids[1])).toMatchObject({ id: ids[1], client: 'bbbbbbbbbbbbbbbb', verdict: 'accepted', reason: null });
+      expect(await store.getReview(ids[1])).toMatchObject({
+        id: ids[1],
+        client: 'bbbbbbbbbbbbbbbb',
+        verdict: 'accepted',
+        reason: null,
+      });
       expect(await store.getReview(999)).toBeUndefined();
     });
   });

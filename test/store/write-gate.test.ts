@@ -60,7 +60,11 @@ async function longestStall(ms: number): Promise<number> {
 
 function memoryLog(): WriteLog & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, warn: (_d, message) => lines.push(`warn ${message}`), info: (_d, message) => lines.push(`info ${message}`) };
+  return {
+    lines,
+    warn: (_d, message) => lines.push(`warn ${message}`),
+    info: (_d, message) => lines.push(`info ${message}`),
+  };
 }
 
 // SQLite only: the gate is shown waiting for SQLite's write lock held by another connection; on
@@ -148,7 +152,12 @@ describe('createWriteGate', () => {
       throw asUnavailable(new Database.SqliteError('database is locked', 'SQLITE_BUSY'), 'test.sqlite');
     };
 
-    const outcomes = Array.from({ length: 4 }, () => gate.run(busy).then(() => 'written', () => 'refused'));
+    const outcomes = Array.from({ length: 4 }, () =>
+      gate.run(busy).then(
+        () => 'written',
+        () => 'refused',
+      ),
+    );
     const fourth = await Promise.race([outcomes[3], new Promise((r) => setTimeout(() => r('waiting'), 20))]);
 
     expect(fourth).toBe('refused');

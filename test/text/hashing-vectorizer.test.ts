@@ -18,14 +18,22 @@ interface FixtureRecord {
 }
 
 interface FixtureMeta {
-  params: { n_features: number; norm: string | null; alternate_sign: boolean; binary: boolean; ngram_range: [number, number] };
+  params: {
+    n_features: number;
+    norm: string | null;
+    alternate_sign: boolean;
+    binary: boolean;
+    ngram_range: [number, number];
+  };
   stopWordsRemoved: boolean;
   specialTokens: { minInt32Hash: string; cancelsGreat: string; doublesGreat: string };
 }
 
 function readFixture(file: string): { meta: FixtureMeta; records: FixtureRecord[] } {
   const path = fileURLToPath(new URL(`../fixtures/sklearn-hashing/${file}`, import.meta.url));
-  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
   const meta = (JSON.parse(lines[0]) as { meta: FixtureMeta }).meta;
   return { meta, records: lines.slice(1).map((line) => JSON.parse(line) as FixtureRecord) };
 }
@@ -61,7 +69,9 @@ function differences(vectorizer: HashingVectorizer, record: FixtureRecord): stri
   return ours.values.flatMap((value, k) =>
     Math.abs(value - record.values[k]) <= 1e-6
       ? []
-      : [`value at ${record.indices[k]}: ${value} vs ${record.values[k]} for ${JSON.stringify(record.text.slice(0, 60))}`],
+      : [
+          `value at ${record.indices[k]}: ${value} vs ${record.values[k]} for ${JSON.stringify(record.text.slice(0, 60))}`,
+        ],
   );
 }
 
@@ -142,11 +152,17 @@ describe('HashingVectorizer hashing edge cases', () => {
 
   it('gives the column of columnOf with a mask for every power-of-two hash space, -2^31 included', () => {
     // Arrange
-    const hashes = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.constantFrom(-(2 ** 31), -1, 0, 2 ** 31 - 1));
+    const hashes = fc.oneof(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      fc.constantFrom(-(2 ** 31), -1, 0, 2 ** 31 - 1),
+    );
     const sizes = fc.integer({ min: 1, max: 28 }).map((bits) => 2 ** bits);
 
     // Act / Assert
-    fc.assert(fc.property(hashes, sizes, (hash, n) => maskedColumnOf(hash, n - 1) === columnOf(hash, n)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(hashes, sizes, (hash, n) => maskedColumnOf(hash, n - 1) === columnOf(hash, n)),
+      { numRuns: 5000 },
+    );
     expect(maskedColumnOf(-(2 ** 31), 2 ** 21 - 1)).toBe(0);
   });
 

@@ -24,10 +24,15 @@ describe('SparseAccumulator', () => {
     // Act
     for (let text = 0; text < 60; text++) {
       const length = text === 30 ? 9_000 : randomInt(rng, 600);
-      const pairs = Array.from({ length }, () => [randomInt(rng, 2_000) * 1021, randomInt(rng, 3) - 1] as [number, number]);
+      const pairs = Array.from(
+        { length },
+        () => [randomInt(rng, 2_000) * 1021, randomInt(rng, 3) - 1] as [number, number],
+      );
       const entries = pairs.map(([index, value]) => acc.add(index, value));
       const expected = mapSums(pairs);
-      const sameEntries = pairs.every(([index], k) => acc.order[entries[k]] === index && acc.slotOf(index) === entries[k]);
+      const sameEntries = pairs.every(
+        ([index], k) => acc.order[entries[k]] === index && acc.slotOf(index) === entries[k],
+      );
       if (JSON.stringify(accumulated(acc)) !== JSON.stringify(expected) || !sameEntries) mismatches.push(text);
       acc.clear();
       if (acc.size !== 0 || acc.slotOf(pairs[0]?.[0] ?? 0) !== -1) mismatches.push(-text);

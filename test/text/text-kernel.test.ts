@@ -37,18 +37,105 @@ function reference(text: string) {
 // (closed, unclosed, nested "<"), emoticons with and without the dash and their near misses,
 // emoticons right before a tag, separators of every kind.
 const PIECES = [
-  'film', 'Great', 'NOT', 'x_y', '_', '42', 'A', 'z', 'Zz9',
-  ' ', '  ', '\n', '\t', '\r', '\0', '\x7f', '.', ',', '!', '"', "'", '-', '--', '(', ')', '[', '@', '`', '{', '~',
-  '<br />', '<b>', '</b>', '<', '>', '< 5 >', '<a href="x">', '<br/><br/>', '<<b>', 'a<b>c', '<3',
-  ':)', ':(', ';)', ';(', '=)', '=(', ':-)', ':-(', ';-)', '=-(', ':D', ':-', ':--)', '::)', '=:(', ':-:)',
-  ':<b>)', ':-<i>(', ';<', ':-<', '=<br />(',
+  'film',
+  'Great',
+  'NOT',
+  'x_y',
+  '_',
+  '42',
+  'A',
+  'z',
+  'Zz9',
+  ' ',
+  '  ',
+  '\n',
+  '\t',
+  '\r',
+  '\0',
+  '\x7f',
+  '.',
+  ',',
+  '!',
+  '"',
+  "'",
+  '-',
+  '--',
+  '(',
+  ')',
+  '[',
+  '@',
+  '`',
+  '{',
+  '~',
+  '<br />',
+  '<b>',
+  '</b>',
+  '<',
+  '>',
+  '< 5 >',
+  '<a href="x">',
+  '<br/><br/>',
+  '<<b>',
+  'a<b>c',
+  '<3',
+  ':)',
+  ':(',
+  ';)',
+  ';(',
+  '=)',
+  '=(',
+  ':-)',
+  ':-(',
+  ';-)',
+  '=-(',
+  ':D',
+  ':-',
+  ':--)',
+  '::)',
+  '=:(',
+  ':-:)',
+  ':<b>)',
+  ':-<i>(',
+  ';<',
+  ':-<',
+  '=<br />(',
 ];
 // Non-ASCII pieces: letters and numbers of other scripts, separators, characters whose lower case
 // is longer ("İ") or depends on context (final "Σ"), astral characters, lone surrogates.
 const UNICODE_PIECES = [
-  'café', 'naïve', 'ÜBER', '日本語', 'Ελληνικά', 'ΟΔΟΣ', 'ΣΑΣ ', 'straße', 'ẞ', 'İstanbul', 'ǅ', 'ı', 'cafe\u0301',
-  'हिन्दी', '½', '²', '٣', 'ⅻ', '\u00a0', '\u2009', '\u200b', '\u2028', '’', '“', '…', '–', '\u0096', '\ufffd',
-  '😀', '🎬', '𝐁𝐨𝐥𝐝', '\ud800', '\udc00',
+  'café',
+  'naïve',
+  'ÜBER',
+  '日本語',
+  'Ελληνικά',
+  'ΟΔΟΣ',
+  'ΣΑΣ ',
+  'straße',
+  'ẞ',
+  'İstanbul',
+  'ǅ',
+  'ı',
+  'cafe\u0301',
+  'हिन्दी',
+  '½',
+  '²',
+  '٣',
+  'ⅻ',
+  '\u00a0',
+  '\u2009',
+  '\u200b',
+  '\u2028',
+  '’',
+  '“',
+  '…',
+  '–',
+  '\u0096',
+  '\ufffd',
+  '😀',
+  '🎬',
+  '𝐁𝐨𝐥𝐝',
+  '\ud800',
+  '\udc00',
 ];
 const pieceText = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((pieces) => pieces.join(''));
 const asciiText = fc.string({ unit: 'binary-ascii', maxLength: 200 });
@@ -88,7 +175,9 @@ describe('TextKernel', () => {
     // Arrange
     const kernel = new TextKernel();
     const rng = mulberry32(11);
-    const strings = Array.from({ length: 41 * 20 }, (_, k) => Uint8Array.from({ length: k % 41 }, () => randomInt(rng, 256)));
+    const strings = Array.from({ length: 41 * 20 }, (_, k) =>
+      Uint8Array.from({ length: k % 41 }, () => randomInt(rng, 256)),
+    );
 
     // Act
     const mismatches = strings.filter((bytes) => kernel.hash(bytes) !== murmur3(bytes, 0, bytes.length));
@@ -208,7 +297,12 @@ describe('TextKernel', () => {
     // Arrange
     const nFeatures = 5000;
     const kernel = kernelWithTable(nFeatures, 7);
-    const cases = fc.record({ text: fc.oneof(pieceText, asciiText), offset: fc.double({ min: -3, max: 3, noNaN: true }), binary: fc.boolean(), withShares: fc.boolean() });
+    const cases = fc.record({
+      text: fc.oneof(pieceText, asciiText),
+      offset: fc.double({ min: -3, max: 3, noNaN: true }),
+      binary: fc.boolean(),
+      withShares: fc.boolean(),
+    });
 
     // Act / Assert
     fc.assert(
@@ -225,7 +319,7 @@ describe('TextKernel', () => {
     );
   });
 
-  it('scores the TypeScript accumulator\'s sums too, copying them in, however many columns they have', () => {
+  it("scores the TypeScript accumulator's sums too, copying them in, however many columns they have", () => {
     // Arrange
     const nFeatures = 1 << 16;
     const kernel = kernelWithTable(nFeatures, 11);
@@ -259,7 +353,10 @@ describe('TextKernel', () => {
 
   it('is what the committed src/text/text-kernel.wasm.ts embeds (run `npm run build:wasm` after changing the kernel)', async () => {
     // Arrange
-    const committed = readFileSync(fileURLToPath(new URL('../../src/text/text-kernel.wasm.ts', import.meta.url)), 'utf8');
+    const committed = readFileSync(
+      fileURLToPath(new URL('../../src/text/text-kernel.wasm.ts', import.meta.url)),
+      'utf8',
+    );
 
     // Act
     const built = kernelModuleText(await compileKernel());

@@ -20,7 +20,9 @@ function fixtureTexts(): string[] {
   const texts: string[] = [];
   for (const file of ['vectors.jsonl', 'vectors-ngrams.jsonl']) {
     const path = fileURLToPath(new URL(`../fixtures/sklearn-hashing/${file}`, import.meta.url));
-    const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0);
     for (const line of lines.slice(1)) texts.push((JSON.parse(line) as { text: string }).text);
   }
   for (const doc of [...miniImdbDocs('train'), ...miniImdbDocs('test')]) texts.push(doc.text);
@@ -33,12 +35,90 @@ function fixtureTexts(): string[] {
 // stop word, tag, emoticon and near-emoticon, non-ASCII word and separator, astral character,
 // combining mark, lone surrogate, characters whose lower case is longer).
 const PIECES = [
-  'film', 'Great', 'NOT', 'the', 'and', 'a', 'i', 'never', 'x_y', '_', '42', '3.5', 'don\'t',
-  ' ', ' ', ' ', '  ', '\n', '\t', '.', ',', '!', '?', '"', '\'', '-', '--', ':', ';', '=', '(', ')',
-  '<br />', '<b>', '</b>', '<', '>', '< 5 >', '<a href="x">', '<br/><br/>',
-  ':)', ':(', ';)', ';(', '=)', '=(', ':-)', ':-(', ';-)', '=-(', ':D', ':P', '=D', ';P', ':-', ':--)', '::)', '=:(',
-  'café', 'naïve', 'ÜBER', '日本語', 'Ελληνικά', 'ΟΔΟΣ', 'straße', 'ẞ', 'İstanbul', 'ǅ', 'ı', 'cafe\u0301',
-  'हिन्दी', '½', '²', '٣', 'ⅻ', '\u00a0', '\u2009', '\u200b', '\u2028', '😀', '🎬', '𝐁𝐨𝐥𝐝', '\ud800', '\udc00',
+  'film',
+  'Great',
+  'NOT',
+  'the',
+  'and',
+  'a',
+  'i',
+  'never',
+  'x_y',
+  '_',
+  '42',
+  '3.5',
+  "don't",
+  ' ',
+  ' ',
+  ' ',
+  '  ',
+  '\n',
+  '\t',
+  '.',
+  ',',
+  '!',
+  '?',
+  '"',
+  "'",
+  '-',
+  '--',
+  ':',
+  ';',
+  '=',
+  '(',
+  ')',
+  '<br />',
+  '<b>',
+  '</b>',
+  '<',
+  '>',
+  '< 5 >',
+  '<a href="x">',
+  '<br/><br/>',
+  ':)',
+  ':(',
+  ';)',
+  ';(',
+  '=)',
+  '=(',
+  ':-)',
+  ':-(',
+  ';-)',
+  '=-(',
+  ':D',
+  ':P',
+  '=D',
+  ';P',
+  ':-',
+  ':--)',
+  '::)',
+  '=:(',
+  'café',
+  'naïve',
+  'ÜBER',
+  '日本語',
+  'Ελληνικά',
+  'ΟΔΟΣ',
+  'straße',
+  'ẞ',
+  'İstanbul',
+  'ǅ',
+  'ı',
+  'cafe\u0301',
+  'हिन्दी',
+  '½',
+  '²',
+  '٣',
+  'ⅻ',
+  '\u00a0',
+  '\u2009',
+  '\u200b',
+  '\u2028',
+  '😀',
+  '🎬',
+  '𝐁𝐨𝐥𝐝',
+  '\ud800',
+  '\udc00',
 ];
 
 function randomText(rng: Rng): string {
@@ -125,7 +205,21 @@ describe('tokenize', () => {
 
     // Assert
     expect(tokens).toEqual([
-      'naïve', 'café', '日本語', 'straße', 'οδος', '½', '𝐁𝐨𝐥𝐝', 'cafe', 's', 'emoji', 'film', 'nbsp', 'thin', 'zero', 'end',
+      'naïve',
+      'café',
+      '日本語',
+      'straße',
+      'οδος',
+      '½',
+      '𝐁𝐨𝐥𝐝',
+      'cafe',
+      's',
+      'emoji',
+      'film',
+      'nbsp',
+      'thin',
+      'zero',
+      'end',
     ]);
   });
 
@@ -167,10 +261,12 @@ describe('scanTokens', () => {
 
     // Act
     const mismatches = texts.flatMap((text) =>
-      [true, false].filter((remove) => {
-        const expected = tokenize(text, { removeStopWords: remove });
-        return JSON.stringify(scanned(text, remove, buffer)) !== JSON.stringify(expected);
-      }).map((remove) => ({ text: text.slice(0, 80), remove })),
+      [true, false]
+        .filter((remove) => {
+          const expected = tokenize(text, { removeStopWords: remove });
+          return JSON.stringify(scanned(text, remove, buffer)) !== JSON.stringify(expected);
+        })
+        .map((remove) => ({ text: text.slice(0, 80), remove })),
     );
 
     // Assert
@@ -220,7 +316,9 @@ describe('scanTokens', () => {
     expect(buffer.count).toBe(5);
     expect(buffer.token(4)).toBe('end:)');
     for (let k = 0; k < buffer.count; k++) {
-      expect(buffer.hashes[k]).toBe(murmur3(new TextEncoder().encode(buffer.token(k)), 0, Buffer.byteLength(buffer.token(k))));
+      expect(buffer.hashes[k]).toBe(
+        murmur3(new TextEncoder().encode(buffer.token(k)), 0, Buffer.byteLength(buffer.token(k))),
+      );
       if (k + 1 < buffer.count) {
         expect(buffer.bytes[buffer.ends[k]]).toBe(0x20);
         expect(buffer.starts[k + 1]).toBe(buffer.ends[k] + 1);
@@ -302,7 +400,9 @@ describe('TokenBuffer.textSpans', () => {
 
     // Act
     const wrong = texts.flatMap((text, k) =>
-      spansOf(text, k % 2 === 0).filter(({ token, typed }) => typed !== null && sigma(typed.toLowerCase()) !== sigma(token)),
+      spansOf(text, k % 2 === 0).filter(
+        ({ token, typed }) => typed !== null && sigma(typed.toLowerCase()) !== sigma(token),
+      ),
     );
 
     // Assert
@@ -331,7 +431,8 @@ describe('TokenBuffer.textSpans', () => {
 describe('long texts', () => {
   it('tokenizes a 1 MB review in well under a second, and scanTokens agrees', () => {
     // Arrange
-    const review = 'This movie was <b>great</b> :-) but the ending, sadly, was not good :( Café naïve 日本語.<br /><br /> ';
+    const review =
+      'This movie was <b>great</b> :-) but the ending, sadly, was not good :( Café naïve 日本語.<br /><br /> ';
     const text = review.repeat(Math.ceil(1_000_000 / review.length));
 
     // Act

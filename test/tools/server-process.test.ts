@@ -59,7 +59,10 @@ describe('spawnServer', () => {
   it('rejects with ServerStartError when the server exits before listening, and keeps what it wrote', async () => {
     // Arrange
     const paths = folder('spawn-exits');
-    const server = spawnServer({ entry: 'source', env: serverEnv({ ...paths, modelPath: join(paths.dir, 'missing.bin') }) });
+    const server = spawnServer({
+      entry: 'source',
+      env: serverEnv({ ...paths, modelPath: join(paths.dir, 'missing.bin') }),
+    });
 
     // Act
     const waiting = server.waitForStartUp(1, 15_000);

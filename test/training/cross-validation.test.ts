@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDocs, memoryCorpus, openCorpus } from '../../src/corpus/index.js';
-import { crossValidate, pairedDifference, trainOnFeatures, type RecipeResult } from '../../src/training/cross-validation.js';
+import {
+  crossValidate,
+  pairedDifference,
+  trainOnFeatures,
+  type RecipeResult,
+} from '../../src/training/cross-validation.js';
 import { runCrossValidation } from '../../src/training/cv-report.js';
 import { assignFolds } from '../../src/training/folds.js';
 import { meanAndSe, scorePredictions } from '../../src/training/metrics.js';
@@ -15,14 +20,25 @@ const SMALL = 'default:bits=16,epochs=3';
 
 /** A recipe result with these fold accuracies (the rest does not enter a paired difference). */
 function withAccuracies(accuracies: number[]): RecipeResult {
-  const folds = accuracies.map((accuracy, fold) => ({ fold, accuracy, n: 100, logLoss: 0, ece: 0, trainDocs: 900, docsPerSecond: 1 }));
+  const folds = accuracies.map((accuracy, fold) => ({
+    fold,
+    accuracy,
+    n: 100,
+    logLoss: 0,
+    ece: 0,
+    trainDocs: 900,
+    docsPerSecond: 1,
+  }));
   return { folds, ...meanAndSe(accuracies), accuracy: meanAndSe(accuracies).mean, logLoss: 0, ece: 0 };
 }
 
 async function report(options: { recipe: string; against?: string; seed?: number; k?: number }): Promise<string[]> {
   const lines: string[] = [];
   const corpus = await openCorpus(TRAIN);
-  await runCrossValidation({ corpus, k: options.k ?? 3, recipe: options.recipe, against: options.against, seed: options.seed ?? 1 }, (line) => lines.push(line));
+  await runCrossValidation(
+    { corpus, k: options.k ?? 3, recipe: options.recipe, against: options.against, seed: options.seed ?? 1 },
+    (line) => lines.push(line),
+  );
   return lines;
 }
 
@@ -81,8 +97,20 @@ describe('trainOnFeatures', () => {
     const rows = docs.map((doc) => hasher.rawFeatures(doc.text));
 
     // Act
-    const fromFeatures = trainOnFeatures(spec, rows, docs.map((doc) => doc.label), docs.map((_, i) => i), 5);
-    const fromCorpus = await trainFromCorpus({ corpus: memoryCorpus(docs, 'docs'), spec, holdout: 0, seed: 5, checkSetSize: 0 });
+    const fromFeatures = trainOnFeatures(
+      spec,
+      rows,
+      docs.map((doc) => doc.label),
+      docs.map((_, i) => i),
+      5,
+    );
+    const fromCorpus = await trainFromCorpus({
+      corpus: memoryCorpus(docs, 'docs'),
+      spec,
+      holdout: 0,
+      seed: 5,
+      checkSetSize: 0,
+    });
 
     // Assert
     const a = fromFeatures.state();

@@ -16,7 +16,10 @@ describe('runFeedbackLoop', () => {
   it('answers every feedback review through the Learner with moderation, and a restart replays to the same model', async () => {
     // Arrange: the mini corpus twice over, so the second copy of each review is a repeat that moderation rejects.
     const once = await loadDocs(await openCorpus(TRAIN));
-    const docs = [...once, ...once.map((doc) => ({ ...doc, key: doc.key.replace(/(\d+)_/, (_, id: string) => `${Number(id) + 1000}_`) }))];
+    const docs = [
+      ...once,
+      ...once.map((doc) => ({ ...doc, key: doc.key.replace(/(\d+)_/, (_, id: string) => `${Number(id) + 1000}_`) })),
+    ];
     const spec = recipeSpec(WEAK);
     const hasher = SentimentModel.untrained(spec);
     const rows = docs.map((doc) => hasher.rawFeatures(doc.text));
@@ -24,7 +27,14 @@ describe('runFeedbackLoop', () => {
 
     // Act: folds 1-2 hold ids 0..29 and 30..59 (originals), folds 3-4 their copies (ids 1000..1029, 1030..1059).
     // Readers answer on fold 2 then on its copies, fold 4.
-    const result = await runFeedbackLoop({ docs, rows, folds, parts: { train: [0], feedback: [1, 3], test: [2] }, spec, seed: 1 });
+    const result = await runFeedbackLoop({
+      docs,
+      rows,
+      folds,
+      parts: { train: [0], feedback: [1, 3], test: [2] },
+      spec,
+      seed: 1,
+    });
 
     // Assert
     expect(result.parts).toEqual({ train: 60, feedback: 120, test: 60 });
@@ -40,7 +50,10 @@ describe('runFeedbackLoop', () => {
   it('prints the gains on its last line', async () => {
     // Act
     const lines: string[] = [];
-    await runFeedbackLoopReport({ corpus: await openCorpus(TRAIN), recipe: 'default:bits=16,epochs=3', seed: 1 }, (line) => lines.push(line));
+    await runFeedbackLoopReport(
+      { corpus: await openCorpus(TRAIN), recipe: 'default:bits=16,epochs=3', seed: 1 },
+      (line) => lines.push(line),
+    );
 
     // Assert
     expect(lines.at(-1)).toMatch(/^feedback_gain=[+-]\d\.\d{4} retrain_gain=[+-]\d\.\d{4} restart_identical=true$/);

@@ -61,7 +61,10 @@ describe('assignFolds', () => {
     const rows = await loadDocs(await openCorpus(MINI_CSV));
     const path = join(dir, 'movies.csv');
     const quote = (text: string): string => `"${text.replaceAll('"', '""')}"`;
-    writeFileSync(path, ['review,sentiment,movie', ...rows.map((doc, i) => `${quote(doc.text)},${doc.label},m${i % 10}`)].join('\n'));
+    writeFileSync(
+      path,
+      ['review,sentiment,movie', ...rows.map((doc, i) => `${quote(doc.text)},${doc.label},m${i % 10}`)].join('\n'),
+    );
     const docs = await loadDocs(await openCorpus(path));
 
     // Act

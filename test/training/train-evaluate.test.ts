@@ -79,7 +79,9 @@ describe('trainFromCorpus', () => {
     expect(result.checkSet).toHaveLength(result.training.heldOutDocuments);
     expect(loaded.header.training).toEqual(result.training);
     const texts = miniImdbDocs('test').map((d) => d.text);
-    expect(texts.map((t) => loaded.model.predict(t).positiveProbability)).toEqual(texts.map((t) => result.model.predict(t).positiveProbability));
+    expect(texts.map((t) => loaded.model.predict(t).positiveProbability)).toEqual(
+      texts.map((t) => result.model.predict(t).positiveProbability),
+    );
     expect(accuracyOn(result, miniImdbDocs('test'))).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -106,7 +108,13 @@ describe('trainFromCorpus', () => {
 
   it('keeps a sample of training documents as the check set when nothing is held out', async () => {
     // Act
-    const result = await trainFromCorpus({ corpus: await openCorpus(MINI_IMDB), spec: testSpec(), holdout: 0, seed: 1, checkSetSize: 10 });
+    const result = await trainFromCorpus({
+      corpus: await openCorpus(MINI_IMDB),
+      spec: testSpec(),
+      holdout: 0,
+      seed: 1,
+      checkSetSize: 10,
+    });
 
     // Assert
     expect(result.heldOutEvaluation).toBeNull();
@@ -140,8 +148,18 @@ describe('trainFromCorpus', () => {
   it('trains from the CSV fixture, plain and gzip-compressed, on the same documents and holds out the same ones', async () => {
     // Act (plain files are shuffled by a full permutation, gzip streams through a buffer, so
     // the orders — and the weights — differ; the documents and the hold-out do not)
-    const plain = await trainFromCorpus({ corpus: await openCorpus(MINI_CSV), spec: testSpec(), holdout: 0.2, seed: 3 });
-    const gzipped = await trainFromCorpus({ corpus: await openCorpus(MINI_CSV_GZ), spec: testSpec(), holdout: 0.2, seed: 3 });
+    const plain = await trainFromCorpus({
+      corpus: await openCorpus(MINI_CSV),
+      spec: testSpec(),
+      holdout: 0.2,
+      seed: 3,
+    });
+    const gzipped = await trainFromCorpus({
+      corpus: await openCorpus(MINI_CSV_GZ),
+      spec: testSpec(),
+      holdout: 0.2,
+      seed: 3,
+    });
 
     // Assert
     expect(plain.training.documents + plain.training.heldOutDocuments).toBe(40);
@@ -161,7 +179,14 @@ describe('npm run train / npm run evaluate (as child processes)', () => {
     dir = mkdtempSync(join(tmpdir(), 'movieclassifier-cli-'));
     modelPath = join(dir, 'm.bin');
     trained = await runScript('train.ts', [
-      '--data', 'test/fixtures/mini-imdb', '--preset', 'classic', '--out', modelPath, '--holdout', '0.2',
+      '--data',
+      'test/fixtures/mini-imdb',
+      '--preset',
+      'classic',
+      '--out',
+      modelPath,
+      '--holdout',
+      '0.2',
     ]);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -182,7 +207,12 @@ describe('npm run train / npm run evaluate (as child processes)', () => {
   it('evaluate on the test split exits 0 and ends with the accuracy line, at least 0.8 accurate', async () => {
     // Act
     const { code, stdout, stderr } = await runScript('evaluate.ts', [
-      '--data', 'test/fixtures/mini-imdb', '--split', 'test', '--model', modelPath,
+      '--data',
+      'test/fixtures/mini-imdb',
+      '--split',
+      'test',
+      '--model',
+      modelPath,
     ]);
 
     // Assert
@@ -200,7 +230,14 @@ describe('npm run train / npm run evaluate (as child processes)', () => {
 
     // Act
     const { code, stderr } = await runScript('train.ts', [
-      '--data', MINI_CSV_GZ, '--preset', 'classic', '--out', out, '--holdout', '0.2',
+      '--data',
+      MINI_CSV_GZ,
+      '--preset',
+      'classic',
+      '--out',
+      out,
+      '--holdout',
+      '0.2',
     ]);
 
     // Assert
@@ -212,7 +249,12 @@ describe('npm run train / npm run evaluate (as child processes)', () => {
 
   describe('bad arguments exit non-zero with a clear message and no stack trace', () => {
     const cases: { title: string; script: string; args: () => string[]; message: RegExp }[] = [
-      { title: 'train without --data', script: 'train.ts', args: () => ['--out', join(dir, 'x.bin')], message: /--data is required/ },
+      {
+        title: 'train without --data',
+        script: 'train.ts',
+        args: () => ['--out', join(dir, 'x.bin')],
+        message: /--data is required/,
+      },
       {
         title: 'train with an unknown preset',
         script: 'train.ts',

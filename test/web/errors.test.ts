@@ -83,7 +83,9 @@ describe('errors inside a request', () => {
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toBe('404 Page not found\nThere is no page at this address.\n');
-    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['the error page could not be rendered']);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      'the error page could not be rendered',
+    ]);
     rmSync(viewsDir, { recursive: true, force: true });
   });
 });

@@ -21,7 +21,10 @@ function browserFormBody(review: string): string {
 
 /** JSON as encoders that escape every non-ASCII character write it (Python's json.dumps default). */
 function asciiJson(review: string): string {
-  return JSON.stringify({ review }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify({ review }).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 async function accepted(review: string): Promise<boolean> {
@@ -52,7 +55,10 @@ describe('the longest reviews the validation accepts', () => {
   });
 
   it.each(LONGEST)('%s: the API takes it even with every character escaped', async (_kind, review) => {
-    const res = await request(t.app).post('/api/v1/predict').set('content-type', 'application/json').send(asciiJson(review));
+    const res = await request(t.app)
+      .post('/api/v1/predict')
+      .set('content-type', 'application/json')
+      .send(asciiJson(review));
 
     expect(res.status).toBe(200);
   });

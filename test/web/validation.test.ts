@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
 
-import { feedbackApiRules, feedbackFormRules, predictApiRules, REVIEW_MAX_LENGTH, reviewRule, type RuleSet } from '../../src/web/validation.js';
+import {
+  feedbackApiRules,
+  feedbackFormRules,
+  predictApiRules,
+  REVIEW_MAX_LENGTH,
+  reviewRule,
+  type RuleSet,
+} from '../../src/web/validation.js';
 import { afterRules } from '../helpers/validation.js';
 
 const REVIEW = 'A wonderful, moving film with a superb cast.';
 
 /** The rule set with its plain check, and its express-validator chain alone, leave the request the same. */
-async function expectSameAsChain(rules: RuleSet, body: unknown, url?: string, params?: Record<string, string>): Promise<void> {
+async function expectSameAsChain(
+  rules: RuleSet,
+  body: unknown,
+  url?: string,
+  params?: Record<string, string>,
+): Promise<void> {
   expect(await afterRules(rules, body, url, params)).toEqual(await afterRules(rules.chain, body, url, params));
 }
 
@@ -43,12 +55,16 @@ const REVIEWS: unknown[] = [
   { text: REVIEW },
 ];
 
-const named = (values: unknown[]): [string, unknown][] => values.map((value) => [JSON.stringify(value)?.slice(0, 40) ?? 'undefined', value]);
+const named = (values: unknown[]): [string, unknown][] =>
+  values.map((value) => [JSON.stringify(value)?.slice(0, 40) ?? 'undefined', value]);
 
 describe('validation rules: the plain check accepts exactly what the express-validator chain accepts', () => {
-  it.each(named(REVIEWS))('reviewRule, form review %s: same first error, sanitized body and checked data', async (_name, review) => {
-    await expectSameAsChain(reviewRule(), review === undefined ? { other: 'x' } : { review, _csrf: 't' });
-  });
+  it.each(named(REVIEWS))(
+    'reviewRule, form review %s: same first error, sanitized body and checked data',
+    async (_name, review) => {
+      await expectSameAsChain(reviewRule(), review === undefined ? { other: 'x' } : { review, _csrf: 't' });
+    },
+  );
 
   it.each(named(REVIEWS))('predictApiRules, JSON review %s: same outcome', async (_name, review) => {
     await expectSameAsChain(predictApiRules(), review === undefined ? {} : { review });
@@ -102,7 +118,12 @@ describe('validation rules: what they let through', () => {
   it('a valid review is trimmed in the body and handed on as the checked data', async () => {
     const after = await afterRules(reviewRule(), { review: `  ${REVIEW}\n`, _csrf: 't' });
 
-    expect(after).toEqual({ first: undefined, fields: [], data: { review: REVIEW }, body: { review: REVIEW, _csrf: 't' } });
+    expect(after).toEqual({
+      first: undefined,
+      fields: [],
+      data: { review: REVIEW },
+      body: { review: REVIEW, _csrf: 't' },
+    });
   });
 
   it('a review one character short gets the minimum-length message', async () => {

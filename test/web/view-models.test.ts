@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { explain } from '../../src/model/explain.js';
-import { escapeHtml, explainTerms, HIGHLIGHT_FLOOR, highlightedHtml, highlightSegments, percent, signed, signedHtml } from '../../src/web/view-models.js';
+import {
+  escapeHtml,
+  explainTerms,
+  HIGHLIGHT_FLOOR,
+  highlightedHtml,
+  highlightSegments,
+  percent,
+  signed,
+  signedHtml,
+} from '../../src/web/view-models.js';
 import { makeTestModel, miniImdbDocs } from '../helpers/model.js';
 
 describe('highlightSegments', () => {
@@ -50,7 +59,9 @@ describe('highlightedHtml', () => {
   const piecesAsHtml = (segments: { text: string; weight: number }[]): string =>
     highlightSegments(segments)
       .map(({ text, tone, strength }) =>
-        tone === null ? escapeHtml(text) : `<mark class="push push--${tone} push--${strength}" data-qa="push-${tone}">${escapeHtml(text)}</mark>`,
+        tone === null
+          ? escapeHtml(text)
+          : `<mark class="push push--${tone} push--${strength}" data-qa="push-${tone}">${escapeHtml(text)}</mark>`,
       )
       .join('');
 
@@ -97,7 +108,9 @@ describe('highlightedHtml', () => {
       { text: 'film', weight: 1 },
     ]).toString();
 
-    expect(html).toBe('a &lt;great&gt;<mark class="push push--positive push--strong" data-qa="push-positive">film</mark>');
+    expect(html).toBe(
+      'a &lt;great&gt;<mark class="push push--positive push--strong" data-qa="push-positive">film</mark>',
+    );
   });
 });
 

@@ -152,14 +152,17 @@ async function startOnce(options: BenchServerOptions, port: number): Promise<Ben
   const fail = async (why: string): Promise<never> => {
     const log = safeRead(logFile).slice(-4096);
     await stop();
-    throw new BenchError(`server WORKERS=${workers} on port ${port} ${why}\n--- stderr ---\n${stderr()}\n--- stdout ---\n${log}`);
+    throw new BenchError(
+      `server WORKERS=${workers} on port ${port} ${why}\n--- stderr ---\n${stderr()}\n--- stdout ---\n${log}`,
+    );
   };
 
   // Time to first answer: poll from spawn, every few ms.
   let firstAnswerMs: number | undefined;
   while (firstAnswerMs === undefined) {
     if (server.hasExited()) return fail(`exited before answering`);
-    if (performance.now() - server.spawnedAt > timeoutMs) return fail(`did not answer GET /healthz within ${timeoutMs} ms`);
+    if (performance.now() - server.spawnedAt > timeoutMs)
+      return fail(`did not answer GET /healthz within ${timeoutMs} ms`);
     const status = await getStatus(port, '/healthz');
     if (status === 200) firstAnswerMs = performance.now() - server.spawnedAt;
     else await sleep(5);
@@ -203,11 +206,14 @@ function safeRead(file: string): string {
 /** Status of GET 127.0.0.1:port/path, or 0 when the connection failed (not listening yet). */
 export function getStatus(port: number, urlPath: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: SERVER_HOST, port, path: urlPath, method: 'GET', agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('error', () => resolve(0));
-    });
+    const req = request(
+      { host: SERVER_HOST, port, path: urlPath, method: 'GET', agent: false, timeout: 2000 },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', () => resolve(0));
+      },
+    );
     req.once('timeout', () => req.destroy());
     req.once('error', () => resolve(0));
     req.end();

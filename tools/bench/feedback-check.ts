@@ -51,7 +51,12 @@ export async function waitForQuietLog(log: FeedbackLog, quietMs = 300, timeoutMs
  *
  * @param connections the load's connection count: the bound on rows stored after the cut-off.
  */
-export async function checkFeedbackRows(log: FeedbackLog, afterId: number, answeredIds: readonly number[], connections: number): Promise<FeedbackCheck> {
+export async function checkFeedbackRows(
+  log: FeedbackLog,
+  afterId: number,
+  answeredIds: readonly number[],
+  connections: number,
+): Promise<FeedbackCheck> {
   const { rows, linkedPredictions } = await log.feedbackLinksAfter(afterId);
   return compareFeedback(rows, answeredIds, linkedPredictions, connections);
 }

@@ -23,7 +23,12 @@ export function caseRequest(name: Exclude<CaseName, 'feedback'>, review: string)
     case 'get':
       return { method: 'GET', path: '/' };
     case 'results':
-      return { method: 'POST', path: '/results', headers: FORM_HEADERS, body: new URLSearchParams({ review }).toString() };
+      return {
+        method: 'POST',
+        path: '/results',
+        headers: FORM_HEADERS,
+        body: new URLSearchParams({ review }).toString(),
+      };
     case 'predict':
       return { method: 'POST', path: '/api/v1/predict', headers: JSON_HEADERS, body: JSON.stringify({ review }) };
   }
@@ -91,7 +96,10 @@ export function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
       (error: unknown, result: autocannon.Result) => {
         step?.dismiss();
         if (timer !== undefined) clearTimeout(timer);
-        if (error) return reject(error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error)));
+        if (error)
+          return reject(
+            error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error)),
+          );
         const statusCodes: Record<string, number> = {};
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat?.count ?? 0;
         resolve({
@@ -161,7 +169,10 @@ export async function createPredictions(options: {
     requests: [
       {
         ...toAutocannon(predict),
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ review: feedbackReview(options.review, made++) }) }),
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ review: feedbackReview(options.review, made++) }),
+        }),
         onResponse: (status, body) => {
           const id = status === 200 ? /"predictionId":"([^"]+)"/.exec(body)?.[1] : undefined;
           if (id === undefined) failed++;

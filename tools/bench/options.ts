@@ -82,7 +82,11 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values;
   // `--soak` may come without a number; parseArgs wants a value for a string option.
-  const args = argv.flatMap((arg, i) => (arg === '--soak' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) ? [arg, String(DEFAULT_SOAK_S)] : [arg]));
+  const args = argv.flatMap((arg, i) =>
+    arg === '--soak' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))
+      ? [arg, String(DEFAULT_SOAK_S)]
+      : [arg],
+  );
   try {
     ({ values } = parseArgs({
       args,
@@ -138,7 +142,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     logLevel: logLevel as LogLevel,
     tool,
     soak: values.soak === undefined ? null : positiveNumber('soak', values.soak, DEFAULT_SOAK_S, 24 * 3600),
-    soakWindow: values['soak-window'] === undefined ? null : positiveNumber('soak-window', values['soak-window'], 30, 3600),
+    soakWindow:
+      values['soak-window'] === undefined ? null : positiveNumber('soak-window', values['soak-window'], 30, 3600),
     help: values.help ?? false,
   };
 }

@@ -107,10 +107,19 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
   const predictRequest = toAutocannon(caseRequest('predict', options.review));
   const runs = await Promise.all(
     servers.map((server) =>
-      runLoad({ url: server.url, connections: perInstance, duration: options.seconds, requests: [predictRequest], cleanup: options.cleanup }),
+      runLoad({
+        url: server.url,
+        connections: perInstance,
+        duration: options.seconds,
+        requests: [predictRequest],
+        cleanup: options.cleanup,
+      }),
     ),
   );
-  const predictPerSecond = round(runs.reduce((sum, run) => sum + run.counts.ok2xx / run.counts.duration, 0), 0);
+  const predictPerSecond = round(
+    runs.reduce((sum, run) => sum + run.counts.ok2xx / run.counts.duration, 0),
+    0,
+  );
 
   // Feedback: predict on one instance, answer on the next (a reader behind a load balancer).
   let done = 0;
@@ -122,9 +131,14 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
         const k = n++;
         const at = servers[(worker + k) % servers.length];
         const next = servers[(worker + k + 1) % servers.length];
-        const predicted = await postJson(`${at.url}/api/v1/predict`, { review: feedbackReview(options.review, 1_000_000 + k) });
+        const predicted = await postJson(`${at.url}/api/v1/predict`, {
+          review: feedbackReview(options.review, 1_000_000 + k),
+        });
         if (predicted.status !== 200) continue;
-        const answered = await postJson(`${next.url}/api/v1/feedback`, { predictionId: predictionIdOf(predicted), correct: k % 2 === 0 });
+        const answered = await postJson(`${next.url}/api/v1/feedback`, {
+          predictionId: predictionIdOf(predicted),
+          correct: k % 2 === 0,
+        });
         if (answered.status === 201) done++;
       }
     }),
@@ -135,17 +149,24 @@ async function measure(servers: Instance[], options: PostgresBenchOptions): Prom
   const waits: number[] = [];
   if (servers.length > 1) {
     for (let k = 0; k < 30; k++) {
-      const predicted = await postJson(`${servers[0].url}/api/v1/predict`, { review: feedbackReview(options.review, 2_000_000 + k) });
-      const answered = await postJson(`${servers[0].url}/api/v1/feedback`, { predictionId: predictionIdOf(predicted), correct: true });
+      const predicted = await postJson(`${servers[0].url}/api/v1/predict`, {
+        review: feedbackReview(options.review, 2_000_000 + k),
+      });
+      const answered = await postJson(`${servers[0].url}/api/v1/feedback`, {
+        predictionId: predictionIdOf(predicted),
+        correct: true,
+      });
       const reviewId = reviewIdOf(answered);
       // Without it no instance could be seen to have applied the feedback: the wait below would never end.
       if (reviewId === undefined) {
-        throw new BenchError(`feedback through instance 1 answered ${answered.status} with no review id (${JSON.stringify(answered.body)}); see the server's log`);
+        throw new BenchError(
+          `feedback through instance 1 answered ${answered.status} with no review id (${JSON.stringify(answered.body)}); see the server's log`,
+        );
       }
       const sent = performance.now();
       for (const other of servers.slice(1)) {
         for (;;) {
-          const health = await (await fetch(`${other.url}/healthz`)).json() as { model: { appliedThrough: number } };
+          const health = (await (await fetch(`${other.url}/healthz`)).json()) as { model: { appliedThrough: number } };
           if (health.model.appliedThrough >= reviewId) break;
           await new Promise((resolve) => setTimeout(resolve, 2));
         }
@@ -170,7 +191,11 @@ interface JsonReply {
 }
 
 async function postJson(url: string, body: unknown): Promise<JsonReply> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
@@ -187,5 +212,7 @@ function reviewIdOf(reply: JsonReply): number | undefined {
 }
 
 function fieldOf(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && name in body ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof body === 'object' && body !== null && name in body
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }

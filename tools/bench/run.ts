@@ -11,7 +11,15 @@ import { caseRequest, createPredictions, runFeedbackLoad, runLoad, toAutocannon 
 import { runWrk, wrkAvailable } from './wrk.js';
 import { measurePrediction, measureTraining } from './offline.js';
 import type { BenchOptions, CaseName } from './options.js';
-import { formatCaseLine, formatFeedbackCheck, formatRss, fmt, type BenchReport, type FeedbackSummary, type ServerRun } from './report.js';
+import {
+  formatCaseLine,
+  formatFeedbackCheck,
+  formatRss,
+  fmt,
+  type BenchReport,
+  type FeedbackSummary,
+  type ServerRun,
+} from './report.js';
 import { sampleTreeRss, treeRss, type TreeRss } from './rss.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { ensureBuild } from './build.js';
@@ -53,7 +61,8 @@ export function readBenchReview(file: string): string {
 export async function runSoakBench(options: BenchOptions, context: BenchContext): Promise<SoakReport> {
   const review = readBenchReview(path.resolve(context.root, options.reviewFile));
   const modelFile = path.resolve(context.root, options.model);
-  if (!existsSync(modelFile)) throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
+  if (!existsSync(modelFile))
+    throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
   const build = ensureBuild(context.root, options.build);
   if (build.built) context.log(`bench: npm run build took ${fmt(build.ms / 1000, 1)} s`);
   return runSoak(options, review, modelFile, context);
@@ -65,14 +74,18 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
   const { root, log } = context;
   const review = readBenchReview(path.resolve(root, options.reviewFile));
   const modelFile = path.resolve(root, options.model);
-  if (!existsSync(modelFile)) throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
+  if (!existsSync(modelFile))
+    throw new InvalidInputError(`no model file at ${modelFile}; pass --model FILE or run \`npm run train\``);
 
   const serverLog = `LOG_LEVEL=${options.logLevel}; server stdout (one pino line per request) goes to a temporary file`;
   const tool = options.tool === 'auto' ? (wrkAvailable() ? 'wrk' : 'autocannon') : options.tool;
-  if (tool === 'wrk' && !wrkAvailable()) throw new InvalidInputError('--tool wrk: wrk is not installed (apt-get install -y wrk)');
+  if (tool === 'wrk' && !wrkAvailable())
+    throw new InvalidInputError('--tool wrk: wrk is not installed (apt-get install -y wrk)');
   const effective: BenchOptions = { ...options, tool };
   log(
-    `bench: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
+    `bench: node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}; ` +
       `${tool === 'wrk' ? 'wrk (feedback case: autocannon)' : 'autocannon'}, ${options.connections} connections, ${options.duration} s per case, warm-up ${options.warmup} s per case; ` +
       `review ${review.length} characters (${options.reviewFile})`,
   );
@@ -96,7 +109,9 @@ export async function runBench(options: BenchOptions, context: BenchContext): Pr
     for (const preset of PRESET_NAMES) {
       log(`offline: training preset ${preset}, one pass over ${options.data} ...`);
       const speed = await measureTraining(options.data, preset);
-      log(`offline: training ${preset}: ${fmt(speed.docsPerSecond, 0)} documents/s (${speed.documents} documents, ${speed.seconds} s in all)`);
+      log(
+        `offline: training ${preset}: ${fmt(speed.docsPerSecond, 0)} documents/s (${speed.documents} documents, ${speed.seconds} s in all)`,
+      );
       training.push(speed);
     }
     const prediction = await measurePrediction(options.data, modelFile);
@@ -147,7 +162,13 @@ async function runServer(
   context: BenchContext,
 ): Promise<ServerRun> {
   const { cleanup, log } = context;
-  const server = await startBenchServer({ root: context.root, workers, modelFile, logLevel: options.logLevel, cleanup });
+  const server = await startBenchServer({
+    root: context.root,
+    workers,
+    modelFile,
+    logLevel: options.logLevel,
+    cleanup,
+  });
   try {
     const loads = server.startUp.map((s) => s.modelLoadMs);
     const known = loads.filter((ms): ms is number => ms !== null);
@@ -162,7 +183,8 @@ async function runServer(
     // a lighter warm-up left that one-time step to be counted as growth by the case. The RSS
     // "after warm-up" is sampled over its last case, when every load has been seen once.
     const warmup = options.warmup > 0 ? WARMED_UP_CASES : [];
-    const warmUp = (name: Exclude<CaseName, 'feedback'>) => fixedCase(server, name, review, { ...options, duration: options.warmup }, context);
+    const warmUp = (name: Exclude<CaseName, 'feedback'>) =>
+      fixedCase(server, name, review, { ...options, duration: options.warmup }, context);
     for (const name of warmup.slice(0, -1)) await warmUp(name);
     const warmupSampler = sampleTreeRss(server.pid);
     for (const name of warmup.slice(-1)) await warmUp(name);
@@ -192,7 +214,9 @@ async function runServer(
     const rssGrowthMb = round(rssAfterLastCase.totalMb - rssAfterWarmup.totalMb, 1);
     const firstCase = options.cases[0];
     const rssLastOverFirstCaseMb =
-      firstCase === undefined ? 0 : round(rssAfterLastCase.totalMb - (rssAfterCaseMb[firstCase] ?? rssAfterLastCase.totalMb), 1);
+      firstCase === undefined
+        ? 0
+        : round(rssAfterLastCase.totalMb - (rssAfterCaseMb[firstCase] ?? rssAfterLastCase.totalMb), 1);
     log(
       `workers=${workers}  RSS after the last case: ${formatRss(rssAfterLastCase)}; ` +
         `${signedMb(rssGrowthMb)} over warm-up, ${signedMb(rssLastOverFirstCaseMb)} over the first case` +
@@ -201,7 +225,9 @@ async function runServer(
     const lastCase = options.cases[options.cases.length - 1];
     const rssMedianDuringLastCase = lastCase === undefined ? undefined : rssMedianDuringCase[lastCase];
     const rssMedianGrowthPerWorkerMb =
-      rssMedianDuringLastCase === undefined ? [] : medianGrowthPerWorker(rssMedianDuringWarmup, rssMedianDuringLastCase, server.pid, workers);
+      rssMedianDuringLastCase === undefined
+        ? []
+        : medianGrowthPerWorker(rssMedianDuringWarmup, rssMedianDuringLastCase, server.pid, workers);
     if (rssMedianDuringLastCase !== undefined) {
       log(
         `workers=${workers}  RSS per worker, median of samples every 250 ms: ${workerFigures(rssMedianDuringWarmup, server.pid, workers)} ` +
@@ -242,7 +268,11 @@ function workerProcesses(rss: TreeRss, rootPid: number, workers: number): TreeRs
 }
 
 function workerFigures(rss: TreeRss, rootPid: number, workers: number): string {
-  return workerProcesses(rss, rootPid, workers).map((p) => `${fmt(p.rssMb, 1)}`).join(', ') + ' MB';
+  return (
+    workerProcesses(rss, rootPid, workers)
+      .map((p) => `${fmt(p.rssMb, 1)}`)
+      .join(', ') + ' MB'
+  );
 }
 
 /** Per worker present in both: its median during the last case minus its median during the warm-up. */
@@ -270,7 +300,13 @@ async function fixedCase(
 ): Promise<CaseSummary> {
   const request = caseRequest(name, review);
   if (options.tool === 'wrk') {
-    return runWrk({ url: server.url, request, connections: options.connections, duration: options.duration, cleanup: context.cleanup });
+    return runWrk({
+      url: server.url,
+      request,
+      connections: options.connections,
+      duration: options.duration,
+      cleanup: context.cleanup,
+    });
   }
   const run = await runLoad({
     url: server.url,
@@ -291,7 +327,13 @@ async function feedbackCase(
   predictRps: number | undefined,
 ): Promise<FeedbackSummary> {
   const count = options.feedbackPool ?? feedbackPoolSize(predictRps, options.duration, options.connections);
-  const pool = await createPredictions({ url: server.url, review, count, connections: options.connections, cleanup: context.cleanup });
+  const pool = await createPredictions({
+    url: server.url,
+    review,
+    count,
+    connections: options.connections,
+    cleanup: context.cleanup,
+  });
   context.log(
     `workers=${workers}  feedback: ${pool.ids.length} predictions created through the API in ${fmt(pool.seconds, 1)} s` +
       (pool.failed > 0 ? ` (${pool.failed} failed)` : ''),
@@ -311,7 +353,13 @@ async function feedbackCase(
     const stored = await checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
     return {
       ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
-      pool: { created: pool.ids.length, seconds: round(pool.seconds, 2), failed: pool.failed, used: run.used, exhausted: run.exhausted },
+      pool: {
+        created: pool.ids.length,
+        seconds: round(pool.seconds, 2),
+        failed: pool.failed,
+        used: run.used,
+        exhausted: run.exhausted,
+      },
       stored,
     };
   } finally {

@@ -57,7 +57,8 @@ export function soakRequests(review: string): autocannon.Request[] {
       ...predict,
       setupRequest: (request) => ({ ...request, body: JSON.stringify({ review: feedbackReview(review, made++) }) }),
       onResponse: (status, body, context) => {
-        (context as { predictionId?: string }).predictionId = status === 200 ? /"predictionId":"([^"]+)"/.exec(body)?.[1] : undefined;
+        (context as { predictionId?: string }).predictionId =
+          status === 200 ? /"predictionId":"([^"]+)"/.exec(body)?.[1] : undefined;
       },
     },
     {
@@ -66,7 +67,10 @@ export function soakRequests(review: string): autocannon.Request[] {
       headers: { 'content-type': 'application/json' },
       setupRequest: (request, context) => ({
         ...request,
-        body: JSON.stringify({ predictionId: (context as { predictionId?: string }).predictionId ?? 'none', correct: made % 2 === 0 }),
+        body: JSON.stringify({
+          predictionId: (context as { predictionId?: string }).predictionId ?? 'none',
+          correct: made % 2 === 0,
+        }),
       }),
     },
   ];
@@ -84,7 +88,12 @@ export function slope(points: readonly { x: number; y: number }[]): number {
 }
 
 /** What the windows add up to: drift, slope, p99 first, last and worst, failures. */
-export function summarizeSoak(windows: readonly SoakWindow[]): Pick<SoakReport, 'rssDriftMb' | 'rssSlopeMbPer10Min' | 'p99FirstMs' | 'p99LastMs' | 'p99MaxMs' | 'non2xx' | 'errors'> {
+export function summarizeSoak(
+  windows: readonly SoakWindow[],
+): Pick<
+  SoakReport,
+  'rssDriftMb' | 'rssSlopeMbPer10Min' | 'p99FirstMs' | 'p99LastMs' | 'p99MaxMs' | 'non2xx' | 'errors'
+> {
   const first = windows[0];
   const last = windows.at(-1);
   // The first window holds the warm-up growth (JIT, caches); the trend is read after it.
@@ -103,7 +112,8 @@ export function summarizeSoak(windows: readonly SoakWindow[]): Pick<SoakReport, 
 export function formatSoakWindow(w: SoakWindow): string {
   return (
     `soak t=${w.atS.toFixed(0)}s  ${Math.round(w.rps)} req/s  p50 ${w.p50Ms.toFixed(1)} ms  p99 ${w.p99Ms.toFixed(1)} ms  ` +
-    `max ${w.maxMs.toFixed(1)} ms  RSS ${w.rssMb.toFixed(1)} MB` + (w.non2xx + w.errors > 0 ? `  non-2xx ${w.non2xx}, errors ${w.errors}` : '')
+    `max ${w.maxMs.toFixed(1)} ms  RSS ${w.rssMb.toFixed(1)} MB` +
+    (w.non2xx + w.errors > 0 ? `  non-2xx ${w.non2xx}, errors ${w.errors}` : '')
   );
 }
 
@@ -114,21 +124,41 @@ export function formatSoakWindow(w: SoakWindow): string {
  * trend after the first window, and p99 first, last and worst: flat memory and a steady p99 over
  * ten minutes is the bar.
  */
-export async function runSoak(options: BenchOptions, review: string, modelFile: string, context: BenchContext): Promise<SoakReport> {
+export async function runSoak(
+  options: BenchOptions,
+  review: string,
+  modelFile: string,
+  context: BenchContext,
+): Promise<SoakReport> {
   const { cleanup, log } = context;
   const workers = options.workers[0] ?? 1;
   const durationS = options.soak ?? 600;
   const windowS = options.soakWindow ?? Math.min(30, Math.max(1, durationS / 10));
-  const server = await startBenchServer({ root: context.root, workers, modelFile, logLevel: options.logLevel, cleanup });
+  const server = await startBenchServer({
+    root: context.root,
+    workers,
+    modelFile,
+    logLevel: options.logLevel,
+    cleanup,
+  });
   try {
-    log(`soak: ${durationS} s of mixed load (GET /, POST /results, POST /api/v1/predict, feedback on it) on ${server.url}, WORKERS=${workers}, ${options.connections} connections, a line every ${windowS} s`);
+    log(
+      `soak: ${durationS} s of mixed load (GET /, POST /results, POST /api/v1/predict, feedback on it) on ${server.url}, WORKERS=${workers}, ${options.connections} connections, a line every ${windowS} s`,
+    );
     const requests = soakRequests(review);
-    if (options.warmup > 0) await runLoad({ url: server.url, connections: options.connections, duration: options.warmup, cleanup, requests });
+    if (options.warmup > 0)
+      await runLoad({ url: server.url, connections: options.connections, duration: options.warmup, cleanup, requests });
     const windows: SoakWindow[] = [];
     const started = performance.now();
     while ((performance.now() - started) / 1000 < durationS - 0.5) {
       const seconds = Math.min(windowS, durationS - (performance.now() - started) / 1000);
-      const run = await runLoad({ url: server.url, connections: options.connections, duration: Math.max(1, Math.round(seconds)), cleanup, requests });
+      const run = await runLoad({
+        url: server.url,
+        connections: options.connections,
+        duration: Math.max(1, Math.round(seconds)),
+        cleanup,
+        requests,
+      });
       const latency = summarizeLatencies(run.latencies);
       const window: SoakWindow = {
         atS: round((performance.now() - started) / 1000, 1),

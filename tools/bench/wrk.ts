@@ -23,7 +23,8 @@ export function wrkAvailable(): boolean {
 /** The Lua script that makes wrk send `request` (method, headers, body). */
 export function wrkScript(request: LoadRequest): string {
   const lines = [`wrk.method = ${JSON.stringify(request.method)}`];
-  for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  for (const [name, value] of Object.entries(request.headers ?? {}))
+    lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
   if (request.body !== undefined) lines.push(`wrk.body = ${JSON.stringify(request.body)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -99,7 +100,15 @@ export async function runWrk(options: {
   const script = join(dir, 'request.lua');
   writeFileSync(script, wrkScript(options.request));
   try {
-    const args = ['-t1', `-c${options.connections}`, `-d${options.duration}s`, '--latency', '-s', script, `${options.url}${options.request.path}`];
+    const args = [
+      '-t1',
+      `-c${options.connections}`,
+      `-d${options.duration}s`,
+      '--latency',
+      '-s',
+      script,
+      `${options.url}${options.request.path}`,
+    ];
     const output = await new Promise<string>((resolve, reject) => {
       const child = execFile('wrk', args, { timeout: (options.duration + 30) * 1000 }, (error, stdout) => {
         if (error === null) return resolve(stdout);

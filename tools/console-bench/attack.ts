@@ -67,10 +67,17 @@ function options() {
     },
   });
   const whole = (name: string, value: string, min: number) => wholeOption(name, value, min, USAGE);
-  return { help: values.help, rows: whole('rows', values.rows, 100), exports: whole('exports', values.exports, 1), seconds: whole('seconds', values.seconds, 1), postgres: values.postgres };
+  return {
+    help: values.help,
+    rows: whole('rows', values.rows, 100),
+    exports: whole('exports', values.exports, 1),
+    seconds: whole('seconds', values.seconds, 1),
+    postgres: values.postgres,
+  };
 }
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
   const opts = options();
@@ -79,17 +86,29 @@ async function main(): Promise<void> {
   const log = opts.postgres ? await postgresBenchLog() : sqliteBenchLog(dir);
   try {
     const end = new Date(Date.now() - 5 * 60_000);
-    await log.load(generateLog({ rows: opts.rows, days: 30, end, seed: 1, clients: Math.max(100, Math.round(opts.rows / 20)) }));
+    await log.load(
+      generateLog({ rows: opts.rows, days: 30, end, seed: 1, clients: Math.max(100, Math.round(opts.rows / 20)) }),
+    );
     await log.indexAll();
     const { store, checkpoints } = log;
     const shipped = decodeModel(readFileSync(path.join(PACKAGE_DIR, 'data', 'model.bin')), 'data/model.bin');
     const last = (await store.console.feedbackPage({}, { limit: 1, excerptChars: 1 }))[0].id;
-    const bytes = encodeModel({ model: shipped.model, training: shipped.header.training, feedbackWatermark: last, checkSet: shipped.checkSet, checkSetSource: shipped.header.checkSetSource });
+    const bytes = encodeModel({
+      model: shipped.model,
+      training: shipped.header.training,
+      feedbackWatermark: last,
+      checkSet: shipped.checkSet,
+      checkSetSource: shipped.header.checkSetSource,
+    });
     const model = decodeModel(bytes, 'bench model');
     await checkpoints.keep(bytes, model.header);
     const learner = await createLearner({ model, store, checkpoints });
     const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
-    const config = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }), csrfSecret: 'b'.repeat(40), adminPassword: PASSWORD };
+    const config = {
+      ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }),
+      csrfSecret: 'b'.repeat(40),
+      adminPassword: PASSWORD,
+    };
     const app = createApp({ learner, store, config, logger: pino({ level: 'silent' }), checkpoints, journal });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -107,14 +126,19 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       idle.sort((a, b) => a - b);
-      say(`idle healthz_median_ms=${quantile(idle, 0.5).toFixed(1)} healthz_p99_ms=${quantile(idle, 0.99).toFixed(1)} healthz_max_ms=${idle.at(-1).toFixed(1)}`);
+      say(
+        `idle healthz_median_ms=${quantile(idle, 0.5).toFixed(1)} healthz_p99_ms=${quantile(idle, 0.99).toFixed(1)} healthz_max_ms=${idle.at(-1).toFixed(1)}`,
+      );
 
       // 1. Exports and /healthz, the clients in a worker thread.
       const started = performance.now();
       const delay = monitorEventLoopDelay({ resolution: 10 });
       delay.enable();
       const result = await new Promise<{ probes: number[]; bytes: number[]; error?: string }>((resolve, reject) => {
-        const worker = new Worker(CLIENTS, { eval: true, workerData: { base, cookie, exports: opts.exports, seconds: opts.seconds } });
+        const worker = new Worker(CLIENTS, {
+          eval: true,
+          workerData: { base, cookie, exports: opts.exports, seconds: opts.seconds },
+        });
         worker.once('message', resolve);
         worker.once('error', reject);
       });
@@ -139,14 +163,19 @@ async function main(): Promise<void> {
         let note = '';
         for (let run = 0; run < 6; run++) {
           const t0 = performance.now();
-          const res = await fetch(`${base}/admin/feedback?q=${encodeURIComponent(q)}`, { headers: { cookie }, signal: AbortSignal.timeout(opts.seconds * 1000) });
+          const res = await fetch(`${base}/admin/feedback?q=${encodeURIComponent(q)}`, {
+            headers: { cookie },
+            signal: AbortSignal.timeout(opts.seconds * 1000),
+          });
           const text = await res.text();
           if (run > 0) times.push(performance.now() - t0);
           status = res.status;
           note = /data-qa="filter-error"[^>]*>([^<]*)</.exec(text)?.[1]?.trim() ?? '';
         }
         times.sort((a, b) => a - b);
-        say(`search=${name} status=${status} median_ms=${quantile(times, 0.5).toFixed(1)} max_ms=${times.at(-1).toFixed(1)} note=${JSON.stringify(note)}`);
+        say(
+          `search=${name} status=${status} median_ms=${quantile(times, 0.5).toFixed(1)} max_ms=${times.at(-1).toFixed(1)} note=${JSON.stringify(note)}`,
+        );
       }
     } finally {
       server.closeAllConnections();

@@ -32,7 +32,11 @@ export interface BulkRow {
  * @param unanswered predictions to add without an answer, spread among the rows (shown, never answered).
  * @returns how many rows and predictions were written.
  */
-export function bulkLoadLog(path: string, rows: Iterable<BulkRow>, unanswered: (index: number) => boolean = () => false): { rows: number; predictions: number } {
+export function bulkLoadLog(
+  path: string,
+  rows: Iterable<BulkRow>,
+  unanswered: (index: number) => boolean = () => false,
+): { rows: number; predictions: number } {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -43,7 +47,9 @@ export function bulkLoadLog(path: string, rows: Iterable<BulkRow>, unanswered: (
       INSERT INTO predictions (id, review, label, probability, model_version, created_at, feedback_review_id)
       VALUES (?, ?, ?, ?, 'bulk-load', ?, ?)
     `);
-    const insertRow = db.prepare<[string, Label, string, string, string, string | null, number, Verdict, string | null]>(`
+    const insertRow = db.prepare<
+      [string, Label, string, string, string, string | null, number, Verdict, string | null]
+    >(`
       INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash, client, correction, verdict, verdict_reason)
       VALUES (?, ?, ?, ?, 'feedback', review_hash(?), ?, ?, ?, ?)
     `);
@@ -56,13 +62,30 @@ export function bulkLoadLog(path: string, rows: Iterable<BulkRow>, unanswered: (
         const sentiment: Label = row.correct ? row.predicted : row.predicted === 1 ? 0 : 1;
         const predictionId = `bulk-${load}-${k}`;
         const id = Number(
-          insertRow.run(row.review, sentiment, row.date, predictionId, row.review, row.client, row.correct ? 0 : 1, row.verdict, row.reason).lastInsertRowid,
+          insertRow.run(
+            row.review,
+            sentiment,
+            row.date,
+            predictionId,
+            row.review,
+            row.client,
+            row.correct ? 0 : 1,
+            row.verdict,
+            row.reason,
+          ).lastInsertRowid,
         );
         insertPrediction.run(predictionId, row.review, row.predicted, row.probability, row.date, id);
         counts.rows++;
         counts.predictions++;
         if (unanswered(k)) {
-          insertPrediction.run(`${predictionId}-unanswered`, row.review, row.predicted, row.probability, row.date, null);
+          insertPrediction.run(
+            `${predictionId}-unanswered`,
+            row.review,
+            row.predicted,
+            row.probability,
+            row.date,
+            null,
+          );
           counts.predictions++;
         }
         k++;

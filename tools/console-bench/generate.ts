@@ -24,7 +24,10 @@ const COMMON = (
   'boring dull brilliant wonderful terrible awful excellent script ending cast comedy drama fun classic worst moving'
 ).split(' ');
 
-const SYLLABLES = 'ka lo mi ren tu sa vel dor pi qua ne zo bri fen gal hu ith jor lum nav os pel rho sti tam ur vix wen yal zed'.split(' ');
+const SYLLABLES =
+  'ka lo mi ren tu sa vel dor pi qua ne zo bri fen gal hu ith jor lum nav os pel rho sti tam ur vix wen yal zed'.split(
+    ' ',
+  );
 
 /** Options of {@link generateLog}. */
 export interface LogShape {
@@ -63,7 +66,7 @@ export function rareWord(k: number): string {
 export function* generateLog(shape: LogShape): Generator<BulkRow> {
   const rand = random(shape.seed);
   // Sentences drawn once, then combined: the vocabulary of a million reviews without drawing 200M words.
-  const zipf = (n: number, s: number) => Math.min(n - 1, Math.floor(n ** rand() ** s) - 1);
+  const zipf = (n: number, s: number) => Math.min(n - 1, Math.floor(n ** (rand() ** s)) - 1);
   const sentences: string[] = [];
   for (let k = 0; k < 20_000; k++) {
     const words: string[] = [];
@@ -79,7 +82,7 @@ export function* generateLog(shape: LogShape): Generator<BulkRow> {
   const span = shape.end.getTime() - start;
   // Times drawn from a density with a daily cycle and growth, then sorted: ids follow time.
   const times = new Float64Array(shape.rows);
-  for (let k = 0; k < shape.rows; ) {
+  for (let k = 0; k < shape.rows;) {
     const t = rand();
     const hour = ((start + t * span) / 3_600_000) % 24;
     const density = (0.5 + t) * (1 + 0.6 * Math.sin(((hour - 9) / 24) * 2 * Math.PI));
@@ -99,7 +102,11 @@ export function* generateLog(shape: LogShape): Generator<BulkRow> {
     const roll = rand();
     let verdict: BulkRow['verdict'] = 'accepted';
     let reason: string | null = null;
-    if (heavy) [verdict, reason] = roll < 0.85 ? ['held', 'client over 30 accepted rows in 24 hours'] : ['rejected', 'near-duplicate of an earlier row (similarity 0.82)'];
+    if (heavy)
+      [verdict, reason] =
+        roll < 0.85
+          ? ['held', 'client over 30 accepted rows in 24 hours']
+          : ['rejected', 'near-duplicate of an earlier row (similarity 0.82)'];
     else if (roll < 0.02) [verdict, reason] = ['rejected', 'repeats an earlier row'];
     else if (roll < 0.035) [verdict, reason] = ['held', 'client over 5 accepted corrections in 24 hours'];
     yield {

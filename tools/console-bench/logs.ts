@@ -13,7 +13,10 @@ export interface BenchLog {
   store: LogStore;
   checkpoints: Checkpoints;
   /** Appends rows as the bulk loaders write them (one transaction). */
-  load(rows: Iterable<BulkRow>, unanswered?: (index: number) => boolean): Promise<{ rows: number; predictions: number }>;
+  load(
+    rows: Iterable<BulkRow>,
+    unanswered?: (index: number) => boolean,
+  ): Promise<{ rows: number; predictions: number }>;
   /** Puts every row's text in the console's words index (and, on PostgreSQL, gathers statistics); returns how many rows it added. */
   indexAll(): Promise<number>;
   sizeMb(): Promise<number>;
@@ -29,7 +32,8 @@ export function sqliteBenchLog(dir: string): BenchLog {
     checkpoints: openCheckpoints(path.join(dir, 'checkpoints')),
     load: async (rows, unanswered) => bulkLoadLog(dbPath, rows, unanswered),
     indexAll: async () => (await store.console.indexText(Number.MAX_SAFE_INTEGER)).indexed,
-    sizeMb: async () => ['', '-wal'].reduce((sum, s) => sum + (statSync(`${dbPath}${s}`, { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6,
+    sizeMb: async () =>
+      ['', '-wal'].reduce((sum, s) => sum + (statSync(`${dbPath}${s}`, { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6,
     close: async () => store.close(),
   };
 }

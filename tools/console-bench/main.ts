@@ -58,13 +58,17 @@ const ms = (n: number) => n.toFixed(1);
 async function main(): Promise<void> {
   const opts = options();
   if (opts.help) return say(USAGE);
-  const dir = opts.keep === undefined ? mkdtempSync(path.join(tmpdir(), 'movieclassifier-console-bench-')) : path.resolve(opts.keep);
+  const dir =
+    opts.keep === undefined
+      ? mkdtempSync(path.join(tmpdir(), 'movieclassifier-console-bench-'))
+      : path.resolve(opts.keep);
   mkdirSync(dir, { recursive: true });
   const dbPath = path.join(dir, 'reviews.sqlite');
   const modelPath = path.join(dir, 'model.bin');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
   try {
-    if (opts.postgres && opts.keep !== undefined) throw new Error(`--keep keeps a SQLite data folder; leave it out with --postgres\n\n${USAGE}`);
+    if (opts.postgres && opts.keep !== undefined)
+      throw new Error(`--keep keeps a SQLite data folder; leave it out with --postgres\n\n${USAGE}`);
     const log = opts.postgres ? await postgresBenchLog() : sqliteBenchLog(dir);
     try {
       await measure(opts, log, modelPath);
@@ -85,10 +89,18 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
     const end = new Date(Date.now() - 5 * 60_000);
     let started = performance.now();
     const written = await log.load(
-      generateLog({ rows: opts.rows, days: opts.days, end, seed: opts.seed, clients: Math.max(100, Math.round(opts.rows / 20)) }),
+      generateLog({
+        rows: opts.rows,
+        days: opts.days,
+        end,
+        seed: opts.seed,
+        clients: Math.max(100, Math.round(opts.rows / 20)),
+      }),
       (k) => k % 5 === 0,
     );
-    say(`fill rows=${written.rows} predictions=${written.predictions} seconds=${((performance.now() - started) / 1000).toFixed(1)}`);
+    say(
+      `fill rows=${written.rows} predictions=${written.predictions} seconds=${((performance.now() - started) / 1000).toFixed(1)}`,
+    );
 
     started = performance.now();
     const indexed = await log.indexAll();
@@ -120,7 +132,11 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
     await journal.note();
 
     // 3. The app, listening, signed in.
-    const config = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }), csrfSecret: 'b'.repeat(40), adminPassword: PASSWORD };
+    const config = {
+      ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', RATE_LIMIT: 'off' }),
+      csrfSecret: 'b'.repeat(40),
+      adminPassword: PASSWORD,
+    };
     const app = createApp({ learner, store, config, logger: pino({ level: 'silent' }), checkpoints, journal });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -148,7 +164,10 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
         ['log_word_client_small', `/admin/feedback?q=film&client=${smallClient}`],
         ['log_word_client_heavy', `/admin/feedback?q=film&client=${HEAVY_CLIENT}`],
         ['log_word_verdict_held', '/admin/feedback?q=terrible&verdict=held'],
-        ['log_all_filters', `/admin/feedback?verdict=accepted&label=positive&client=${midClient}&from=${day(60)}&to=${day(1)}&q=good`],
+        [
+          'log_all_filters',
+          `/admin/feedback?verdict=accepted&label=positive&client=${midClient}&from=${day(60)}&to=${day(1)}&q=good`,
+        ],
         ['log_older_page', `/admin/feedback?before=${halfway}`],
         ['log_newer_page', `/admin/feedback?after=${halfway}`],
         ['clients', '/admin/clients'],
@@ -185,7 +204,9 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
         if (median > slowest.median) slowest = { name, median };
         say(`page=${name} status=${status} median_ms=${ms(median)} max_ms=${ms(times.at(-1))} bytes=${bytes}`);
       }
-      say(`pages=${pages.length} slowest=${slowest.name} slowest_median_ms=${ms(slowest.median)} all_under_200ms=${slowest.median <= 200}`);
+      say(
+        `pages=${pages.length} slowest=${slowest.name} slowest_median_ms=${ms(slowest.median)} all_under_200ms=${slowest.median <= 200}`,
+      );
 
       // 4. The whole export, drained as fast as the client reads; memory measured meanwhile.
       const rssBefore = process.memoryUsage.rss();
@@ -209,10 +230,14 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
       // 5. What the text indexer's batch costs under the write lock, on this log (not with --keep:
       //    the rows it appends would show as a spike in the kept log's charts).
       if (opts.keep === undefined) {
-        const more = await log.load(generateLog({ rows: 2000, days: 1, end: new Date(), seed: opts.seed + 1, clients: 100 }));
+        const more = await log.load(
+          generateLog({ rows: 2000, days: 1, end: new Date(), seed: opts.seed + 1, clients: 100 }),
+        );
         started = performance.now();
         const batch = await store.console.indexText(2000);
-        say(`text_index_batch rows=${batch.indexed} ms=${ms(performance.now() - started)} (${more.rows} rows appended first)`);
+        say(
+          `text_index_batch rows=${batch.indexed} ms=${ms(performance.now() - started)} (${more.rows} rows appended first)`,
+        );
       }
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -224,12 +249,43 @@ async function measure(opts: ReturnType<typeof options>, log: BenchLog, modelPat
 async function addTimeline(store: LogStore, end: Date, days: number, version: string, last: number): Promise<void> {
   const rand = (k: number) => Math.sin(k * 12.9898) * 0.5 + 0.5;
   const at = (d: number) => new Date(end.getTime() - d * 86_400_000).toISOString();
-  await store.modelEvents.record({ key: 'bench:trained', kind: 'trained', at: at(days + 1), modelVersion: `${version.slice(0, 12)}+0.0`, watermark: 0, verdictChanges: 0, checkAccuracy: 0.9079, checkSize: 1000, detail: 'default model trained on 23,958 reviews (bench data)' });
+  await store.modelEvents.record({
+    key: 'bench:trained',
+    kind: 'trained',
+    at: at(days + 1),
+    modelVersion: `${version.slice(0, 12)}+0.0`,
+    watermark: 0,
+    verdictChanges: 0,
+    checkAccuracy: 0.9079,
+    checkSize: 1000,
+    detail: 'default model trained on 23,958 reviews (bench data)',
+  });
   for (let d = days - 7, k = 1; d > 0; d -= 7, k++) {
     const watermark = Math.round(last * (1 - d / days));
     const accuracy = 0.9079 + 0.0004 * k - 0.003 * rand(k);
-    await store.modelEvents.record({ key: `bench:update:${k}`, kind: 'update', at: at(d), modelVersion: `bench${k}+${watermark}.0`, watermark, verdictChanges: 0, checkAccuracy: accuracy, checkSize: 1000, detail: `folded the week's accepted rows (bench data)` });
-    if (k === 5) await store.modelEvents.record({ key: `bench:rebuild:${k}`, kind: 'rebuild', at: at(d - 2), modelVersion: `bench${k}+${watermark}.1`, watermark, verdictChanges: 1, checkAccuracy: accuracy + 0.001, checkSize: 1000, detail: `rebuilt after an operator rejected a client (bench data)` });
+    await store.modelEvents.record({
+      key: `bench:update:${k}`,
+      kind: 'update',
+      at: at(d),
+      modelVersion: `bench${k}+${watermark}.0`,
+      watermark,
+      verdictChanges: 0,
+      checkAccuracy: accuracy,
+      checkSize: 1000,
+      detail: `folded the week's accepted rows (bench data)`,
+    });
+    if (k === 5)
+      await store.modelEvents.record({
+        key: `bench:rebuild:${k}`,
+        kind: 'rebuild',
+        at: at(d - 2),
+        modelVersion: `bench${k}+${watermark}.1`,
+        watermark,
+        verdictChanges: 1,
+        checkAccuracy: accuracy + 0.001,
+        checkSize: 1000,
+        detail: `rebuilt after an operator rejected a client (bench data)`,
+      });
   }
 }
 

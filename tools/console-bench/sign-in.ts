@@ -5,7 +5,10 @@
  */
 export async function signIn(base: string, password: string): Promise<string> {
   const form = await fetch(`${base}/admin/login`);
-  const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrfCookie = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
   const res = await fetch(`${base}/admin/login`, {
     method: 'POST',

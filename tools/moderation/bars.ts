@@ -16,11 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { isHeldOut, openCorpus, type LabelledDoc } from '../../src/corpus/index.js';
-import {
-  createLearner,
-  openCheckpoints,
-  type Learner,
-} from '../../src/learner/index.js';
+import { createLearner, openCheckpoints, type Learner } from '../../src/learner/index.js';
 import { DEFAULT_MODERATION, moderationRule, type ModerationSettings } from '../../src/moderation/index.js';
 import { decodeModel, readModelFileBytes } from '../../src/model/model-file.js';
 import { ACCEPT_EVERY_ROW, openStore, type LogStore, type VerdictRule } from '../../src/store/index.js';
@@ -62,7 +58,12 @@ async function world(modelPath: string, rule: VerdictRule): Promise<World> {
 }
 
 /** Predict, then answer so that the stored label is `wanted`; returns the verdict. */
-async function answer(learner: Learner, text: string, wanted: 'positive' | 'negative', client: string): Promise<string> {
+async function answer(
+  learner: Learner,
+  text: string,
+  wanted: 'positive' | 'negative',
+  client: string,
+): Promise<string> {
   const { predictionId, label } = await learner.predict(text);
   const outcome = await learner.feedback(predictionId, label === wanted, { source: 'api', client });
   return outcome.status === 'unknown' ? 'unknown' : outcome.verdict;
@@ -73,31 +74,72 @@ const count = (verdicts: string[], verdict: string) => verdicts.filter((v) => v 
 // Four slots of fifteen sentences: two of the 200 reviews share a slot's sentence only by chance,
 // so they are different reviews to the near-duplicate rule, as an attacker's own writing would be.
 const OPENERS = [
-  'Then the second half arrived.', 'My sister picked it for movie night.', 'We saw it at a late showing.',
-  'The trailer promised a lot.', 'I went in knowing nothing about it.', 'It opens with a long car chase.',
-  'The director made a cult classic years ago.', 'Everyone at work was talking about it.', 'I rented it on a rainy Sunday.',
-  'The poster looks fantastic.', 'It runs almost three hours.', 'The book it is based on is a favourite of mine.',
-  'I watched it twice to be fair.', 'The festival crowd cheered at the premiere.', 'It was free on the plane.',
+  'Then the second half arrived.',
+  'My sister picked it for movie night.',
+  'We saw it at a late showing.',
+  'The trailer promised a lot.',
+  'I went in knowing nothing about it.',
+  'It opens with a long car chase.',
+  'The director made a cult classic years ago.',
+  'Everyone at work was talking about it.',
+  'I rented it on a rainy Sunday.',
+  'The poster looks fantastic.',
+  'It runs almost three hours.',
+  'The book it is based on is a favourite of mine.',
+  'I watched it twice to be fair.',
+  'The festival crowd cheered at the premiere.',
+  'It was free on the plane.',
 ];
 const FAULTS = [
-  'The villain mumbles every line.', 'Half the scenes are lit so badly you cannot see faces.', 'The jokes land with a thud.',
-  'The editing jumps around without reason.', 'Every twist is telegraphed an hour early.', 'The lead looks bored throughout.',
-  'The music drowns out the dialogue.', 'Subplots appear and vanish at random.', 'The effects look unfinished.',
-  'Nobody in it behaves like a person.', 'The romance has no spark at all.', 'The middle act drags on forever.',
-  'Characters explain the plot to each other constantly.', 'The camera shakes until you feel ill.', 'The ending resolves nothing.',
+  'The villain mumbles every line.',
+  'Half the scenes are lit so badly you cannot see faces.',
+  'The jokes land with a thud.',
+  'The editing jumps around without reason.',
+  'Every twist is telegraphed an hour early.',
+  'The lead looks bored throughout.',
+  'The music drowns out the dialogue.',
+  'Subplots appear and vanish at random.',
+  'The effects look unfinished.',
+  'Nobody in it behaves like a person.',
+  'The romance has no spark at all.',
+  'The middle act drags on forever.',
+  'Characters explain the plot to each other constantly.',
+  'The camera shakes until you feel ill.',
+  'The ending resolves nothing.',
 ];
 const DETAILS = [
-  'A dog appears in one scene and is never mentioned again.', 'The city looks like a cardboard set.',
-  'Someone coughed through the quiet parts.', 'The sequel is already announced.', 'The costumes are the best thing in it.',
-  'A famous singer has a cameo.', 'The title makes no sense afterwards.', 'There is a ten minute dream sequence.',
-  'The kids in the audience got restless.', 'It was filmed in four countries.', 'The narrator never explains who he is.',
-  'The popcorn was stale too.', 'A phone rang on screen and off.', 'The credits roll over bloopers.', 'It rained in every outdoor scene.',
+  'A dog appears in one scene and is never mentioned again.',
+  'The city looks like a cardboard set.',
+  'Someone coughed through the quiet parts.',
+  'The sequel is already announced.',
+  'The costumes are the best thing in it.',
+  'A famous singer has a cameo.',
+  'The title makes no sense afterwards.',
+  'There is a ten minute dream sequence.',
+  'The kids in the audience got restless.',
+  'It was filmed in four countries.',
+  'The narrator never explains who he is.',
+  'The popcorn was stale too.',
+  'A phone rang on screen and off.',
+  'The credits roll over bloopers.',
+  'It rained in every outdoor scene.',
 ];
 const VERDICTS = [
-  'Avoid it.', 'A waste of two hours.', 'I cannot recommend it to anyone.', 'Skip this one.', 'Truly a chore to sit through.',
-  'I regret the ticket.', 'Save your money.', 'One of the weakest films this year.', 'Watch something else.',
-  'I nearly left early.', 'A disappointment from start to finish.', 'Not worth your time.', 'Dreadful.',
-  'I will not be watching it again.', 'Pass.',
+  'Avoid it.',
+  'A waste of two hours.',
+  'I cannot recommend it to anyone.',
+  'Skip this one.',
+  'Truly a chore to sit through.',
+  'I regret the ticket.',
+  'Save your money.',
+  'One of the weakest films this year.',
+  'Watch something else.',
+  'I nearly left early.',
+  'A disappointment from start to finish.',
+  'Not worth your time.',
+  'Dreadful.',
+  'I will not be watching it again.',
+  'Pass.',
 ];
 
 /**
@@ -118,7 +160,8 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   const near = await world(modelPath, rule);
   const before1 = near.learners[0].positiveProbability(TARGET);
   const verdicts1: string[] = [];
-  for (let i = 0; i < 50; i++) verdicts1.push(await answer(near.learners[0], TARGET + '!'.repeat(i), 'negative', ATTACKER));
+  for (let i = 0; i < 50; i++)
+    verdicts1.push(await answer(near.learners[0], TARGET + '!'.repeat(i), 'negative', ATTACKER));
   await near.learners[1].catchUp();
   const after1 = near.learners.map((learner) => learner.positiveProbability(TARGET));
   ok &&= after1.every((p) => p >= 0.9);
@@ -137,7 +180,9 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   for (let n = 0; n < 200; n++) verdicts2.push(await answer(a, variant(n), 'negative', ATTACKER));
   await b.catchUp();
   const after2 = [a, b].map((learner) => learner.positiveProbability(TARGET));
-  const listed = (await many.store.console.feedbackPage({ client: ATTACKER, verdict: 'held' }, { limit: 500, excerptChars: 1 })).length;
+  const listed = (
+    await many.store.console.feedbackPage({ client: ATTACKER, verdict: 'held' }, { limit: 500, excerptChars: 1 })
+  ).length;
   const bar2 = after2.every((p) => p >= 0.5) && listed === count(verdicts2, 'held');
   ok &&= bar2;
   console.log(
@@ -145,11 +190,19 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
       `other_process=${after2[1].toFixed(4)} accepted=${count(verdicts2, 'accepted')} held=${count(verdicts2, 'held')} ` +
       `rejected=${count(verdicts2, 'rejected')} held_listed_under_client=${listed} pass=${bar2}`,
   );
-  const { changed } = await a.changeVerdicts(await many.store.reviewIdsOfClient(ATTACKER), 'rejected', 'bars: reject the attacker');
+  const { changed } = await a.changeVerdicts(
+    await many.store.reviewIdsOfClient(ATTACKER),
+    'rejected',
+    'bars: reject the attacker',
+  );
   await b.catchUp();
-  const identical = [a, b].every((learner) => PROBES.every((text, i) => learner.positiveProbability(text) === probesBefore[i]));
+  const identical = [a, b].every((learner) =>
+    PROBES.every((text, i) => learner.positiveProbability(text) === probesBefore[i]),
+  );
   ok &&= identical;
-  console.log(`bar3_reject_client changed=${changed.length} probes_identical_in_both_processes=${identical} pass=${identical}`);
+  console.log(
+    `bar3_reject_client changed=${changed.length} probes_identical_in_both_processes=${identical} pass=${identical}`,
+  );
   await many.close();
   return ok;
 }
@@ -158,10 +211,17 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
  * Truthful feedback on half of the held-out reviews (from many clients), accuracy measured on the
  * other half, with and without moderation.
  */
-async function truthfulBar(modelPath: string, data: string, seed: number, holdout: number, perClient: number): Promise<boolean> {
+async function truthfulBar(
+  modelPath: string,
+  data: string,
+  seed: number,
+  holdout: number,
+  perClient: number,
+): Promise<boolean> {
   const corpus = await openCorpus(data);
   const heldOut: LabelledDoc[] = [];
-  for await (const doc of corpus.stream({ seed, shuffle: true })) if (isHeldOut(doc.key, seed, holdout)) heldOut.push(doc);
+  for await (const doc of corpus.stream({ seed, shuffle: true }))
+    if (isHeldOut(doc.key, seed, holdout)) heldOut.push(doc);
   const teach = heldOut.filter((_, i) => i % 2 === 0);
   const judge = heldOut.filter((_, i) => i % 2 === 1);
   const accuracy = (learner: Learner) =>
@@ -180,7 +240,12 @@ async function truthfulBar(modelPath: string, data: string, seed: number, holdou
       const client = (0x5eed0000 + Math.floor(i / perClient)).toString(16).padStart(16, '0');
       verdicts.push(await answer(learner, doc.text, doc.label === 1 ? 'positive' : 'negative', client));
     }
-    gains[name] = { before, after: accuracy(learner), held: count(verdicts, 'held'), rejected: count(verdicts, 'rejected') };
+    gains[name] = {
+      before,
+      after: accuracy(learner),
+      held: count(verdicts, 'held'),
+      rejected: count(verdicts, 'rejected'),
+    };
     await w.close();
   }
   const plain = gains.unmoderated;
@@ -207,10 +272,19 @@ const { values } = parseArgs({
   },
 });
 // --no-client-limits shows what the per-client limits add over the text rules alone.
-const settings = values['no-client-limits'] ? { ...DEFAULT_MODERATION, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 } : DEFAULT_MODERATION;
+const settings = values['no-client-limits']
+  ? { ...DEFAULT_MODERATION, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 }
+  : DEFAULT_MODERATION;
 let ok = await attackBars(values.model, settings);
 if (values.data !== undefined && values['truth-model'] !== undefined) {
-  ok = (await truthfulBar(values['truth-model'], values.data, Number(values.seed), Number(values.holdout), Number(values['per-client']))) && ok;
+  ok =
+    (await truthfulBar(
+      values['truth-model'],
+      values.data,
+      Number(values.seed),
+      Number(values.holdout),
+      Number(values['per-client']),
+    )) && ok;
 }
 console.log(`moderation_bars=${ok ? 'pass' : 'fail'}`);
 process.exitCode = ok ? 0 : 1;

@@ -26,7 +26,9 @@ try {
   }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
-  process.stdout.write(`repeats=${repeats} variants=${times.length} median_ms=${at(0.5)} p99_ms=${at(0.99)} max_ms=${times.at(-1).toFixed(2)}\n`);
+  process.stdout.write(
+    `repeats=${repeats} variants=${times.length} median_ms=${at(0.5)} p99_ms=${at(0.99)} max_ms=${times.at(-1).toFixed(2)}\n`,
+  );
 } finally {
   await store.close();
   rmSync(folder, { recursive: true, force: true });

@@ -84,9 +84,15 @@ export function startPredictionExpiry(options: PredictionExpiryOptions): { stop(
     sweepExpiredPredictions(store, new Date(Date.now() - ttlMs).toISOString(), maxTotal)
       .then(({ deleted, pagesFreed }) => {
         const beyond = maxTotal > 0 ? ` or beyond the newest ${maxTotal}` : '';
-        if (deleted > 0) log?.info({ deleted, pagesFreed }, `deleted ${deleted} unanswered predictions older than ${ttlHours} h${beyond}`);
+        if (deleted > 0)
+          log?.info(
+            { deleted, pagesFreed },
+            `deleted ${deleted} unanswered predictions older than ${ttlHours} h${beyond}`,
+          );
       })
-      .catch((error: unknown) => log?.warn({ err: error }, `could not delete expired predictions now: ${(error as Error).message}`))
+      .catch((error: unknown) =>
+        log?.warn({ err: error }, `could not delete expired predictions now: ${(error as Error).message}`),
+      )
       .finally(() => (running = false));
   };
   const first = setTimeout(sweep, 0);

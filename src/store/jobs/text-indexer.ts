@@ -24,7 +24,10 @@ export interface TextIndexer {
  *   const indexer = startTextIndexer(store.console, { everyMs: 1000, log: logger });
  *   await indexer.stop();
  */
-export function startTextIndexer(store: Pick<ConsoleStore, 'indexText'>, options: { everyMs: number; log: TextIndexerLog }): TextIndexer {
+export function startTextIndexer(
+  store: Pick<ConsoleStore, 'indexText'>,
+  options: { everyMs: number; log: TextIndexerLog },
+): TextIndexer {
   let indexing: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (indexing !== undefined) return; // PostgreSQL answers later: one batch at a time

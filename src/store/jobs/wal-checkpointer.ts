@@ -57,7 +57,8 @@ parentPort.on('message', () => {
  */
 export function startWalCheckpointer(path: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
   const { everyMs = 250, log, warnEveryMs = 30_000 } = options;
-  if (!(Number.isSafeInteger(everyMs) && everyMs >= 1)) throw new InvalidInputError(`everyMs must be a whole number of ms >= 1; got ${everyMs}`);
+  if (!(Number.isSafeInteger(everyMs) && everyMs >= 1))
+    throw new InvalidInputError(`everyMs must be a whole number of ms >= 1; got ${everyMs}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const thread = new Worker(THREAD, { eval: true, workerData: { path, everyMs, driver } });
   // The thread must not keep the process alive, nor its failure take the process down: the
@@ -66,7 +67,10 @@ export function startWalCheckpointer(path: string, options: WalCheckpointerOptio
   const failed = log === undefined ? () => {} : checkpointFailureWarnings(log, { everyMs: warnEveryMs });
   thread.on('message', failed);
   thread.on('error', (error) => {
-    log?.warn({ err: error }, `the WAL checkpoint thread stopped: ${error.message}; commits will checkpoint the WAL themselves`);
+    log?.warn(
+      { err: error },
+      `the WAL checkpoint thread stopped: ${error.message}; commits will checkpoint the WAL themselves`,
+    );
   });
   const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
   return {
@@ -95,7 +99,10 @@ export function checkpointFailureWarnings(
       return;
     }
     const more = quiet === 0 ? '' : ` (it failed ${quiet} more time${quiet === 1 ? '' : 's'} since the last warning)`;
-    log.warn({ code: failure.code, failuresNotWarned: quiet }, `checkpointing the database's WAL failed: ${failure.message}; will try again${more}`);
+    log.warn(
+      { code: failure.code, failuresNotWarned: quiet },
+      `checkpointing the database's WAL failed: ${failure.message}; will try again${more}`,
+    );
     lastWarned = at;
     quiet = 0;
   };

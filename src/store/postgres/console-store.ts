@@ -109,7 +109,8 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     if (filter.sentiment !== undefined) where.push(`r.sentiment = ${p.add(filter.sentiment)}`);
     const days = dayRange(filter);
     // Byte order, as SQLite compares text.
-    if (days !== undefined) where.push(`r.date COLLATE "C" >= ${p.add(days.from)} AND r.date COLLATE "C" < ${p.add(days.to)}`);
+    if (days !== undefined)
+      where.push(`r.date COLLATE "C" >= ${p.add(days.from)} AND r.date COLLATE "C" < ${p.add(days.to)}`);
     return where.join(' AND ');
   };
 
@@ -132,7 +133,10 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     const words = filter.words ?? [];
     if (words.length === 0) {
       const p = new Params();
-      return query<Row>(`SELECT ${columns(p)} FROM ${from} WHERE ${conditions(filter, bounds, p)} ORDER BY r.id ${order} LIMIT ${p.add(limit)}`, p.values);
+      return query<Row>(
+        `SELECT ${columns(p)} FROM ${from} WHERE ${conditions(filter, bounds, p)} ORDER BY r.id ${order} LIMIT ${p.add(limit)}`,
+        p.values,
+      );
     }
     const through = await textThrough();
     const indexedBounds = { above: bounds.above, below: Math.min(bounds.below, through + 1) };
@@ -155,7 +159,8 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
          WHERE ${conditions(filter, recentBounds, p)} ORDER BY r.id ${order} LIMIT ${RECENT_PAGE}`,
         p.values,
       );
-      for (const { wholeText, ...row } of rows) if (reviewHasWords(wholeText, words) && recent.length < limit) recent.push(row as unknown as Row);
+      for (const { wholeText, ...row } of rows)
+        if (reviewHasWords(wholeText, words) && recent.length < limit) recent.push(row as unknown as Row);
       if (rows.length < RECENT_PAGE) break;
       const last = rows[rows.length - 1].id;
       if (direction === 'newest') recentBounds.below = last;
@@ -174,15 +179,23 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
   };
 
   return {
-    feedbackCounts: ({ fromHour, toHour, by }) => query<FeedbackCount>(periodQuery('feedback_hourly', by), [fromHour, toHour]),
+    feedbackCounts: ({ fromHour, toHour, by }) =>
+      query<FeedbackCount>(periodQuery('feedback_hourly', by), [fromHour, toHour]),
     feedbackTotals: () =>
       query<FeedbackCount>(`SELECT 'all' AS period, verdict, sentiment, correction, SUM(n)::bigint AS n FROM feedback_hourly
         WHERE n > 0 GROUP BY 2, 3, 4 ORDER BY 2, 3, 4`),
-    predictionCounts: ({ fromHour, toHour, by }) => query<PeriodCount>(periodQuery('prediction_hourly', by), [fromHour, toHour]),
+    predictionCounts: ({ fromHour, toHour, by }) =>
+      query<PeriodCount>(periodQuery('prediction_hourly', by), [fromHour, toHour]),
 
     async feedbackPage(filter, page) {
       const { direction, bounds, turn } = pageWalk(page);
-      const rows = await select<ConsoleRow>((p) => PAGE_COLUMNS(p.add(page.excerptChars)), filter, page.limit, direction, bounds);
+      const rows = await select<ConsoleRow>(
+        (p) => PAGE_COLUMNS(p.add(page.excerptChars)),
+        filter,
+        page.limit,
+        direction,
+        bounds,
+      );
       return turn ? rows.reverse() : rows;
     },
 
@@ -192,7 +205,10 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
       const end = (await query<{ m: number }>('SELECT COALESCE(MAX(id), 0) AS m FROM review_db'))[0].m;
       let cursor = 0;
       for (;;) {
-        const rows = await select<ExportRow>(() => EXPORT_COLUMNS, filter, chunk, 'oldest', { above: cursor, below: end + 1 });
+        const rows = await select<ExportRow>(() => EXPORT_COLUMNS, filter, chunk, 'oldest', {
+          above: cursor,
+          below: end + 1,
+        });
         if (rows.length === 0) return;
         cursor = rows[rows.length - 1].id;
         yield rows;
@@ -202,14 +218,27 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
 
     topClients: (order, limit) => {
       const column = Object.hasOwn(CLIENT_ORDER_COLUMNS, order) ? CLIENT_ORDER_COLUMNS[order] : undefined;
-      if (column === undefined) throw new InvalidInputError(`clients are ordered by rows, held or rejected; got ${String(order)}`);
-      return query<ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE ${column} > 0 ORDER BY ${column} DESC, client LIMIT $1`, [limit]);
+      if (column === undefined)
+        throw new InvalidInputError(`clients are ordered by rows, held or rejected; got ${String(order)}`);
+      return query<ClientSummary>(
+        `SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE ${column} > 0 ORDER BY ${column} DESC, client LIMIT $1`,
+        [limit],
+      );
     },
-    client: async (client) => (await query<ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = $1`, [client]))[0],
+    client: async (client) =>
+      (await query<ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = $1`, [client]))[0],
     acceptedCountAfter: async (watermark) =>
-      (await query<{ n: number }>(`SELECT COUNT(*) AS n FROM review_db WHERE verdict = 'accepted' AND id > $1`, [watermark]))[0].n,
+      (
+        await query<{ n: number }>(`SELECT COUNT(*) AS n FROM review_db WHERE verdict = 'accepted' AND id > $1`, [
+          watermark,
+        ])
+      )[0].n,
     acceptedIdsAfter: async (watermark) =>
-      (await query<{ id: number }>(`SELECT id FROM review_db WHERE verdict = 'accepted' AND id > $1 ORDER BY id`, [watermark])).map((r) => r.id),
+      (
+        await query<{ id: number }>(`SELECT id FROM review_db WHERE verdict = 'accepted' AND id > $1 ORDER BY id`, [
+          watermark,
+        ])
+      ).map((r) => r.id),
     verdictChangesBetween: async (after, through) =>
       (
         await query<{ count: number; lastReason: string | null }>(
@@ -227,7 +256,9 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
       if (last <= through) return { indexed: 0, through };
       // Every instance runs the indexer: the position row's lock makes them take turns.
       return transaction(async (client) => {
-        let position = (await client.query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1 FOR UPDATE')).rows[0].through;
+        let position = (
+          await client.query<{ through: number }>('SELECT through FROM review_words_position WHERE id = 1 FOR UPDATE')
+        ).rows[0].through;
         let indexed = 0;
         while (indexed < maxRows) {
           const rows = (
@@ -281,9 +312,13 @@ export function createPostgresConsoleStore({ query, transaction }: PostgresAcces
     },
     async endSession(session, expiresAt) {
       await query('DELETE FROM admin_signed_out WHERE expires_at < $1', [new Date().toISOString()]);
-      await query('INSERT INTO admin_signed_out (session, expires_at) VALUES ($1, $2) ON CONFLICT (session) DO NOTHING', [session, expiresAt]);
+      await query(
+        'INSERT INTO admin_signed_out (session, expires_at) VALUES ($1, $2) ON CONFLICT (session) DO NOTHING',
+        [session, expiresAt],
+      );
     },
-    isSessionEnded: async (session) => (await query('SELECT 1 FROM admin_signed_out WHERE session = $1', [session])).length > 0,
+    isSessionEnded: async (session) =>
+      (await query('SELECT 1 FROM admin_signed_out WHERE session = $1', [session])).length > 0,
   };
 }
 
@@ -295,10 +330,21 @@ export function createPostgresModelEventLog({ query }: Pick<PostgresAccess, 'que
         await query(
           `INSERT INTO model_events (key, kind, at, model_version, watermark, verdict_changes, check_accuracy, check_size, detail)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING RETURNING id`,
-          [event.key, event.kind, event.at, event.modelVersion, event.watermark, event.verdictChanges, event.checkAccuracy, event.checkSize, event.detail],
+          [
+            event.key,
+            event.kind,
+            event.at,
+            event.modelVersion,
+            event.watermark,
+            event.verdictChanges,
+            event.checkAccuracy,
+            event.checkSize,
+            event.detail,
+          ],
         )
       ).length === 1,
     has: async (key) => (await query('SELECT 1 FROM model_events WHERE key = $1', [key])).length > 0,
-    list: (limit) => query<ModelEvent>(`SELECT ${EVENT_COLUMNS} FROM model_events ORDER BY at DESC, id DESC LIMIT $1`, [limit]),
+    list: (limit) =>
+      query<ModelEvent>(`SELECT ${EVENT_COLUMNS} FROM model_events ORDER BY at DESC, id DESC LIMIT $1`, [limit]),
   };
 }

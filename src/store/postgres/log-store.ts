@@ -36,7 +36,10 @@ export interface StoredCheckpoint {
 
 /** The log in PostgreSQL: {@link LogStore}, plus the model checkpoints and their publication. */
 export interface PostgresStore extends LogStore {
-  keepCheckpoint(bytes: Uint8Array, header: { checksum: string; feedbackWatermark: number; verdictChangesThrough?: number }): Promise<StoredCheckpoint>;
+  keepCheckpoint(
+    bytes: Uint8Array,
+    header: { checksum: string; feedbackWatermark: number; verdictChangesThrough?: number },
+  ): Promise<StoredCheckpoint>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;
   loadCheckpoint(checksum: string): Promise<Buffer>;
   /** Marks a kept checkpoint as the model every instance serves, and tells them (NOTIFY). */
@@ -62,7 +65,9 @@ const PAGE = 1000;
 // BIGINT (oid 20) and COUNT(*) come back as strings by default; every id here fits a double.
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (value: string) => Number(value)
+      : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -83,7 +88,12 @@ const TYPES = {
 export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<PostgresStore> {
   const where = describeUrl(url);
   const retryAfter = options.retryAfterSeconds ?? 2;
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, types: TYPES, connectionTimeoutMillis: 3000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 8,
+    types: TYPES,
+    connectionTimeoutMillis: 3000,
+  });
   // An idle client losing its server (PostgreSQL restarting) must not crash the process.
   pool.on('error', () => undefined);
   const unavailable = (error: unknown): never => {
@@ -130,7 +140,11 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   {
     const client = await pool.connect().catch(async (error: unknown) => {
       await pool.end();
-      throw new DatabaseUnavailableError(`cannot connect to ${where}: ${(error as Error).message}. Check DATABASE_URL and that PostgreSQL is running.`, retryAfter, { cause: error });
+      throw new DatabaseUnavailableError(
+        `cannot connect to ${where}: ${(error as Error).message}. Check DATABASE_URL and that PostgreSQL is running.`,
+        retryAfter,
+        { cause: error },
+      );
     });
     try {
       await migratePostgres(client, where);
@@ -149,7 +163,15 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   /** Inserts one log row under LOG_LOCK (already held by the transaction), its verdict decided by the rule. */
   const insertRow = async (
     client: pg.PoolClient,
-    row: { review: string; sentiment: Label; date: string; predictionId: string | null; source: string; client: string | null; correction: boolean | null },
+    row: {
+      review: string;
+      sentiment: Label;
+      date: string;
+      predictionId: string | null;
+      source: string;
+      client: string | null;
+      correction: boolean | null;
+    },
   ): Promise<{ id: number } & VerdictDecision> => {
     const print = fingerprint(row.review);
     const history = await gatherHistory(client, print, row.client, row.date);
@@ -174,7 +196,10 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     );
     const id = inserted.rows[0].id;
     if (print.bandKeys.length > 0 && indexesBands(decision)) {
-      await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [print.bandKeys, id]);
+      await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [
+        print.bandKeys,
+        id,
+      ]);
     }
     await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(id)]);
     return { id, ...decision };
@@ -208,7 +233,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         );
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
-          throw new InvalidInputError(`a prediction among ${predictions.map((p) => p.id).join(', ')} is already stored; prediction ids must be unique`);
+          throw new InvalidInputError(
+            `a prediction among ${predictions.map((p) => p.id).join(', ')} is already stored; prediction ids must be unique`,
+          );
         }
         throw error;
       }
@@ -294,10 +321,12 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     async feedbackLinksAfter(afterId) {
       return transaction(async (client): Promise<FeedbackLinks> => {
         await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        const rows = (await client.query<{ id: number; predictionId: string | null }>(
-          'SELECT id, prediction_id AS "predictionId" FROM review_db WHERE id > $1 ORDER BY id',
-          [afterId],
-        )).rows;
+        const rows = (
+          await client.query<{ id: number; predictionId: string | null }>(
+            'SELECT id, prediction_id AS "predictionId" FROM review_db WHERE id > $1 ORDER BY id',
+            [afterId],
+          )
+        ).rows;
         const last = rows.length > 0 ? rows[rows.length - 1].id : afterId;
         const linked = await client.query<{ n: number }>(
           'SELECT COUNT(*) AS n FROM predictions WHERE feedback_review_id > $1 AND feedback_review_id <= $2',
@@ -312,7 +341,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async changeVerdicts(reviewIds, verdict, reason, at = new Date().toISOString()) {
-      if (!VERDICTS.includes(verdict)) throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
+      if (!VERDICTS.includes(verdict))
+        throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
       return transaction(async (client) => {
         // The log lock: verdict_changes ids come out in commit order too (see openPostgresStore).
         await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
@@ -340,11 +370,16 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async reviewIdsOfClient(client) {
-      return (await query<{ id: number }>('SELECT id FROM review_db WHERE client = $1 ORDER BY id', [client])).map((r) => r.id);
+      return (await query<{ id: number }>('SELECT id FROM review_db WHERE client = $1 ORDER BY id', [client])).map(
+        (r) => r.id,
+      );
     },
 
     async verdictChangesAfter(afterId) {
-      return query<VerdictChange>('SELECT id, review_id AS "reviewId", verdict FROM verdict_changes WHERE id > $1 ORDER BY id', [afterId]);
+      return query<VerdictChange>(
+        'SELECT id, review_id AS "reviewId", verdict FROM verdict_changes WHERE id > $1 ORDER BY id',
+        [afterId],
+      );
     },
 
     async lastVerdictChangeId() {
@@ -352,7 +387,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async firstRowChangedAfter(afterId) {
-      const m = (await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId]))[0].m;
+      const m = (
+        await query<{ m: number | null }>('SELECT MIN(review_id) AS m FROM verdict_changes WHERE id > $1', [afterId])
+      )[0].m;
       return m === null ? null : Number(m);
     },
 
@@ -395,9 +432,18 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       await query(
         `INSERT INTO model_checkpoints (checksum, watermark, verdict_changes_through, bytes) VALUES ($1, $2, $3, $4)
          ON CONFLICT (checksum) DO NOTHING`,
-        [header.checksum, header.feedbackWatermark, header.verdictChangesThrough ?? 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+        [
+          header.checksum,
+          header.feedbackWatermark,
+          header.verdictChangesThrough ?? 0,
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        ],
       );
-      return (await query<StoredCheckpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints WHERE checksum = $1`, [header.checksum]))[0];
+      return (
+        await query<StoredCheckpoint>(`SELECT ${CHECKPOINT_COLUMNS} FROM model_checkpoints WHERE checksum = $1`, [
+          header.checksum,
+        ])
+      )[0];
     },
 
     async listCheckpoints() {
@@ -407,7 +453,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async loadCheckpoint(checksum) {
-      const row = (await query<{ bytes: Buffer }>('SELECT bytes FROM model_checkpoints WHERE checksum = $1', [checksum]))[0];
+      const row = (
+        await query<{ bytes: Buffer }>('SELECT bytes FROM model_checkpoints WHERE checksum = $1', [checksum])
+      )[0];
       if (row === undefined) throw new InvalidInputError(`no checkpoint with checksum ${checksum} in ${where}`);
       return row.bytes;
     },
@@ -462,8 +510,16 @@ const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "ver
  * The verdict rule's questions about the rows before a new one, answered ahead of time (the rule
  * is synchronous; a PostgreSQL query is not), under the log lock the caller holds.
  */
-async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId: string | null, date: string): Promise<LogHistory> {
-  const same = await client.query<{ id: number | null }>('SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1', [print.normalizedHash]);
+async function gatherHistory(
+  client: pg.PoolClient,
+  print: Fingerprint,
+  clientId: string | null,
+  date: string,
+): Promise<LogHistory> {
+  const same = await client.query<{ id: number | null }>(
+    'SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1',
+    [print.normalizedHash],
+  );
   const near =
     print.bandKeys.length === 0
       ? []
@@ -490,15 +546,20 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
           )
         ).rows[0];
   return {
-    firstWithNormalizedHash: () => (same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id)),
+    firstWithNormalizedHash: () =>
+      same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id),
     sharingBands: () =>
       near.map((row) => ({
         id: row.id,
-        signature: new Uint32Array(row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength)),
+        signature: new Uint32Array(
+          row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength),
+        ),
       })),
     acceptedFromClientSince: (askedClient, askedSince) => {
       if (askedClient !== clientId || askedSince !== since) {
-        throw new InvalidInputError(`the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`);
+        throw new InvalidInputError(
+          `the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`,
+        );
       }
       return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
     },
@@ -510,16 +571,14 @@ async function gatherHistory(client: pg.PoolClient, print: Fingerprint, clientId
  * drops (PostgreSQL restarting) it reconnects with a growing delay, and calls every listener once
  * it is back, since notifications sent meanwhile are lost. Polling covers the gap.
  */
-function listenForNotifications(
-  url: string,
-  listeners: Record<string, Set<() => void>>,
-): { stop(): void } {
+function listenForNotifications(url: string, listeners: Record<string, Set<() => void>>): { stop(): void } {
   let stopped = false;
   let client: pg.Client | null = null;
   let delay = 100;
   let timer: NodeJS.Timeout | undefined;
   const callAll = (channel?: string): void => {
-    for (const [name, set] of Object.entries(listeners)) if (channel === undefined || channel === name) for (const listener of set) listener();
+    for (const [name, set] of Object.entries(listeners))
+      if (channel === undefined || channel === name) for (const listener of set) listener();
   };
   const connect = async (reconnected: boolean): Promise<void> => {
     if (stopped) return;

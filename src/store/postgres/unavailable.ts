@@ -21,15 +21,24 @@ export function isUnavailable(error: unknown): boolean {
     const code = error.code ?? '';
     return UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2));
   }
-  return error instanceof Error && !(error instanceof MovieClassifierError) && !(error instanceof TypeError) && !(error instanceof RangeError);
+  return (
+    error instanceof Error &&
+    !(error instanceof MovieClassifierError) &&
+    !(error instanceof TypeError) &&
+    !(error instanceof RangeError)
+  );
 }
 
 /** `error` as DatabaseUnavailableError when PostgreSQL is unavailable, else `error` itself. */
 export function asUnavailable(error: unknown, where: string, retryAfterSeconds: number): unknown {
   if (!isUnavailable(error)) return error;
   const message = (error as Error).message;
-  return new DatabaseUnavailableError(`the database ${where} is not reachable (${message}); nothing was stored, try again shortly`, retryAfterSeconds, {
-    cause: error,
-    reason: `PostgreSQL at ${where} is not reachable (${message})`,
-  });
+  return new DatabaseUnavailableError(
+    `the database ${where} is not reachable (${message}); nothing was stored, try again shortly`,
+    retryAfterSeconds,
+    {
+      cause: error,
+      reason: `PostgreSQL at ${where} is not reachable (${message})`,
+    },
+  );
 }

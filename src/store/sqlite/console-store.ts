@@ -53,7 +53,6 @@ const PAGE_COLUMNS = `r.id, substr(COALESCE(r.review, ''), 1, @excerptChars) AS 
 const PAGE_FROM = `review_db AS r LEFT JOIN predictions AS p ON p.id = r.prediction_id`;
 const EXPORT_COLUMNS = `r.id, COALESCE(r.review, '') AS review, r.sentiment, COALESCE(r.date, '') AS date, r.verdict, r.client`;
 
-
 /**
  * The console's queries. Each is a few indexed lookups whatever the log's size: the charts read
  * the hourly summaries, the log pages walk an index in id order and stop after a page, a date
@@ -63,7 +62,9 @@ const EXPORT_COLUMNS = `r.id, COALESCE(r.review, '') AS review, r.sentiment, COA
 export function createConsoleStore(db: Database.Database): ConsoleStore {
   registerHasWords(db);
   const CLIENT_COLUMNS = `client, rows, accepted, held, rejected, first_date AS firstDate, last_date AS lastDate`;
-  const clientStmt = db.prepare<[string], ClientSummary>(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = ?`);
+  const clientStmt = db.prepare<[string], ClientSummary>(
+    `SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE client = ?`,
+  );
   const textThrough = db.prepare<[], number>(`SELECT through FROM review_fts_position WHERE id = 1`).pluck();
   const idRangeOfHours = db.prepare<[string, string], { lo: number | null; hi: number | null }>(`
     SELECT MIN(min_id) AS lo, MAX(max_id) AS hi FROM feedback_hourly WHERE hour >= ? AND hour < ? AND n > 0
@@ -75,7 +76,12 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
    * then walks ids (or the full-text index) in order and stops after a page, instead of collecting
    * every row of the verdict or the client and sorting them.
    */
-  const narrow = (filter: ConsoleFilter, params: Record<string, unknown>, bounds: Bounds, walk: 'id' | 'any' = 'any'): string[] | null => {
+  const narrow = (
+    filter: ConsoleFilter,
+    params: Record<string, unknown>,
+    bounds: Bounds,
+    walk: 'id' | 'any' = 'any',
+  ): string[] | null => {
     const where: string[] = [];
     const col = (name: string) => (walk === 'id' ? `+r.${name}` : `r.${name}`);
     for (const name of ['verdict', 'client', 'sentiment'] as const) {
@@ -114,7 +120,8 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
     extra: Record<string, unknown> = {},
   ): Row[] => {
     const words = filter.words ?? [];
-    const clientDriven = filter.client !== undefined && (clientStmt.get(filter.client)?.rows ?? 0) <= CLIENT_DRIVEN_MAX_ROWS;
+    const clientDriven =
+      filter.client !== undefined && (clientStmt.get(filter.client)?.rows ?? 0) <= CLIENT_DRIVEN_MAX_ROWS;
     const params: Record<string, unknown> = { ...extra, limit };
     const where = narrow(filter, params, bounds, words.length > 0 && !clientDriven ? 'id' : 'any');
     if (where === null || bounds.below - bounds.above <= 1) return [];
@@ -176,7 +183,9 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   const topClients: Record<ClientOrder, Database.Statement<[number], ClientSummary>> = {
     rows: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE rows > 0 ORDER BY rows DESC, client LIMIT ?`),
     held: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE held > 0 ORDER BY held DESC, client LIMIT ?`),
-    rejected: db.prepare(`SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE rejected > 0 ORDER BY rejected DESC, client LIMIT ?`),
+    rejected: db.prepare(
+      `SELECT ${CLIENT_COLUMNS} FROM client_summary WHERE rejected > 0 ORDER BY rejected DESC, client LIMIT ?`,
+    ),
   };
   const acceptedCount = db
     .prepare<[number], number>(`SELECT COUNT(*) FROM review_db WHERE verdict = 'accepted' AND id > ?`)
@@ -184,7 +193,10 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   const acceptedIds = db
     .prepare<[number], number>(`SELECT id FROM review_db WHERE verdict = 'accepted' AND id > ? ORDER BY id`)
     .pluck();
-  const changesBetween = db.prepare<[{ after: number; through: number }], { count: number; lastReason: string | null }>(`
+  const changesBetween = db.prepare<
+    [{ after: number; through: number }],
+    { count: number; lastReason: string | null }
+  >(`
     SELECT COUNT(*) AS count,
            (SELECT reason FROM verdict_changes WHERE id > @after AND id <= @through ORDER BY id DESC LIMIT 1) AS lastReason
     FROM verdict_changes WHERE id > @after AND id <= @through
@@ -192,9 +204,13 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   const indexBatch = db.prepare<[number, number]>(`
     INSERT INTO review_fts (rowid, review) SELECT id, COALESCE(review, '') FROM review_db WHERE id > ? ORDER BY id LIMIT ?
   `);
-  const lastIdUpTo = db.prepare<[number, number], number | null>(`
+  const lastIdUpTo = db
+    .prepare<[number, number], number | null>(
+      `
     SELECT MAX(id) FROM (SELECT id FROM review_db WHERE id > ? ORDER BY id LIMIT ?)
-  `).pluck();
+  `,
+    )
+    .pluck();
   const setTextThrough = db.prepare<[number]>(`UPDATE review_fts_position SET through = ? WHERE id = 1`);
   const indexTextTx = db.transaction((maxRows: number) => {
     const through = textThrough.get() ?? 0;
@@ -216,19 +232,25 @@ export function createConsoleStore(db: Database.Database): ConsoleStore {
   });
   const clearClientFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE client = ?`);
   const clearOldFailures = db.prepare<[string]>(`DELETE FROM admin_login_failures WHERE at < ?`);
-  const endSession = db.prepare<[string, string]>(`INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`);
+  const endSession = db.prepare<[string, string]>(
+    `INSERT OR IGNORE INTO admin_signed_out (session, expires_at) VALUES (?, ?)`,
+  );
   const forgetExpiredSessions = db.prepare<[string]>(`DELETE FROM admin_signed_out WHERE expires_at < ?`);
   const sessionEnded = db.prepare<[string], number>(`SELECT 1 FROM admin_signed_out WHERE session = ?`).pluck();
   const lastId = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM review_db`).pluck();
 
   return {
-    feedbackCounts: ({ fromHour, toHour, by }) => (by === 'hour' ? feedbackByHour : feedbackByDay).all(fromHour, toHour),
+    feedbackCounts: ({ fromHour, toHour, by }) =>
+      (by === 'hour' ? feedbackByHour : feedbackByDay).all(fromHour, toHour),
     feedbackTotals: () => feedbackTotals.all(),
-    predictionCounts: ({ fromHour, toHour, by }) => (by === 'hour' ? predictionsByHour : predictionsByDay).all(fromHour, toHour),
+    predictionCounts: ({ fromHour, toHour, by }) =>
+      (by === 'hour' ? predictionsByHour : predictionsByDay).all(fromHour, toHour),
 
     feedbackPage(filter, page) {
       const { direction, bounds, turn } = pageWalk(page);
-      const rows = select<ConsoleRow>(PAGE_COLUMNS, filter, page.limit, direction, bounds, { excerptChars: page.excerptChars });
+      const rows = select<ConsoleRow>(PAGE_COLUMNS, filter, page.limit, direction, bounds, {
+        excerptChars: page.excerptChars,
+      });
       return turn ? rows.reverse() : rows;
     },
 

@@ -92,7 +92,6 @@ interface ReviewInsert extends Omit<LogRowInput, 'correction'> {
   signature: Buffer;
 }
 
-
 /** review_db as the operator sees a row (FeedbackListRow). */
 const OPERATOR_COLUMNS = `id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, verdict,
   verdict_reason AS reason, client, source, prediction_id AS predictionId`;
@@ -109,7 +108,9 @@ function logHistory(db: Database.Database): LogHistory {
     .prepare<[string], number>(`SELECT id FROM review_db WHERE normalized_hash = ? ORDER BY id LIMIT 1`)
     .pluck();
   const bandRows = db
-    .prepare<[number, number], number>(`SELECT review_id FROM review_bands WHERE band_key = ? ORDER BY review_id DESC LIMIT ?`)
+    .prepare<[number, number], number>(
+      `SELECT review_id FROM review_bands WHERE band_key = ? ORDER BY review_id DESC LIMIT ?`,
+    )
     .pluck();
   const signatures = db.prepare<[string], { id: number; signature: Buffer }>(`
     SELECT id, signature FROM review_db WHERE id IN (SELECT value FROM json_each(?)) AND signature IS NOT NULL ORDER BY id
@@ -120,7 +121,9 @@ function logHistory(db: Database.Database): LogHistory {
     for (const key of keys) for (const id of bandRows.all(key, CANDIDATES_PER_BAND)) ids.add(id);
     return signatures.all(JSON.stringify([...ids]));
   };
-  const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(CLIENT_ACCEPTED_SINCE_SQL);
+  const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(
+    CLIENT_ACCEPTED_SINCE_SQL,
+  );
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
     sharingBands: (keys) =>
@@ -128,7 +131,9 @@ function logHistory(db: Database.Database): LogHistory {
         ? []
         : byBand(keys).map((row) => ({
             id: row.id,
-            signature: new Uint32Array(row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength)),
+            signature: new Uint32Array(
+              row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength),
+            ),
           })),
     acceptedFromClientSince: (client, since) => {
       const counts = byClient.get(client, since)!;
@@ -183,7 +188,11 @@ export function openStore(path: string, options: OpenStoreOptions = {}): LogStor
     if (!inMemory && !readonly) fs.mkdirSync(nodePath.dirname(nodePath.resolve(path)), { recursive: true });
     // `timeout` is better-sqlite3's name for sqlite3_busy_timeout (PRAGMA busy_timeout). Opening
     // may migrate, which waits for another process's write lock at least OPEN_LOCK_WAIT_MS.
-    db = new Database(path, { readonly, fileMustExist: readonly || mustExist, timeout: Math.max(busyTimeoutMs, OPEN_LOCK_WAIT_MS) });
+    db = new Database(path, {
+      readonly,
+      fileMustExist: readonly || mustExist,
+      timeout: Math.max(busyTimeoutMs, OPEN_LOCK_WAIT_MS),
+    });
   } catch (error) {
     throw describeOpenFailure(path, error);
   }
@@ -193,7 +202,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): LogStor
     assertKnownSchemaVersion(db, path);
     // Only possible before the first table exists: a new database gives the pages of expired
     // predictions back to the file system (reclaimFreePages); an older one reuses them.
-    if (!readonly && (db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
+    if (!readonly && (db.pragma('page_count', { simple: true }) as number) === 0)
+      db.pragma('auto_vacuum = INCREMENTAL');
     if (!inMemory && !readonly) db.pragma('journal_mode = WAL');
     if (autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
     db.pragma('synchronous = NORMAL');
@@ -248,7 +258,9 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     SELECT id, prediction_id AS predictionId FROM review_db WHERE id > ? ORDER BY id
   `);
   const countLinkedPredictionsStmt = db
-    .prepare<[number, number], number>(`SELECT COUNT(*) FROM predictions WHERE feedback_review_id > ? AND feedback_review_id <= ?`)
+    .prepare<[number, number], number>(
+      `SELECT COUNT(*) FROM predictions WHERE feedback_review_id > ? AND feedback_review_id <= ?`,
+    )
     .pluck();
   const feedbackLinksAfterTx = db.transaction((afterId: number): FeedbackLinks => {
     const rows = feedbackRowsAfterStmt.all(afterId);
@@ -259,7 +271,9 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   const verdictOfStmt = db.prepare<[number], { verdict: Verdict; sentiment: unknown }>(
     `SELECT verdict, sentiment FROM review_db WHERE id = ?`,
   );
-  const setVerdictStmt = db.prepare<[Verdict, string, number]>(`UPDATE review_db SET verdict = ?, verdict_reason = ? WHERE id = ?`);
+  const setVerdictStmt = db.prepare<[Verdict, string, number]>(
+    `UPDATE review_db SET verdict = ?, verdict_reason = ? WHERE id = ?`,
+  );
   const addVerdictChangeStmt = db.prepare<[number, Verdict, string, string]>(
     `INSERT INTO verdict_changes (review_id, verdict, reason, at) VALUES (?, ?, ?, ?)`,
   );
@@ -287,7 +301,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   `);
   const lastChangeStmt = db.prepare<[], number>(`SELECT COALESCE(MAX(id), 0) FROM verdict_changes`).pluck();
   const databaseId = db.prepare<[], string>(`SELECT id FROM database_identity`).pluck().get();
-  if (databaseId === undefined) throw new InvalidInputError(`database ${path} has no row in database_identity; it was changed by hand`);
+  if (databaseId === undefined)
+    throw new InvalidInputError(`database ${path} has no row in database_identity; it was changed by hand`);
   // The oldest of those beyond the newest `keep` (the partial index, walked newest first, skips `keep`).
   const deleteBeyondStmt = db.prepare<[number, number]>(`
     DELETE FROM predictions WHERE rowid IN (
@@ -424,7 +439,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     },
 
     changeVerdicts(reviewIds, verdict, reason, at = new Date().toISOString()) {
-      if (!VERDICTS.includes(verdict)) throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
+      if (!VERDICTS.includes(verdict))
+        throw new InvalidInputError(`verdict must be one of ${VERDICTS.join(', ')}; got ${String(verdict)}`);
       return changeVerdictsTx.immediate(reviewIds, verdict, reason, at);
     },
 
@@ -441,9 +457,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     },
 
     firstRowChangedAfter(afterId) {
-      return (firstChangedStmt.get(afterId)) ?? null;
+      return firstChangedStmt.get(afterId) ?? null;
     },
-
 
     getReview(id) {
       return getReviewStmt.get(id);
@@ -462,7 +477,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
       if (!incrementalVacuum) return 0;
       const before = db.pragma('freelist_count', { simple: true }) as number;
       // PRAGMA takes no bound parameters; maxPages is checked to be a whole number.
-      if (!Number.isSafeInteger(maxPages) || maxPages < 1) throw new InvalidInputError(`maxPages must be a whole number >= 1; got ${maxPages}`);
+      if (!Number.isSafeInteger(maxPages) || maxPages < 1)
+        throw new InvalidInputError(`maxPages must be a whole number >= 1; got ${maxPages}`);
       db.pragma(`incremental_vacuum(${maxPages})`);
       return before - (db.pragma('freelist_count', { simple: true }) as number);
     },

@@ -4,13 +4,22 @@ import { DatabaseUnavailableError } from '../../errors.js';
  * The SQLite errors that say "not now" rather than "never": another connection holds the write
  * lock, or the file cannot be written at the moment (disk full, read-only, I/O error).
  */
-const UNAVAILABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
+const UNAVAILABLE_CODES = [
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_PROTOCOL',
+];
 
 /** Why the database is unavailable, in a few words, or null when `error` is not about that. */
 function unavailableReason(error: unknown): string | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !UNAVAILABLE_CODES.some((prefix) => code.startsWith(prefix))) return null;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'the database is locked by another process';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return 'the database is locked by another process';
   if (code.startsWith('SQLITE_FULL')) return 'the disk or the database is full';
   if (code.startsWith('SQLITE_READONLY')) return 'the database cannot be written (read-only)';
   return `the database cannot be written (${(error as Error).message})`;
@@ -21,7 +30,11 @@ export function asUnavailable(error: unknown, path: string): unknown {
   const reason = unavailableReason(error);
   if (reason === null) return error;
   const detail = (error as Error).message;
-  return new DatabaseUnavailableError(`database ${path}: ${reason} (${detail}); nothing was stored, try again shortly`, 1, { cause: error, reason });
+  return new DatabaseUnavailableError(
+    `database ${path}: ${reason} (${detail}); nothing was stored, try again shortly`,
+    1,
+    { cause: error, reason },
+  );
 }
 
 /**

@@ -89,7 +89,10 @@ const compact = (n: number): string =>
 
 function frame(id: string, title: string, body: string, legend: Series[], width: ChartWidth): string {
   const legendItems = legend
-    .map((s) => `<li><svg class="chart-swatch" width="12" height="12" aria-hidden="true"><rect class="${s.className}" width="12" height="12"/></svg>${xml(s.name)}</li>`)
+    .map(
+      (s) =>
+        `<li><svg class="chart-swatch" width="12" height="12" aria-hidden="true"><rect class="${s.className}" width="12" height="12"/></svg>${xml(s.name)}</li>`,
+    )
     .join('');
   return (
     `<figure class="chart">` +
@@ -110,21 +113,32 @@ function yAxis(top: number, step: number, format: (n: number) => string, width: 
   return out;
 }
 
-function xLabels(categories: string[], label: (c: string) => string, every: number, slot: number, width: ChartWidth): string {
+function xLabels(
+  categories: string[],
+  label: (c: string) => string,
+  every: number,
+  slot: number,
+  width: ChartWidth,
+): string {
   let out = '';
   categories.forEach((category, i) => {
     if (i % every !== 0) return;
     const x = MARGIN.left + slot * i + slot / 2;
     out += `<text class="chart-tick" x="${round(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${xml(label(category))}</text>`;
   });
-  return out + `<line class="chart-axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>`;
+  return (
+    out +
+    `<line class="chart-axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>`
+  );
 }
 
 /** Counts per period as bars, stacked or overlaid. */
 export function barChart(options: BarChartOptions): string {
   const { categories, series, layout, width = 720 } = options;
   const totals = categories.map((_, i) =>
-    layout === 'stacked' ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0) : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
+    layout === 'stacked'
+      ? series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0)
+      : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
   );
   const { top, step } = niceScale(Math.max(0, ...totals));
   const slot = plotWidth(width) / Math.max(categories.length, 1);
@@ -154,7 +168,13 @@ export function barChart(options: BarChartOptions): string {
     bars += `<g class="chart-column"><title>${xml(options.describe(category, i))}</title>${marks}<rect class="chart-hit" x="${round(x)}" y="${MARGIN.top}" width="${round(width)}" height="${PLOT_H}"/></g>`;
   });
   const id = nextId();
-  return frame(id, options.title, yAxis(top, step, compact, width) + bars + xLabels(categories, options.label, options.labelEvery, slot, width), series, width);
+  return frame(
+    id,
+    options.title,
+    yAxis(top, step, compact, width) + bars + xLabels(categories, options.label, options.labelEvery, slot, width),
+    series,
+    width,
+  );
 }
 
 /**
@@ -204,10 +224,21 @@ export function shareChart(options: LineChartOptions): string {
  * The model's events on a time axis, at the height of their check-set accuracy (events without
  * one sit on the axis). The y axis spans the accuracies shown, so a one-point change is visible.
  */
-export function timelineChart(title: string, points: TimelinePoint[], kinds: Series[], width: ChartWidth = 1100): string {
+export function timelineChart(
+  title: string,
+  points: TimelinePoint[],
+  kinds: Series[],
+  width: ChartWidth = 1100,
+): string {
   const id = nextId();
   if (points.length === 0) {
-    return frame(id, title, `<text class="chart-empty" x="${width / 2}" y="${HEIGHT / 2}" text-anchor="middle">No model events yet</text>`, [], width);
+    return frame(
+      id,
+      title,
+      `<text class="chart-empty" x="${width / 2}" y="${HEIGHT / 2}" text-anchor="middle">No model events yet</text>`,
+      [],
+      width,
+    );
   }
   const times = points.map((p) => Date.parse(p.at));
   const t0 = Math.min(...times);
@@ -217,7 +248,8 @@ export function timelineChart(title: string, points: TimelinePoint[], kinds: Ser
   const lo = accuracies.length === 0 ? 0 : Math.max(0, Math.floor(Math.min(...accuracies) * 20 - 1) / 20);
   const hi = accuracies.length === 0 ? 1 : Math.min(1, Math.ceil(Math.max(...accuracies) * 20 + 0.5) / 20);
   const xOf = (t: number) => MARGIN.left + 10 + ((t - t0) / span) * (plotWidth(width) - 20);
-  const yOf = (a: number | null) => (a === null ? MARGIN.top + PLOT_H : MARGIN.top + PLOT_H - ((a - lo) / (hi - lo)) * PLOT_H);
+  const yOf = (a: number | null) =>
+    a === null ? MARGIN.top + PLOT_H : MARGIN.top + PLOT_H - ((a - lo) / (hi - lo)) * PLOT_H;
   let grid = '';
   for (let k = 0; k <= 4; k++) {
     const a = lo + ((hi - lo) * k) / 4;
@@ -227,15 +259,23 @@ export function timelineChart(title: string, points: TimelinePoint[], kinds: Ser
   }
   const sorted = points.map((p, i) => ({ ...p, t: times[i] })).sort((a, b) => a.t - b.t);
   const measured = sorted.filter((p) => p.accuracy !== null);
-  const line = measured.length < 2 ? '' : `<path class="chart-line chart-line--thin" d="${measured.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(xOf(p.t))} ${round(yOf(p.accuracy))}`).join(' ')}"/>`;
+  const line =
+    measured.length < 2
+      ? ''
+      : `<path class="chart-line chart-line--thin" d="${measured.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(xOf(p.t))} ${round(yOf(p.accuracy))}`).join(' ')}"/>`;
   const classOf = new Map(kinds.map((k) => [k.name, k.className]));
   const marks = sorted
-    .map((p) => `<g><title>${xml(p.describe)}</title><circle class="${classOf.get(p.kind) ?? ''}" cx="${round(xOf(p.t))}" cy="${round(yOf(p.accuracy))}" r="6"/></g>`)
+    .map(
+      (p) =>
+        `<g><title>${xml(p.describe)}</title><circle class="${classOf.get(p.kind) ?? ''}" cx="${round(xOf(p.t))}" cy="${round(yOf(p.accuracy))}" r="6"/></g>`,
+    )
     .join('');
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   const axis =
     `<line class="chart-axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>` +
     `<text class="chart-tick" x="${round(xOf(t0))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="start">${day(t0)}</text>` +
-    (t1 > t0 ? `<text class="chart-tick" x="${round(xOf(t1))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="end">${day(t1)}</text>` : '');
+    (t1 > t0
+      ? `<text class="chart-tick" x="${round(xOf(t1))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="end">${day(t1)}</text>`
+      : '');
   return frame(id, title, grid + line + marks + axis, kinds, width);
 }

@@ -6,8 +6,19 @@ import createError from 'http-errors';
 import { MovieClassifierError, RebuildRefusedError } from '../../errors.js';
 import type { Checkpoints } from '../../learner/checkpoints.js';
 import type { Learner, ModelJournal } from '../../learner/index.js';
-import { NoSuchRowError, UnlearnableRowError, type Operator, type VerdictChangeResult } from '../../moderation/operator.js';
-import { searchTerms, type ClientOrder, type ConsoleFilter, type ConsoleStore, type ModelEventLog } from '../../store/index.js';
+import {
+  NoSuchRowError,
+  UnlearnableRowError,
+  type Operator,
+  type VerdictChangeResult,
+} from '../../moderation/operator.js';
+import {
+  searchTerms,
+  type ClientOrder,
+  type ConsoleFilter,
+  type ConsoleStore,
+  type ModelEventLog,
+} from '../../store/index.js';
 import { VERDICTS, type Verdict } from '../../store/types.js';
 import type { ClientOf } from '../client-identity.js';
 import type { Csrf } from '../middleware/csrf.js';
@@ -60,18 +71,22 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   const router = Router();
   router.use(noStore);
 
-  router.route('/login').get(showLogin(deps)).post(formBody(), csrf.verify, signIn(deps)).all(methodNotAllowed('GET, HEAD, POST'));
   router
-    .route('/logout')
-    .post(formBody(), csrf.verify, signOut(access))
-    .all(methodNotAllowed('POST'));
+    .route('/login')
+    .get(showLogin(deps))
+    .post(formBody(), csrf.verify, signIn(deps))
+    .all(methodNotAllowed('GET, HEAD, POST'));
+  router.route('/logout').post(formBody(), csrf.verify, signOut(access)).all(methodNotAllowed('POST'));
 
   router.use(requireSession(access));
 
   router.route('/').get(showOverview(deps)).all(methodNotAllowed('GET, HEAD'));
   router.route('/feedback').get(showLog(deps)).all(methodNotAllowed('GET, HEAD'));
   for (const action of ['accept', 'reject'] as const) {
-    router.route(`/feedback/:id/${action}`).post(formBody(), csrf.verify, setRowVerdict(deps, action)).all(methodNotAllowed('POST'));
+    router
+      .route(`/feedback/:id/${action}`)
+      .post(formBody(), csrf.verify, setRowVerdict(deps, action))
+      .all(methodNotAllowed('POST'));
   }
   router.route('/clients').get(showClients(deps)).all(methodNotAllowed('GET, HEAD'));
   router
@@ -96,7 +111,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 /** Where to go after signing in: a console page of this site, nothing else. */
 function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(?:[/?][^\s\\]*)?$/.test(value) && !value.includes('//') ? value : '/admin';
+  return typeof value === 'string' && /^\/admin(?:[/?][^\s\\]*)?$/.test(value) && !value.includes('//')
+    ? value
+    : '/admin';
 }
 
 function requireSession(access: ConsoleAccess): RequestHandler {
@@ -120,7 +137,11 @@ function showLogin({ access, csrf }: ConsoleDeps): RequestHandler {
   return async (req, res, next) => {
     const target = safeNext(req.query.next);
     if ((await access.sessionOf(req)) !== undefined) return res.redirect(303, target);
-    const locals = { csrfToken: csrf.issue(req, res), next: target, ...(req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {}) };
+    const locals = {
+      csrfToken: csrf.issue(req, res),
+      next: target,
+      ...(req.query['signed-out'] === '1' ? { notice: 'You are signed out.' } : {}),
+    };
     renderPage(res, 'console/login', locals, next);
   };
 }
@@ -162,7 +183,14 @@ function showOverview(deps: ConsoleDeps): RequestHandler {
 }
 
 /** The log's filters from the query string, or what is wrong with them. */
-function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: LogFilterView; before?: number; after?: number; errors: string[]; notes: string[] } {
+function readLogQuery(query: Request['query']): {
+  filter: ConsoleFilter;
+  view: LogFilterView;
+  before?: number;
+  after?: number;
+  errors: string[];
+  notes: string[];
+} {
   const errors: string[] = [];
   const one = (name: string): string => {
     const value = query[name];
@@ -173,7 +201,14 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
     }
     return value.trim();
   };
-  const view: LogFilterView = { verdict: one('verdict'), client: one('client'), label: one('label'), from: one('from'), to: one('to'), q: one('q') };
+  const view: LogFilterView = {
+    verdict: one('verdict'),
+    client: one('client'),
+    label: one('label'),
+    from: one('from'),
+    to: one('to'),
+    q: one('q'),
+  };
   const filter: ConsoleFilter = {};
   if (view.verdict !== '') {
     if ((VERDICTS as readonly string[]).includes(view.verdict)) filter.verdict = view.verdict as Verdict;
@@ -187,7 +222,10 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
     if (view.label === 'positive' || view.label === 'negative') filter.sentiment = view.label === 'positive' ? 1 : 0;
     else errors.push('label: choose positive or negative');
   }
-  for (const [name, key] of [['from', 'fromDay'], ['to', 'toDay']] as const) {
+  for (const [name, key] of [
+    ['from', 'fromDay'],
+    ['to', 'toDay'],
+  ] as const) {
     const value = view[name];
     if (value === '') continue;
     if (DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) filter[key] = value;
@@ -211,7 +249,14 @@ function readLogQuery(query: Request['query']): { filter: ConsoleFilter; view: L
   };
   const before = position('before');
   const after = position('after');
-  return { filter, view, errors, notes, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
+  return {
+    filter,
+    view,
+    errors,
+    notes,
+    ...(before === undefined ? {} : { before }),
+    ...(after === undefined ? {} : { after }),
+  };
 }
 
 function logHref(view: LogFilterView, extra: Record<string, string | number> = {}, path = '/admin/feedback'): string {
@@ -229,10 +274,18 @@ function showLog(deps: ConsoleDeps): RequestHandler {
     const rows =
       errors.length > 0
         ? []
-        : await deps.store.console.feedbackPage(filter, { limit: PAGE_SIZE + 1, excerptChars: EXCERPT_CHARS, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) });
+        : await deps.store.console.feedbackPage(filter, {
+            limit: PAGE_SIZE + 1,
+            excerptChars: EXCERPT_CHARS,
+            ...(before === undefined ? {} : { before }),
+            ...(after === undefined ? {} : { after }),
+          });
     // One row more than a page says whether there is a page beyond it (older, or newer when paging up).
     const more = rows.length > PAGE_SIZE;
-    const page = after !== undefined && before === undefined ? rows.slice(rows.length > PAGE_SIZE ? 1 : 0) : rows.slice(0, PAGE_SIZE);
+    const page =
+      after !== undefined && before === undefined
+        ? rows.slice(rows.length > PAGE_SIZE ? 1 : 0)
+        : rows.slice(0, PAGE_SIZE);
     const paged = before !== undefined || after !== undefined;
     const newest = page[0]?.id;
     const oldest = page.at(-1)?.id;
@@ -285,7 +338,10 @@ async function reportChange(
     const more = published === true ? publishedNote : '';
     flash =
       changed.length === 0
-        ? { kind: 'done', text: `${what}: nothing to change (already ${verdict}). The model is still version ${modelVersion}.${more}` }
+        ? {
+            kind: 'done',
+            text: `${what}: nothing to change (already ${verdict}). The model is still version ${modelVersion}.${more}`,
+          }
         : {
             kind: 'done',
             text:
@@ -302,14 +358,20 @@ async function reportChange(
     }
     if (error instanceof UnlearnableRowError) {
       const { id, sentiment } = error.row;
-      flash = { kind: 'problem', text: `Row ${id} has the label ${JSON.stringify(sentiment)}, not positive or negative: the model cannot learn from it.` };
+      flash = {
+        kind: 'problem',
+        text: `Row ${id} has the label ${JSON.stringify(sentiment)}, not positive or negative: the model cannot learn from it.`,
+      };
       return deps.access.setFlash(req, res, flash);
     }
     // Refused before anything was recorded: the error page says which checkpoint is missing (409).
     if (error instanceof RebuildRefusedError || !(error instanceof MovieClassifierError)) throw error;
     // The store records the verdict before the learner rebuilds; only the rebuild failed.
     const reason = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}`;
-    flash = { kind: 'problem', text: `${what}: the verdict is recorded, but the model could not be rebuilt and still holds the rows. ${reason}` };
+    flash = {
+      kind: 'problem',
+      text: `${what}: the verdict is recorded, but the model could not be rebuilt and still holds the rows. ${reason}`,
+    };
   }
   deps.access.setFlash(req, res, flash);
 }
@@ -337,7 +399,8 @@ function showClients(deps: ConsoleDeps): RequestHandler {
 
 function clientParam(req: Request): string {
   const client = String(req.params.client);
-  if (!CLIENT.test(client)) throw createError(404, `There is no client ${client}: a client id is 16 characters 0-9 and a-f.`);
+  if (!CLIENT.test(client))
+    throw createError(404, `There is no client ${client}: a client id is 16 characters 0-9 and a-f.`);
   return client;
 }
 
@@ -397,9 +460,13 @@ function showModel(deps: ConsoleDeps): RequestHandler {
 }
 
 async function findCheckpoint(deps: ConsoleDeps, name: unknown) {
-  const found = typeof name === 'string' ? (await deps.checkpoints.list()).find((c) => basename(c.path) === name) : undefined;
+  const found =
+    typeof name === 'string' ? (await deps.checkpoints.list()).find((c) => basename(c.path) === name) : undefined;
   if (found === undefined) {
-    throw createError(404, `There is no checkpoint ${JSON.stringify(name)} in ${deps.checkpoints.dir}. Pick one from the model page.`);
+    throw createError(
+      404,
+      `There is no checkpoint ${JSON.stringify(name)} in ${deps.checkpoints.dir}. Pick one from the model page.`,
+    );
   }
   return found;
 }
@@ -426,7 +493,8 @@ function confirmRollback(deps: ConsoleDeps): RequestHandler {
         ].filter((line) => line !== ''),
         action: '/admin/model/rollback',
         fields: [{ name: 'checkpoint', value: name }],
-        button: count === 0 ? 'Roll back (nothing to reject)' : `Reject ${count.toLocaleString('en')} rows and roll back`,
+        button:
+          count === 0 ? 'Roll back (nothing to reject)' : `Reject ${count.toLocaleString('en')} rows and roll back`,
         cancelHref: '/admin/model',
       },
       next,
@@ -466,7 +534,11 @@ function exportCsv(deps: ConsoleDeps): RequestHandler {
     res.setHeader('Content-Disposition', `attachment; filename="movieclassifier-feedback-${day}.csv"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.write(csvHeader());
-    if (await streamChunks(res, deps.store.console.exportChunks(filter, EXPORT_CHUNK), (rows) => rows.map(csvRow).join(''))) res.end();
+    if (
+      await streamChunks(res, deps.store.console.exportChunks(filter, EXPORT_CHUNK), (rows) =>
+        rows.map(csvRow).join(''),
+      )
+    )
+      res.end();
   };
 }
-

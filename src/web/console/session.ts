@@ -65,7 +65,14 @@ export interface ConsoleAccess {
  * it matched, nor its length. Failed tries are counted per client in the database, so the limit
  * holds across workers.
  */
-export function consoleAccess({ password, secret, sessionHours, maxFailures, store, now = () => new Date() }: ConsoleAccessOptions): ConsoleAccess {
+export function consoleAccess({
+  password,
+  secret,
+  sessionHours,
+  maxFailures,
+  store,
+  now = () => new Date(),
+}: ConsoleAccessOptions): ConsoleAccess {
   const key = createHmac('sha256', secret)
     .update('movieclassifier console session v1\0')
     .update(createHash('sha256').update(password).digest())
@@ -110,9 +117,14 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
       const claim = await claimTry(client, at, since, maxFailures);
       if (!claim.allowed) {
         const freeAt = Date.parse(claim.oldest) + LOGIN_WINDOW_MS;
-        return { status: 'too-many-failures', retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)) };
+        return {
+          status: 'too-many-failures',
+          retryAfterSeconds: Math.max(1, Math.ceil((freeAt - at.getTime()) / 1000)),
+        };
       }
-      const digest = createHash('sha256').update(typeof given === 'string' ? given : '').digest();
+      const digest = createHash('sha256')
+        .update(typeof given === 'string' ? given : '')
+        .digest();
       if (typeof given !== 'string' || !timingSafeEqual(digest, expected)) {
         await store.clearLoginFailures(null, since);
         return { status: 'wrong-password', triesLeft: maxFailures - claim.failuresBefore - 1 };
@@ -120,7 +132,10 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
       await store.clearLoginFailures(client);
       const expiresAt = Math.floor(at.getTime() / 1000) + sessionHours * 3600;
       const payload = `v1.${expiresAt}.${randomBytes(16).toString('base64url')}`;
-      res.cookie(SESSION_COOKIE, `${payload}.${sign(payload)}`, { ...cookieOptions(req), maxAge: sessionHours * 3600_000 });
+      res.cookie(SESSION_COOKIE, `${payload}.${sign(payload)}`, {
+        ...cookieOptions(req),
+        maxAge: sessionHours * 3600_000,
+      });
       return { status: 'signed-in' };
     },
 
@@ -144,7 +159,9 @@ export function consoleAccess({ password, secret, sessionHours, maxFailures, sto
       if (payload === undefined) return undefined;
       try {
         const flash = JSON.parse(Buffer.from(payload.slice('flash.'.length), 'base64url').toString('utf8')) as Flash;
-        return (flash.kind === 'done' || flash.kind === 'problem') && typeof flash.text === 'string' ? flash : undefined;
+        return (flash.kind === 'done' || flash.kind === 'problem') && typeof flash.text === 'string'
+          ? flash
+          : undefined;
       } catch {
         return undefined;
       }

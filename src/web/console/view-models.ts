@@ -4,7 +4,14 @@ import nunjucks from 'nunjucks';
 
 import type { CheckpointInfo } from '../../learner/checkpoints.js';
 import type { CheckScore, ModelInfo } from '../../learner/index.js';
-import type { ClientOrder, ClientSummary, ConsoleRow, ConsoleStore, FeedbackCount, ModelEvent } from '../../store/index.js';
+import type {
+  ClientOrder,
+  ClientSummary,
+  ConsoleRow,
+  ConsoleStore,
+  FeedbackCount,
+  ModelEvent,
+} from '../../store/index.js';
 import { isLabel } from '../../model/types.js';
 import type { Verdict } from '../../store/types.js';
 import { barChart, shareChart, timelineChart, type Series } from './charts.js';
@@ -145,10 +152,16 @@ function periods(now: Date, n: number, by: 'hour' | 'day'): string[] {
 }
 
 const count = (n: number): string => n.toLocaleString('en');
-const percentOf = (part: number, whole: number): string => (whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`);
+const percentOf = (part: number, whole: number): string =>
+  whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)}%`;
 
 /** Sums cells by period with `pick` saying which cells (and into which series) count. */
-function tally(cells: FeedbackCount[], categories: string[], pick: (cell: FeedbackCount) => number | null, seriesCount: number): number[][] {
+function tally(
+  cells: FeedbackCount[],
+  categories: string[],
+  pick: (cell: FeedbackCount) => number | null,
+  seriesCount: number,
+): number[][] {
   const index = new Map(categories.map((c, i) => [c, i]));
   const out = Array.from({ length: seriesCount }, () => new Array<number>(categories.length).fill(0));
   for (const cell of cells) {
@@ -173,7 +186,8 @@ export function eventRow(event: ModelEvent): EventRow {
     at: event.at.replace('T', ' ').slice(0, 19),
     kind: event.kind,
     modelVersion: event.modelVersion,
-    accuracy: event.checkAccuracy === null ? '–' : `${(event.checkAccuracy * 100).toFixed(2)}% of ${count(event.checkSize)}`,
+    accuracy:
+      event.checkAccuracy === null ? '–' : `${(event.checkAccuracy * 100).toFixed(2)}% of ${count(event.checkSize)}`,
     detail: event.detail ?? '',
   };
 }
@@ -208,7 +222,12 @@ export async function overviewModel(
   const [feedbackPerHour] = tally(hourCells, hours, () => 0, 1);
   const [feedbackPerDay] = tally(dayCells, days, () => 0, 1);
   // Readers' verdicts on the model: answers not rejected (rejected ones are repeats, too short, or an operator's call).
-  const [correct, incorrect] = tally(dayCells, days, (c) => (c.verdict === 'rejected' || c.correction < 0 ? null : c.correction), 2);
+  const [correct, incorrect] = tally(
+    dayCells,
+    days,
+    (c) => (c.verdict === 'rejected' || c.correction < 0 ? null : c.correction),
+    2,
+  );
   const [negative, positive] = tally(dayCells, days, (c) => (c.sentiment < 0 ? null : c.sentiment), 2);
   const verdicts = tally(dayCells, days, (c) => VERDICT_SERIES.indexOf(c.verdict), 3);
 
@@ -235,10 +254,32 @@ export async function overviewModel(
 
   return {
     tiles: [
-      { label: 'Feedback rows', value: count(all), note: `${count(feedbackPerDay.at(-1) ?? 0)} today (UTC)`, href: '/admin/feedback', qa: 'tile-feedback' },
-      { label: 'Held, waiting for you', value: count(held), note: 'accept or reject them', href: '/admin/feedback?verdict=held', qa: 'tile-held' },
-      { label: 'Predictions, last 24 hours', value: count(dayPredictionsToday), note: `${count(feedbackPerHour.slice(-24).reduce((a, b) => a + b, 0))} answered`, qa: 'tile-predictions' },
-      { label: 'Readers say correct, last 7 days', value: percentOf(weekCorrect, weekAnswers), note: `${count(weekCorrect)} of ${count(weekAnswers)} answers`, qa: 'tile-accuracy' },
+      {
+        label: 'Feedback rows',
+        value: count(all),
+        note: `${count(feedbackPerDay.at(-1) ?? 0)} today (UTC)`,
+        href: '/admin/feedback',
+        qa: 'tile-feedback',
+      },
+      {
+        label: 'Held, waiting for you',
+        value: count(held),
+        note: 'accept or reject them',
+        href: '/admin/feedback?verdict=held',
+        qa: 'tile-held',
+      },
+      {
+        label: 'Predictions, last 24 hours',
+        value: count(dayPredictionsToday),
+        note: `${count(feedbackPerHour.slice(-24).reduce((a, b) => a + b, 0))} answered`,
+        qa: 'tile-predictions',
+      },
+      {
+        label: 'Readers say correct, last 7 days',
+        value: percentOf(weekCorrect, weekAnswers),
+        note: `${count(weekCorrect)} of ${count(weekAnswers)} answers`,
+        qa: 'tile-accuracy',
+      },
       {
         label: 'Check-set accuracy',
         value: latest?.checkAccuracy == null ? '–' : `${(latest.checkAccuracy * 100).toFixed(2)}%`,
@@ -259,7 +300,8 @@ export async function overviewModel(
           layout: 'overlaid',
           label: hourLabel,
           labelEvery: 6,
-          describe: (h, i) => `${hourTitle(h)}: ${count(predictionsPerHour[i])} predictions, ${count(feedbackPerHour[i])} feedback`,
+          describe: (h, i) =>
+            `${hourTitle(h)}: ${count(predictionsPerHour[i])} predictions, ${count(feedbackPerHour[i])} feedback`,
         }),
       ),
       daily: html(
@@ -283,7 +325,8 @@ export async function overviewModel(
           values: share,
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${percentOf(correct[i], correct[i] + incorrect[i])} correct (${count(correct[i])} of ${count(correct[i] + incorrect[i])})`,
+          describe: (d, i) =>
+            `${d}: ${percentOf(correct[i], correct[i] + incorrect[i])} correct (${count(correct[i])} of ${count(correct[i] + incorrect[i])})`,
         }),
       ),
       labels: html(
@@ -297,7 +340,8 @@ export async function overviewModel(
           layout: 'stacked',
           label: dayLabel,
           labelEvery: 5,
-          describe: (d, i) => `${d}: ${count(positive[i])} positive, ${count(negative[i])} negative (${percentOf(positive[i], positive[i] + negative[i])} positive)`,
+          describe: (d, i) =>
+            `${d}: ${count(positive[i])} positive, ${count(negative[i])} negative (${percentOf(positive[i], positive[i] + negative[i])} positive)`,
         }),
       ),
       verdicts: html(
@@ -314,13 +358,23 @@ export async function overviewModel(
       timeline: html(
         timelineChart(
           'The model over time: check-set accuracy after each event',
-          events.map((e) => ({ at: e.at, accuracy: e.checkAccuracy, kind: e.kind, describe: `${e.at.slice(0, 16).replace('T', ' ')} ${e.kind}: ${eventRow(e).accuracy}. ${e.detail ?? ''}` })),
+          events.map((e) => ({
+            at: e.at,
+            accuracy: e.checkAccuracy,
+            kind: e.kind,
+            describe: `${e.at.slice(0, 16).replace('T', ' ')} ${e.kind}: ${eventRow(e).accuracy}. ${e.detail ?? ''}`,
+          })),
           EVENT_KINDS,
         ),
       ),
     },
     accuracyDays: days
-      .map((day, i) => ({ day, correct: correct[i], incorrect: incorrect[i], share: percentOf(correct[i], correct[i] + incorrect[i]) }))
+      .map((day, i) => ({
+        day,
+        correct: correct[i],
+        incorrect: incorrect[i],
+        share: percentOf(correct[i], correct[i] + incorrect[i]),
+      }))
       .slice(-ACCURACY_DAYS_LISTED)
       .reverse(),
     accuracyNote: 'Answers rejected by moderation (repeats, too short, an operator’s call) are left out.',
@@ -340,7 +394,11 @@ export function logRow(row: ConsoleRow): LogRow {
   const labelName = (n: unknown) => (n === 1 ? 'positive' : n === 0 ? 'negative' : JSON.stringify(n));
   // The prediction is implied by the label and the answer even when the predictions row is gone.
   const predicted =
-    row.predicted !== null ? labelName(row.predicted) : row.correction === null ? '–' : labelName(row.correction === 1 ? 1 - Number(row.sentiment) : row.sentiment);
+    row.predicted !== null
+      ? labelName(row.predicted)
+      : row.correction === null
+        ? '–'
+        : labelName(row.correction === 1 ? 1 - Number(row.sentiment) : row.sentiment);
   return {
     id: row.id,
     excerpt: row.excerpt,

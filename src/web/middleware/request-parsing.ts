@@ -52,7 +52,8 @@ function parseStrictJson(text: string): unknown {
   if (text.length === 0) return {}; // body-parser: an empty body is an empty object
   // eslint-disable-next-line no-control-regex -- tab, LF and CR are JSON whitespace (RFC 8259), skipped like the space
   const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
-  if (first !== '{' && first !== '[') throw new SyntaxError(`Unexpected token ${JSON.stringify(first ?? '')}: the body must be a JSON object or array`);
+  if (first !== '{' && first !== '[')
+    throw new SyntaxError(`Unexpected token ${JSON.stringify(first ?? '')}: the body must be a JSON object or array`);
   return JSON.parse(text);
 }
 
@@ -88,7 +89,12 @@ function usualSpellings(type: string): ReadonlySet<string> {
 
 /** A body as browsers and clients usually send it: of one of these types, its length given and within `limit`, uncompressed. */
 function isPlainBody(req: Request, types: ReadonlySet<string>, limit: number): boolean {
-  const { 'content-type': type, 'content-length': length, 'content-encoding': encoding, 'transfer-encoding': chunked } = req.headers;
+  const {
+    'content-type': type,
+    'content-length': length,
+    'content-encoding': encoding,
+    'transfer-encoding': chunked,
+  } = req.headers;
   if (type === undefined || length === undefined || chunked !== undefined) return false;
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
   if (!types.has(type.toLowerCase())) return false;
@@ -124,7 +130,12 @@ export const decodeForm: RequestHandler = (req, _res, next) => {
   const fields = new Map<string, string>();
   for (const [name, value] of formPairs(req.body)) {
     if (fields.has(name)) {
-      return next(createError(400, `The form field ${JSON.stringify(name.slice(0, 40))} was sent more than once; send each field once.`));
+      return next(
+        createError(
+          400,
+          `The form field ${JSON.stringify(name.slice(0, 40))} was sent more than once; send each field once.`,
+        ),
+      );
     }
     fields.set(name, value);
   }

@@ -75,7 +75,8 @@ function headersSetBy(middleware: RequestHandler): Array<[string, string | null]
   };
   let finished = false;
   void middleware({} as Request, recorder as unknown as Response, (error?: unknown) => {
-    if (error !== undefined) throw error instanceof Error ? error : new Error('the security headers middleware failed', { cause: error });
+    if (error !== undefined)
+      throw error instanceof Error ? error : new Error('the security headers middleware failed', { cause: error });
     finished = true;
   });
   if (!finished) throw new Error('the security headers middleware did not finish synchronously');

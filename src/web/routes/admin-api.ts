@@ -39,13 +39,23 @@ export function adminApiRoutes({ operator, token }: AdminApiDeps): Router {
   for (const verdict of ['accept', 'reject'] as const) {
     router
       .route(`/feedback/:id/${verdict}`)
-      .post(param('id').isInt({ min: 1 }).withMessage('must be a log row id').toInt(), rejectInvalid, setRowVerdict(operator, verdict))
+      .post(
+        param('id').isInt({ min: 1 }).withMessage('must be a log row id').toInt(),
+        rejectInvalid,
+        setRowVerdict(operator, verdict),
+      )
       .all(methodNotAllowed('POST'));
   }
 
   router
     .route('/clients/:client/reject')
-    .post(param('client').matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'), rejectInvalid, rejectClient(operator))
+    .post(
+      param('client')
+        .matches(/^[0-9a-f]{16}$/)
+        .withMessage('must be a client id (16 hex characters)'),
+      rejectInvalid,
+      rejectClient(operator),
+    )
     .all(methodNotAllowed('POST'));
 
   return router;
@@ -59,10 +69,14 @@ function requireBearer(token: string): RequestHandler {
   const expected = createHash('sha256').update(token).digest();
   return (req, res, next) => {
     const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest();
     if (match !== null && timingSafeEqual(given, expected)) return next();
     res.setHeader('WWW-Authenticate', 'Bearer realm="movieclassifier admin"');
-    next(createError(401, 'the admin API needs the header Authorization: Bearer <ADMIN_TOKEN>', { code: 'unauthorized' }));
+    next(
+      createError(401, 'the admin API needs the header Authorization: Bearer <ADMIN_TOKEN>', { code: 'unauthorized' }),
+    );
   };
 }
 
@@ -76,15 +90,34 @@ const singleValues: RequestHandler = (req, _res, next) => {
 const feedbackQueryRules = () => [
   checkExact(
     [
-      query('verdict').optional().isIn(VERDICTS).withMessage(`must be one of ${VERDICTS.join(', ')}`),
-      query('client').optional().matches(/^[0-9a-f]{16}$/).withMessage('must be a client id (16 hex characters)'),
+      query('verdict')
+        .optional()
+        .isIn(VERDICTS)
+        .withMessage(`must be one of ${VERDICTS.join(', ')}`),
+      query('client')
+        .optional()
+        .matches(/^[0-9a-f]{16}$/)
+        .withMessage('must be a client id (16 hex characters)'),
       query('label').optional().isIn(['positive', 'negative', '0', '1']).withMessage('must be positive or negative'),
-      query('q').optional().isString().isLength({ min: 1, max: 200 }).withMessage('must be 1 to 200 characters').bail()
-        .custom((q: string) => searchTerms(q).length > 0).withMessage('must hold a word to search for (letters or digits; a word ending in * is its start)'),
-      query('limit').optional().isInt({ min: 1, max: MAX_LIMIT }).withMessage(`must be a whole number from 1 to ${MAX_LIMIT}`).toInt(),
+      query('q')
+        .optional()
+        .isString()
+        .isLength({ min: 1, max: 200 })
+        .withMessage('must be 1 to 200 characters')
+        .bail()
+        .custom((q: string) => searchTerms(q).length > 0)
+        .withMessage('must hold a word to search for (letters or digits; a word ending in * is its start)'),
+      query('limit')
+        .optional()
+        .isInt({ min: 1, max: MAX_LIMIT })
+        .withMessage(`must be a whole number from 1 to ${MAX_LIMIT}`)
+        .toInt(),
       query('before').optional().isInt({ min: 1 }).withMessage('must be a log row id').toInt(),
     ],
-    { message: (fields: { path: string }[]) => `unknown parameter: ${fields.map((f) => f.path).join(', ')}`, locations: ['query'] },
+    {
+      message: (fields: { path: string }[]) => `unknown parameter: ${fields.map((f) => f.path).join(', ')}`,
+      locations: ['query'],
+    },
   ),
 ];
 
@@ -94,13 +127,24 @@ const feedbackQueryRules = () => [
  */
 function listFeedback(operator: Operator): RequestHandler {
   return async (req, res) => {
-    const q = matchedData<{ verdict?: Verdict; client?: string; label?: string; q?: string; limit?: number; before?: number }>(req);
+    const q = matchedData<{
+      verdict?: Verdict;
+      client?: string;
+      label?: string;
+      q?: string;
+      limit?: number;
+      before?: number;
+    }>(req);
     const filter: ConsoleFilter = {};
     if (q.verdict !== undefined) filter.verdict = q.verdict;
     if (q.client !== undefined) filter.client = q.client;
     if (q.label !== undefined) filter.sentiment = q.label === 'positive' || q.label === '1' ? 1 : 0;
     if (q.q !== undefined) filter.words = searchTerms(q.q);
-    const rows = await operator.list(filter, { limit: q.limit ?? 50, excerptChars: WHOLE_TEXT, ...(q.before === undefined ? {} : { before: q.before }) });
+    const rows = await operator.list(filter, {
+      limit: q.limit ?? 50,
+      excerptChars: WHOLE_TEXT,
+      ...(q.before === undefined ? {} : { before: q.before }),
+    });
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       rows: rows.map(({ id, excerpt, sentiment, date, verdict, reason, client, source, predictionId }) => ({

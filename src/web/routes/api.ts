@@ -69,7 +69,12 @@ function feedback(learner: Learner, clientOf: ClientOf): RequestHandler {
     const outcome = await learner.feedback(predictionId, correct, { source: API_SOURCE, client: clientOf(req) });
     switch (outcome.status) {
       case 'unknown':
-        return next(createError(404, `no prediction with id ${JSON.stringify(predictionId)} (unanswered predictions expire); predict again`));
+        return next(
+          createError(
+            404,
+            `no prediction with id ${JSON.stringify(predictionId)} (unanswered predictions expire); predict again`,
+          ),
+        );
       case 'duplicate':
         return next(
           createError(409, `feedback on prediction ${predictionId} was already recorded`, { code: 'already_recorded' }),

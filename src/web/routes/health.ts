@@ -38,10 +38,17 @@ export function healthRoutes({ learner, store, details }: HealthDeps): Router {
   return router;
 }
 
-async function unavailable(learner: HealthDeps['learner']): Promise<{ status: 'ok' } | { status: 'unavailable'; reason: string }> {
+async function unavailable(
+  learner: HealthDeps['learner'],
+): Promise<{ status: 'ok' } | { status: 'unavailable'; reason: string }> {
   const write = await learner.writeFailure();
-  if (write !== null) return { status: 'unavailable', reason: `database writes failing since ${write.since}: ${write.reason}` };
+  if (write !== null)
+    return { status: 'unavailable', reason: `database writes failing since ${write.since}: ${write.reason}` };
   const learning = learner.learningFailure();
-  if (learning !== null) return { status: 'unavailable', reason: `the model stopped learning from the log at ${learning.since}: ${learning.reason}` };
+  if (learning !== null)
+    return {
+      status: 'unavailable',
+      reason: `the model stopped learning from the log at ${learning.since}: ${learning.reason}`,
+    };
   return { status: 'ok' };
 }

@@ -11,7 +11,14 @@ import type { RateLimits } from '../middleware/rate-limits.js';
 import { formBody } from '../middleware/request-parsing.js';
 import { noStore } from '../middleware/security.js';
 import { renderPage } from '../render-page.js';
-import { checkedData, feedbackFormRules, firstValidationError, REVIEW_MAX_LENGTH, reviewRule, validationErrorsByField } from '../validation.js';
+import {
+  checkedData,
+  feedbackFormRules,
+  firstValidationError,
+  REVIEW_MAX_LENGTH,
+  reviewRule,
+  validationErrorsByField,
+} from '../validation.js';
 import { explainTerms, HIGHLIGHT_FLOOR, highlightedHtml, termItemsHtml } from '../view-models.js';
 import { reasonCodeOf, readerWords } from '../../moderation/reasons.js';
 
@@ -97,7 +104,10 @@ function recordFeedback(learner: Learner, clientOf: ClientOf): RequestHandler {
     if (errors.verdict !== undefined) return next(createError(400, 'Please answer with Correct or Incorrect.'));
 
     const { predictionId, verdict } = checkedData<{ predictionId: string; verdict: 'correct' | 'incorrect' }>(req);
-    const outcome = await learner.feedback(predictionId, verdict === 'correct', { source: FORM_SOURCE, client: clientOf(req) });
+    const outcome = await learner.feedback(predictionId, verdict === 'correct', {
+      source: FORM_SOURCE,
+      client: clientOf(req),
+    });
     if (outcome.status === 'unknown') return next(unknownPrediction());
 
     renderPage(

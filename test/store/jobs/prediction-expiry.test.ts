@@ -76,7 +76,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     it('with PREDICTION_MAX_TOTAL, also deletes the oldest unanswered predictions beyond it, however recent; answered ones stay', async () => {
       // Arrange: 1,200 recent unanswered predictions (more than a delete batch), the oldest answered.
       const store = await logs.openNew();
-      const made = Array.from({ length: 1200 }, (_, k) => prediction(new Date(Date.now() - (1200 - k) * 1000).toISOString()));
+      const made = Array.from({ length: 1200 }, (_, k) =>
+        prediction(new Date(Date.now() - (1200 - k) * 1000).toISOString()),
+      );
       await store.insertPredictions(made);
       await store.recordFeedback(made[0].id, 1, 'api');
 
@@ -129,7 +131,8 @@ describe('sweepExpiredPredictions on a SQLite file', () => {
     // Arrange: 2,000 predictions of 10,000 emoji (40 KB each), as in the issue.
     const { store, file } = fileStore();
     const text = '😀'.repeat(10_000);
-    for (let k = 0; k < 4; k++) await store.insertPredictions(Array.from({ length: 500 }, () => prediction(ago(48), text)));
+    for (let k = 0; k < 4; k++)
+      await store.insertPredictions(Array.from({ length: 500 }, () => prediction(ago(48), text)));
     const before = pages(file);
     const sizeBefore = fs.statSync(file).size;
 

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { openStore } from '../../../src/store/index.js';
 import type { NewPrediction, LogStore } from '../../../src/store/types.js';
-import { checkpointFailureWarnings, startWalCheckpointer, type WalCheckpointer } from '../../../src/store/jobs/wal-checkpointer.js';
+import {
+  checkpointFailureWarnings,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from '../../../src/store/jobs/wal-checkpointer.js';
 
 const dirs: string[] = [];
 const stores: LogStore[] = [];
@@ -88,7 +92,10 @@ describe('warnings of failed checkpoints', () => {
     // Arrange: a clock moved by hand, and a log that keeps what it is told.
     let now = 0;
     const warnings: { details: object; message: string }[] = [];
-    const failed = checkpointFailureWarnings({ warn: (details, message) => warnings.push({ details, message }) }, { everyMs: 30_000, now: () => now });
+    const failed = checkpointFailureWarnings(
+      { warn: (details, message) => warnings.push({ details, message }) },
+      { everyMs: 30_000, now: () => now },
+    );
 
     // Act: a minute of tries, all failing as SQLite fails on a full disk.
     for (; now < 60_000; now += 250) failed({ message: 'database or disk is full', code: 'SQLITE_FULL' });

@@ -64,7 +64,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
 
       // Assert
       expect(res.status).toBe(303);
-      expect(res.headers.location).toBe(method === 'GET' ? `/admin/login?next=${encodeURIComponent(path)}` : '/admin/login');
+      expect(res.headers.location).toBe(
+        method === 'GET' ? `/admin/login?next=${encodeURIComponent(path)}` : '/admin/login',
+      );
       expect((await t.store.getReview(id))?.verdict).toBe('accepted');
       expect(t.learner.modelInfo().version).toBe(version);
     });
@@ -86,19 +88,22 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       await agent.get('/admin/clients?order=held').expect(200);
     });
 
-    it.each(['https://evil.example/', '//evil.example/admin', '/admin\\@evil.example', '/elsewhere', 'javascript:alert(1)'])(
-      'does not send the operator to %s after signing in',
-      async (next) => {
-        const t = await open();
-        const agent = request.agent(t.app);
-        const _csrf = await loginToken(agent);
+    it.each([
+      'https://evil.example/',
+      '//evil.example/admin',
+      '/admin\\@evil.example',
+      '/elsewhere',
+      'javascript:alert(1)',
+    ])('does not send the operator to %s after signing in', async (next) => {
+      const t = await open();
+      const agent = request.agent(t.app);
+      const _csrf = await loginToken(agent);
 
-        const res = await agent.post('/admin/login').type('form').send({ _csrf, next, password: PASSWORD });
+      const res = await agent.post('/admin/login').type('form').send({ _csrf, next, password: PASSWORD });
 
-        expect(res.status).toBe(303);
-        expect(res.headers.location).toBe('/admin');
-      },
-    );
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/admin');
+    });
   });
 
   describe('POST /admin/login', () => {
@@ -141,7 +146,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const agent = request.agent(t.app);
       const _csrf = await loginToken(agent);
 
-      const res = await agent.post('/admin/login').type('form').send({ _csrf, password: 'correct horse battery stapler' });
+      const res = await agent
+        .post('/admin/login')
+        .type('form')
+        .send({ _csrf, password: 'correct horse battery stapler' });
 
       expect(res.status).toBe(401);
       expect(res.text).toContain('That password is not right. 4 more tries before a 15-minute wait.');
@@ -152,7 +160,12 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
     it('refuses a client after ADMIN_LOGIN_FAILURES wrong passwords, even the right one, in every worker, with Retry-After', async () => {
       // Arrange: two app instances on one database, as two workers are.
       const t = await open({ config: { adminLoginFailures: 3 } });
-      const other = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 3 }), checkpoints: t.checkpoints });
+      const other = createApp({
+        learner: t.learner,
+        store: t.store,
+        config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 3 }),
+        checkpoints: t.checkpoints,
+      });
       const agent = request.agent(t.app);
       const _csrf = await loginToken(agent);
       for (const password of ['wrong password 1', 'wrong password 2']) {
@@ -163,7 +176,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       // Act: the right password, through the other worker (same client address, same CSRF cookie)
       const otherAgent = request.agent(other);
       const page = await otherAgent.get('/admin/login');
-      const refused = await otherAgent.post('/admin/login').type('form').send({ _csrf: hiddenField(page.text, '_csrf'), password: PASSWORD });
+      const refused = await otherAgent
+        .post('/admin/login')
+        .type('form')
+        .send({ _csrf: hiddenField(page.text, '_csrf'), password: PASSWORD });
 
       // Assert
       expect(last.status).toBe(401);
@@ -178,7 +194,12 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
     it('lets the client try again once its failures are 15 minutes old', async () => {
       let now = new Date('2026-05-01T10:00:00.000Z');
       const t = await open({ config: { adminLoginFailures: 1 } });
-      const app = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 1 }), now: () => now });
+      const app = createApp({
+        learner: t.learner,
+        store: t.store,
+        config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 1 }),
+        now: () => now,
+      });
       const agent = request.agent(app);
       const _csrf = await loginToken(agent);
       await agent.post('/admin/login').type('form').send({ _csrf, password: 'wrong password 1' }).expect(401);
@@ -209,7 +230,12 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       // Arrange
       let now = new Date('2026-05-01T10:00:00.000Z');
       const t = await open();
-      const app = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD, adminSessionHours: 1 }), now: () => now });
+      const app = createApp({
+        learner: t.learner,
+        store: t.store,
+        config: testConfig({ adminPassword: PASSWORD, adminSessionHours: 1 }),
+        now: () => now,
+      });
       const agent = request.agent(app);
       const _csrf = await loginToken(agent);
       const res = await agent.post('/admin/login').type('form').send({ _csrf, password: PASSWORD }).expect(303);
@@ -217,12 +243,23 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const [name, value] = cookie.split('=') as [string, string];
       const parts = value.split('.');
       const withExpiry = (expiry: string) => `${name}=${[parts[0], expiry, parts[2], parts[3]].join('.')}`;
-      const otherPassword = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: 'another password entirely' }), now: () => now });
+      const otherPassword = createApp({
+        learner: t.learner,
+        store: t.store,
+        config: testConfig({ adminPassword: 'another password entirely' }),
+        now: () => now,
+      });
 
       // Act / Assert
       await request(app).get('/admin').set('Cookie', cookie).expect(200);
-      await request(app).get('/admin').set('Cookie', withExpiry(String(Number(parts[1]) + 3600))).expect(303);
-      await request(app).get('/admin').set('Cookie', `${name}=v1.9999999999.${parts[2]}.${'A'.repeat(43)}`).expect(303);
+      await request(app)
+        .get('/admin')
+        .set('Cookie', withExpiry(String(Number(parts[1]) + 3600)))
+        .expect(303);
+      await request(app)
+        .get('/admin')
+        .set('Cookie', `${name}=v1.9999999999.${parts[2]}.${'A'.repeat(43)}`)
+        .expect(303);
       await request(otherPassword).get('/admin').set('Cookie', cookie).expect(303);
       now = new Date('2026-05-01T11:00:01.000Z');
       await request(app).get('/admin').set('Cookie', cookie).expect(303);
@@ -240,7 +277,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const overview = await agent.get('/admin').expect(200);
 
       // Act
-      const out = await agent.post('/admin/logout').type('form').send({ _csrf: hiddenField(overview.text, '_csrf') });
+      const out = await agent
+        .post('/admin/logout')
+        .type('form')
+        .send({ _csrf: hiddenField(overview.text, '_csrf') });
 
       // Assert
       expect(out.status).toBe(303);
@@ -299,7 +339,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       // Act
       const responses = [
         await agent.post(`/admin/feedback/${id}/reject`).type('form').send({ back: '/admin/feedback' }),
-        await agent.post(`/admin/feedback/${id}/reject`).type('form').send({ _csrf: token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }),
+        await agent
+          .post(`/admin/feedback/${id}/reject`)
+          .type('form')
+          .send({ _csrf: token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }),
         await agent.post(`/admin/clients/${CLIENT}/reject`).type('form').send({}),
         await agent.post('/admin/model/rollback').type('form').send({ checkpoint: 'x' }),
       ];

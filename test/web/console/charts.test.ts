@@ -4,7 +4,9 @@ import { barChart, niceScale, shareChart, timelineChart, xml } from '../../../sr
 import { csvField, csvRow } from '../../../src/web/console/csv.js';
 
 const rects = (svg: string) =>
-  [...svg.matchAll(/<rect class="(chart-fill--\w+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"\/>/g)].map((m) => ({
+  [
+    ...svg.matchAll(/<rect class="(chart-fill--\w+)" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"\/>/g),
+  ].map((m) => ({
     className: m[1],
     y: Number(m[3]),
     height: Number(m[5]),
@@ -24,7 +26,12 @@ describe('niceScale', () => {
 });
 
 describe('barChart', () => {
-  const base = { title: 'Counts <per> "day"', label: (c: string) => c, labelEvery: 1, describe: (c: string, i: number) => `${c}: ${i}` };
+  const base = {
+    title: 'Counts <per> "day"',
+    label: (c: string) => c,
+    labelEvery: 1,
+    describe: (c: string, i: number) => `${c}: ${i}`,
+  };
 
   it('draws stacked bars whose heights add up, on a labelled axis, with a tooltip per column', () => {
     const svg = barChart({
@@ -68,7 +75,14 @@ describe('barChart', () => {
 
 describe('shareChart', () => {
   it('draws a point per measured day and leaves a gap where there were no answers', () => {
-    const svg = shareChart({ title: 't', categories: ['a', 'b', 'c', 'd'], values: [1, null, 0.5, 0.75], label: (c) => c, labelEvery: 1, describe: (c) => c });
+    const svg = shareChart({
+      title: 't',
+      categories: ['a', 'b', 'c', 'd'],
+      values: [1, null, 0.5, 0.75],
+      label: (c) => c,
+      labelEvery: 1,
+      describe: (c) => c,
+    });
 
     expect([...svg.matchAll(/<circle class="chart-point"/g)]).toHaveLength(3);
     // The axis spans the shares shown (45% to 100%), with gridlines at round shares.
@@ -109,6 +123,8 @@ describe('xml and CSV', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField(null)).toBe('');
-    expect(csvRow({ id: 1, review: 'x', sentiment: 1, date: 'd', verdict: 'held', client: null })).toBe('x,1,d,held,\r\n');
+    expect(csvRow({ id: 1, review: 'x', sentiment: 1, date: 'd', verdict: 'held', client: null })).toBe(
+      'x,1,d,held,\r\n',
+    );
   });
 });

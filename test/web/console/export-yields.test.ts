@@ -32,9 +32,13 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const started = performance.now();
       let running = 2;
       const exports = Array.from({ length: running }, async () => {
-        const res = await fetch(`${base}/admin/export.csv`, { headers: { cookie }, signal: AbortSignal.timeout(60_000) });
+        const res = await fetch(`${base}/admin/export.csv`, {
+          headers: { cookie },
+          signal: AbortSignal.timeout(60_000),
+        });
         let lines = 0;
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+          for (const byte of chunk) if (byte === 10) lines++;
         running--;
         return lines;
       });

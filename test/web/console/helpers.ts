@@ -45,7 +45,8 @@ export async function consoleApp(kind: StoreKind, options: ConsoleAppOptions = {
   const checkpoints = kind.checkpoints(log);
   const model = makeTestModel();
   await checkpoints.keep(testModelBytes(), model.header);
-  const learner = options.learner === undefined ? await createLearner({ model, store, checkpoints }) : await options.learner(store);
+  const learner =
+    options.learner === undefined ? await createLearner({ model, store, checkpoints }) : await options.learner(store);
   const journal = modelJournal({ learner, events: store.modelEvents, changes: store.console });
   await journal.note();
   const app = createApp({ learner, store, config, logger: pino({ level: 'silent' }), checkpoints, journal });
@@ -62,7 +63,12 @@ export async function loginToken(agent: request.Agent): Promise<string> {
 export async function signIn(app: Express, password = PASSWORD): Promise<request.Agent> {
   const agent = request.agent(app);
   const _csrf = await loginToken(agent);
-  await agent.post('/admin/login').type('form').send({ _csrf, password, next: '/admin' }).expect(303).expect('Location', '/admin');
+  await agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf, password, next: '/admin' })
+    .expect(303)
+    .expect('Location', '/admin');
   return agent;
 }
 

@@ -35,7 +35,8 @@ async function withLog(kind: StoreKind) {
   return { t, agent, rows, today };
 }
 
-const ids = (html: string): number[] => [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
+const ids = (html: string): number[] =>
+  [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
 
 /** A word of a review that only it has ("number 4" style texts share most words). */
 function wordOf(text: string): string {
@@ -44,7 +45,6 @@ function wordOf(text: string): string {
 }
 
 describe.each(kinds)('the console on $name', (kind: StoreKind) => {
-
   describe('GET /admin (overview)', () => {
     it('draws the charts on the server, with the day’s counts in them and the readers’ accuracy beside', async () => {
       const { agent, today } = await withLog(kind);
@@ -106,7 +106,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       for (const r of rows) labels.push((await t.store.getReview(r.id))!.sentiment);
       const expectedLabel = (k: number) => labels[k];
 
-      const res = await agent.get(`/admin/feedback?${query.replaceAll('TODAY', today).replace('FEEDBACK4', wordOf(feedbackReview(4)))}`).expect(200);
+      const res = await agent
+        .get(`/admin/feedback?${query.replaceAll('TODAY', today).replace('FEEDBACK4', wordOf(feedbackReview(4)))}`)
+        .expect(200);
 
       const wanted = rows
         .map((r, k) => ({ r, k }))
@@ -145,7 +147,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
 
       expect(ids(first.text)).toHaveLength(50);
       expect(olderHref).toMatch(new RegExp(`^/admin/feedback\\?client=${CLIENT_A}&before=\\d+$`));
-      const allOfA = (await t.store.console.feedbackPage({ client: CLIENT_A }, { limit: 1000, excerptChars: 1 })).map((row) => row.id);
+      const allOfA = (await t.store.console.feedbackPage({ client: CLIENT_A }, { limit: 1000, excerptChars: 1 })).map(
+        (row) => row.id,
+      );
       expect(allOfA).toHaveLength(57);
       expect(ids(second.text)).toEqual(allOfA.slice(50));
       expect(second.text).not.toContain('data-qa="older"');
@@ -171,7 +175,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const _csrf = await pageToken(agent, '/admin/feedback');
 
       // Act
-      const res = await agent.post(`/admin/feedback/${rows[1].id}/reject`).type('form').send({ _csrf, back: '/admin/feedback?verdict=accepted' });
+      const res = await agent
+        .post(`/admin/feedback/${rows[1].id}/reject`)
+        .type('form')
+        .send({ _csrf, back: '/admin/feedback?verdict=accepted' });
       const next = await agent.get(res.headers.location).expect(200);
 
       // Assert
@@ -181,7 +188,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       expect((await t.store.getReview(rows[1].id))?.verdict).toBe('rejected');
       expect(after).not.toBe(before);
       expect(PROBE_TEXTS.map((text) => t.learner.positiveProbability(text))).not.toEqual(probes);
-      expect(next.text).toContain(`Row ${rows[1].id}: 1 row now rejected. Model version ${before} → ${after} (rebuilt from ${basename((await t.checkpoints.list())[0].path)})`);
+      expect(next.text).toContain(
+        `Row ${rows[1].id}: 1 row now rejected. Model version ${before} → ${after} (rebuilt from ${basename((await t.checkpoints.list())[0].path)})`,
+      );
       expect(next.text).toContain(`data-qa="model-version">${after}</code>`);
       expect(ids(next.text)).not.toContain(rows[1].id);
       expect((await t.store.modelEvents.list(5))[0]).toMatchObject({ kind: 'rebuild', modelVersion: after });
@@ -194,7 +203,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const before = t.learner.modelInfo().version;
       const _csrf = await pageToken(agent);
 
-      const res = await agent.post(`/admin/feedback/${rows[2].id}/accept`).type('form').send({ _csrf, back: '/admin/feedback' });
+      const res = await agent
+        .post(`/admin/feedback/${rows[2].id}/accept`)
+        .type('form')
+        .send({ _csrf, back: '/admin/feedback' });
 
       expect(res.status).toBe(303);
       expect((await t.store.getReview(rows[2].id))?.verdict).toBe('accepted');
@@ -205,13 +217,18 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const { t, agent, rows } = await withLog(kind);
       const _csrf = await pageToken(agent);
 
-      const same = await agent.post(`/admin/feedback/${rows[4].id}/reject`).type('form').send({ _csrf, back: 'https://evil.example/' });
+      const same = await agent
+        .post(`/admin/feedback/${rows[4].id}/reject`)
+        .type('form')
+        .send({ _csrf, back: 'https://evil.example/' });
       const sameNext = await agent.get(same.headers.location);
       const missing = await agent.post('/admin/feedback/99999/reject').type('form').send({ _csrf });
       const missingNext = await agent.get(missing.headers.location);
 
       expect(same.headers.location).toBe('/admin/feedback');
-      expect(sameNext.text).toContain(`Row ${rows[4].id}: nothing to change (already rejected). The model is still version ${t.learner.modelInfo().version}.`);
+      expect(sameNext.text).toContain(
+        `Row ${rows[4].id}: nothing to change (already rejected). The model is still version ${t.learner.modelInfo().version}.`,
+      );
       expect(missingNext.text).toContain('There is no log row 99999; nothing was changed.');
     });
   });
@@ -228,11 +245,16 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const agent = await signIn(t.app);
 
       // Act
-      const res = await agent.post(`/admin/feedback/${id}/reject`).type('form').send({ _csrf: await pageToken(agent), back: '/admin/feedback' });
+      const res = await agent
+        .post(`/admin/feedback/${id}/reject`)
+        .type('form')
+        .send({ _csrf: await pageToken(agent), back: '/admin/feedback' });
 
       // Assert
       expect(res.status).toBe(409);
-      expect(res.text).toMatch(/Refused, nothing was changed: the verdict of log row \d+ changes after the model learned it, and no readable checkpoint/);
+      expect(res.text).toMatch(
+        /Refused, nothing was changed: the verdict of log row \d+ changes after the model learned it, and no readable checkpoint/,
+      );
       expect((await t.store.getReview(id))?.verdict).toBe('accepted');
       expect(learner.modelInfo().version).toBe(before);
     });
@@ -248,7 +270,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
 
       // Act
       const confirm = await agent.get(`/admin/clients/${CLIENT_A}/reject`).expect(200);
-      const res = await agent.post(`/admin/clients/${CLIENT_A}/reject`).type('form').send({ _csrf: hiddenField(confirm.text, '_csrf') });
+      const res = await agent
+        .post(`/admin/clients/${CLIENT_A}/reject`)
+        .type('form')
+        .send({ _csrf: hiddenField(confirm.text, '_csrf') });
       const next = await agent.get(res.headers.location).expect(200);
 
       // Assert
@@ -257,7 +282,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       expect(res.headers.location).toBe(`/admin/feedback?client=${CLIENT_A}`);
       expect(await verdicts()).toEqual(rows.map((r, k) => (r.client === CLIENT_A ? 'rejected' : verdictsBefore[k])));
       expect(verdictsBefore.filter((_v, k) => rows[k].client === CLIENT_B)).toContain('accepted');
-      expect(next.text).toContain(`Client ${CLIENT_A}: 5 rows now rejected. Model version ${before} → ${t.learner.modelInfo().version}`);
+      expect(next.text).toContain(
+        `Client ${CLIENT_A}: 5 rows now rejected. Model version ${before} → ${t.learner.modelInfo().version}`,
+      );
     });
 
     it('answers 404 for a client with no rows', async () => {
@@ -277,9 +304,14 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const byRows = await agent.get('/admin/clients').expect(200);
       const byHeld = await agent.get('/admin/clients?order=held').expect(200);
 
-      const order = (html: string) => [...html.matchAll(/data-qa="client-row">\s*<td><a href="\/admin\/feedback\?client=([0-9a-f]{16})"/g)].map((m) => m[1]);
+      const order = (html: string) =>
+        [...html.matchAll(/data-qa="client-row">\s*<td><a href="\/admin\/feedback\?client=([0-9a-f]{16})"/g)].map(
+          (m) => m[1],
+        );
       expect(order(byRows.text)).toEqual([CLIENT_A, CLIENT_B]);
-      expect(byRows.text).toMatch(/<td>6<\/td>\s*<td>4<\/td>\s*<td><a href="\/admin\/feedback\?client=a{16}&amp;verdict=held">1<\/a><\/td>\s*<td>1<\/td>/);
+      expect(byRows.text).toMatch(
+        /<td>6<\/td>\s*<td>4<\/td>\s*<td><a href="\/admin\/feedback\?client=a{16}&amp;verdict=held">1<\/a><\/td>\s*<td>1<\/td>/,
+      );
       expect(order(byHeld.text)).toEqual([CLIENT_A]);
     });
   });
@@ -306,7 +338,10 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
 
       // Act
       const confirm = await agent.get(`/admin/model/rollback?checkpoint=${encodeURIComponent(base)}`).expect(200);
-      const res = await agent.post('/admin/model/rollback').type('form').send({ _csrf: hiddenField(confirm.text, '_csrf'), checkpoint: base });
+      const res = await agent
+        .post('/admin/model/rollback')
+        .type('form')
+        .send({ _csrf: hiddenField(confirm.text, '_csrf'), checkpoint: base });
       const next = await agent.get(res.headers.location).expect(200);
 
       // Assert
@@ -321,23 +356,32 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       expect(next.text.includes(`${base} is now the published model`)).toBe(kind.name === 'PostgreSQL');
     });
 
-    it.runIf(kind.name === 'PostgreSQL')('publishes the checkpoint rolled back to: an instance that starts afterwards serves the same model', async () => {
-      // Arrange
-      const { t, agent } = await withLog(kind);
-      const checkpoint = (await t.checkpoints.list())[0];
-      const base = basename(checkpoint.path);
-      const _csrf = await pageToken(agent, '/admin/model');
+    it.runIf(kind.name === 'PostgreSQL')(
+      'publishes the checkpoint rolled back to: an instance that starts afterwards serves the same model',
+      async () => {
+        // Arrange
+        const { t, agent } = await withLog(kind);
+        const checkpoint = (await t.checkpoints.list())[0];
+        const base = basename(checkpoint.path);
+        const _csrf = await pageToken(agent, '/admin/model');
 
-      // Act
-      await agent.post('/admin/model/rollback').type('form').send({ _csrf, checkpoint: base }).expect(303);
+        // Act
+        await agent.post('/admin/model/rollback').type('form').send({ _csrf, checkpoint: base }).expect(303);
 
-      // Assert: a new instance starts from the newest published model, then replays the log.
-      const published = await kind.postgres(t.store)!.latestPublishedModel();
-      expect(`postgres:${published?.checksum}`).toBe(checkpoint.path);
-      const started = await createLearner({ model: decodeModel(published!.bytes, 'published'), store: t.store, checkpoints: t.checkpoints });
-      expect(PROBE_TEXTS.map((text) => started.positiveProbability(text))).toEqual(PROBE_TEXTS.map((text) => t.learner.positiveProbability(text)));
-      expect(started.modelInfo().appliedThrough).toBe(t.learner.modelInfo().appliedThrough);
-    });
+        // Assert: a new instance starts from the newest published model, then replays the log.
+        const published = await kind.postgres(t.store)!.latestPublishedModel();
+        expect(`postgres:${published?.checksum}`).toBe(checkpoint.path);
+        const started = await createLearner({
+          model: decodeModel(published!.bytes, 'published'),
+          store: t.store,
+          checkpoints: t.checkpoints,
+        });
+        expect(PROBE_TEXTS.map((text) => started.positiveProbability(text))).toEqual(
+          PROBE_TEXTS.map((text) => t.learner.positiveProbability(text)),
+        );
+        expect(started.modelInfo().appliedThrough).toBe(t.learner.modelInfo().appliedThrough);
+      },
+    );
 
     it('answers 404 for a checkpoint that is not kept', async () => {
       const { agent } = await withLog(kind);
@@ -352,17 +396,24 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
   describe('GET /admin/export.csv', () => {
     it('streams the log as CSV (review,sentiment,date,verdict,client), quoting what needs it', async () => {
       const { t, agent, rows } = await withLog(kind);
-      await t.store.insertReview('He said "wow", then left,\nstill thinking about this film for days', 0, 'api', { client: CLIENT_B });
-
-      const res = await agent.get('/admin/export.csv').buffer(true).parse((response, done) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        response.on('end', () => done(null, text));
+      await t.store.insertReview('He said "wow", then left,\nstill thinking about this film for days', 0, 'api', {
+        client: CLIENT_B,
       });
+
+      const res = await agent
+        .get('/admin/export.csv')
+        .buffer(true)
+        .parse((response, done) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          response.on('end', () => done(null, text));
+        });
 
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="movieclassifier-feedback-\d{4}-\d{2}-\d{2}\.csv"$/);
+      expect(res.headers['content-disposition']).toMatch(
+        /^attachment; filename="movieclassifier-feedback-\d{4}-\d{2}-\d{2}\.csv"$/,
+      );
       const text = res.body as string;
       const lines = text.split('\r\n');
       expect(lines[0]).toBe('review,sentiment,date,verdict,client');
@@ -398,23 +449,32 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const t = await consoleApp(kind);
       const long = ' and it went on'.repeat(36);
       for (let start = 0; start < 3_000; start += 500) {
-        const batch = Array.from({ length: 500 }, (_, i) => [`${feedbackReview((start + i) % 50)}${long} ${start + i}`, (start + i) % 2]);
-        await t.sql(`INSERT INTO review_db (review, sentiment, date, source) VALUES ${batch.map(() => "(?, ?, '2026-04-01T10:00:00.000Z', 'api')").join(', ')}`, batch.flat());
+        const batch = Array.from({ length: 500 }, (_, i) => [
+          `${feedbackReview((start + i) % 50)}${long} ${start + i}`,
+          (start + i) % 2,
+        ]);
+        await t.sql(
+          `INSERT INTO review_db (review, sentiment, date, source) VALUES ${batch.map(() => "(?, ?, '2026-04-01T10:00:00.000Z', 'api')").join(', ')}`,
+          batch.flat(),
+        );
       }
       const agent = await signIn(t.app);
 
       // Act
-      const res = await agent.get('/admin/export.csv').buffer(true).parse((response, done) => {
-        // superagent hands the Node response (an IncomingMessage) to a parser.
-        const stream = response as unknown as NodeJS.ReadableStream;
-        let lines = 0;
-        stream.on('data', (chunk: Buffer) => {
-          for (const byte of chunk) if (byte === 10) lines++;
-          stream.pause();
-          setTimeout(() => stream.resume(), 1);
+      const res = await agent
+        .get('/admin/export.csv')
+        .buffer(true)
+        .parse((response, done) => {
+          // superagent hands the Node response (an IncomingMessage) to a parser.
+          const stream = response as unknown as NodeJS.ReadableStream;
+          let lines = 0;
+          stream.on('data', (chunk: Buffer) => {
+            for (const byte of chunk) if (byte === 10) lines++;
+            stream.pause();
+            setTimeout(() => stream.resume(), 1);
+          });
+          response.on('end', () => done(null, lines));
         });
-        response.on('end', () => done(null, lines));
-      });
 
       // Assert
       expect(res.status).toBe(200);

@@ -49,7 +49,11 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const cookie = setCookies(page).get('mc_csrf')!.split(';')[0];
       const _csrf = hiddenField(page.text, '_csrf');
       const requests = Array.from({ length: TRIES }, (_, k) => {
-        const body = new URLSearchParams({ _csrf, password: k === RIGHT ? PASSWORD : `wrong password ${k}`, next: '/admin' }).toString();
+        const body = new URLSearchParams({
+          _csrf,
+          password: k === RIGHT ? PASSWORD : `wrong password ${k}`,
+          next: '/admin',
+        }).toString();
         return (
           `POST /admin/login HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nCookie: ${cookie}\r\n` +
           `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`

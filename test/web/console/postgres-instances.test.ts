@@ -21,7 +21,15 @@ afterEach(async () => {
 async function instance(url: string): Promise<{ server: RunningServer; base: string }> {
   const paths = makeServerFolder('console-postgres');
   cleanups.push(paths.remove);
-  const env = { PORT: '0', DATA_DIR: paths.dataDir, LOG_LEVEL: 'silent', RATE_LIMIT: 'off', DATABASE_URL: url, ADMIN_PASSWORD: PASSWORD, RELOAD_POLL_MS: '100' };
+  const env = {
+    PORT: '0',
+    DATA_DIR: paths.dataDir,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT: 'off',
+    DATABASE_URL: url,
+    ADMIN_PASSWORD: PASSWORD,
+    RELOAD_POLL_MS: '100',
+  };
   const server = await startServer({ ...loadConfig(env), modelPath: paths.modelPath, csrfSecret: TEST_CSRF_SECRET });
   cleanups.push(() => server.close());
   return { server, base: `http://127.0.0.1:${server.port}` };
@@ -37,7 +45,8 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
   }
 }
 
-const ids = (html: string): number[] => [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
+const ids = (html: string): number[] =>
+  [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
 const versionOn = (html: string): string => /data-qa="model-version">([^<]+)<\/code>/.exec(html)![1];
 
 describe('the console with DATABASE_URL', { timeout: 60_000 }, () => {
@@ -48,12 +57,23 @@ describe('the console with DATABASE_URL', { timeout: 60_000 }, () => {
     const b = await instance(url);
     const answered: number[] = [];
     for (let k = 0; k < 3; k++) {
-      const predicted = (await (await fetch(`${a.base}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ review: feedbackReview(k) }) })).json()) as { predictionId: string };
-      const feedback = await fetch(`${a.base}/api/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ predictionId: predicted.predictionId, correct: false }) });
+      const predicted = (await (
+        await fetch(`${a.base}/api/v1/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ review: feedbackReview(k) }),
+        })
+      ).json()) as { predictionId: string };
+      const feedback = await fetch(`${a.base}/api/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ predictionId: predicted.predictionId, correct: false }),
+      });
       answered.push(((await feedback.json()) as { reviewId: number }).reviewId);
     }
     const cookie = await signIn(b.base, PASSWORD);
-    const page = (base: string, path: string) => fetch(`${base}${path}`, { headers: { cookie } }).then((res) => res.text());
+    const page = (base: string, path: string) =>
+      fetch(`${base}${path}`, { headers: { cookie } }).then((res) => res.text());
 
     // Act: the operator rejects a row on the second instance.
     const log = await page(b.base, '/admin/feedback');
@@ -70,15 +90,25 @@ describe('the console with DATABASE_URL', { timeout: 60_000 }, () => {
     expect(rejected.status).toBe(303);
     expect(ids(log)).toEqual([...answered].reverse());
     expect(ids(await page(a.base, '/admin/feedback?verdict=rejected'))).toEqual([answered[1]]);
-    const versionAfter = await until('the first instance’s model version', async () => versionOn(await page(a.base, '/admin')), (v) => v !== versionBefore);
+    const versionAfter = await until(
+      'the first instance’s model version',
+      async () => versionOn(await page(a.base, '/admin')),
+      (v) => v !== versionBefore,
+    );
     expect(versionAfter).toBe(versionOn(await page(b.base, '/admin')));
     // Each instance's text indexer has taken the rows into the words index.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     cleanups.push(() => client.end());
-    const indexed = await until('the words index', async () => Number((await client.query('SELECT through FROM review_words_position')).rows[0].through), (n) => n === answered[2]);
+    const indexed = await until(
+      'the words index',
+      async () => Number((await client.query('SELECT through FROM review_words_position')).rows[0].through),
+      (n) => n === answered[2],
+    );
     expect(indexed).toBe(answered[2]);
-    const word = feedbackReview(0).match(/[A-Za-z]+/g)!.reduce((x, y) => (y.length > x.length ? y : x));
+    const word = feedbackReview(0)
+      .match(/[A-Za-z]+/g)!
+      .reduce((x, y) => (y.length > x.length ? y : x));
     expect(ids(await page(a.base, `/admin/feedback?q=${word}`))).toContain(answered[0]);
   });
 });

@@ -6,8 +6,10 @@ import { consoleApp, signIn } from './helpers.js';
 
 const kinds = logStores();
 
-const ids = (html: string): number[] => [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
-const note = (html: string): string | undefined => /data-qa="filter-error">([^<]*)</.exec(html)?.[1]?.replaceAll('&#39;', "'");
+const ids = (html: string): number[] =>
+  [...html.matchAll(/data-qa="log-row" data-id="(\d+)"/g)].map((m) => Number(m[1]));
+const note = (html: string): string | undefined =>
+  /data-qa="filter-error">([^<]*)</.exec(html)?.[1]?.replaceAll('&#39;', "'");
 
 /** A console on a log of four readers' answers (every text holds "film" and "take"). */
 async function withLog(kind: StoreKind) {
@@ -24,13 +26,16 @@ async function withLog(kind: StoreKind) {
 
 describe.each(kinds)('the console on $name', (kind: StoreKind) => {
   describe('the log page’s day filter', () => {
-    it.each(['9999-12-31', '9999-12-30'])('shows today’s rows with to=%s (the day after 9999-12-31 is past year 9999)', async (to) => {
-      const { agent, rows } = await withLog(kind);
+    it.each(['9999-12-31', '9999-12-30'])(
+      'shows today’s rows with to=%s (the day after 9999-12-31 is past year 9999)',
+      async (to) => {
+        const { agent, rows } = await withLog(kind);
 
-      const res = await agent.get(`/admin/feedback?to=${to}`).expect(200);
+        const res = await agent.get(`/admin/feedback?to=${to}`).expect(200);
 
-      expect(ids(res.text)).toEqual(rows);
-    });
+        expect(ids(res.text)).toEqual(rows);
+      },
+    );
   });
 
   describe('the log page’s search', () => {
@@ -40,7 +45,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const res = await agent.get(`/admin/feedback?q=${encodeURIComponent('t* s* a* fil*')}`).expect(200);
 
       expect(ids(res.text)).toEqual(rows);
-      expect(note(res.text)).toBe("text: ignored t* s* a* (a word's start needs at least 3 letters, and a search takes at most 3 of them)");
+      expect(note(res.text)).toBe(
+        "text: ignored t* s* a* (a word's start needs at least 3 letters, and a search takes at most 3 of them)",
+      );
     });
 
     it('takes at most three word starts', async () => {
@@ -59,7 +66,9 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const res = await agent.get(`/admin/feedback?q=${encodeURIComponent('t* s* a* b* c* d* e* f* g* h*')}`);
 
       expect(res.status).toBe(400);
-      expect(note(res.text)).toMatch(/^text: give at least one word .*; text: ignored t\* s\* a\* b\* c\* d\* e\* f\* g\* h\*/);
+      expect(note(res.text)).toMatch(
+        /^text: give at least one word .*; text: ignored t\* s\* a\* b\* c\* d\* e\* f\* g\* h\*/,
+      );
       expect(ids(res.text)).toEqual([]);
     });
   });

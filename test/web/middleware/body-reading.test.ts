@@ -6,7 +6,12 @@ import express, { type ErrorRequestHandler } from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { FORM_BODY_LIMIT, JSON_BODY_LIMIT, readFormText, readJson } from '../../../src/web/middleware/request-parsing.js';
+import {
+  FORM_BODY_LIMIT,
+  JSON_BODY_LIMIT,
+  readFormText,
+  readJson,
+} from '../../../src/web/middleware/request-parsing.js';
 
 /** An app that reads the body with `reader` and answers what it read (or the error's status). */
 function echoApp(reader: express.RequestHandler): express.Express {
@@ -47,13 +52,18 @@ let bodyParser: Server;
 let directJson: Server;
 let bodyParserJson: Server;
 beforeAll(async () => {
-  const listen = (app: express.Express) => new Promise<Server>((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
+  const listen = (app: express.Express) =>
+    new Promise<Server>((resolve) => {
+      const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    });
   direct = await listen(echoApp(readFormText()));
-  bodyParser = await listen(echoApp(express.text({ limit: FORM_BODY_LIMIT, type: 'application/x-www-form-urlencoded' })));
+  bodyParser = await listen(
+    echoApp(express.text({ limit: FORM_BODY_LIMIT, type: 'application/x-www-form-urlencoded' })),
+  );
   directJson = await listen(echoApp(readJson()));
-  bodyParserJson = await listen(echoApp(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: 'application/json' })));
+  bodyParserJson = await listen(
+    echoApp(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: 'application/json' })),
+  );
 });
 afterAll(() => {
   for (const server of [direct, bodyParser, directJson, bodyParserJson]) server.close();
@@ -93,7 +103,10 @@ describe('reading a form body directly', () => {
         fc.array(fc.nat(), { maxLength: 3 }),
         fc.constantFrom(FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=UTF-8`, 'Application/X-WWW-Form-Urlencoded'),
         async (bytes, cuts, type) => {
-          const sent = { headers: { 'content-type': type, 'content-length': String(bytes.length) }, pieces: split(bytes, cuts) };
+          const sent = {
+            headers: { 'content-type': type, 'content-length': String(bytes.length) },
+            pieces: split(bytes, cuts),
+          };
           const [ours, theirs] = await Promise.all([post(direct, sent), post(bodyParser, sent)]);
           expect(ours).toEqual(theirs);
           expect(ours.status).toBe(200);
@@ -104,13 +117,46 @@ describe('reading a form body directly', () => {
   });
 
   it.each<[string, Sent]>([
-    ['a leading byte-order mark', { headers: { 'content-type': FORM, 'content-length': '9' }, pieces: [Buffer.from('\uFEFFreview', 'utf8')] }],
-    ['a gzip body', { headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, pieces: [gzipSync('review=a+b')] }],
-    ['a chunked body', { headers: { 'content-type': FORM, 'transfer-encoding': 'chunked' }, pieces: [Buffer.from('review='), Buffer.from('ab')] }],
-    ['a latin1 body', { headers: { 'content-type': `${FORM}; charset=latin1`, 'content-length': '8' }, pieces: [Buffer.from('review=\xe9', 'latin1')] }],
-    ['an unknown charset', { headers: { 'content-type': `${FORM}; charset=x-klingon`, 'content-length': '8' }, pieces: [Buffer.from('review=a')] }],
-    ['a body over the limit', { headers: { 'content-type': FORM, 'content-length': String(FORM_BODY_LIMIT + 1) }, pieces: [Buffer.alloc(FORM_BODY_LIMIT + 1, 97)] }],
-    ['another content type', { headers: { 'content-type': 'text/plain', 'content-length': '3' }, pieces: [Buffer.from('a=b')] }],
+    [
+      'a leading byte-order mark',
+      { headers: { 'content-type': FORM, 'content-length': '9' }, pieces: [Buffer.from('\uFEFFreview', 'utf8')] },
+    ],
+    [
+      'a gzip body',
+      { headers: { 'content-type': FORM, 'content-encoding': 'gzip' }, pieces: [gzipSync('review=a+b')] },
+    ],
+    [
+      'a chunked body',
+      {
+        headers: { 'content-type': FORM, 'transfer-encoding': 'chunked' },
+        pieces: [Buffer.from('review='), Buffer.from('ab')],
+      },
+    ],
+    [
+      'a latin1 body',
+      {
+        headers: { 'content-type': `${FORM}; charset=latin1`, 'content-length': '8' },
+        pieces: [Buffer.from('review=\xe9', 'latin1')],
+      },
+    ],
+    [
+      'an unknown charset',
+      {
+        headers: { 'content-type': `${FORM}; charset=x-klingon`, 'content-length': '8' },
+        pieces: [Buffer.from('review=a')],
+      },
+    ],
+    [
+      'a body over the limit',
+      {
+        headers: { 'content-type': FORM, 'content-length': String(FORM_BODY_LIMIT + 1) },
+        pieces: [Buffer.alloc(FORM_BODY_LIMIT + 1, 97)],
+      },
+    ],
+    [
+      'another content type',
+      { headers: { 'content-type': 'text/plain', 'content-length': '3' }, pieces: [Buffer.from('a=b')] },
+    ],
     ['an empty body', { headers: { 'content-type': FORM, 'content-length': '0' }, pieces: [] }],
   ])('answers %s as body-parser does', async (_case, sent) => {
     const [ours, theirs] = await Promise.all([post(direct, sent), post(bodyParser, sent)]);
@@ -143,7 +189,10 @@ describe('reading a JSON body directly', () => {
         fc.array(fc.nat(), { maxLength: 3 }),
         fc.constantFrom(JSON_TYPE, `${JSON_TYPE}; charset=utf-8`, 'Application/JSON'),
         async (bytes, cuts, type) => {
-          const sent = { headers: { 'content-type': type, 'content-length': String(bytes.length) }, pieces: split(bytes, cuts) };
+          const sent = {
+            headers: { 'content-type': type, 'content-length': String(bytes.length) },
+            pieces: split(bytes, cuts),
+          };
           const [ours, theirs] = await Promise.all([post(directJson, sent), post(bodyParserJson, sent)]);
           expect(ours).toEqual(theirs);
         },
@@ -153,9 +202,24 @@ describe('reading a JSON body directly', () => {
   });
 
   it.each<[string, Sent]>([
-    ['a gzip body', { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, pieces: [gzipSync('{"review":"a"}')] }],
-    ['a latin1 body', { headers: { 'content-type': `${JSON_TYPE}; charset=latin1`, 'content-length': '2' }, pieces: [Buffer.from('{}')] }],
-    ['a body over the limit', { headers: { 'content-type': JSON_TYPE, 'content-length': String(JSON_BODY_LIMIT + 1) }, pieces: [Buffer.alloc(JSON_BODY_LIMIT + 1, 32)] }],
+    [
+      'a gzip body',
+      { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, pieces: [gzipSync('{"review":"a"}')] },
+    ],
+    [
+      'a latin1 body',
+      {
+        headers: { 'content-type': `${JSON_TYPE}; charset=latin1`, 'content-length': '2' },
+        pieces: [Buffer.from('{}')],
+      },
+    ],
+    [
+      'a body over the limit',
+      {
+        headers: { 'content-type': JSON_TYPE, 'content-length': String(JSON_BODY_LIMIT + 1) },
+        pieces: [Buffer.alloc(JSON_BODY_LIMIT + 1, 32)],
+      },
+    ],
     ['an empty body', { headers: { 'content-type': JSON_TYPE, 'content-length': '0' }, pieces: [] }],
   ])('answers %s as body-parser does', async (_case, sent) => {
     const [ours, theirs] = await Promise.all([post(directJson, sent), post(bodyParserJson, sent)]);

@@ -26,7 +26,11 @@ describe('createCsrf', () => {
     const app = csrfApp();
     const form = await request(app).get('/form');
 
-    const res = await request(app).post('/submit').set('Cookie', cookieOf(form)).type('form').send({ _csrf: form.text });
+    const res = await request(app)
+      .post('/submit')
+      .set('Cookie', cookieOf(form))
+      .type('form')
+      .send({ _csrf: form.text });
 
     expect(res.status).toBe(200);
     expect(res.text).toBe('accepted');
@@ -37,7 +41,11 @@ describe('createCsrf', () => {
     const attackers = csrfApp('another-secret-0123456789abcdef012');
     const planted = await request(attackers).get('/form');
 
-    const res = await request(ours).post('/submit').set('Cookie', cookieOf(planted)).type('form').send({ _csrf: planted.text });
+    const res = await request(ours)
+      .post('/submit')
+      .set('Cookie', cookieOf(planted))
+      .type('form')
+      .send({ _csrf: planted.text });
 
     expect(res.status).toBe(403);
   });
@@ -59,8 +67,16 @@ describe('createCsrf', () => {
     const form = await request(app).get('/form');
     const cookie = cookieOf(form);
 
-    const twice = await request(app).post('/submit').set('Cookie', cookie).type('form').send(`_csrf=${form.text}&_csrf=${form.text}`);
-    const multiByte = await request(app).post('/submit').set('Cookie', cookie).type('form').send({ _csrf: `${form.text.slice(0, 42)}é` });
+    const twice = await request(app)
+      .post('/submit')
+      .set('Cookie', cookie)
+      .type('form')
+      .send(`_csrf=${form.text}&_csrf=${form.text}`);
+    const multiByte = await request(app)
+      .post('/submit')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: `${form.text.slice(0, 42)}é` });
 
     expect(twice.status).toBe(403);
     expect(multiByte.status).toBe(403);
@@ -70,7 +86,9 @@ describe('createCsrf', () => {
     const app = csrfApp();
     const first = await request(app).get('/form');
 
-    const again = await request(app).get('/form').set('Cookie', `other=1; ${cookieOf(first)}`);
+    const again = await request(app)
+      .get('/form')
+      .set('Cookie', `other=1; ${cookieOf(first)}`);
 
     expect(again.headers['set-cookie']).toBeUndefined();
     expect(again.text).toBe(first.text);

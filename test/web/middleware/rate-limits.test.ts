@@ -33,7 +33,9 @@ describe('rate limits', () => {
     const res = await request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW });
 
     expect(res.status).toBe(429);
-    expect(res.body).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/Too many predictions/) } });
+    expect(res.body).toEqual({
+      error: { code: 'rate_limited', message: expect.stringMatching(/Too many predictions/) },
+    });
   });
 
   it('limits feedback separately from predictions', async () => {

@@ -20,7 +20,10 @@ describe('form bodies', () => {
 
     // Act
     const res = await agent.post('/thanks').type('form').send(twice);
-    const single = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'correct' });
+    const single = await agent
+      .post('/thanks')
+      .type('form')
+      .send({ predictionId, _csrf: csrfToken, verdict: 'correct' });
 
     // Assert
     expect(res.status).toBe(400);
@@ -30,7 +33,10 @@ describe('form bodies', () => {
   });
 
   it('when the review is sent twice, answers 400 and predicts nothing', async () => {
-    const res = await request(t.app).post('/results').type('form').send(`review=${encodeURIComponent(POSITIVE_REVIEW)}&review=x`);
+    const res = await request(t.app)
+      .post('/results')
+      .type('form')
+      .send(`review=${encodeURIComponent(POSITIVE_REVIEW)}&review=x`);
 
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

@@ -15,23 +15,29 @@ describe('security headers', () => {
     ['POST', '/results'],
     ['GET', '/healthz'],
     ['GET', '/no-such-page'],
-  ])('%s %s carries a CSP that allows no inline script or style, and the other helmet headers', async (method, path) => {
-    const req = method === 'GET' ? request(t.app).get(path) : request(t.app).post(path).type('form').send({ review: POSITIVE_REVIEW });
+  ])(
+    '%s %s carries a CSP that allows no inline script or style, and the other helmet headers',
+    async (method, path) => {
+      const req =
+        method === 'GET'
+          ? request(t.app).get(path)
+          : request(t.app).post(path).type('form').send({ review: POSITIVE_REVIEW });
 
-    const res = await req;
+      const res = await req;
 
-    const csp = res.headers['content-security-policy'] ?? '';
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("script-src 'none'");
-    expect(csp).toContain("style-src 'self'");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).not.toContain('unsafe-inline');
-    expect(csp).not.toContain('unsafe-eval');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['x-powered-by']).toBeUndefined();
-  });
+      const csp = res.headers['content-security-policy'] ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'none'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    },
+  );
 
   it('sets every header helmet sets, with its values', async () => {
     const res = await request(t.app).get('/');
@@ -75,7 +81,10 @@ describe('Strict-Transport-Security', () => {
 
 describe('request bodies', () => {
   it('answers a form over its body limit with 413 and the error page, and stores nothing', async () => {
-    const res = await request(t.app).post('/results').type('form').send({ review: 'a'.repeat(100_000) });
+    const res = await request(t.app)
+      .post('/results')
+      .type('form')
+      .send({ review: 'a'.repeat(100_000) });
 
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

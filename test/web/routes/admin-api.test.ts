@@ -42,7 +42,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     const withAddress = (req: request.Test) => (address === undefined ? req : req.set('X-Forwarded-For', address));
     const predicted = await withAddress(request(app).post('/api/v1/predict')).send({ review }).expect(200);
     const { predictionId } = predicted.body as { predictionId: string };
-    const answered = await withAddress(request(app).post('/api/v1/feedback')).send({ predictionId, correct }).expect(201);
+    const answered = await withAddress(request(app).post('/api/v1/feedback'))
+      .send({ predictionId, correct })
+      .expect(201);
     return answered.body as { reviewId: number; verdict: string; learned: boolean; label: string };
   }
 
@@ -84,7 +86,8 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     ])('answers 401 with WWW-Authenticate for %s, and changes nothing', async (_case, authorization) => {
       const t = await open();
       const id = await t.store.insertReview(POSITIVE_REVIEW, 1, 'api', { client: CLIENT_A });
-      const withAuth = (req: request.Test) => (authorization === undefined ? req : req.set('Authorization', authorization));
+      const withAuth = (req: request.Test) =>
+        authorization === undefined ? req : req.set('Authorization', authorization);
 
       const responses = [
         await withAuth(request(t.app).get('/api/v1/admin/feedback')),
@@ -117,14 +120,20 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const t = await open();
       const { store } = t;
       const ids = {
-        loved: (await store.insertReview('I give it 100% because the cast is superb and the story moving.', 1, 'api', { client: CLIENT_A })),
-        snake: (await store.insertReview('The director_cut adds nothing at all worth seeing this time.', 0, 'api', { client: CLIENT_A })),
-        dull: (await store.insertReview(NEGATIVE_REVIEW, 0, 'feedback', { client: CLIENT_B })),
-        repeat: (await store.insertReview(`${NEGATIVE_REVIEW}!!!`, 1, 'feedback', { client: CLIENT_B })),
-        imported: (await store.insertReview(POSITIVE_REVIEW, 1, 'import')),
-        held: (await store.insertReview('The directors cut is far better than the version in cinemas.', 1, 'api', { client: CLIENT_B })),
+        loved: await store.insertReview('I give it 100% because the cast is superb and the story moving.', 1, 'api', {
+          client: CLIENT_A,
+        }),
+        snake: await store.insertReview('The director_cut adds nothing at all worth seeing this time.', 0, 'api', {
+          client: CLIENT_A,
+        }),
+        dull: await store.insertReview(NEGATIVE_REVIEW, 0, 'feedback', { client: CLIENT_B }),
+        repeat: await store.insertReview(`${NEGATIVE_REVIEW}!!!`, 1, 'feedback', { client: CLIENT_B }),
+        imported: await store.insertReview(POSITIVE_REVIEW, 1, 'import'),
+        held: await store.insertReview('The directors cut is far better than the version in cinemas.', 1, 'api', {
+          client: CLIENT_B,
+        }),
       };
-      (await store.changeVerdicts([ids.held], 'held', 'held for the test'));
+      await store.changeVerdicts([ids.held], 'held', 'held for the test');
       return { t, ids };
     }
 
@@ -227,16 +236,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       ['q=a&q=b'],
       ['limit=1&limit=2'],
       ['before=1&before=2'],
-    ])(
-      'answers 400, not a server error, for a repeated parameter (%s)',
-      async (query) => {
-        const t = await open();
+    ])('answers 400, not a server error, for a repeated parameter (%s)', async (query) => {
+      const t = await open();
 
-        const res = await request(t.app).get(`/api/v1/admin/feedback?${query}`).set('Authorization', AUTH);
+      const res = await request(t.app).get(`/api/v1/admin/feedback?${query}`).set('Authorization', AUTH);
 
-        expectJsonError(res, 400, 'invalid_request');
-      },
-    );
+      expectJsonError(res, 400, 'invalid_request');
+    });
 
     it('answers POST with 405', async () => {
       const t = await open();
@@ -255,7 +261,10 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const versionBefore = t.learner.modelInfo().version;
       const { reviewId, verdict } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
       expect(verdict).toBe('accepted');
-      const learned = { review: t.learner.positiveProbability(POSITIVE_REVIEW), version: t.learner.modelInfo().version };
+      const learned = {
+        review: t.learner.positiveProbability(POSITIVE_REVIEW),
+        version: t.learner.modelInfo().version,
+      };
       expect(learned.review).toBeLessThan(before.review);
 
       // Act
@@ -278,14 +287,21 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
     it('un-learns a row in the middle of the log: the model equals one that only ever learned the others', async () => {
       const t = await open();
       const first = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
-      const middle = await predictAndAnswer(t.app, 'The soundtrack was loud and the ending surprised me completely.', false);
+      const middle = await predictAndAnswer(
+        t.app,
+        'The soundtrack was loud and the ending surprised me completely.',
+        false,
+      );
       const last = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true);
       expect([first.verdict, middle.verdict, last.verdict]).toEqual(['accepted', 'accepted', 'accepted']);
       const reference = await open();
       await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
       await predictAndAnswer(reference.app, NEGATIVE_REVIEW, true);
 
-      await request(t.app).post(`/api/v1/admin/feedback/${middle.reviewId}/reject`).set('Authorization', AUTH).expect(200);
+      await request(t.app)
+        .post(`/api/v1/admin/feedback/${middle.reviewId}/reject`)
+        .set('Authorization', AUTH)
+        .expect(200);
 
       expect(probabilities(t)).toEqual(probabilities(reference));
     });
@@ -335,7 +351,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(await predictAndAnswer(reference.app, NEGATIVE_REVIEW, false)).toMatchObject({ verdict: 'accepted' });
 
       // Act
-      const res = await request(t.app).post(`/api/v1/admin/feedback/${held.reviewId}/accept`).set('Authorization', AUTH);
+      const res = await request(t.app)
+        .post(`/api/v1/admin/feedback/${held.reviewId}/accept`)
+        .set('Authorization', AUTH);
 
       // Assert
       expect(res.status).toBe(200);
@@ -369,7 +387,12 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const t = await open({ trustProxy: 'loopback' });
       const attacker = [
         await predictAndAnswer(t.app, POSITIVE_REVIEW, false, '203.0.113.7'),
-        await predictAndAnswer(t.app, 'A charming little story about a family and their strange old house.', false, '203.0.113.7'),
+        await predictAndAnswer(
+          t.app,
+          'A charming little story about a family and their strange old house.',
+          false,
+          '203.0.113.7',
+        ),
       ];
       const reader = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true, '198.51.100.20');
       const attackerClient = (await t.store.getReview(attacker[0].reviewId))!.client!;
@@ -380,7 +403,9 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       const versionBefore = t.learner.modelInfo().version;
 
       // Act
-      const res = await request(t.app).post(`/api/v1/admin/clients/${attackerClient}/reject`).set('Authorization', AUTH);
+      const res = await request(t.app)
+        .post(`/api/v1/admin/clients/${attackerClient}/reject`)
+        .set('Authorization', AUTH);
 
       // Assert
       expect(res.status).toBe(200);
@@ -391,8 +416,13 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         [attacker[1].reviewId, 'rejected'],
         [attacker[0].reviewId, 'rejected'],
       ]);
-      expect(await list(t.app, `?client=${readerClient}`)).toMatchObject([{ id: reader.reviewId, verdict: 'accepted' }]);
-      expect((await list(t.app, '?verdict=rejected')).map((row) => row.client)).toEqual([attackerClient, attackerClient]);
+      expect(await list(t.app, `?client=${readerClient}`)).toMatchObject([
+        { id: reader.reviewId, verdict: 'accepted' },
+      ]);
+      expect((await list(t.app, '?verdict=rejected')).map((row) => row.client)).toEqual([
+        attackerClient,
+        attackerClient,
+      ]);
       expect(probabilities(t)).toEqual(probabilities(reference));
     });
 
@@ -409,12 +439,15 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect(probabilities(t)).toEqual(before);
     });
 
-    it.each([['xyz'], ['AAAAAAAAAAAAAAAA'], ['aaaaaaaaaaaaaaa'], ['127.0.0.1']])('answers 400 for the client %s', async (client) => {
-      const t = await open();
+    it.each([['xyz'], ['AAAAAAAAAAAAAAAA'], ['aaaaaaaaaaaaaaa'], ['127.0.0.1']])(
+      'answers 400 for the client %s',
+      async (client) => {
+        const t = await open();
 
-      const res = await request(t.app).post(`/api/v1/admin/clients/${client}/reject`).set('Authorization', AUTH);
+        const res = await request(t.app).post(`/api/v1/admin/clients/${client}/reject`).set('Authorization', AUTH);
 
-      expectJsonError(res, 400, 'invalid_request');
-    });
+        expectJsonError(res, 400, 'invalid_request');
+      },
+    );
   });
 });

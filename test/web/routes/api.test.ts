@@ -33,7 +33,11 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         predictionId: expect.any(String),
         explanation: expect.any(Array),
       });
-      const body = res.body as { probability: number; predictionId: string; explanation: { term: string; weight: number }[] };
+      const body = res.body as {
+        probability: number;
+        predictionId: string;
+        explanation: { term: string; weight: number }[];
+      };
       expect(body.probability).toBeGreaterThanOrEqual(0.5);
       expect(body.probability).toBeLessThanOrEqual(1);
       expect(body.explanation.length).toBeGreaterThan(0);
@@ -170,13 +174,16 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       ['with spaces and quotes', `1' OR '1'='1`],
       ['too long', 'a'.repeat(65)],
       ['empty', ''],
-    ])('answers 400 naming predictionId for a malformed id (%s), by the rule the form uses', async (_case, predictionId) => {
-      const res = await request(t.app).post('/api/v1/feedback').send({ predictionId, correct: true });
+    ])(
+      'answers 400 naming predictionId for a malformed id (%s), by the rule the form uses',
+      async (_case, predictionId) => {
+        const res = await request(t.app).post('/api/v1/feedback').send({ predictionId, correct: true });
 
-      expectJsonError(res, 400, 'invalid_request');
-      expect((res.body as { error: { message: string } }).error.message).toMatch(/^predictionId: /);
-      expect(await rows()).toEqual([]);
-    });
+        expectJsonError(res, 400, 'invalid_request');
+        expect((res.body as { error: { message: string } }).error.message).toMatch(/^predictionId: /);
+        expect(await rows()).toEqual([]);
+      },
+    );
 
     it('stores the answer with source api', async () => {
       const predictionId = await predict(POSITIVE_REVIEW);

@@ -42,7 +42,9 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       const res = await request(t.app).get('/healthz');
 
       expect(res.body).toMatchObject({ status: 'ok', reviews: 1 });
-      expect((res.body as { model: { appliedThrough: number } }).model.appliedThrough).toBe(await t.store.maxReviewId());
+      expect((res.body as { model: { appliedThrough: number } }).model.appliedThrough).toBe(
+        await t.store.maxReviewId(),
+      );
     });
 
     it('answers POST with 405', async () => {
@@ -86,7 +88,10 @@ describe('while database writes fail (disk full)', () => {
     const real = openStore(':memory:');
     const disk = diskFullSwitch(real);
     const lines: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
     const writes = createWriteGate({ waitMs: 100, probe: () => disk.store.checkWritable(), probeMs: 50, log: logger });
     const learner = await createLearner({ model: makeTestModel(), store: disk.store, writes });
     const app = await makeApp({ store: disk.store, learner, logger });
@@ -100,7 +105,8 @@ describe('while database writes fail (disk full)', () => {
   it('answers predictions and feedback 503 with Retry-After, storing nothing; /healthz says why; one warning, not one per request', async () => {
     // Arrange
     const full = await appOnFullDisk();
-    const { predictionId } = (await request(full.app.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW })).body as { predictionId: string };
+    const { predictionId } = (await request(full.app.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }))
+      .body as { predictionId: string };
     full.disk.setFull(true);
 
     // Act
@@ -117,12 +123,17 @@ describe('while database writes fail (disk full)', () => {
     for (const res of [...predictions, answer]) {
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('1');
-      expect(res.body).toEqual({ error: { code: 'unavailable', message: expect.stringMatching(/nothing was stored/) } });
+      expect(res.body).toEqual({
+        error: { code: 'unavailable', message: expect.stringMatching(/nothing was stored/) },
+      });
     }
     expect(page.status).toBe(503);
     expect(page.text).toContain('nothing was stored');
     expect(health.status).toBe(503);
-    expect(health.body).toEqual({ status: 'unavailable', reason: expect.stringMatching(/disk or the database is full/) });
+    expect(health.body).toEqual({
+      status: 'unavailable',
+      reason: expect.stringMatching(/disk or the database is full/),
+    });
     expect(stored).toBe(0);
     expect(full.lines.filter((line) => line.level >= 40).map((line) => line.msg)).toEqual([
       expect.stringMatching(/^database writes are failing: the disk or the database is full/),

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
-import { NEGATIVE_REVIEW, POSITIVE_REVIEW, submitReview, type MakeAppOptions, type TestApp, useApps } from '../../helpers/app.js';
+import {
+  NEGATIVE_REVIEW,
+  POSITIVE_REVIEW,
+  submitReview,
+  type MakeAppOptions,
+  type TestApp,
+  useApps,
+} from '../../helpers/app.js';
 import { listLog, logRows, HTTP_STORE_KINDS } from '../../helpers/stores.js';
 
 describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
@@ -21,7 +28,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   function thanksDetail(html: string): string {
     const match = /<p data-qa="thanks-detail">([\s\S]*?)<\/p>/.exec(html);
     if (match === null) throw new Error('no thanks-detail paragraph in the page');
-    return match[1].replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+    return match[1]
+      .replace(/<[^>]+>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 
   /** Submit a review through the form and answer it, as a browser would. */
@@ -41,7 +51,12 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
   }
 
   /** Predict and answer through the JSON API, optionally from the address a proxy reports. */
-  async function answerThroughApi(app: Express, review: string, correct: boolean, forwardedFor?: string): Promise<FeedbackAnswer> {
+  async function answerThroughApi(
+    app: Express,
+    review: string,
+    correct: boolean,
+    forwardedFor?: string,
+  ): Promise<FeedbackAnswer> {
     const from = (req: request.Test) => (forwardedFor === undefined ? req : req.set('X-Forwarded-For', forwardedFor));
     const predicted = await from(request(app).post('/api/v1/predict')).send({ review }).expect(200);
     const { predictionId } = predicted.body as { predictionId: string };
@@ -78,7 +93,9 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
 
       // Assert
       const detail = thanksDetail(res.text);
-      expect(detail).toBe('The review was stored as negative, but the model did not learn from it: it repeats a review we already have.');
+      expect(detail).toBe(
+        'The review was stored as negative, but the model did not learn from it: it repeats a review we already have.',
+      );
       expect(detail).not.toContain('has learnt');
       expect((await listLog(t.store, {}, { limit: 10 })).map((row) => row.verdict)).toEqual(['rejected', 'accepted']);
       expect(t.learner.positiveProbability(POSITIVE_REVIEW)).toBe(afterFirst);
@@ -102,7 +119,9 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
 
       const res = await answerThroughForm(t.app, text, 'correct');
 
-      expect(thanksDetail(res.text)).toMatch(/but the model did not learn from it: it has too few words to learn from\.$/);
+      expect(thanksDetail(res.text)).toMatch(
+        /but the model did not learn from it: it has too few words to learn from\.$/,
+      );
       expect(t.learner.positiveProbability(text)).toBe(before);
     });
 
@@ -228,7 +247,11 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       const first = await answerThroughApi(t.app, POSITIVE_REVIEW, false, '203.0.113.7');
       const sameReader = await answerThroughApi(t.app, NEGATIVE_REVIEW, true, '203.0.113.7');
       const otherReader = await answerThroughApi(t.app, OTHER_REVIEW, true, '198.51.100.20');
-      const direct = await answerThroughApi(t.app, 'Terrible pacing, wooden dialogue, and a villain nobody could fear.', true);
+      const direct = await answerThroughApi(
+        t.app,
+        'Terrible pacing, wooden dialogue, and a villain nobody could fear.',
+        true,
+      );
 
       // Assert
       const client = await clientOfRow(t, first.reviewId);

@@ -38,7 +38,9 @@ describe('GET /api/v1/openapi.json', () => {
       expect(paths[described]?.[method.toLowerCase()], `${method} ${path}`).toBeDefined();
     }
     // and nothing that is not there
-    const described = Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} /api/v1${path}`));
+    const described = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} /api/v1${path}`),
+    );
     expect(described.sort()).toEqual(routes.map(([method, path]) => `${method} ${openApiPath(path)}`).sort());
   });
 });
@@ -52,15 +54,42 @@ describe("the API's real answers match their schemas", () => {
     const predicted = await api.post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
     check(predicted, 'POST', '/predict');
     check(await api.post('/api/v1/predict').send({ review: 'short' }).expect(400), 'POST', '/predict');
-    check(await api.post('/api/v1/predict').send({ review: POSITIVE_REVIEW, extra: 1 }).expect(400), 'POST', '/predict');
+    check(
+      await api.post('/api/v1/predict').send({ review: POSITIVE_REVIEW, extra: 1 }).expect(400),
+      'POST',
+      '/predict',
+    );
     check(await api.post('/api/v1/predict').type('text/plain').send(POSITIVE_REVIEW).expect(415), 'POST', '/predict');
-    check(await api.post('/api/v1/predict').send({ review: 'a'.repeat(100_000) }).expect(413), 'POST', '/predict');
+    check(
+      await api
+        .post('/api/v1/predict')
+        .send({ review: 'a'.repeat(100_000) })
+        .expect(413),
+      'POST',
+      '/predict',
+    );
     check(await api.get('/api/v1/predict').expect(405), 'POST', '/predict');
     const id = (predicted.body as { predictionId: string }).predictionId;
-    check(await api.post('/api/v1/feedback').send({ predictionId: id, correct: false }).expect(201), 'POST', '/feedback');
-    check(await api.post('/api/v1/feedback').send({ predictionId: id, correct: false }).expect(409), 'POST', '/feedback');
-    check(await api.post('/api/v1/feedback').send({ predictionId: 'no-such-id', correct: true }).expect(404), 'POST', '/feedback');
-    check(await api.post('/api/v1/feedback').send({ predictionId: id, correct: 'yes' }).expect(400), 'POST', '/feedback');
+    check(
+      await api.post('/api/v1/feedback').send({ predictionId: id, correct: false }).expect(201),
+      'POST',
+      '/feedback',
+    );
+    check(
+      await api.post('/api/v1/feedback').send({ predictionId: id, correct: false }).expect(409),
+      'POST',
+      '/feedback',
+    );
+    check(
+      await api.post('/api/v1/feedback').send({ predictionId: 'no-such-id', correct: true }).expect(404),
+      'POST',
+      '/feedback',
+    );
+    check(
+      await api.post('/api/v1/feedback').send({ predictionId: id, correct: 'yes' }).expect(400),
+      'POST',
+      '/feedback',
+    );
     vi.spyOn(t.learner, 'predict').mockRejectedValue(new Error('a fault'));
     check(await api.post('/api/v1/predict').send({ review: NEGATIVE_REVIEW }).expect(500), 'POST', '/predict');
   });
@@ -79,7 +108,10 @@ describe("the API's real answers match their schemas", () => {
     const api = request(t.app);
     const check = (res: request.Response, method: string, path: string) => expectMatchesOpenApi(res, method, path);
     const predicted = await api.post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
-    const recorded = await api.post('/api/v1/feedback').send({ predictionId: (predicted.body as { predictionId: string }).predictionId, correct: true }).expect(201);
+    const recorded = await api
+      .post('/api/v1/feedback')
+      .send({ predictionId: (predicted.body as { predictionId: string }).predictionId, correct: true })
+      .expect(201);
     const row = (recorded.body as { reviewId: number }).reviewId;
 
     const list = await api.get('/api/v1/admin/feedback').set(AUTH).expect(200);
@@ -87,12 +119,36 @@ describe("the API's real answers match their schemas", () => {
     check(list, 'GET', '/admin/feedback');
     check(await api.get('/api/v1/admin/feedback?limit=0').set(AUTH).expect(400), 'GET', '/admin/feedback');
     check(await api.get('/api/v1/admin/feedback').expect(401), 'GET', '/admin/feedback');
-    check(await api.post(`/api/v1/admin/feedback/${row}/reject`).set(AUTH).expect(200), 'POST', '/admin/feedback/{id}/reject');
-    check(await api.post(`/api/v1/admin/feedback/${row}/accept`).set(AUTH).expect(200), 'POST', '/admin/feedback/{id}/accept');
-    check(await api.post('/api/v1/admin/feedback/999/accept').set(AUTH).expect(404), 'POST', '/admin/feedback/{id}/accept');
-    check(await api.post('/api/v1/admin/feedback/x/reject').set(AUTH).expect(400), 'POST', '/admin/feedback/{id}/reject');
+    check(
+      await api.post(`/api/v1/admin/feedback/${row}/reject`).set(AUTH).expect(200),
+      'POST',
+      '/admin/feedback/{id}/reject',
+    );
+    check(
+      await api.post(`/api/v1/admin/feedback/${row}/accept`).set(AUTH).expect(200),
+      'POST',
+      '/admin/feedback/{id}/accept',
+    );
+    check(
+      await api.post('/api/v1/admin/feedback/999/accept').set(AUTH).expect(404),
+      'POST',
+      '/admin/feedback/{id}/accept',
+    );
+    check(
+      await api.post('/api/v1/admin/feedback/x/reject').set(AUTH).expect(400),
+      'POST',
+      '/admin/feedback/{id}/reject',
+    );
     const client = (list.body as { rows: Array<{ client: string }> }).rows[0].client;
-    check(await api.post(`/api/v1/admin/clients/${client}/reject`).set(AUTH).expect(200), 'POST', '/admin/clients/{client}/reject');
-    check(await api.post('/api/v1/admin/clients/nothex/reject').set(AUTH).expect(400), 'POST', '/admin/clients/{client}/reject');
+    check(
+      await api.post(`/api/v1/admin/clients/${client}/reject`).set(AUTH).expect(200),
+      'POST',
+      '/admin/clients/{client}/reject',
+    );
+    check(
+      await api.post('/api/v1/admin/clients/nothex/reject').set(AUTH).expect(400),
+      'POST',
+      '/admin/clients/{client}/reject',
+    );
   });
 });

@@ -15,12 +15,16 @@ async function open(healthDetails: boolean): Promise<TestApp> {
 }
 
 const versionOf = async (t: TestApp, review: string): Promise<string> =>
-  ((await request(t.app).post('/api/v1/predict').send({ review }).expect(200)).body as { modelVersion: string }).modelVersion;
+  ((await request(t.app).post('/api/v1/predict').send({ review }).expect(200)).body as { modelVersion: string })
+    .modelVersion;
 
 /** Feedback through the API that the model learns from (it moves the log's count). */
 async function teach(t: TestApp, review: string): Promise<void> {
   const predicted = await request(t.app).post('/api/v1/predict').send({ review }).expect(200);
-  await request(t.app).post('/api/v1/feedback').send({ predictionId: (predicted.body as { predictionId: string }).predictionId, correct: false }).expect(201);
+  await request(t.app)
+    .post('/api/v1/feedback')
+    .send({ predictionId: (predicted.body as { predictionId: string }).predictionId, correct: false })
+    .expect(201);
 }
 
 describe('POST /api/v1/predict’s modelVersion', () => {

@@ -103,7 +103,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
     });
 
     it('classifies the trimmed review', async () => {
-      const res = await request(t.app).post('/results').type('form').send({ review: `   ${POSITIVE_REVIEW}\n\n  ` });
+      const res = await request(t.app)
+        .post('/results')
+        .type('form')
+        .send({ review: `   ${POSITIVE_REVIEW}\n\n  ` });
 
       expect(res.status).toBe(200);
       expect((await t.store.getPrediction(hiddenField(res.text, 'predictionId')))?.review).toBe(POSITIVE_REVIEW);
@@ -115,26 +118,32 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         ['only spaces around a short text', `     ${'a'.repeat(14)}      `, 'at least 15 characters'],
         ['empty', '', 'at least 15 characters'],
         ['longer than 10,000 characters', 'great '.repeat(1700), 'at most 10,000 characters'],
-      ])('answers 422 for a review %s, with the message under the field and the text kept', async (_case, review, message) => {
-        const predict = vi.spyOn(t.learner, 'predict');
+      ])(
+        'answers 422 for a review %s, with the message under the field and the text kept',
+        async (_case, review, message) => {
+          const predict = vi.spyOn(t.learner, 'predict');
 
-        const res = await request(t.app).post('/results').type('form').send({ review });
+          const res = await request(t.app).post('/results').type('form').send({ review });
 
-        expect(res.status).toBe(422);
-        expect(res.text).toContain('<h1>Please enter your movie review</h1>');
-        expect(res.text).toMatch(new RegExp(`data-qa="review-error">[\\s\\S]*${message}`));
-        expect(res.text).toContain('aria-invalid="true"');
-        const kept = /data-qa="review-input">([\s\S]*?)<\/textarea>/.exec(res.text)![1];
-        expect(kept).toBe(review.trim());
-        expect(res.text.indexOf('data-qa="review-error"')).toBeLessThan(res.text.indexOf('<textarea'));
-        expect(predict).not.toHaveBeenCalled();
-      });
+          expect(res.status).toBe(422);
+          expect(res.text).toContain('<h1>Please enter your movie review</h1>');
+          expect(res.text).toMatch(new RegExp(`data-qa="review-error">[\\s\\S]*${message}`));
+          expect(res.text).toContain('aria-invalid="true"');
+          const kept = /data-qa="review-input">([\s\S]*?)<\/textarea>/.exec(res.text)![1];
+          expect(kept).toBe(review.trim());
+          expect(res.text.indexOf('data-qa="review-error"')).toBeLessThan(res.text.indexOf('<textarea'));
+          expect(predict).not.toHaveBeenCalled();
+        },
+      );
 
       it('answers 422 when the review field is missing, 400 when it is sent twice', async () => {
         const predict = vi.spyOn(t.learner, 'predict');
 
         const missing = await request(t.app).post('/results').type('form').send({ other: 'x' });
-        const twice = await request(t.app).post('/results').type('form').send('review=first+review+text+here&review=second+review+text');
+        const twice = await request(t.app)
+          .post('/results')
+          .type('form')
+          .send('review=first+review+text+here&review=second+review+text');
 
         expect(missing.status).toBe(422);
         expect(twice.status).toBe(400);

@@ -33,7 +33,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
       const before = t.learner.positiveProbability(POSITIVE_REVIEW);
 
-      const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'incorrect' });
+      const res = await agent
+        .post('/thanks')
+        .type('form')
+        .send({ predictionId, _csrf: csrfToken, verdict: 'incorrect' });
 
       expect(res.status).toBe(200);
       expect(res.text).toContain('Thank you for your feedback!');
@@ -48,7 +51,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       const afterFirst = { rows: await rows(), p: t.learner.positiveProbability(NEGATIVE_REVIEW) };
 
       const again = await agent.post('/thanks').type('form').send(answer);
-      const flipped = await agent.post('/thanks').type('form').send({ ...answer, verdict: 'correct' });
+      const flipped = await agent
+        .post('/thanks')
+        .type('form')
+        .send({ ...answer, verdict: 'correct' });
 
       for (const res of [again, flipped]) {
         expect(res.status).toBe(200);
@@ -97,7 +103,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
     it('answers 400 when the verdict is neither correct nor incorrect, and stores nothing', async () => {
       const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
 
-      const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'positive' });
+      const res = await agent
+        .post('/thanks')
+        .type('form')
+        .send({ predictionId, _csrf: csrfToken, verdict: 'positive' });
 
       expect(res.status).toBe(400);
       expect(res.text).toContain('Correct or Incorrect');
@@ -163,7 +172,10 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         const { agent, predictionId, csrfToken } = await submitReview(t.app, POSITIVE_REVIEW);
         await agent.post('/thanks').type('form').send({ predictionId, verdict: 'incorrect' }).expect(403);
 
-        const res = await agent.post('/thanks').type('form').send({ predictionId, _csrf: csrfToken, verdict: 'incorrect' });
+        const res = await agent
+          .post('/thanks')
+          .type('form')
+          .send({ predictionId, _csrf: csrfToken, verdict: 'incorrect' });
 
         expect(res.status).toBe(200);
         expect(await rows()).toMatchObject([{ sentiment: 0, predictionId }]);

@@ -30,7 +30,9 @@ const countRows = (rows: string): string => `
 const SUMMARY_COLUMNS = 'id, date, verdict, sentiment, correction, client';
 /** The rows of an update whose counted columns changed (an update that changes none moves nothing). */
 const movedBy = (side: 'o' | 'n', sign: number): string => `
-  SELECT ${SUMMARY_COLUMNS.split(', ').map((c) => `${side}.${c}`).join(', ')}, ${sign} AS sign
+  SELECT ${SUMMARY_COLUMNS.split(', ')
+    .map((c) => `${side}.${c}`)
+    .join(', ')}, ${sign} AS sign
   FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
   WHERE (o.date, o.verdict, o.sentiment, o.correction, o.client) IS DISTINCT FROM (n.date, n.verdict, n.sentiment, n.correction, n.client)`;
 

@@ -32,12 +32,19 @@ export const UPDATE_LOCK = 7_240_004;
  * every step runs in one transaction under an advisory lock, so instances starting together wait
  * for the first to finish and then find nothing to do. A database from a newer build is refused.
  */
-export async function migratePostgres(client: pg.ClientBase, where: string, target = POSTGRES_SCHEMA_VERSION): Promise<{ from: number; to: number }> {
+export async function migratePostgres(
+  client: pg.ClientBase,
+  where: string,
+  target = POSTGRES_SCHEMA_VERSION,
+): Promise<{ from: number; to: number }> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS movieclassifier_schema (version INTEGER NOT NULL)');
-    const found = Number((await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM movieclassifier_schema')).rows[0].v);
+    const found = Number(
+      (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM movieclassifier_schema')).rows[0]
+        .v,
+    );
     if (found > POSTGRES_SCHEMA_VERSION) {
       throw new DatabaseVersionError(
         `Database ${where} has schema version ${found}, but this build of movieclassifier only knows versions up to ` +
@@ -60,4 +67,3 @@ export async function migratePostgres(client: pg.ClientBase, where: string, targ
     throw error;
   }
 }
-

@@ -7,10 +7,7 @@ export const CLASSIC_IMPORT_SOURCE = 'classic-import';
 const CLASSIC_COLUMNS = ['date', 'review', 'sentiment'] as const;
 
 /** What an unversioned (user_version 0) database holds under the name `review_db`. */
-export type UnversionedReviewDb =
-  | { kind: 'absent' }
-  | { kind: 'classic' }
-  | { kind: 'unexpected'; columns: string[] };
+export type UnversionedReviewDb = { kind: 'absent' } | { kind: 'classic' } | { kind: 'unexpected'; columns: string[] };
 
 /**
  * Look at `review_db` in a database whose user_version is 0.
