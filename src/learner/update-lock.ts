@@ -1,3 +1,4 @@
+import { cannotWriteModelFile } from './update-model-file.js';
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 
 import pg from 'pg';
@@ -31,7 +32,7 @@ export function lockModelFile(modelPath: string, pid: number = process.pid): Upd
     try {
       fd = openSync(path, 'wx', 0o644);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(error, path);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(error, path, modelPath);
       const holder = holderOf(path);
       if (holder !== null && isRunning(holder)) {
         throw new UpdateRunningError(
@@ -72,16 +73,14 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function lockError(error: unknown, path: string): Error {
+function lockError(error: unknown, path: string, modelPath: string): unknown {
   if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
     return new UpdateRunningError(
       `another \`npm run update\` took ${path} just now: wait for it to finish and run this one again.`,
     );
   }
-  return new MovieClassifierError(
-    `cannot create the lock file ${path}: ${(error as Error).message}. Make its folder writable.`,
-    { cause: error },
-  );
+  // The lock sits beside the model file: a folder it cannot be made in cannot take the new model either.
+  return cannotWriteModelFile(modelPath, error);
 }
 
 /**

@@ -176,12 +176,7 @@ export async function updateModelFile(options: UpdateModelFileOptions): Promise<
   try {
     await home.write(written, header);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined || code.length > 8) throw error;
-    throw new MovieClassifierError(
-      `cannot write model file ${home.name} (${code}${code === 'EROFS' ? ': read-only file system' : code === 'EACCES' || code === 'EPERM' ? ': permission denied' : code === 'ENOSPC' ? ': disk full' : ''}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
-      { cause: error },
-    );
+    throw cannotWriteModelFile(home.name, error);
   }
   result.written = true;
   result.checksum = header.checksum;
@@ -215,4 +210,25 @@ function copyOf(model: LoadedModelFile): LoadedModelFile {
     checkSetSource: model.header.checkSetSource,
   });
   return decodeModel(bytes, '(copy in memory)');
+}
+
+/**
+ * The one line `npm run update` ends with when the model file's folder cannot be written (the new
+ * file, or the lock beside it): what failed, and what to do; anything else is thrown as it is.
+ */
+export function cannotWriteModelFile(modelPath: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || code.length > 8) return error;
+  const what =
+    code === 'EROFS'
+      ? ': read-only file system'
+      : code === 'EACCES' || code === 'EPERM'
+        ? ': permission denied'
+        : code === 'ENOSPC'
+          ? ': disk full'
+          : '';
+  return new MovieClassifierError(
+    `cannot write model file ${modelPath} (${code}${what}). Make its folder writable, or pass --model PATH; the file is unchanged.`,
+    { cause: error },
+  );
 }

@@ -183,6 +183,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         verdict: 'rejected',
         learned: false,
         reason: `repeats row ${first.reviewId}`,
+        reasonCode: 'repeat',
       });
       expect(t.learner.positiveProbability(POSITIVE_REVIEW)).toBe(afterFirst);
     });
