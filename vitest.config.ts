@@ -4,7 +4,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const PROJECTS = {
   http: ['test/web/**/*.test.ts', 'test/server.test.ts'],
   store: ['test/store/**/*.test.ts'],
-  durability: ['test/durability/**/*.test.ts', 'test/tools/**/*.test.ts'],
+  // Real processes: servers, and the command-line tools run as a user runs them.
+  durability: [
+    'test/durability/**/*.test.ts',
+    'test/tools/**/*.test.ts',
+    'test/scripts/dev.test.ts',
+    'test/scripts/help.test.ts',
+    'test/training/train-evaluate.test.ts',
+  ],
   browser: ['test/browser/**/*.test.ts'],
 } as const;
 
