@@ -1,23 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { feedbackReview, serverProbabilities } from '../helpers/probes.js';
 import { useServerLogs } from '../helpers/server-logs.js';
-import {
-  feedback,
-  health,
-  makeServerFolder,
-  predict,
-  startServerProcess,
-  stopAllServers,
-} from '../helpers/server-process.js';
+import { feedback, health, predict, startServerProcess, useServerFolders } from '../helpers/server-process.js';
 import { logRows, STORE_KINDS } from '../helpers/stores.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
+const serverFolder = useServerFolders();
 
 const CONCURRENT = 200;
 
@@ -27,8 +15,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   describe('POST /api/v1/feedback under load', () => {
     it('records 200 concurrent verdicts as 200 rows, each prediction once, with no error response and no SQLITE_BUSY', async () => {
       // Arrange
-      const paths = makeServerFolder('load');
-      cleanups.push(paths.remove);
+      const paths = serverFolder('load');
       const log = await serverLog(paths);
       const server = await startServerProcess(paths, { env: log.env });
       const predictions = await Promise.all(

@@ -1,26 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { freePort } from '../../tools/free-port.js';
 import { POSITIVE_REVIEW } from '../helpers/app.js';
 import { feedbackReview } from '../helpers/probes.js';
-import {
-  makeServerFolder,
-  pidsServing,
-  postJson,
-  startServerProcess,
-  stopAllServers,
-  waitFor,
-} from '../helpers/server-process.js';
+import { pidsServing, postJson, startServerProcess, useServerFolders, waitFor } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
+const serverFolder = useServerFolders();
 
 /** The samples of an exposition text by name and label text: `name{a="b"}` -> value. */
 function samples(text: string): Map<string, number> {
@@ -36,8 +24,7 @@ const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) =>
 
 describe('GET /metrics with WORKERS=2', { timeout: 90_000 }, () => {
   it('sums the known traffic of both workers, by route pattern and status, on METRICS_PORT only', async () => {
-    const paths = makeServerFolder('metrics');
-    cleanups.push(paths.remove);
+    const paths = serverFolder('metrics');
     const metricsPort = await freePort();
     const server = await startServerProcess(paths, {
       workers: 2,

@@ -1,27 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { feedbackReview, fileProbabilities, PROBE_TEXTS, serverProbabilities } from '../helpers/probes.js';
 import { useServerLogs } from '../helpers/server-logs.js';
 import {
   feedback,
   health,
-  makeServerFolder,
   pidsServing,
   POLL_MS,
   predict,
   sleep,
   startServerProcess,
-  stopAllServers,
+  useServerFolders,
   waitFor,
 } from '../helpers/server-process.js';
 import { STORE_KINDS } from '../helpers/stores.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
+const serverFolder = useServerFolders();
 
 describe.each(STORE_KINDS)('on %s', (kind) => {
   const serverLog = useServerLogs(kind);
@@ -29,8 +23,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   describe('two server processes on one database and one model file', () => {
     it('take alternating and concurrent feedback without error or SQLITE_BUSY, then agree on appliedThrough and give identical probabilities', async () => {
       // Arrange
-      const paths = makeServerFolder('two-servers');
-      cleanups.push(paths.remove);
+      const paths = serverFolder('two-servers');
       const log = await serverLog(paths);
       const servers = await Promise.all([
         startServerProcess(paths, { env: log.env }),
@@ -96,8 +89,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   describe('WORKERS=2: two cluster workers behind one port', { timeout: 40_000 }, () => {
     it('give the same probability for a probe text from either worker after the poll interval', async () => {
       // Arrange
-      const paths = makeServerFolder('workers');
-      cleanups.push(paths.remove);
+      const paths = serverFolder('workers');
       const log = await serverLog(paths);
       const server = await startServerProcess(paths, { workers: 2, env: log.env });
       const FEEDBACK_COUNT = 6;
@@ -139,8 +131,7 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
   describe('WORKERS=2: a worker that crashes while serving', { timeout: 40_000 }, () => {
     it('is replaced by a new worker, and the server keeps answering on the same port', async () => {
       // Arrange
-      const paths = makeServerFolder('respawn');
-      cleanups.push(paths.remove);
+      const paths = serverFolder('respawn');
       const log = await serverLog(paths);
       const server = await startServerProcess(paths, { workers: 2, env: log.env });
       const [victim, survivor] = server.workerPids;

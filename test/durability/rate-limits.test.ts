@@ -1,25 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { POSITIVE_REVIEW } from '../helpers/app.js';
-import {
-  makeServerFolder,
-  pidsServing,
-  postJson,
-  startServerProcess,
-  stopAllServers,
-} from '../helpers/server-process.js';
+import { pidsServing, postJson, startServerProcess, useServerFolders } from '../helpers/server-process.js';
 
-let cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-});
+const serverFolder = useServerFolders();
 
 describe('rate limits with WORKERS=2', { timeout: 60_000 }, () => {
   it('hold for a client across the workers: 5 of 20 predictions pass at RATE_LIMIT_PREDICT_PER_MIN=5', async () => {
-    const paths = makeServerFolder('rate-limits');
-    cleanups.push(paths.remove);
+    const paths = serverFolder('rate-limits');
     const server = await startServerProcess(paths, {
       workers: 2,
       timeoutMs: 40_000,

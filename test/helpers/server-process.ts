@@ -7,12 +7,15 @@ import { writeModelFile } from '../../src/model/model-file.js';
 import {
   SERVER_ENTRY,
   SERVER_HOST,
+  stopAllServers,
   signalGroup,
   spawnNode,
   spawnServer,
   type ServerExit,
   type StartUpLine,
 } from '../../tools/server-process.js';
+import { afterEach } from 'vitest';
+
 import { makeTestModel } from './model.js';
 
 export { stopAllServers, type ServerExit, type StartUpLine } from '../../tools/server-process.js';
@@ -135,6 +138,27 @@ export async function runNodeScript(
 }
 
 /** A temporary folder with the test model written to `model.bin` and a database path beside it. */
+/**
+ * Call at a test file's top level: after each test every server is stopped and every folder made
+ * with the returned function removed.
+ *
+ * @example
+ *   const serverFolder = useServerFolders();
+ *   it('…', async () => { const server = await startServerProcess(serverFolder('metrics'), { workers: 2 }); });
+ */
+export function useServerFolders(): (prefix: string) => ReturnType<typeof makeServerFolder> {
+  const made: ReturnType<typeof makeServerFolder>[] = [];
+  afterEach(async () => {
+    await stopAllServers();
+    for (const paths of made.splice(0)) paths.remove();
+  });
+  return (prefix) => {
+    const paths = makeServerFolder(prefix);
+    made.push(paths);
+    return paths;
+  };
+}
+
 export function makeServerFolder(prefix: string): ServerPaths & { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `movieclassifier-${prefix}-`));
   const modelPath = join(dir, 'model.bin');
