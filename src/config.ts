@@ -194,6 +194,9 @@ export function loadConfig(env: Env = process.env): Config {
       clientCorrectionsPerDay: settle(() =>
         integer(get, 'MODERATION_CLIENT_CORRECTIONS_PER_DAY', DEFAULT_MODERATION.clientCorrectionsPerDay, 0, 1_000_000),
       ),
+      phraseCorrectionsPerDay: settle(() =>
+        integer(get, 'MODERATION_PHRASE_CORRECTIONS_PER_DAY', DEFAULT_MODERATION.phraseCorrectionsPerDay, 0, 1_000_000),
+      ),
     },
     healthDetails: settle(() => onOff(get, 'HEALTH_DETAILS', false)),
     dbWriteWaitMs: settle(() => integer(get, 'DB_WRITE_WAIT_MS', 2000, 0, 60_000)),

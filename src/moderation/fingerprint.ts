@@ -19,6 +19,12 @@ export interface Fingerprint {
   signature: Uint32Array;
   /** One key per LSH band (band number in the high bits): rows sharing a key are candidates. */
   bandKeys: number[];
+  /**
+   * The distinct word 3-shingles themselves (32-bit hashes, in order of first appearance): the
+   * phrases the correction budget counts, since wrapping a sentence in other words changes its
+   * signature but keeps these.
+   */
+  phraseKeys: number[];
 }
 
 // Per-position hash parameters, fixed: signatures are stored, so they must never change.
@@ -65,17 +71,22 @@ function wordsOf(normalized: string): string[] {
   return normalized === '' ? [] : normalized.split(' ').filter((word) => /\p{L}/u.test(word));
 }
 
-/** Fingerprint of a review for the near-duplicate and minimum-words rules. */
+/** Each shingle of the words (3 words, or all of them when fewer) with its hash, in text order. */
+function* shinglesOf(words: readonly string[]): Generator<{ text: string; key: number }> {
+  const encoder = new TextEncoder();
+  const width = Math.min(SHINGLE_WORDS, words.length);
+  for (let i = 0; width > 0 && i + width <= words.length; i++) {
+    const text = words.slice(i, i + width).join(' ');
+    yield { text, key: hashBytes(encoder.encode(text), 0) };
+  }
+}
+
+/** Fingerprint of a review for the near-duplicate, minimum-words and phrase-budget rules. */
 export function fingerprint(text: string): Fingerprint {
   const normalized = normalizeReview(text);
   const words = wordsOf(normalized);
-  const encoder = new TextEncoder();
   const shingles = new Set<number>();
-  const width = Math.min(SHINGLE_WORDS, words.length);
-  for (let i = 0; width > 0 && i + width <= words.length; i++) {
-    const bytes = encoder.encode(words.slice(i, i + width).join(' '));
-    shingles.add(hashBytes(bytes, 0));
-  }
+  for (const { key } of shinglesOf(words)) shingles.add(key);
   const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {
     for (let i = 0; i < SIGNATURE_SIZE; i++) {
@@ -97,7 +108,17 @@ export function fingerprint(text: string): Fingerprint {
     words: words.length,
     signature,
     bandKeys,
+    phraseKeys: [...shingles],
   };
+}
+
+/**
+ * The words of the phrase `key` of {@link Fingerprint.phraseKeys} in `text` (normalized, as
+ * "movie was great"), or null when the text has no such phrase: for the reason an operator reads.
+ */
+export function phraseText(text: string, key: number): string | null {
+  for (const shingle of shinglesOf(wordsOf(normalizeReview(text)))) if (shingle.key === key) return shingle.text;
+  return null;
 }
 
 /** Estimated Jaccard similarity of the shingle sets behind two signatures, in [0, 1]. */

@@ -10,6 +10,7 @@ export type ReasonCode =
   | 'near-duplicate'
   | 'client-rows'
   | 'client-corrections'
+  | 'phrase-corrections'
   | 'operator'
   | 'check-set'
   | 'other';
@@ -23,6 +24,8 @@ export const reasonWords = {
     `near-duplicate of row ${rowId} (similarity ${similarity.toFixed(2)})`,
   clientRows: (perDay: number): string => `client over its ${perDay} rows a day`,
   clientCorrections: (perDay: number): string => `client over its ${perDay} corrections a day`,
+  phraseCorrections: (phrase: string, label: 'negative' | 'positive', net: number, perDay: number): string =>
+    `phrase "${phrase}" already corrected to ${label} ${net} times more than back in 24 hours (budget ${perDay})`,
   byOperator: (verdict: string): string => `${verdict} by an operator`,
   clientByOperator: (client: string): string => `every row of client ${client} rejected by an operator`,
   rollback: (checkpoint: string): string => `rollback to checkpoint ${checkpoint} by an operator`,
@@ -36,6 +39,7 @@ const PATTERNS: ReadonlyArray<[ReasonCode, RegExp]> = [
   ['near-duplicate', /^near-duplicate of row /],
   ['client-rows', /^client over its \d+ rows a day$/],
   ['client-corrections', /^client over its \d+ corrections a day$/],
+  ['phrase-corrections', /^phrase "[^"]*" already corrected to (negative|positive) \d+ times more than back in 24 hours/],
   ['operator', / by an operator$/],
   ['check-set', /check set/],
 ];
@@ -59,6 +63,8 @@ export function readerWords(code: ReasonCode | null): string | null {
     case 'client-rows':
     case 'client-corrections':
       return 'we have had many answers from your connection today';
+    case 'phrase-corrections':
+      return 'many answers today already corrected reviews worded like this one';
     default:
       return 'it did not pass our checks';
   }

@@ -1,9 +1,9 @@
 import { InvalidInputError } from '../errors.js';
 import { isLabel } from '../model/types.js';
 import { reasonWords } from './reasons.js';
-import { similarity } from './fingerprint.js';
+import { phraseText, similarity } from './fingerprint.js';
 import { clientWindowStart } from './client-window.js';
-import type { VerdictRule } from '../store/types.js';
+import type { LogHistory, VerdictDecision, VerdictRule, WriteCandidate } from '../store/types.js';
 
 /** Reviews shorter than this (trimmed) are refused by the form and the API before any rule. */
 export const MIN_REVIEW_LENGTH = 15;
@@ -21,14 +21,31 @@ export interface ModerationSettings {
    * the rest are held. 0: no limit. @default 5
    */
   clientCorrectionsPerDay: number;
+  /**
+   * How many more accepted corrections toward one label than toward the other any phrase (word
+   * 3-shingle) may gather in 24 hours, from all clients together; a correction that would exceed
+   * it is held. 0: no budget. @default PHRASE_BUDGET_DEFAULT
+   */
+  phraseCorrectionsPerDay: number;
 }
+
+/** The phrase budget's default; see docs/moderation.md for how it was measured. */
+export const PHRASE_BUDGET_DEFAULT = 20;
 
 export const DEFAULT_MODERATION: ModerationSettings = {
   minWords: 4,
   nearDuplicateSimilarity: 0.7,
   clientRowsPerDay: 30,
   clientCorrectionsPerDay: 5,
+  phraseCorrectionsPerDay: PHRASE_BUDGET_DEFAULT,
 };
+
+/**
+ * How many standard deviations of an even split a phrase's net corrections must reach before the
+ * budget holds: n corrections that go either way at random differ by about sqrt(n), so a phrase
+ * honest readers correct both ways ("this movie is") does not trip the budget, however common.
+ */
+const PHRASE_NOISE_SIGMAS = 3;
 
 /**
  * The moderation rule: a verdict for a new log row from the row and the rows before it, decided
@@ -41,17 +58,24 @@ export const DEFAULT_MODERATION: ModerationSettings = {
  * 4. a MinHash similarity >= `nearDuplicateSimilarity` to an earlier row -> rejected, likewise;
  * 5. the client already has `clientRowsPerDay` accepted rows in the 24 hours before -> held;
  * 6. the answer says the model was wrong and the client already has `clientCorrectionsPerDay`
- *    accepted corrections in the 24 hours before -> held.
+ *    accepted corrections in the 24 hours before -> held;
+ * 7. the answer says the model was wrong, toward label L, and some phrase (word 3-shingle) of the
+ *    review already has, among the accepted corrections of the 24 hours before, `net` more toward
+ *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 3·sqrt(n)) for n
+ *    corrections of that phrase in all -> held.
  * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
  * rarely told the model was wrong (it is right ~91% of the time), while turning a confident
  * prediction around takes dozens of corrections. Rows without a client (imports) skip them.
+ * Rule 7 bounds what all clients together can teach about one phrase in a day: forty /64s, or
+ * two hundred addresses in as many networks, each sending a few corrections of one sentence
+ * wrapped in different words, each pass rules 3 to 6; they all share that sentence's phrases.
  *
  * @example
  *   const store = openStore('data/reviews.sqlite', { verdictRule: moderationRule(DEFAULT_MODERATION) });
  */
 export function moderationRule(settings: ModerationSettings): VerdictRule {
   assertSettings(settings);
-  return (row, history) => {
+  const rule = (row: WriteCandidate, history: LogHistory): VerdictDecision => {
     if (!isLabel(row.sentiment)) return { verdict: 'rejected', reason: reasonWords.notALabel() };
     const { fingerprint } = row;
     if (fingerprint.words < settings.minWords) {
@@ -81,13 +105,37 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
         return { verdict: 'held', reason: reasonWords.clientCorrections(settings.clientCorrectionsPerDay) };
       }
     }
+    if (row.correction === true && settings.phraseCorrectionsPerDay > 0) {
+      const spent = overspentPhrase(row, history, settings.phraseCorrectionsPerDay);
+      if (spent !== null) return { verdict: 'held', reason: spent };
+    }
     return { verdict: 'accepted', reason: null };
   };
+  return Object.assign(rule, { asksPhrases: settings.phraseCorrectionsPerDay > 0 });
+}
+
+/** Rule 7: the reason words for the first phrase of a correction that is over its budget, or null. */
+function overspentPhrase(row: WriteCandidate, history: LogHistory, perDay: number): string | null {
+  const { phraseKeys } = row.fingerprint;
+  if (phraseKeys.length === 0 || !isLabel(row.sentiment)) return null;
+  const toPositive = row.sentiment === 1;
+  for (const counts of history.correctionsWithPhrasesSince(phraseKeys, clientWindowStart(row.date))) {
+    const toward = toPositive ? counts.toPositive : counts.toNegative;
+    const away = toPositive ? counts.toNegative : counts.toPositive;
+    const net = toward - away;
+    if (net >= Math.max(perDay, PHRASE_NOISE_SIGMAS * Math.sqrt(toward + away))) {
+      const words = phraseText(row.review, counts.phrase) ?? `#${counts.phrase}`;
+      return reasonWords.phraseCorrections(words, toPositive ? 'positive' : 'negative', net, perDay);
+    }
+  }
+  return null;
 }
 
 function assertSettings(settings: ModerationSettings): void {
-  const { minWords, nearDuplicateSimilarity, clientRowsPerDay, clientCorrectionsPerDay } = settings;
-  for (const [name, value] of Object.entries({ minWords, clientRowsPerDay, clientCorrectionsPerDay })) {
+  const { minWords, nearDuplicateSimilarity, clientRowsPerDay, clientCorrectionsPerDay, phraseCorrectionsPerDay } =
+    settings;
+  const counts = { minWords, clientRowsPerDay, clientCorrectionsPerDay, phraseCorrectionsPerDay };
+  for (const [name, value] of Object.entries(counts)) {
     if (!Number.isSafeInteger(value) || value < 0)
       throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
   }

@@ -44,6 +44,19 @@ export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reaso
 export const CANDIDATES_PER_BAND = 32;
 
 /**
+ * Accepted corrections the phrase budget reads per phrase: the newest of the window. Bounded, so
+ * a phrase that many corrections hold ("one of the") costs the same as a rare one inside the
+ * write transaction; the budget then judges a common phrase by its newest 256 corrections, where
+ * its 3·sqrt(n) term is 48, far above any budget worth setting.
+ */
+export const PHRASE_ROWS_PER_LOOKUP = 256;
+
+/** Whether a new row's phrases go into the correction budget: an accepted correction moves the model's weights. */
+export function countsAgainstPhrases(row: { correction: boolean | null }, decision: VerdictDecision): boolean {
+  return row.correction === true && decision.verdict === 'accepted';
+}
+
+/**
  * Whether a new row's band keys go into the similarity index: not when it was rejected for
  * repeating an earlier row, which is in the index already and finds what this one would.
  */

@@ -51,10 +51,29 @@ export interface LogHistory {
   sharingBands(bandKeys: readonly number[]): Array<{ id: number; signature: Uint32Array }>;
   /** A client's accepted rows dated at or after `since` (ISO-8601), and how many of them were corrections. */
   acceptedFromClientSince(client: string, since: string): { rows: number; corrections: number };
+  /**
+   * For each of `phraseKeys` that any is found for: the accepted corrections dated at or after
+   * `since` that hold it, by the label they gave (the newest PHRASE_ROWS_PER_LOOKUP per phrase,
+   * so the lookup is bounded; see src/store/rows.ts).
+   */
+  correctionsWithPhrasesSince(phraseKeys: readonly number[], since: string): PhraseCorrections[];
 }
 
-/** Decides a row's verdict once, when it is written, from the row and the log before it. */
-export type VerdictRule = (candidate: WriteCandidate, history: LogHistory) => VerdictDecision;
+/** Accepted corrections of a window that hold one phrase, by the label they gave. */
+export interface PhraseCorrections {
+  phrase: number;
+  toNegative: number;
+  toPositive: number;
+}
+
+/**
+ * Decides a row's verdict once, when it is written, from the row and the log before it.
+ * `asksPhrases` says whether it may ask `correctionsWithPhrasesSince` about a correction: a store
+ * that answers the rule's questions ahead of time (PostgreSQL) skips that query when it is false.
+ */
+export type VerdictRule = ((candidate: WriteCandidate, history: LogHistory) => VerdictDecision) & {
+  readonly asksPhrases?: boolean;
+};
 
 /** A prediction as handed to the store, before any feedback. */
 export type NewPrediction = Omit<StoredPrediction, 'feedbackReviewId'>;

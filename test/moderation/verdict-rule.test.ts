@@ -347,8 +347,8 @@ describe('moderationRule: corrections per client per day', () => {
 });
 
 describe('moderationRule: disabled caps and rows without a client', () => {
-  it('with clientRowsPerDay 0 and clientCorrectionsPerDay 0, accepts any number of a client’s rows and corrections', async () => {
-    const store = storeWith({ clientRowsPerDay: 0, clientCorrectionsPerDay: 0 });
+  it('with every daily cap 0, accepts any number of a client’s rows and corrections', async () => {
+    const store = storeWith({ clientRowsPerDay: 0, clientCorrectionsPerDay: 0, phraseCorrectionsPerDay: 0 });
 
     const outcomes = await inOrder(
       Array.from({ length: 40 }, (_, k) => k),
@@ -369,6 +369,7 @@ describe('moderationRule: disabled caps and rows without a client', () => {
         asked.push(client);
         return { rows: 0, corrections: 0 };
       },
+      correctionsWithPhrasesSince: () => [],
     };
     const candidate = (correction: boolean) => ({
       review: LONG_REVIEW,
@@ -436,6 +437,7 @@ describe('moderationRule: sentiment', () => {
     firstWithNormalizedHash: () => null,
     sharingBands: () => [],
     acceptedFromClientSince: () => ({ rows: 0, corrections: 0 }),
+    correctionsWithPhrasesSince: () => [],
   };
 
   it.each([[2], [0.5], ['maybe'], [null]])('rejects a sentiment of %j', (sentiment) => {
@@ -457,7 +459,13 @@ describe('moderationRule: settings', () => {
   it('accepts the defaults and the edge values 0 and similarity 1', async () => {
     expect(() => moderationRule(DEFAULT_MODERATION)).not.toThrow();
     expect(() =>
-      moderationRule({ minWords: 0, nearDuplicateSimilarity: 1, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 }),
+      moderationRule({
+        minWords: 0,
+        nearDuplicateSimilarity: 1,
+        clientRowsPerDay: 0,
+        clientCorrectionsPerDay: 0,
+        phraseCorrectionsPerDay: 0,
+      }),
     ).not.toThrow();
   });
 

@@ -4,7 +4,15 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
 import { clientWindowStart } from '../../moderation/client-window.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
+import {
+  ACCEPT_EVERY_ROW,
+  assertNewPrediction,
+  assertNewRow,
+  CANDIDATES_PER_BAND,
+  countsAgainstPhrases,
+  indexesBands,
+  PHRASE_ROWS_PER_LOOKUP,
+} from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
@@ -12,6 +20,7 @@ import {
   type FeedbackOutcome,
   type LogHistory,
   type LogStore,
+  type PhraseCorrections,
   type ReviewRow,
   type RowOptions,
   type StoredPrediction,
@@ -174,7 +183,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
   ): Promise<{ id: number } & VerdictDecision> => {
     const print = fingerprint(row.review);
-    const history = await gatherHistory(client, print, row.client, row.date);
+    const asksPhrases = row.correction === true && verdictRule.asksPhrases === true;
+    const history = await gatherHistory(client, print, row.client, row.date, asksPhrases);
     const decision = verdictRule({ ...row, fingerprint: print }, history);
     const inserted = await client.query<{ id: number }>(
       `INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash, verdict, verdict_reason, client,
@@ -200,6 +210,12 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         print.bandKeys,
         id,
       ]);
+    }
+    if (print.phraseKeys.length > 0 && countsAgainstPhrases(row, decision)) {
+      await client.query(
+        'INSERT INTO correction_phrases (phrase, date, review_id, sentiment) SELECT unnest($1::bigint[]), $2, $3, $4',
+        [print.phraseKeys, row.date, id, row.sentiment],
+      );
     }
     await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(id)]);
     return { id, ...decision };
@@ -515,6 +531,7 @@ async function gatherHistory(
   print: Fingerprint,
   clientId: string | null,
   date: string,
+  asksPhrases: boolean,
 ): Promise<LogHistory> {
   const same = await client.query<{ id: number | null }>(
     'SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1',
@@ -545,6 +562,26 @@ async function gatherHistory(
             [clientId, since],
           )
         ).rows[0];
+  // Only for a correction judged by a rule with a phrase budget: other rows never ask.
+  const phrases =
+    !asksPhrases || print.phraseKeys.length === 0
+      ? null
+      : (
+          await client.query<PhraseCorrections>(
+            // The newest PHRASE_ROWS_PER_LOOKUP of each phrase, in the order of the row's phrases (as SQLite answers).
+            `SELECT k.phrase, COUNT(*) - SUM(c.sentiment) AS "toNegative", SUM(c.sentiment) AS "toPositive"
+             FROM unnest($1::bigint[]) WITH ORDINALITY AS k (phrase, position)
+             CROSS JOIN LATERAL (SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
+                                 WHERE p.phrase = k.phrase AND p.date >= $2 AND r.verdict = 'accepted'
+                                 ORDER BY p.date DESC LIMIT $3) AS c
+             GROUP BY k.phrase ORDER BY MIN(k.position)`,
+            [print.phraseKeys, since, PHRASE_ROWS_PER_LOOKUP],
+          )
+        ).rows.map((row) => ({
+          phrase: Number(row.phrase),
+          toNegative: Number(row.toNegative),
+          toPositive: Number(row.toPositive),
+        }));
   return {
     firstWithNormalizedHash: () =>
       same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id),
@@ -562,6 +599,15 @@ async function gatherHistory(
         );
       }
       return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
+    },
+    correctionsWithPhrasesSince: (askedKeys, askedSince) => {
+      if (phrases === null || askedKeys !== print.phraseKeys || askedSince !== since) {
+        throw new InvalidInputError(
+          `the verdict rule asked about ${askedKeys.length} phrases since ${askedSince}, which the store did not gather ` +
+            `(it gathers the row's own phrases, for a correction, when the rule's asksPhrases is true)`,
+        );
+      }
+      return phrases;
     },
   };
 }

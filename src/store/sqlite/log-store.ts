@@ -6,7 +6,15 @@ import { isLabel, type Label } from '../../model/types.js';
 import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
 import { throwingUnavailable } from './unavailable.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
+import {
+  ACCEPT_EVERY_ROW,
+  assertNewPrediction,
+  assertNewRow,
+  CANDIDATES_PER_BAND,
+  countsAgainstPhrases,
+  indexesBands,
+  PHRASE_ROWS_PER_LOOKUP,
+} from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint } from '../../moderation/fingerprint.js';
 import { VERDICTS } from '../types.js';
@@ -17,6 +25,7 @@ import type {
   FeedbackOutcome,
   LogHistory,
   NewPrediction,
+  PhraseCorrections,
   ReviewRow,
   LogStore,
   StoredPrediction,
@@ -102,6 +111,18 @@ export const CLIENT_ACCEPTED_SINCE_SQL = `
   WHERE client = ? AND date >= ? AND verdict = 'accepted'
 `;
 
+/**
+ * The accepted corrections of a window holding one phrase, the newest PHRASE_ROWS_PER_LOOKUP:
+ * a backward range scan of migration 8's index, each row's verdict read by its primary key.
+ */
+export const PHRASE_CORRECTIONS_SQL = `
+  SELECT COUNT(*) AS n, COALESCE(SUM(sentiment), 0) AS toPositive FROM (
+    SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
+    WHERE p.phrase = ? AND p.date >= ? AND r.verdict = 'accepted'
+    ORDER BY p.date DESC LIMIT ?
+  )
+`;
+
 /** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
 function logHistory(db: Database.Database): LogHistory {
   const byHash = db
@@ -124,6 +145,7 @@ function logHistory(db: Database.Database): LogHistory {
   const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(
     CLIENT_ACCEPTED_SINCE_SQL,
   );
+  const byPhrase = db.prepare<[number, string, number], { n: number; toPositive: number }>(PHRASE_CORRECTIONS_SQL);
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
     sharingBands: (keys) =>
@@ -138,6 +160,14 @@ function logHistory(db: Database.Database): LogHistory {
     acceptedFromClientSince: (client, since) => {
       const counts = byClient.get(client, since)!;
       return { rows: counts.rows, corrections: counts.corrections ?? 0 };
+    },
+    correctionsWithPhrasesSince: (phraseKeys, since) => {
+      const found: PhraseCorrections[] = [];
+      for (const phrase of phraseKeys) {
+        const { n, toPositive } = byPhrase.get(phrase, since, PHRASE_ROWS_PER_LOOKUP)!;
+        if (n > 0) found.push({ phrase, toNegative: n - toPositive, toPositive });
+      }
+      return found;
     },
   };
 }
@@ -240,6 +270,9 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
             @verdict, @reason, @client, @correction, @normalizedHash, @signature)
   `);
   const insertBandStmt = db.prepare<[number, number]>(`INSERT INTO review_bands (band_key, review_id) VALUES (?, ?)`);
+  const insertPhraseStmt = db.prepare<[number, string, number, Label]>(
+    `INSERT INTO correction_phrases (phrase, date, review_id, sentiment) VALUES (?, ?, ?, ?)`,
+  );
   const linkPredictionStmt = db.prepare<[number, string]>(`
     UPDATE predictions SET feedback_review_id = ? WHERE id = ? AND feedback_review_id IS NULL
   `);
@@ -334,6 +367,8 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
       }).lastInsertRowid,
     );
     if (indexesBands(decision)) for (const key of print.bandKeys) insertBandStmt.run(key, id);
+    if (countsAgainstPhrases(row, decision))
+      for (const phrase of print.phraseKeys) insertPhraseStmt.run(phrase, row.date, id, row.sentiment);
     return { id, ...decision };
   };
 

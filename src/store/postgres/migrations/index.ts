@@ -7,6 +7,7 @@ import { step4 } from './004-verdicts.js';
 import { step5 } from './005-database-identity-and-expiry.js';
 import { step6 } from './006-console.js';
 import { step7 } from './007-client-accepted-index.js';
+import { step8 } from './008-correction-phrases.js';
 import type { PostgresStep } from './step.js';
 
 /**
@@ -15,7 +16,7 @@ import type { PostgresStep } from './step.js';
  * which on SQLite are files beside the database: with several machines there is no shared folder.
  */
 /** Every step, in order. Append only: never edit, reorder or remove a shipped one. */
-export const POSTGRES_STEPS: readonly PostgresStep[] = [step1, step2, step3, step4, step5, step6, step7];
+export const POSTGRES_STEPS: readonly PostgresStep[] = [step1, step2, step3, step4, step5, step6, step7, step8];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_STEPS.length;
 

@@ -7,6 +7,7 @@ import { updateToSchemaVersion4 } from './004-verdicts.js';
 import { updateToSchemaVersion5 } from './005-database-identity-and-expiry.js';
 import { updateToSchemaVersion6 } from './006-console.js';
 import { updateToSchemaVersion7 } from './007-client-accepted-index.js';
+import { updateToSchemaVersion8 } from './008-correction-phrases.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '005-database-identity-and-expiry', up: updateToSchemaVersion5 },
   { version: 6, name: '006-console', up: updateToSchemaVersion6 },
   { version: 7, name: '007-client-accepted-index', up: updateToSchemaVersion7 },
+  { version: 8, name: '008-correction-phrases', up: updateToSchemaVersion8 },
 ];
 
 // A gap or a repeat would make `user_version` lie about what was applied: fail at import.
