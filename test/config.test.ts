@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       MODERATION_SIMILARITY: '0.85',
       MODERATION_CLIENT_ROWS_PER_DAY: '100',
       MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
+      MODERATION_PHRASE_CORRECTIONS_PER_DAY: '12',
       HEALTH_DETAILS: 'on',
       DB_WRITE_WAIT_MS: '500',
       DB_POOL_SIZE: '3',
@@ -110,7 +111,13 @@ describe('loadConfig', () => {
       adminPassword: ' correct horse battery ',
       adminSessionHours: 2,
       adminLoginFailures: 3,
-      moderation: { minWords: 6, nearDuplicateSimilarity: 0.85, clientRowsPerDay: 100, clientCorrectionsPerDay: 0 },
+      moderation: {
+        minWords: 6,
+        nearDuplicateSimilarity: 0.85,
+        clientRowsPerDay: 100,
+        clientCorrectionsPerDay: 0,
+        phraseCorrectionsPerDay: 12,
+      },
       healthDetails: true,
       dbWriteWaitMs: 500,
       dbPoolSize: 3,
@@ -174,6 +181,7 @@ describe('loadConfig', () => {
     ['MODERATION_SIMILARITY', '1.5'],
     ['MODERATION_SIMILARITY', '0'],
     ['MODERATION_MIN_WORDS', 'four'],
+    ['MODERATION_PHRASE_CORRECTIONS_PER_DAY', '-1'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s with a ConfigError naming the variable and the value', (name, value) => {
     const load = () => loadConfig({ CSRF_SECRET: SECRET, [name]: value });

@@ -29,8 +29,12 @@ export interface ModerationSettings {
   phraseCorrectionsPerDay: number;
 }
 
-/** The phrase budget's default; see docs/moderation.md for how it was measured. */
-export const PHRASE_BUDGET_DEFAULT = 20;
+/**
+ * The phrase budget's default. Measured with `npm run moderation:bars` on the shipped model (online
+ * step 0.5): the target sentence falls to 0.9616 after 5 accepted corrections, 0.9146 after 8 and
+ * 0.8872 after 9, while truthful answers on held-out reviews had no row held at 5.
+ */
+export const PHRASE_BUDGET_DEFAULT = 5;
 
 export const DEFAULT_MODERATION: ModerationSettings = {
   minWords: 4,
@@ -44,8 +48,10 @@ export const DEFAULT_MODERATION: ModerationSettings = {
  * How many standard deviations of an even split a phrase's net corrections must reach before the
  * budget holds: n corrections that go either way at random differ by about sqrt(n), so a phrase
  * honest readers correct both ways ("this movie is") does not trip the budget, however common.
+ * Two, not three: corrections all one way are held from net >= max(budget, 4), and at three that
+ * floor would be 9, which already takes the target sentence of the bars below 0.9.
  */
-const PHRASE_NOISE_SIGMAS = 3;
+const PHRASE_NOISE_SIGMAS = 2;
 
 /**
  * The moderation rule: a verdict for a new log row from the row and the rows before it, decided
@@ -61,7 +67,7 @@ const PHRASE_NOISE_SIGMAS = 3;
  *    accepted corrections in the 24 hours before -> held;
  * 7. the answer says the model was wrong, toward label L, and some phrase (word 3-shingle) of the
  *    review already has, among the accepted corrections of the 24 hours before, `net` more toward
- *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 3·sqrt(n)) for n
+ *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 2·sqrt(n)) for n
  *    corrections of that phrase in all -> held.
  * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
  * rarely told the model was wrong (it is right ~91% of the time), while turning a confident

@@ -42,6 +42,7 @@ const CURRENT_TABLES = [
   'admin_login_failures',
   'admin_signed_out',
   'client_summary',
+  'correction_phrases',
   'database_identity',
   'feedback_hourly',
   'model_events',
@@ -78,6 +79,7 @@ describe('migrations list', () => {
       '005-database-identity-and-expiry',
       '006-console',
       '007-client-accepted-index',
+      '008-correction-phrases',
     ]);
   });
 
@@ -112,6 +114,7 @@ describe('migrate on a fresh database', () => {
     expect(indexNames(db)).toEqual([
       'admin_login_failures_client_at',
       'client_summary_rows',
+      'correction_phrases_phrase_date',
       'model_events_at',
       'predictions_feedback_review_id',
       'predictions_unanswered_created_at',

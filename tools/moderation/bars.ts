@@ -6,7 +6,10 @@
  *   3. rejecting every row of that client gives, in every process, the probe probabilities of
  *      before the attack, to the last bit;
  *   4. truthful answers from many clients on unseen reviews teach the model at least as much as
- *      without moderation (needs --data and a model trained with --holdout; see the README).
+ *      without moderation (needs --data and a model trained with --holdout; see the README);
+ *   5. 200 "Incorrect" answers on the target wrapped in four random words, five from each of 40
+ *      IPv6 /64s in one /56, leave P(positive) of the target >= 0.9;
+ *   6. the same from 200 IPv4 addresses in 200 different /16s.
  * Two learners on one database stand for two processes (test/durability covers real ones).
  * Prints key=value lines; exits 1 when a bar is missed.
  */
@@ -15,11 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import type { Request } from 'express';
+
 import { isHeldOut, openCorpus, type LabelledDoc } from '../../src/corpus/index.js';
+import { mulberry32, randomInt } from '../../src/corpus/random.js';
 import { createLearner, openCheckpoints, type Learner } from '../../src/learner/index.js';
 import { DEFAULT_MODERATION, moderationRule, type ModerationSettings } from '../../src/moderation/index.js';
 import { decodeModel, readModelFileBytes } from '../../src/model/model-file.js';
 import { ACCEPT_EVERY_ROW, openStore, type LogStore, type VerdictRule } from '../../src/store/index.js';
+import { clientIdentity } from '../../src/web/client-identity.js';
 
 const TARGET = 'This movie was great, I really loved it. ';
 const PROBES = [
@@ -207,11 +214,56 @@ async function attackBars(modelPath: string, settings: ModerationSettings): Prom
   return ok;
 }
 
+/** Client ids as the server makes them (TRUST_PROXY: the proxy's address for the reader) for each of `addresses`. */
+function clientsOf(addresses: readonly string[]): string[] {
+  const clientOf = clientIdentity('moderation bars: any secret will do');
+  return addresses.map((ip) => clientOf({ ip, socket: {} } as Request));
+}
+
+/** Five addresses in each of 40 /64s of one /56 (2001:db8:7:ab00::/56): one home subscriber's share. */
+export const ONE_SLASH_56 = Array.from({ length: 200 }, (_, i) => {
+  const net = Math.floor(i / 5).toString(16);
+  return `2001:db8:7:ab${net.padStart(2, '0')}::${(i % 5) + 1}`;
+});
+/** 200 IPv4 addresses, no two in the same /16. */
+export const TWO_HUNDRED_SLASH_16S = Array.from({ length: 200 }, (_, i) => `${11 + i}.${(i * 37) % 256}.3.4`);
+
+/** The target wrapped as `w1 w2 <target> w3 w4`, five random letters a word: under the near-duplicate similarity. */
+function wrapped(rng: () => number): string {
+  const word = () => Array.from({ length: 5 }, () => String.fromCharCode(97 + randomInt(rng, 26))).join('');
+  return `${word()} ${word()} ${TARGET.trim()} ${word()} ${word()}`;
+}
+
+/**
+ * One group attack: an "Incorrect" answer on the wrapped target from each address in turn. The
+ * target's P(positive) must stay >= 0.9 in both processes.
+ */
+async function groupAttackBar(modelPath: string, rule: VerdictRule, name: string, addresses: string[]) {
+  const w = await world(modelPath, rule);
+  const [a, b] = w.learners;
+  const before = a.positiveProbability(TARGET);
+  const rng = mulberry32(19);
+  const clients = clientsOf(addresses);
+  const verdicts: string[] = [];
+  for (const client of clients) verdicts.push(await answer(a, wrapped(rng), 'negative', client));
+  await b.catchUp();
+  const after = [a, b].map((learner) => learner.positiveProbability(TARGET));
+  const pass = after.every((p) => p >= 0.9);
+  console.log(
+    `${name} clients=${new Set(clients).size} target_before=${before.toFixed(4)} target_after=${after[0].toFixed(4)} ` +
+      `other_process=${after[1].toFixed(4)} accepted=${count(verdicts, 'accepted')} held=${count(verdicts, 'held')} ` +
+      `rejected=${count(verdicts, 'rejected')} pass=${pass}`,
+  );
+  await w.close();
+  return pass;
+}
+
 /**
  * Truthful feedback on half of the held-out reviews (from many clients), accuracy measured on the
  * other half, with and without moderation.
  */
 async function truthfulBar(
+  settings: ModerationSettings,
   modelPath: string,
   data: string,
   seed: number,
@@ -269,16 +321,23 @@ const { values } = parseArgs({
     holdout: { type: 'string', default: '0.1' },
     'per-client': { type: 'string', default: '5' },
     'no-client-limits': { type: 'boolean', default: false },
+    'phrase-budget': { type: 'string' },
   },
 });
-// --no-client-limits shows what the per-client limits add over the text rules alone.
-const settings = values['no-client-limits']
-  ? { ...DEFAULT_MODERATION, clientRowsPerDay: 0, clientCorrectionsPerDay: 0 }
-  : DEFAULT_MODERATION;
+// --no-client-limits shows what the per-client limits add over the text rules alone;
+// --phrase-budget N runs the bars with another MODERATION_PHRASE_CORRECTIONS_PER_DAY (0: none).
+const settings: ModerationSettings = {
+  ...DEFAULT_MODERATION,
+  ...(values['no-client-limits'] ? { clientRowsPerDay: 0, clientCorrectionsPerDay: 0 } : {}),
+  ...(values['phrase-budget'] === undefined ? {} : { phraseCorrectionsPerDay: Number(values['phrase-budget']) }),
+};
 let ok = await attackBars(values.model, settings);
+ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar5_one_slash_56', ONE_SLASH_56)) && ok;
+ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar6_200_slash_16s', TWO_HUNDRED_SLASH_16S)) && ok;
 if (values.data !== undefined && values['truth-model'] !== undefined) {
   ok =
     (await truthfulBar(
+      settings,
       values['truth-model'],
       values.data,
       Number(values.seed),
