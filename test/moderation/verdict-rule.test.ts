@@ -488,3 +488,80 @@ describe('moderationRule: settings', () => {
     expect(() => moderationRule(settings)).toThrow(name);
   });
 });
+
+describe('moderationRule: corrections per phrase per day', () => {
+  /** A made-up word for number `k`: letters only, so it counts as a word. */
+  const word = (k: number) => `${String.fromCharCode(97 + (k % 26))}${String.fromCharCode(97 + Math.floor(k / 26))}ble`;
+  /** The k-th of many reviews sharing "the ending felt rushed", wrapped in words of its own: never near-duplicates. */
+  const wrappedReview = (k: number) =>
+    `${word(k)} ${word(k + 100)} said the ending felt rushed to ${word(k + 200)} ${word(k + 300)}.`;
+  const PHRASE = { clientRowsPerDay: 0, clientCorrectionsPerDay: 0, phraseCorrectionsPerDay: 4 };
+  /** A correction to `given` on review k from its own client. */
+  const correct = (store: LogStore, k: number, given: 0 | 1, date = NOW) =>
+    answer(store, wrappedReview(k), given === 1 ? 0 : 1, given, { client: `client-${k}`, date });
+
+  it('holds a correction, from any client, once a phrase of it has phraseCorrectionsPerDay more the same way', async () => {
+    // Arrange
+    const store = storeWith(PHRASE);
+    const spent = await inOrder([0, 1, 2, 3], (k) => correct(store, k, 0));
+
+    // Act
+    const over = await correct(store, 4, 0);
+    const otherWay = await correct(store, 5, 1);
+    const confirmation = await answer(store, wrappedReview(6), 0, 0, { client: 'client-6', date: NOW });
+
+    // Assert
+    for (const outcome of spent) expect(outcome).toMatchObject(ACCEPTED);
+    expect(over).toMatchObject({
+      verdict: 'held',
+      reason: 'phrase "said the ending" already corrected to negative 4 times more than back in 24 hours (budget 4)',
+    });
+    expect(otherWay).toMatchObject(ACCEPTED);
+    expect(confirmation).toMatchObject(ACCEPTED);
+  });
+
+  it('does not hold a phrase honest readers correct both ways: net 4 of 28 is within 2·sqrt(28)', async () => {
+    const store = storeWith(PHRASE);
+    const keys = Array.from({ length: 28 }, (_, k) => k);
+    // 12 each way, alternating, then 4 more to negative: the net reaches the budget, the spread allows it.
+    const outcomes = await inOrder(keys, (k) => correct(store, k, k < 24 && k % 2 === 1 ? 1 : 0));
+
+    for (const outcome of outcomes) expect(outcome).toMatchObject(ACCEPTED);
+  });
+
+  it('frees the budget when an operator rejects a correction, and forgets corrections older than 24 hours', async () => {
+    const store = storeWith(PHRASE);
+    await inOrder([0, 1], (k) => correct(store, k, 0, hoursBefore(NOW, 30)));
+    const spent = await inOrder([2, 3, 4, 5], (k) => correct(store, k, 0));
+    expect(await correct(store, 6, 0)).toMatchObject({ verdict: 'held' });
+
+    await store.changeVerdicts([spent[0].reviewId], 'rejected', 'rejected by an operator');
+
+    expect(await correct(store, 7, 0)).toMatchObject(ACCEPTED);
+    expect(await correct(store, 8, 0)).toMatchObject({ verdict: 'held' });
+  });
+
+  it('with phraseCorrectionsPerDay 0, never asks the log about phrases', () => {
+    const rule = moderationRule({ ...DEFAULT_MODERATION, phraseCorrectionsPerDay: 0 });
+    const log: LogHistory = {
+      firstWithNormalizedHash: () => null,
+      sharingBands: () => [],
+      acceptedFromClientSince: () => ({ rows: 0, corrections: 0 }),
+      correctionsWithPhrasesSince: () => {
+        throw new Error('asked about phrases');
+      },
+    };
+    const candidate = {
+      review: LONG_REVIEW,
+      sentiment: 0,
+      client: CLIENT_A,
+      correction: true,
+      date: NOW,
+      fingerprint: fingerprint(LONG_REVIEW),
+    };
+
+    expect(rule(candidate, log)).toEqual(ACCEPTED);
+    expect(rule.asksPhrases).toBe(false);
+    expect(moderationRule(DEFAULT_MODERATION).asksPhrases).toBe(true);
+  });
+});

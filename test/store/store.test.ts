@@ -17,6 +17,8 @@ import {
   type VerdictRule,
 } from '../../src/store/index.js';
 import { CANDIDATES_PER_BAND } from '../../src/store/rows.js';
+import { fingerprint } from '../../src/moderation/fingerprint.js';
+import type { PhraseCorrections } from '../../src/store/types.js';
 import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 let counter = 0;
@@ -444,6 +446,88 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
         reason: null,
       });
       expect(await store.getReview(999)).toBeUndefined();
+    });
+  });
+
+  describe('the correction budget by phrase', () => {
+    const NOW = '2026-03-01T12:00:00.000Z';
+    const SHARED = 'the ending felt rushed';
+    const sharedKey = fingerprint(SHARED).phraseKeys[1]; // "ending felt rushed"
+    /** A review holding SHARED between words of its own, so no two are near-duplicates. */
+    const holding = (k: number) => `Word${'abcdefghij'[k]}x told me ${SHARED} and ${'klmnopqrst'[k]}y agreed fully`;
+    /** A rule that accepts every row and records what the store answers about the shared phrase. */
+    const recording = () => {
+      const answers: PhraseCorrections[][] = [];
+      const rule: VerdictRule = Object.assign(
+        (row: Parameters<VerdictRule>[0], history: Parameters<VerdictRule>[1]) => {
+          if (row.correction === true) {
+            const found = history.correctionsWithPhrasesSince(row.fingerprint.phraseKeys, clientWindowStart(row.date));
+            answers.push(found.filter((counts) => counts.phrase === sharedKey));
+          }
+          return row.review.includes('hold me')
+            ? { verdict: 'held' as const, reason: 'test' }
+            : ACCEPT_EVERY_ROW(row, history);
+        },
+        { asksPhrases: true },
+      );
+      return { rule, answers };
+    };
+    /** An answer on a prediction of `predicted`, stored as `given`: a correction when they differ. */
+    const answer = async (store: LogStore, text: string, predicted: 0 | 1, given: 0 | 1, date = NOW) => {
+      const p = prediction({ review: text, sentiment: predicted, createdAt: date });
+      await store.insertPrediction(p);
+      const outcome = await store.recordFeedback(p.id, given, 'api', { client: `client-${counter}`, date });
+      if (outcome.status !== 'recorded') throw new Error(`feedback on ${p.id} was ${outcome.status}`);
+      return outcome.reviewId;
+    };
+
+    it("counts the day's accepted corrections holding a phrase by the label they gave, and no other row", async () => {
+      // Arrange: two corrections to negative, one to positive; a confirmation, a held correction
+      // and a correction of two days ago, all holding the phrase, do not count.
+      const { rule, answers } = recording();
+      const store = await open({ verdictRule: rule });
+      await answer(store, holding(0), 1, 0);
+      await answer(store, holding(1), 1, 0);
+      await answer(store, holding(2), 0, 1);
+      await answer(store, holding(3), 0, 0);
+      await answer(store, `${holding(4)} hold me`, 1, 0);
+      await answer(store, holding(5), 1, 0, '2026-02-27T12:00:00.000Z');
+
+      // Act
+      await answer(store, holding(6), 1, 0);
+
+      // Assert
+      expect(answers.at(-1)).toEqual([{ phrase: sharedKey, toNegative: 2, toPositive: 1 }]);
+    });
+
+    it('stops counting a correction once an operator rejects it, and counts it again once accepted', async () => {
+      const { rule, answers } = recording();
+      const store = await open({ verdictRule: rule });
+      const first = await answer(store, holding(0), 1, 0);
+      await answer(store, holding(1), 1, 0);
+
+      await store.changeVerdicts([first], 'rejected', 'by an operator');
+      await answer(store, holding(2), 1, 0);
+      await store.changeVerdicts([first], 'accepted', 'by an operator');
+      await answer(store, holding(3), 1, 0);
+
+      expect(answers.slice(-2)).toEqual([
+        [{ phrase: sharedKey, toNegative: 1, toPositive: 0 }],
+        [{ phrase: sharedKey, toNegative: 3, toPositive: 0 }],
+      ]);
+    });
+
+    it('with the moderation rule, holds a correction once a phrase is over its budget, from any number of clients', async () => {
+      const store = await open({ verdictRule: moderationRule({ ...DEFAULT_MODERATION, phraseCorrectionsPerDay: 4 }) });
+
+      const ids = [];
+      for (let k = 0; k < 6; k++) ids.push(await answer(store, holding(k), 1, 0));
+
+      const verdicts = await Promise.all(ids.map(async (id) => (await store.getReview(id))!.verdict));
+      expect(verdicts).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'held', 'held']);
+      expect((await store.getReview(ids[4]))!.reason).toBe(
+        'phrase "told me the" already corrected to negative 4 times more than back in 24 hours (budget 4)',
+      );
     });
   });
 
