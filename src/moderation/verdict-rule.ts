@@ -30,11 +30,12 @@ export interface ModerationSettings {
 }
 
 /**
- * The phrase budget's default. Measured with `npm run moderation:bars` on the shipped model (online
- * step 0.5): the target sentence falls to 0.9616 after 5 accepted corrections, 0.9146 after 8 and
- * 0.8872 after 9, while truthful answers on held-out reviews had no row held at 5.
+ * The phrase budget's default: the smallest that binds (below 7 the noise term below decides,
+ * since one-sided corrections are held from net 6.25). Measured with `npm run moderation:bars` on
+ * the shipped model (online step 0.5): the target sentence falls to 0.9351 after 7 accepted
+ * corrections, 0.9146 after 8 and 0.8872 after 9.
  */
-export const PHRASE_BUDGET_DEFAULT = 5;
+export const PHRASE_BUDGET_DEFAULT = 7;
 
 export const DEFAULT_MODERATION: ModerationSettings = {
   minWords: 4,
@@ -47,11 +48,13 @@ export const DEFAULT_MODERATION: ModerationSettings = {
 /**
  * How many standard deviations of an even split a phrase's net corrections must reach before the
  * budget holds: n corrections that go either way at random differ by about sqrt(n), so a phrase
- * honest readers correct both ways ("this movie is") does not trip the budget, however common.
- * Two, not three: corrections all one way are held from net >= max(budget, 4), and at three that
- * floor would be 9, which already takes the target sentence of the bars below 0.9.
+ * honest readers correct both ways does not trip the budget, however common. Measured with
+ * `npm run evaluate -- --feedback-loop --seed 1` (472 truthful corrections in one day): 2 held 16
+ * of them (gain +0.40 points instead of +0.60), 2.5 held 3 (+0.56). Not 3: corrections all one
+ * way are held from net >= max(budget, 2.5² = 6.25), and at 3 that floor would be 9, which
+ * already takes the bars' target sentence below 0.9.
  */
-const PHRASE_NOISE_SIGMAS = 2;
+const PHRASE_NOISE_SIGMAS = 2.5;
 
 /**
  * The moderation rule: a verdict for a new log row from the row and the rows before it, decided
@@ -67,7 +70,7 @@ const PHRASE_NOISE_SIGMAS = 2;
  *    accepted corrections in the 24 hours before -> held;
  * 7. the answer says the model was wrong, toward label L, and some phrase (word 3-shingle) of the
  *    review already has, among the accepted corrections of the 24 hours before, `net` more toward
- *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 2·sqrt(n)) for n
+ *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 2.5·sqrt(n)) for n
  *    corrections of that phrase in all -> held.
  * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
  * rarely told the model was wrong (it is right ~91% of the time), while turning a confident

@@ -47,7 +47,7 @@ export const CANDIDATES_PER_BAND = 32;
  * Accepted corrections the phrase budget reads per phrase: the newest of the window. Bounded, so
  * a phrase that many corrections hold ("one of the") costs the same as a rare one inside the
  * write transaction; the budget then judges a common phrase by its newest 256 corrections, where
- * its 2·sqrt(n) term is 32, above any budget worth setting.
+ * its 2.5·sqrt(n) term is 40, above any budget worth setting.
  */
 export const PHRASE_ROWS_PER_LOOKUP = 256;
 

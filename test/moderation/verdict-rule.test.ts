@@ -495,7 +495,7 @@ describe('moderationRule: corrections per phrase per day', () => {
   /** The k-th of many reviews sharing "the ending felt rushed", wrapped in words of its own: never near-duplicates. */
   const wrappedReview = (k: number) =>
     `${word(k)} ${word(k + 100)} said the ending felt rushed to ${word(k + 200)} ${word(k + 300)}.`;
-  const PHRASE = { clientRowsPerDay: 0, clientCorrectionsPerDay: 0, phraseCorrectionsPerDay: 4 };
+  const PHRASE = { clientRowsPerDay: 0, clientCorrectionsPerDay: 0, phraseCorrectionsPerDay: 7 };
   /** A correction to `given` on review k from its own client. */
   const correct = (store: LogStore, k: number, given: 0 | 1, date = NOW) =>
     answer(store, wrappedReview(k), given === 1 ? 0 : 1, given, { client: `client-${k}`, date });
@@ -503,28 +503,28 @@ describe('moderationRule: corrections per phrase per day', () => {
   it('holds a correction, from any client, once a phrase of it has phraseCorrectionsPerDay more the same way', async () => {
     // Arrange
     const store = storeWith(PHRASE);
-    const spent = await inOrder([0, 1, 2, 3], (k) => correct(store, k, 0));
+    const spent = await inOrder([0, 1, 2, 3, 4, 5, 6], (k) => correct(store, k, 0));
 
     // Act
-    const over = await correct(store, 4, 0);
-    const otherWay = await correct(store, 5, 1);
-    const confirmation = await answer(store, wrappedReview(6), 0, 0, { client: 'client-6', date: NOW });
+    const over = await correct(store, 7, 0);
+    const otherWay = await correct(store, 8, 1);
+    const confirmation = await answer(store, wrappedReview(9), 0, 0, { client: 'client-9', date: NOW });
 
     // Assert
     for (const outcome of spent) expect(outcome).toMatchObject(ACCEPTED);
     expect(over).toMatchObject({
       verdict: 'held',
-      reason: 'phrase "said the ending" already corrected to negative 4 times more than back in 24 hours (budget 4)',
+      reason: 'phrase "said the ending" already corrected to negative 7 times more than back in 24 hours (budget 7)',
     });
     expect(otherWay).toMatchObject(ACCEPTED);
     expect(confirmation).toMatchObject(ACCEPTED);
   });
 
-  it('does not hold a phrase honest readers correct both ways: net 4 of 28 is within 2·sqrt(28)', async () => {
+  it('does not hold a phrase honest readers correct both ways: net 7 of 39 is within 2.5·sqrt(39)', async () => {
     const store = storeWith(PHRASE);
-    const keys = Array.from({ length: 28 }, (_, k) => k);
-    // 12 each way, alternating, then 4 more to negative: the net reaches the budget, the spread allows it.
-    const outcomes = await inOrder(keys, (k) => correct(store, k, k < 24 && k % 2 === 1 ? 1 : 0));
+    const keys = Array.from({ length: 40 }, (_, k) => k);
+    // 16 each way, alternating, then 8 more to negative: the net reaches the budget, the spread allows it.
+    const outcomes = await inOrder(keys, (k) => correct(store, k, k < 32 && k % 2 === 1 ? 1 : 0));
 
     for (const outcome of outcomes) expect(outcome).toMatchObject(ACCEPTED);
   });
@@ -532,13 +532,13 @@ describe('moderationRule: corrections per phrase per day', () => {
   it('frees the budget when an operator rejects a correction, and forgets corrections older than 24 hours', async () => {
     const store = storeWith(PHRASE);
     await inOrder([0, 1], (k) => correct(store, k, 0, hoursBefore(NOW, 30)));
-    const spent = await inOrder([2, 3, 4, 5], (k) => correct(store, k, 0));
-    expect(await correct(store, 6, 0)).toMatchObject({ verdict: 'held' });
+    const spent = await inOrder([2, 3, 4, 5, 6, 7, 8], (k) => correct(store, k, 0));
+    expect(await correct(store, 9, 0)).toMatchObject({ verdict: 'held' });
 
     await store.changeVerdicts([spent[0].reviewId], 'rejected', 'rejected by an operator');
 
-    expect(await correct(store, 7, 0)).toMatchObject(ACCEPTED);
-    expect(await correct(store, 8, 0)).toMatchObject({ verdict: 'held' });
+    expect(await correct(store, 10, 0)).toMatchObject(ACCEPTED);
+    expect(await correct(store, 11, 0)).toMatchObject({ verdict: 'held' });
   });
 
   it('with phraseCorrectionsPerDay 0, never asks the log about phrases', () => {
