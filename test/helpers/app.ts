@@ -22,6 +22,7 @@ import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/
 import type { Awaitable, LogStore } from '../../src/store/types.js';
 import { createApp, type AppConfig } from '../../src/web/app.js';
 import type { Metrics } from '../../src/metrics/index.js';
+import { decodeModel } from '../../src/model/model-file.js';
 import type { Logger } from '../../src/web/logger.js';
 import { makeTestModel, testModelBytes } from './model.js';
 import { useLogStores, type LogStores, type StoreKind } from './stores.js';
@@ -46,6 +47,8 @@ export interface MakeAppOptions {
   logger?: Logger;
   /** Metrics to count into, as the server passes them with METRICS_PORT. @default none */
   metrics?: Metrics;
+  /** The model file to serve (see trainTestModel). @default the test model */
+  modelBytes?: Buffer;
 }
 
 export const TEST_CSRF_SECRET = 'test-csrf-secret-0123456789abcdef0123456789';
@@ -166,8 +169,9 @@ async function composeApp<S extends LogStore>(
   options: MakeAppOptions,
   closeStore: () => Awaitable<void>,
 ): Promise<TestApp<S>> {
-  const model = makeTestModel();
-  await checkpoints.keep(testModelBytes(), model.header);
+  const bytes = options.modelBytes ?? testModelBytes();
+  const model = options.modelBytes === undefined ? makeTestModel() : decodeModel(bytes, 'test-model.bin');
+  await checkpoints.keep(bytes, model.header);
   const learner = options.learner ?? (await createLearner({ model, store, checkpoints }));
   const logger = options.logger ?? pino({ level: 'silent' });
   // As src/server.ts does: the model timeline starts with the model served.

@@ -37,35 +37,40 @@ export function makeTestModel(): LoadedModelFile {
 
 /** The test model's file bytes (what a checkpoint of it holds). */
 export function testModelBytes(): Buffer {
-  if (encoded === undefined) {
-    const spec = testSpec();
-    const model = SentimentModel.untrained(spec);
-    const training = model.batchTraining();
-    const docs = miniImdbDocs('train');
-    for (const doc of docs) training.count(doc.text, doc.label);
-    for (let epoch = 0; epoch < spec.epochs; epoch++) {
-      // A fixed interleaving instead of a shuffle: deterministic and mixes the two labels.
-      for (let k = 0; k < docs.length; k++) {
-        const doc = docs[(k * 7919) % docs.length];
-        training.step(doc.text, doc.label);
-      }
-    }
-    training.finish();
-    encoded = encodeModel({
-      model,
-      training: {
-        corpus: 'test/fixtures/mini-imdb/train',
-        documents: docs.length,
-        epochs: spec.epochs,
-        heldOutDocuments: 0,
-        heldOutAccuracy: null,
-        seed: 0,
-        trainedAt: '2026-01-01T00:00:00.000Z',
-      },
-      feedbackWatermark: 0,
-      checkSet: miniImdbDocs('test'),
-      checkSetSource: 'held-out',
-    });
-  }
+  encoded ??= trainTestModel(testSpec());
   return encoded;
+}
+
+/**
+ * A model trained as the test model is, on `spec` (e.g. a smaller online step, for a test that
+ * needs many answers to move a prediction only a little, as the shipped model's confidence does).
+ */
+export function trainTestModel(spec: ModelSpec): Buffer {
+  const model = SentimentModel.untrained(spec);
+  const training = model.batchTraining();
+  const docs = miniImdbDocs('train');
+  for (const doc of docs) training.count(doc.text, doc.label);
+  for (let epoch = 0; epoch < spec.epochs; epoch++) {
+    // A fixed interleaving instead of a shuffle: deterministic and mixes the two labels.
+    for (let k = 0; k < docs.length; k++) {
+      const doc = docs[(k * 7919) % docs.length];
+      training.step(doc.text, doc.label);
+    }
+  }
+  training.finish();
+  return encodeModel({
+    model,
+    training: {
+      corpus: 'test/fixtures/mini-imdb/train',
+      documents: docs.length,
+      epochs: spec.epochs,
+      heldOutDocuments: 0,
+      heldOutAccuracy: null,
+      seed: 0,
+      trainedAt: '2026-01-01T00:00:00.000Z',
+    },
+    feedbackWatermark: 0,
+    checkSet: miniImdbDocs('test'),
+    checkSetSource: 'held-out',
+  });
 }

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
+import { mulberry32, randomInt } from '../../../src/corpus/random.js';
 import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
 import {
@@ -12,6 +13,7 @@ import {
   type TestApp,
   useApps,
 } from '../../helpers/app.js';
+import { testSpec, trainTestModel } from '../../helpers/model.js';
 import { listLog, logRows, HTTP_STORE_KINDS } from '../../helpers/stores.js';
 
 describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
@@ -48,6 +50,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
     verdict: string;
     learned: boolean;
     reason?: string;
+    reasonCode?: string;
   }
 
   /** Predict and answer through the JSON API, optionally from the address a proxy reports. */
@@ -307,6 +310,60 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       expect(await clientOfRow(t, spoofed.reviewId)).toBe(await clientOfRow(t, first.reviewId));
       expect(await clientOfRow(t, plain.reviewId)).toBe(await clientOfRow(t, first.reviewId));
       expect(spoofed).toMatchObject({ verdict: 'held', learned: false });
+    });
+  });
+  describe('a group of clients behind a proxy', () => {
+    const TARGET =
+      'Excellent, wonderful, brilliant and superb: a perfect masterpiece that I loved and will watch again.';
+    /** The target between four random words of five letters, new each time: under the near-duplicate similarity. */
+    const wrapper = (seed: number) => {
+      const rng = mulberry32(seed);
+      const word = () => Array.from({ length: 5 }, () => String.fromCharCode(97 + randomInt(rng, 26))).join('');
+      return () => `${word()} ${word()} ${TARGET} ${word()} ${word()}`;
+    };
+    // The test model is far less sure of anything than the shipped one (0.98 for the target, not
+    // 0.99+), and at its online step of 0.5 five answers turn the target, after which the group's
+    // "Incorrect" answers push the other way. At 0.02 the target stays positive through the budget,
+    // so every answer is a correction toward negative, as in the attack on the shipped model
+    // (`npm run moderation:bars` measures the bar, >= 0.9, there).
+    let slowLearner: Buffer | undefined;
+    const slowLearnerBytes = () => (slowLearner ??= trainTestModel({ ...testSpec(), onlineEta: 0.02 }));
+
+    it('cannot turn a confident prediction: of five "Incorrect" answers from each of eight /64s of one /56, the budget is learned, the rest held', async () => {
+      // Arrange: every client within its own daily limits (5 corrections); only the phrase budget binds.
+      const budget = 7;
+      const moderation = { ...DEFAULT_MODERATION, phraseCorrectionsPerDay: budget };
+      const t = await makeApp({ config: { trustProxy: 'loopback', moderation }, modelBytes: slowLearnerBytes() });
+      const addresses = Array.from({ length: 40 }, (_, i) => `2001:db8:7:ab0${Math.floor(i / 5)}::${(i % 5) + 1}`);
+      const before = t.learner.positiveProbability(TARGET);
+      const wrapped = wrapper(19);
+
+      // Act
+      const answers: FeedbackAnswer[] = [];
+      const after: number[] = [];
+      for (const address of addresses) {
+        answers.push(await answerThroughApi(t.app, wrapped(), false, address));
+        after.push(t.learner.positiveProbability(TARGET));
+      }
+
+      // Assert
+      expect(before).toBeGreaterThan(0.95);
+      expect(new Set(await Promise.all(answers.map((answer) => clientOfRow(t, answer.reviewId)))).size).toBe(8);
+      expect(answers.slice(0, budget)).toEqual(
+        answers.slice(0, budget).map(() => expect.objectContaining({ label: 'negative', verdict: 'accepted' })),
+      );
+      // The rest are held for the phrase budget, but for the few the near-duplicate rule rejects first
+      // (a 16-word target in four new words is close to the 0.7 similarity): none is learned.
+      const rest = answers.slice(budget).map((answer) => [answer.verdict, answer.reasonCode]);
+      expect(rest.filter(([verdict]) => verdict === 'held').length).toBeGreaterThanOrEqual(20);
+      for (const outcome of rest)
+        expect([
+          ['held', 'phrase-corrections'],
+          ['rejected', 'near-duplicate'],
+        ]).toContainEqual(outcome);
+      // Held answers do not move the model: the target stays where the budget's last accepted answer left it.
+      expect(after.at(-1)).toBe(after[budget - 1]);
+      expect(after.at(-1)).toBeGreaterThan(0.5);
     });
   });
 });
