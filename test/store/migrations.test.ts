@@ -8,7 +8,7 @@ import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } fro
 import { createClassicDatabase } from '../helpers/classic-db.js';
 import { logRows } from '../helpers/stores.js';
 import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
-import { CLIENT_ACCEPTED_SINCE_SQL } from '../../src/store/sqlite/log-store.js';
+import { CLIENT_ACCEPTED_SINCE_SQL, PHRASE_CORRECTIONS_SQL } from '../../src/store/sqlite/log-store.js';
 import { POSTGRES_SCHEMA_VERSION, POSTGRES_STEPS } from '../../src/store/postgres/index.js';
 
 let dir: string;
@@ -465,5 +465,30 @@ describe('migration 7', () => {
 
     // Assert
     expect(plan.join('\n')).toMatch(/USING COVERING INDEX review_db_client_accepted \(client=\? AND date>\?\)/);
+  });
+});
+
+describe('migration 8', () => {
+  it("makes the phrase budget's lookup a range scan of one phrase's rows by date, newest first", async () => {
+    // Arrange: the lookup runs once per phrase of a correction, inside the write transaction.
+    const dbFile = path.join(dir, 'reviews.sqlite');
+    await openStore(dbFile).close();
+
+    // Act
+    const plan = inspect(dbFile, (db) =>
+      db
+        .prepare<[{ phrases: string; since: string; limit: number }], { detail: string }>(
+          `EXPLAIN QUERY PLAN ${PHRASE_CORRECTIONS_SQL}`,
+        )
+        .all({ phrases: '[123456, 7890]', since: '2024-05-01T00:00:00.000Z', limit: 256 })
+        .map((step) => step.detail),
+    );
+
+    // Assert
+    const steps = plan.join('\n');
+    expect(steps).toMatch(/SEARCH p USING INDEX correction_phrases_phrase_date \(phrase=\? AND date>\?\)/);
+    expect(steps).toMatch(/SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    // No sort of a phrase's rows (the index gives the date order) and no scan of either table.
+    expect(steps).not.toMatch(/TEMP B-TREE FOR ORDER BY\n.*SEARCH p|SCAN [pr]\b/);
   });
 });

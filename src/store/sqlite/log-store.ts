@@ -112,16 +112,30 @@ export const CLIENT_ACCEPTED_SINCE_SQL = `
 `;
 
 /**
- * The accepted corrections of a window holding one phrase, the newest PHRASE_ROWS_PER_LOOKUP:
- * a backward range scan of migration 8's index, each row's verdict read by its primary key.
+ * For each phrase of a JSON array that any is found for, in the array's order: the accepted
+ * corrections of a window holding it, the newest PHRASE_ROWS_PER_LOOKUP, as `found` = count +
+ * 1024 × those toward positive (one scalar per phrase; the count is at most 256). One statement for
+ * all of a review's phrases: a statement per phrase took 3.9 ms for a 240-phrase review against
+ * 650,000 phrase rows, this 1.3 ms. MATERIALIZED: else SQLite runs the count twice, for the WHERE
+ * and for the result. Each phrase is a backward range scan of migration 8's index, each row's
+ * verdict read by its primary key.
  */
 export const PHRASE_CORRECTIONS_SQL = `
-  SELECT COUNT(*) AS n, COALESCE(SUM(sentiment), 0) AS toPositive FROM (
-    SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
-    WHERE p.phrase = ? AND p.date >= ? AND r.verdict = 'accepted'
-    ORDER BY p.date DESC LIMIT ?
+  WITH counted AS MATERIALIZED (
+    SELECT k.id AS position, k.value AS phrase, (
+      SELECT COUNT(*) + 1024 * COALESCE(SUM(sentiment), 0) FROM (
+        SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
+        WHERE p.phrase = k.value AND p.date >= @since AND r.verdict = 'accepted'
+        ORDER BY p.date DESC LIMIT @limit
+      )
+    ) AS found
+    FROM json_each(@phrases) AS k
   )
+  SELECT phrase, found FROM counted WHERE found > 0 ORDER BY position
 `;
+// The packing above holds a count below 1024 only.
+if (PHRASE_ROWS_PER_LOOKUP >= 1024)
+  throw new Error(`PHRASE_ROWS_PER_LOOKUP is ${PHRASE_ROWS_PER_LOOKUP}; at most 1023`);
 
 /** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
 function logHistory(db: Database.Database): LogHistory {
@@ -145,7 +159,9 @@ function logHistory(db: Database.Database): LogHistory {
   const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(
     CLIENT_ACCEPTED_SINCE_SQL,
   );
-  const byPhrase = db.prepare<[number, string, number], { n: number; toPositive: number }>(PHRASE_CORRECTIONS_SQL);
+  const byPhrases = db.prepare<[{ phrases: string; since: string; limit: number }], { phrase: number; found: number }>(
+    PHRASE_CORRECTIONS_SQL,
+  );
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
     sharingBands: (keys) =>
@@ -161,14 +177,13 @@ function logHistory(db: Database.Database): LogHistory {
       const counts = byClient.get(client, since)!;
       return { rows: counts.rows, corrections: counts.corrections ?? 0 };
     },
-    correctionsWithPhrasesSince: (phraseKeys, since) => {
-      const found: PhraseCorrections[] = [];
-      for (const phrase of phraseKeys) {
-        const { n, toPositive } = byPhrase.get(phrase, since, PHRASE_ROWS_PER_LOOKUP)!;
-        if (n > 0) found.push({ phrase, toNegative: n - toPositive, toPositive });
-      }
-      return found;
-    },
+    correctionsWithPhrasesSince: (phraseKeys, since) =>
+      byPhrases
+        .all({ phrases: JSON.stringify(phraseKeys), since, limit: PHRASE_ROWS_PER_LOOKUP })
+        .map(({ phrase, found }): PhraseCorrections => {
+          const toPositive = Math.floor(found / 1024);
+          return { phrase, toNegative: (found % 1024) - toPositive, toPositive };
+        }),
   };
 }
 
