@@ -39,7 +39,10 @@ const PATTERNS: ReadonlyArray<[ReasonCode, RegExp]> = [
   ['near-duplicate', /^near-duplicate of row /],
   ['client-rows', /^client over its \d+ rows a day$/],
   ['client-corrections', /^client over its \d+ corrections a day$/],
-  ['phrase-corrections', /^phrase "[^"]*" already corrected to (negative|positive) \d+ times more than back in 24 hours/],
+  [
+    'phrase-corrections',
+    /^phrase "[^"]*" already corrected to (negative|positive) \d+ times more than back in 24 hours/,
+  ],
   ['operator', / by an operator$/],
   ['check-set', /check set/],
 ];
