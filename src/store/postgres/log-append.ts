@@ -1,23 +1,14 @@
 import type pg from 'pg';
 
-import type { Label } from '../../model/types.js';
 import type { Fingerprint } from '../../moderation/fingerprint.js';
 import { clientWindowStart } from '../../moderation/client-window.js';
 import { InvalidInputError } from '../../errors.js';
-import { CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
+import { CANDIDATES_PER_BAND, indexesBands, type LogRowInput } from '../rows.js';
 import type { LogHistory, VerdictDecision, VerdictRule } from '../types.js';
 import { LOG_LOCK } from './migrations/index.js';
 
-/** A log row as the store hands it to the append, with its fingerprint computed before any lock. */
-export interface NewLogRow {
-  review: string;
-  sentiment: Label;
-  date: string;
-  /** The prediction the row answers, linked in the same statement; null for an import. */
-  predictionId: string | null;
-  source: string;
-  client: string | null;
-  correction: boolean | null;
+/** A log row as the store hands it to the append, with its fingerprint made before any lock. */
+export interface NewLogRow extends LogRowInput {
   fingerprint: Fingerprint;
 }
 

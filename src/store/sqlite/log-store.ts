@@ -6,7 +6,14 @@ import { isLabel, type Label } from '../../model/types.js';
 import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
 import { throwingUnavailable } from './unavailable.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
+import {
+  type LogRowInput,
+  ACCEPT_EVERY_ROW,
+  assertNewPrediction,
+  assertNewRow,
+  CANDIDATES_PER_BAND,
+  indexesBands,
+} from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
 import { VERDICTS } from '../types.js';
@@ -70,17 +77,6 @@ interface PredictionLink {
   review: string;
   sentiment: Label;
   feedbackReviewId: number | null;
-}
-
-/** A log row as a caller hands it over, before its verdict and fingerprint. */
-interface LogRowInput {
-  review: string;
-  sentiment: Label;
-  date: string;
-  predictionId: string | null;
-  source: string;
-  client: string | null;
-  correction: boolean | null;
 }
 
 /** A log row as it is bound into the INSERT. */
