@@ -88,6 +88,21 @@ describe('the PostgreSQL store', () => {
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
   });
 
+  it('stores any review text exactly as sent, quotes, backslashes and dollar signs included', async () => {
+    // The append sends its values as SQL literals (one round trip, several statements).
+    const store = await open();
+    const texts = [
+      `It's "great"'; DROP TABLE review_db; -- said the critic, and he meant it.`,
+      String.raw`A backslash \' and \x00ff and E'\n' and $1 $19 $$ quoted $$ in one review.`,
+      'Unicode too: café, 東京, 🎬 and a zero-width\u200bspace in a review.',
+    ];
+    const ids = [];
+    for (const text of texts) ids.push(await store.insertReview(text, 1, 'api', { client: "o'brien-client" }));
+    const rows = await Promise.all(ids.map((id) => store.getReview(id)));
+    expect(rows.map((row) => [row?.review, row?.client])).toEqual(texts.map((text) => [text, "o'brien-client"]));
+    expect(ids).toEqual([1, 2, 3]);
+  });
+
   describe('decides each verdict on exactly the rows before it while instances write at once', () => {
     // The rule reads a snapshot without the log lock; rows committed after it must send the
     // write back to the rule under the lock, or two copies written at once would both pass.

@@ -18,7 +18,7 @@ import {
 } from '../types.js';
 import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
 import { LOG_LOCK, migratePostgres } from './migrations/index.js';
-import { appendRow } from './log-append.js';
+import { appendRow, waitUntilDurable } from './log-append.js';
 import { asUnavailable } from './unavailable.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
@@ -103,7 +103,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return unavailable(error);
     }
   };
-  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+  /** Runs `work` on one connection of the pool; a failure rolls back whatever it left open. */
+  const withConnection = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -118,10 +119,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await work(client);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (error instanceof InvalidInputError) throw error;
@@ -133,6 +131,13 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       client.release(broken);
     }
   };
+  const transaction = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    withConnection(async (client) => {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    });
 
   {
     const client = await pool.connect().catch(async (error: unknown) => {
@@ -215,8 +220,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         prediction.linked !== null
           ? { status: 'duplicate' as const, id: Number(prediction.linked) }
           : await appendRow(
-              query,
-              transaction,
+              { query, withConnection, transaction },
               verdictRule,
               {
                 review: prediction.review,
@@ -244,8 +248,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     async insertReview(review, sentiment, source, rowOptions: RowOptions = {}) {
       assertNewRow(sentiment, source);
       const outcome = await appendRow(
-        query,
-        transaction,
+        { query, withConnection, transaction },
         verdictRule,
         {
           review,
@@ -273,6 +276,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
            FROM review_db WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${PAGE}`,
           [after, upTo],
         );
+        // Rows are committed without waiting for the disk (see appendRow): none is handed to a
+        // model before it is on disk, so a crash cannot take back a row a model has learned.
+        if (rows.length > 0) await waitUntilDurable(query);
         yield* rows;
         if (rows.length < PAGE) return;
         after = rows[rows.length - 1].id;
