@@ -83,7 +83,7 @@ export async function appendRow(
 }
 
 /** A WAL record in a transaction of its own: committing it flushes the WAL (see waitUntilDurable). */
-const DURABLE_BARRIER = `SELECT pg_logical_emit_message(true, 'movieclassifier', '')`;
+export const DURABLE_BARRIER = `SELECT pg_logical_emit_message(true, 'movieclassifier', '')`;
 
 /**
  * Returns once every transaction committed before the call is on disk.
@@ -99,7 +99,7 @@ const DURABLE_BARRIER = `SELECT pg_logical_emit_message(true, 'movieclassifier',
  * such a wait, so a crash of the database can lose only rows that no one was told of and no
  * model holds.
  */
-export async function waitUntilDurable(query: Query): Promise<void> {
+async function waitUntilDurable(query: Query): Promise<void> {
   await query(DURABLE_BARRIER);
 }
 

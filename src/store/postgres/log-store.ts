@@ -18,7 +18,7 @@ import {
 } from '../types.js';
 import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
 import { LOG_LOCK, migratePostgres } from './migrations/index.js';
-import { appendRow, waitUntilDurable } from './log-append.js';
+import { appendRow, DURABLE_BARRIER } from './log-append.js';
 import { asUnavailable } from './unavailable.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
@@ -268,17 +268,23 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     },
 
     async *reviewsAfter(afterId, upTo = Number.MAX_SAFE_INTEGER) {
+      assertId(afterId, 'afterId');
+      assertId(upTo, 'upTo');
       let after = afterId;
       for (;;) {
-        const rows = await query<ReviewRow>(
-          `SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, prediction_id AS "predictionId",
-                  source, verdict, verdict_reason AS "verdictReason", client
-           FROM review_db WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${PAGE}`,
-          [after, upTo],
-        );
-        // Rows are committed without waiting for the disk (see appendRow): none is handed to a
-        // model before it is on disk, so a crash cannot take back a row a model has learned.
-        if (rows.length > 0) await waitUntilDurable(query);
+        // Rows are committed without waiting for the disk (see appendRow), so none may reach a
+        // model before it is on disk: the barrier after the page commits with a flush, and the
+        // page's rows, committed before it, are on disk once its answer comes back. One message
+        // (simple protocol; the values are whole numbers written in), one round trip.
+        const rows = await withConnection(async (client) => {
+          const results = (await client.query(
+            `SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, prediction_id AS "predictionId",
+                    source, verdict, verdict_reason AS "verdictReason", client
+             FROM review_db WHERE id > ${after} AND id <= ${upTo} ORDER BY id LIMIT ${PAGE};
+             ${DURABLE_BARRIER};`,
+          )) as unknown as pg.QueryResult<ReviewRow>[];
+          return results[0].rows;
+        });
         yield* rows;
         if (rows.length < PAGE) return;
         after = rows[rows.length - 1].id;
@@ -538,6 +544,13 @@ function listenForNotifications(url: string, listeners: Record<string, Set<() =>
       client?.end().catch(() => undefined);
     },
   };
+}
+
+/** A log position written into SQL: a whole number, never anything else. */
+function assertId(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
+  }
 }
 
 /** The address without its password, for messages and logs. */
