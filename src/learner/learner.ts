@@ -88,6 +88,22 @@ export async function createLearner({
     }
   };
   const replayed = await serially(() => advanceTo());
+  /** A look at the log that is queued and not started yet: whoever asks now shares it. */
+  let queuedLook: Promise<FoldCounts> | null = null;
+  /**
+   * Brings the model to the end of the log. Other instances announce every row they write
+   * (NOTIFY), and every feedback waits for its row: one look per row would queue hundreds of
+   * looks a second, each a few round trips, one after another. A look that has not started yet
+   * reads every row committed before it starts, so callers share it; a call made while a look
+   * runs queues the next one, since the running look may have read the log before the new row.
+   */
+  const lookAtLog = (): Promise<FoldCounts> => {
+    queuedLook ??= serially(() => {
+      queuedLook = null;
+      return advanceTo();
+    });
+    return queuedLook;
+  };
   const fileId = (): string => state.model.header.checksum.slice(0, 12);
   const version = (): string => `${fileId()}+${state.appliedThrough}.${state.verdictChangesSeen}`;
 
@@ -124,7 +140,7 @@ export async function createLearner({
       // the two) must not tell the reader it was not stored. The next look at the log applies it.
       // GET /healthz says so meanwhile (foldFailure), and the answer does not claim it was learned.
       if (outcome.status !== 'recorded') return outcome;
-      await serially(() => advanceTo(outcome.reviewId)).catch(() => undefined);
+      if (state.appliedThrough < outcome.reviewId) await lookAtLog().catch(() => undefined);
       return { ...outcome, learned: outcome.verdict === 'accepted' && state.appliedThrough >= outcome.reviewId };
     },
 
@@ -132,7 +148,7 @@ export async function createLearner({
       return state.model.model.predict(review).positiveProbability;
     },
 
-    catchUp: () => serially(() => advanceTo()),
+    catchUp: lookAtLog,
 
     reload: (next: LoadedModelFile, nextPath = modelPath) =>
       serially(async () => {

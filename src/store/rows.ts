@@ -3,6 +3,19 @@ import { isLabel, type Label } from '../model/types.js';
 import { reasonCodeOf } from '../moderation/reasons.js';
 import type { NewPrediction, VerdictDecision, VerdictRule } from './types.js';
 
+/** A log row as a caller hands it over, before its verdict and fingerprint. */
+export interface LogRowInput {
+  review: string;
+  sentiment: Label;
+  date: string;
+  /** The prediction the row answers; null for an import. */
+  predictionId: string | null;
+  source: string;
+  client: string | null;
+  /** The answer said the prediction was wrong (null when there was no prediction). */
+  correction: boolean | null;
+}
+
 /** What both engines check of a row before they write it. */
 
 function assertLabel(value: unknown, what: string): asserts value is Label {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DatabaseUnavailableError } from '../../src/errors.js';
-import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
+import { DEFAULT_MODERATION, moderationRule, type ModerationSettings } from '../../src/moderation/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import { POSTGRES_OFF, skipWithoutPostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { feedbackReview } from '../helpers/probes.js';
@@ -18,6 +18,12 @@ afterAll(async () => {
   for (const store of stores.splice(0)) await store.close();
   await postgres?.destroy();
 });
+
+async function openWith(url: string, settings: ModerationSettings): Promise<PostgresStore> {
+  const store = await openPostgresStore(url, { verdictRule: moderationRule(settings) });
+  stores.push(store);
+  return store;
+}
 
 async function open(url?: string): Promise<PostgresStore> {
   const store = await openPostgresStore(url ?? (await postgres.createDatabase()), {
@@ -80,6 +86,89 @@ describe('the PostgreSQL store', () => {
 
     // Assert: every id, once, in order — a row committed late with a smaller id would be missing.
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('stores any review text exactly as sent, quotes, backslashes and dollar signs included', async () => {
+    // The append sends its values as SQL literals (one round trip, several statements).
+    const store = await open();
+    const texts = [
+      `It's "great"'; DROP TABLE review_db; -- said the critic, and he meant it.`,
+      String.raw`A backslash \' and \x00ff and E'\n' and $1 $19 $$ quoted $$ in one review.`,
+      'Unicode too: café, 東京, 🎬 and a zero-width\u200bspace in a review.',
+    ];
+    const ids = [];
+    for (const text of texts) ids.push(await store.insertReview(text, 1, 'api', { client: "o'brien-client" }));
+    const rows = await Promise.all(ids.map(async (id) => store.getReview(id)));
+    expect(rows.map((row) => [row?.review, row?.client])).toEqual(texts.map((text) => [text, "o'brien-client"]));
+    expect(ids).toEqual([1, 2, 3]);
+  });
+
+  describe('decides each verdict on exactly the rows before it while instances write at once', () => {
+    // The rule reads a snapshot without the log lock; rows committed after it must send the
+    // write back to the rule under the lock, or two copies written at once would both pass.
+    const LONG = Array.from({ length: 60 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${words(i)}`).join(' ');
+    const atOnce = async (rule: ModerationSettings, texts: string[], client: string | null = null) => {
+      const url = await postgres.createDatabase();
+      const [a, b] = [await openWith(url, rule), await openWith(url, rule)];
+      await Promise.all(texts.map(async (text, k) => (k % 2 === 0 ? a : b).insertReview(text, 1, 'api', { client })));
+      return (await listLog(a, {}, { limit: 100 })).sort((x, y) => x.id - y.id);
+    };
+
+    it('of twelve copies of one text sent together, only the first written is accepted', async () => {
+      const rows = await atOnce(
+        DEFAULT_MODERATION,
+        Array.from({ length: 12 }, (_, k) => `Same review, written ${'  '.repeat(k)}by two instances at once.`),
+      );
+      expect(rows.map((row) => row.verdict)).toEqual(['accepted', ...Array<string>(11).fill('rejected')]);
+    });
+
+    it('of twelve near-duplicates (one word changed each) sent together, only the first written is accepted', async () => {
+      const texts = Array.from({ length: 12 }, (_, k) => LONG.replace(/\S+/, `changed${words(k).replace(/ /g, '')}`));
+      const rows = await atOnce(DEFAULT_MODERATION, texts);
+      expect(rows.map((row) => row.verdict)).toEqual(['accepted', ...Array<string>(11).fill('rejected')]);
+    });
+
+    it("of twelve rows of one client sent together, the client's daily limit of 3 accepts exactly the first three", async () => {
+      const rows = await atOnce(
+        { ...DEFAULT_MODERATION, clientRowsPerDay: 3 },
+        Array.from({ length: 12 }, (_, k) => feedbackReview(k)),
+        'aaaaaaaaaaaaaaaa',
+      );
+      expect(rows.map((row) => row.verdict)).toEqual([
+        ...Array<string>(3).fill('accepted'),
+        ...Array<string>(9).fill('held'),
+      ]);
+    });
+
+    it('of twenty corrections sharing a phrase, from twenty clients, sent together, the phrase budget of 7 accepts exactly the first seven', async () => {
+      // Arrange: each answers a prediction of positive with negative; the wrapping keeps them apart as reviews.
+      const url = await postgres.createDatabase();
+      const rule = { ...DEFAULT_MODERATION, phraseCorrectionsPerDay: 7 };
+      const [a, b] = [await openWith(url, rule), await openWith(url, rule)];
+      const ids = Array.from({ length: 20 }, (_, k) => `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`);
+      await a.insertPredictions(
+        ids.map((id, k) => ({
+          id,
+          review: `${words(k)} said the ending felt rushed and ${words(k + 20)} agreed`,
+          sentiment: 1 as const,
+          probability: 0.9,
+          modelVersion: 'test',
+          createdAt: new Date().toISOString(),
+        })),
+      );
+
+      // Act
+      await Promise.all(
+        ids.map(async (id, k) => (k % 2 === 0 ? a : b).recordFeedback(id, 0, 'api', { client: `client-${k}` })),
+      );
+
+      // Assert
+      const rows = (await listLog(a, {}, { limit: 100 })).sort((x, y) => x.id - y.id);
+      expect(rows.map((row) => row.verdict)).toEqual([
+        ...Array<string>(7).fill('accepted'),
+        ...Array<string>(13).fill('held'),
+      ]);
+    });
   });
 
   it('changes many verdicts at once in the order asked, each id once, and the console summaries follow', async () => {

@@ -2,35 +2,23 @@ import pg from 'pg';
 
 import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
-import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
-import { clientWindowStart } from '../../moderation/client-window.js';
-import {
-  ACCEPT_EVERY_ROW,
-  assertNewPrediction,
-  assertNewRow,
-  CANDIDATES_PER_BAND,
-  countsAgainstPhrases,
-  indexesBands,
-  PHRASE_ROWS_PER_LOOKUP,
-} from '../rows.js';
+import { fingerprint } from '../../moderation/fingerprint.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
   type FeedbackListRow,
-  type FeedbackOutcome,
-  type LogHistory,
   type LogStore,
-  type PhraseCorrections,
   type ReviewRow,
   type RowOptions,
   type StoredPrediction,
   type Verdict,
   type VerdictChange,
-  type VerdictDecision,
   type VerdictRule,
 } from '../types.js';
 import { createPostgresConsoleStore, createPostgresModelEventLog } from './console-store.js';
 import { LOG_LOCK, migratePostgres } from './migrations/index.js';
+import { appendRow, DURABLE_BARRIER } from './log-append.js';
 import { asUnavailable } from './unavailable.js';
 
 /** A model file kept in the database (`model_checkpoints`). */
@@ -115,7 +103,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return unavailable(error);
     }
   };
-  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+  /** Runs `work` on one connection of the pool; a failure rolls back whatever it left open. */
+  const withConnection = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -130,10 +119,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await work(client);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (error instanceof InvalidInputError) throw error;
@@ -145,6 +131,13 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       client.release(broken);
     }
   };
+  const transaction = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    withConnection(async (client) => {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    });
 
   {
     const client = await pool.connect().catch(async (error: unknown) => {
@@ -168,58 +161,6 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   const verdictRule = options.verdictRule ?? ACCEPT_EVERY_ROW;
   const listeners = { [LOG_CHANNEL]: new Set<() => void>(), [MODEL_CHANNEL]: new Set<() => void>() };
   const notifications = listenForNotifications(url, listeners);
-
-  /** Inserts one log row under LOG_LOCK (already held by the transaction), its verdict decided by the rule. */
-  const insertRow = async (
-    client: pg.PoolClient,
-    row: {
-      review: string;
-      sentiment: Label;
-      date: string;
-      predictionId: string | null;
-      source: string;
-      client: string | null;
-      correction: boolean | null;
-    },
-  ): Promise<{ id: number } & VerdictDecision> => {
-    const print = fingerprint(row.review);
-    const asksPhrases = row.correction === true && verdictRule.asksPhrases === true;
-    const history = await gatherHistory(client, print, row.client, row.date, asksPhrases);
-    const decision = verdictRule({ ...row, fingerprint: print }, history);
-    const inserted = await client.query<{ id: number }>(
-      `INSERT INTO review_db (review, sentiment, date, prediction_id, source, review_hash, verdict, verdict_reason, client,
-                              correction, normalized_hash, signature)
-       VALUES ($1, $2, $3, $4, $5, encode(sha256(convert_to($1, 'UTF8')), 'hex'), $6, $7, $8, $9, $10, $11) RETURNING id`,
-      [
-        row.review,
-        row.sentiment,
-        row.date,
-        row.predictionId,
-        row.source,
-        decision.verdict,
-        decision.reason,
-        row.client,
-        row.correction === null ? null : row.correction ? 1 : 0,
-        print.normalizedHash,
-        Buffer.from(print.signature.buffer, print.signature.byteOffset, print.signature.byteLength),
-      ],
-    );
-    const id = inserted.rows[0].id;
-    if (print.bandKeys.length > 0 && indexesBands(decision)) {
-      await client.query('INSERT INTO review_bands (band_key, review_id) SELECT unnest($1::bigint[]), $2', [
-        print.bandKeys,
-        id,
-      ]);
-    }
-    if (print.phraseKeys.length > 0 && countsAgainstPhrases(row, decision)) {
-      await client.query(
-        'INSERT INTO correction_phrases (phrase, date, review_id, sentiment) SELECT unnest($1::bigint[]), $2, $3, $4',
-        [print.phraseKeys, row.date, id, row.sentiment],
-      );
-    }
-    await client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, String(id)]);
-    return { id, ...decision };
-  };
 
   const databaseId = (await query<{ id: string }>('SELECT id FROM database_identity'))[0].id;
   let closing: Promise<void> | undefined;
@@ -269,40 +210,47 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
     async recordFeedback(predictionId, sentiment, source, rowOptions: RowOptions = {}) {
       assertNewRow(sentiment, source);
       const date = rowOptions.date ?? new Date().toISOString();
-      return transaction(async (client): Promise<FeedbackOutcome> => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        const found = await client.query<{ review: string; sentiment: Label; linked: number | null }>(
-          'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
-          [predictionId],
+      // Read and fingerprinted before the log lock: nothing here depends on the rows before it.
+      const [prediction] = await query<{ review: string; sentiment: Label; linked: number | null }>(
+        'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
+        [predictionId],
+      );
+      if (prediction === undefined) return { status: 'unknown' };
+      const outcome =
+        prediction.linked !== null
+          ? { status: 'duplicate' as const, id: Number(prediction.linked) }
+          : await appendRow(
+              { query, withConnection, transaction },
+              verdictRule,
+              {
+                review: prediction.review,
+                sentiment,
+                date,
+                predictionId,
+                source,
+                client: rowOptions.client ?? null,
+                correction: sentiment !== prediction.sentiment,
+                fingerprint: fingerprint(prediction.review),
+              },
+              LOG_CHANNEL,
+            );
+      if (outcome.status === 'unknown') return outcome;
+      if (outcome.status === 'duplicate') {
+        const [existing] = await query<{ sentiment: Label; verdict: Verdict; reason: string | null }>(
+          'SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = $1',
+          [outcome.id],
         );
-        const prediction = found.rows[0];
-        if (prediction === undefined) return { status: 'unknown' };
-        if (prediction.linked !== null) {
-          const existing = await client.query<{ sentiment: Label; verdict: Verdict; reason: string | null }>(
-            'SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = $1',
-            [prediction.linked],
-          );
-          return { status: 'duplicate', reviewId: prediction.linked, ...existing.rows[0] };
-        }
-        const { id, verdict, reason } = await insertRow(client, {
-          review: prediction.review,
-          sentiment,
-          date,
-          predictionId,
-          source,
-          client: rowOptions.client ?? null,
-          correction: sentiment !== prediction.sentiment,
-        });
-        await client.query('UPDATE predictions SET feedback_review_id = $1 WHERE id = $2', [id, predictionId]);
-        return { status: 'recorded', reviewId: id, sentiment, verdict, reason };
-      });
+        return { status: 'duplicate', reviewId: outcome.id, ...existing };
+      }
+      return { status: 'recorded', reviewId: outcome.id, sentiment, verdict: outcome.verdict, reason: outcome.reason };
     },
 
     async insertReview(review, sentiment, source, rowOptions: RowOptions = {}) {
       assertNewRow(sentiment, source);
-      return transaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
-        const row = await insertRow(client, {
+      const outcome = await appendRow(
+        { query, withConnection, transaction },
+        verdictRule,
+        {
           review,
           sentiment,
           date: rowOptions.date ?? new Date().toISOString(),
@@ -310,20 +258,33 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
           source,
           client: rowOptions.client ?? null,
           correction: null,
-        });
-        return row.id;
-      });
+          fingerprint: fingerprint(review),
+        },
+        LOG_CHANNEL,
+      );
+      // An import links no prediction, so nothing can make it unknown or a duplicate.
+      if (outcome.status !== 'recorded') throw new Error(`an import row came back ${outcome.status}`);
+      return outcome.id;
     },
 
     async *reviewsAfter(afterId, upTo = Number.MAX_SAFE_INTEGER) {
+      assertId(afterId, 'afterId');
+      assertId(upTo, 'upTo');
       let after = afterId;
       for (;;) {
-        const rows = await query<ReviewRow>(
-          `SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, prediction_id AS "predictionId",
-                  source, verdict, verdict_reason AS "verdictReason", client
-           FROM review_db WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${PAGE}`,
-          [after, upTo],
-        );
+        // Rows are committed without waiting for the disk (see appendRow), so none may reach a
+        // model before it is on disk: the barrier after the page commits with a flush, and the
+        // page's rows, committed before it, are on disk once its answer comes back. One message
+        // (simple protocol; the values are whole numbers written in), one round trip.
+        const rows = await withConnection(async (client) => {
+          const results = (await client.query(
+            `SELECT id, COALESCE(review, '') AS review, sentiment, COALESCE(date, '') AS date, prediction_id AS "predictionId",
+                    source, verdict, verdict_reason AS "verdictReason", client
+             FROM review_db WHERE id > ${after} AND id <= ${upTo} ORDER BY id LIMIT ${PAGE};
+             ${DURABLE_BARRIER};`,
+          )) as unknown as pg.QueryResult<ReviewRow>[];
+          return results[0].rows;
+        });
         yield* rows;
         if (rows.length < PAGE) return;
         after = rows[rows.length - 1].id;
@@ -523,96 +484,6 @@ const CHECKPOINT_COLUMNS = `checksum, watermark, verdict_changes_through AS "ver
   published_at AS "publishedAt"`;
 
 /**
- * The verdict rule's questions about the rows before a new one, answered ahead of time (the rule
- * is synchronous; a PostgreSQL query is not), under the log lock the caller holds.
- */
-async function gatherHistory(
-  client: pg.PoolClient,
-  print: Fingerprint,
-  clientId: string | null,
-  date: string,
-  asksPhrases: boolean,
-): Promise<LogHistory> {
-  const same = await client.query<{ id: number | null }>(
-    'SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1',
-    [print.normalizedHash],
-  );
-  const near =
-    print.bandKeys.length === 0
-      ? []
-      : (
-          await client.query<{ id: number; signature: Buffer }>(
-            // The newest CANDIDATES_PER_BAND rows of each band: bounded whatever the log holds.
-            `SELECT id, signature FROM review_db
-             WHERE id IN (SELECT b.review_id FROM unnest($1::bigint[]) AS k(key)
-                          CROSS JOIN LATERAL (SELECT review_id FROM review_bands WHERE band_key = k.key
-                                              ORDER BY review_id DESC LIMIT $2) AS b)
-               AND signature IS NOT NULL ORDER BY id`,
-            [print.bandKeys, CANDIDATES_PER_BAND],
-          )
-        ).rows;
-  const since = clientWindowStart(date);
-  const counts =
-    clientId === null
-      ? { rows: 0, corrections: 0 }
-      : (
-          await client.query<{ rows: number; corrections: number | null }>(
-            `SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
-             WHERE client = $1 AND date >= $2 AND verdict = 'accepted'`,
-            [clientId, since],
-          )
-        ).rows[0];
-  // Only for a correction judged by a rule with a phrase budget: other rows never ask.
-  const phrases =
-    !asksPhrases || print.phraseKeys.length === 0
-      ? null
-      : (
-          await client.query<PhraseCorrections>(
-            // The newest PHRASE_ROWS_PER_LOOKUP of each phrase, in the order of the row's phrases (as SQLite answers).
-            `SELECT k.phrase, COUNT(*) - SUM(c.sentiment) AS "toNegative", SUM(c.sentiment) AS "toPositive"
-             FROM unnest($1::bigint[]) WITH ORDINALITY AS k (phrase, position)
-             CROSS JOIN LATERAL (SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
-                                 WHERE p.phrase = k.phrase AND p.date >= $2 AND r.verdict = 'accepted'
-                                 ORDER BY p.date DESC LIMIT $3) AS c
-             GROUP BY k.phrase ORDER BY MIN(k.position)`,
-            [print.phraseKeys, since, PHRASE_ROWS_PER_LOOKUP],
-          )
-        ).rows.map((row) => ({
-          phrase: Number(row.phrase),
-          toNegative: Number(row.toNegative),
-          toPositive: Number(row.toPositive),
-        }));
-  return {
-    firstWithNormalizedHash: () =>
-      same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id),
-    sharingBands: () =>
-      near.map((row) => ({
-        id: row.id,
-        signature: new Uint32Array(
-          row.signature.buffer.slice(row.signature.byteOffset, row.signature.byteOffset + row.signature.byteLength),
-        ),
-      })),
-    acceptedFromClientSince: (askedClient, askedSince) => {
-      if (askedClient !== clientId || askedSince !== since) {
-        throw new InvalidInputError(
-          `the verdict rule asked about client ${askedClient} since ${askedSince}; the store gathered ${clientId} since ${since}`,
-        );
-      }
-      return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
-    },
-    correctionsWithPhrasesSince: (askedKeys, askedSince) => {
-      if (phrases === null || askedKeys !== print.phraseKeys || askedSince !== since) {
-        throw new InvalidInputError(
-          `the verdict rule asked about ${askedKeys.length} phrases since ${askedSince}, which the store did not gather ` +
-            `(it gathers the row's own phrases, for a correction, when the rule's asksPhrases is true)`,
-        );
-      }
-      return phrases;
-    },
-  };
-}
-
-/**
  * One connection that LISTENs on the log and model channels and calls the listeners; when it
  * drops (PostgreSQL restarting) it reconnects with a growing delay, and calls every listener once
  * it is back, since notifications sent meanwhile are lost. Polling covers the gap.
@@ -673,6 +544,13 @@ function listenForNotifications(url: string, listeners: Record<string, Set<() =>
       client?.end().catch(() => undefined);
     },
   };
+}
+
+/** A log position written into SQL: a whole number, never anything else. */
+function assertId(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInputError(`${name} must be a whole number >= 0; got ${value}`);
+  }
 }
 
 /** The address without its password, for messages and logs. */

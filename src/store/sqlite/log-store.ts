@@ -7,6 +7,7 @@ import { assertKnownSchemaVersion, migrate } from './migrations/index.js';
 import { describeOpenFailure } from './open-failure.js';
 import { throwingUnavailable } from './unavailable.js';
 import {
+  type LogRowInput,
   ACCEPT_EVERY_ROW,
   assertNewPrediction,
   assertNewRow,
@@ -16,7 +17,7 @@ import {
   PHRASE_ROWS_PER_LOOKUP,
 } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
-import { fingerprint } from '../../moderation/fingerprint.js';
+import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
 import { VERDICTS } from '../types.js';
 import type {
   FeedbackListRow,
@@ -79,17 +80,6 @@ interface PredictionLink {
   review: string;
   sentiment: Label;
   feedbackReviewId: number | null;
-}
-
-/** A log row as a caller hands it over, before its verdict and fingerprint. */
-interface LogRowInput {
-  review: string;
-  sentiment: Label;
-  date: string;
-  predictionId: string | null;
-  source: string;
-  client: string | null;
-  correction: boolean | null;
 }
 
 /** A log row as it is bound into the INSERT. */
@@ -368,8 +358,7 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   const incrementalVacuum = db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL_VACUUM;
 
   const history = logHistory(db);
-  const insertReviewRow = (row: LogRowInput): { id: number } & VerdictDecision => {
-    const print = fingerprint(row.review);
+  const insertReviewRow = (row: LogRowInput, print: Fingerprint): { id: number } & VerdictDecision => {
     const decision = verdictRule({ ...row, fingerprint: print }, history);
     const id = Number(
       insertReviewStmt.run({
@@ -390,7 +379,14 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
   // Nothing in here awaits: the whole check-decide-insert-link runs under one write lock, so the
   // verdict rule sees exactly the rows before this one, in every process.
   const recordFeedbackTx = db.transaction(
-    (predictionId: string, sentiment: Label, source: string, date: string, client: string | null): FeedbackOutcome => {
+    (
+      predictionId: string,
+      sentiment: Label,
+      source: string,
+      date: string,
+      client: string | null,
+      print: Fingerprint,
+    ): FeedbackOutcome => {
       const prediction = getPredictionLinkStmt.get(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       if (prediction.feedbackReviewId !== null) {
@@ -398,22 +394,17 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
         return { status: 'duplicate', reviewId: prediction.feedbackReviewId, ...existing };
       }
       const correction = sentiment !== prediction.sentiment;
-      const { id, verdict, reason } = insertReviewRow({
-        review: prediction.review,
-        sentiment,
-        date,
-        predictionId,
-        source,
-        client,
-        correction,
-      });
+      const { id, verdict, reason } = insertReviewRow(
+        { review: prediction.review, sentiment, date, predictionId, source, client, correction },
+        print,
+      );
       linkPredictionStmt.run(id, predictionId);
       return { status: 'recorded', reviewId: id, sentiment, verdict, reason };
     },
   );
   const insertReviewTx = db.transaction(
-    (review: string, sentiment: Label, source: string, date: string, client: string | null) =>
-      insertReviewRow({ review, sentiment, date, predictionId: null, source, client, correction: null }).id,
+    (review: string, sentiment: Label, source: string, date: string, client: string | null, print: Fingerprint) =>
+      insertReviewRow({ review, sentiment, date, predictionId: null, source, client, correction: null }, print).id,
   );
 
   const insertPredictionsTx = db.transaction((rows: readonly NewPrediction[]) => {
@@ -464,14 +455,19 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
 
     recordFeedback(predictionId, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
       assertNewRow(sentiment, source);
+      // The fingerprint (a MinHash, ~0.3 ms) depends on nothing but the text, which a stored
+      // prediction never changes: it is made before the write lock, which other processes wait for.
+      const prediction = getPredictionLinkStmt.get(predictionId);
+      if (prediction === undefined) return { status: 'unknown' };
+      const print = fingerprint(prediction.review);
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
-      return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client);
+      return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client, print);
     },
 
     insertReview(review, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
       assertNewRow(sentiment, source);
-      return insertReviewTx.immediate(review, sentiment, source, date, client);
+      return insertReviewTx.immediate(review, sentiment, source, date, client, fingerprint(review));
     },
 
     reviewsAfter,
