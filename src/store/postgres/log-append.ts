@@ -47,8 +47,9 @@ export interface AppendDatabase {
  * 2. One round trip sends the transaction whole (simple protocol, several statements): take the
  *    lock; check that no row after the snapshot could change what the rule was told (the same
  *    normalized text, a shared band, a row of the same client or any verdict change when the
- *    rule asked about the client); insert the row, its band keys and the prediction's link;
- *    notify; commit. The lock is never held while a message crosses the network or waits for
+ *    rule asked about the client, an accepted correction or any verdict change when it asked
+ *    about phrases); insert the row, its band keys, its phrases (an accepted correction) and the
+ *    prediction's link; notify; commit. The lock is never held while a message crosses the network or waits for
  *    this process's event loop (which, under load, was most of the ~12 ms a write held it).
  * 3. When something after the snapshot could matter (rare: concurrent writes of near-duplicates
  *    or of one client), the rule is asked again under the lock, as before this split.
