@@ -4,7 +4,14 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
 import { clientWindowStart } from '../../moderation/client-window.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, CANDIDATES_PER_BAND, indexesBands } from '../rows.js';
+import {
+  ACCEPT_EVERY_ROW,
+  assertNewPrediction,
+  assertNewRow,
+  assertPerClientBound,
+  CANDIDATES_PER_BAND,
+  indexesBands,
+} from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
@@ -55,9 +62,40 @@ export interface OpenPostgresStoreOptions {
   poolSize?: number;
   /** Seconds a caller is told to wait (Retry-After) while the database is away. @default 2 */
   retryAfterSeconds?: number;
+  /**
+   * PREDICTION_MAX_PER_CLIENT: each batch of predictions also deletes, in its statement, the
+   * oldest unanswered predictions of each client in it beyond the newest this many; 0: no bound.
+   * @default 0
+   */
+  maxUnansweredPerClient?: number;
 }
 
 const LOG_CHANNEL = 'movieclassifier_log';
+
+const INSERT_PREDICTIONS = `
+  INSERT INTO predictions (id, review, label, probability, model_version, created_at, client)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::text[], $7::text[])`;
+
+/*
+ * The insert and the per-client bound in one statement (one round trip, all or none). Its DELETE
+ * reads the table as it was before the statement, without the rows being inserted, so for a
+ * client that sends n in this batch it keeps the newest `$8 - n` of those before: with the n new
+ * ones (newer than any before), the newest $8. A batch holding more than $8 of one client's
+ * predictions leaves its own extra ones to that client's next batch. FOR UPDATE SKIP LOCKED: a
+ * prediction being answered meanwhile is left alone, and `feedback_review_id IS NULL` is checked
+ * again on the row as it is when deleted (READ COMMITTED), so an answered one always stays.
+ */
+const INSERT_PREDICTIONS_BOUNDED = `
+  WITH inserted AS (${INSERT_PREDICTIONS} RETURNING client),
+  arrivals AS (SELECT client, COUNT(*) AS n FROM inserted WHERE client IS NOT NULL GROUP BY client)
+  DELETE FROM predictions WHERE feedback_review_id IS NULL AND id IN (
+    SELECT beyond.id FROM arrivals CROSS JOIN LATERAL (
+      SELECT id FROM predictions
+      WHERE client = arrivals.client AND feedback_review_id IS NULL
+      ORDER BY created_at DESC OFFSET GREATEST($8::int - arrivals.n, 0)
+      FOR UPDATE SKIP LOCKED
+    ) AS beyond
+  )`;
 const MODEL_CHANNEL = 'movieclassifier_model';
 /** Rows per query of reviewsAfter: a replay streams the log without holding it in memory. */
 const PAGE = 1000;
@@ -88,6 +126,8 @@ const TYPES = {
 export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<PostgresStore> {
   const where = describeUrl(url);
   const retryAfter = options.retryAfterSeconds ?? 2;
+  const { maxUnansweredPerClient = 0 } = options;
+  assertPerClientBound(maxUnansweredPerClient);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 8,
@@ -219,18 +259,17 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       predictions.forEach(assertNewPrediction);
       if (predictions.length === 0) return;
       try {
-        await query(
-          `INSERT INTO predictions (id, review, label, probability, model_version, created_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::text[])`,
-          [
-            predictions.map((p) => p.id),
-            predictions.map((p) => p.review),
-            predictions.map((p) => p.sentiment),
-            predictions.map((p) => p.probability),
-            predictions.map((p) => p.modelVersion),
-            predictions.map((p) => p.createdAt),
-          ],
-        );
+        const columns = [
+          predictions.map((p) => p.id),
+          predictions.map((p) => p.review),
+          predictions.map((p) => p.sentiment),
+          predictions.map((p) => p.probability),
+          predictions.map((p) => p.modelVersion),
+          predictions.map((p) => p.createdAt),
+          predictions.map((p) => p.client ?? null),
+        ];
+        if (maxUnansweredPerClient === 0) await query(INSERT_PREDICTIONS, columns);
+        else await query(INSERT_PREDICTIONS_BOUNDED, [...columns, maxUnansweredPerClient]);
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
           throw new InvalidInputError(
