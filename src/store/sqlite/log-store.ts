@@ -258,7 +258,8 @@ function createStore(
     INSERT INTO predictions (id, review, label, probability, model_version, created_at, client)
     VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt, @client)
   `);
-  const trimClientStmt = db.prepare<[string, number]>(TRIM_CLIENT_PREDICTIONS_SQL);
+  const trimClientStmt =
+    maxUnansweredPerClient === 0 ? undefined : db.prepare<[string, number]>(TRIM_CLIENT_PREDICTIONS_SQL);
   const getPredictionStmt = db.prepare<[string], StoredPrediction>(`
     SELECT id, review, label AS sentiment, probability,
            model_version AS modelVersion, created_at AS createdAt, feedback_review_id AS feedbackReviewId
@@ -405,7 +406,7 @@ function createStore(
 
   const insertPredictionsTx = db.transaction((rows: readonly PredictionColumns[]) => {
     for (const row of rows) insertPredictionStmt.run(row);
-    if (maxUnansweredPerClient === 0) return;
+    if (trimClientStmt === undefined) return;
     const clients = new Set<string>();
     for (const { client } of rows) if (client !== null) clients.add(client);
     for (const client of clients) trimClientStmt.run(client, maxUnansweredPerClient);
