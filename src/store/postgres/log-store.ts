@@ -83,7 +83,7 @@ const INSERT_PREDICTIONS = `
  * (newer than any before), the newest $8. A batch holding more than $8 of one client's
  * predictions leaves its own extra ones to that client's next batch. The cutoff (the newest of
  * those that go) is found without locks, then only the rows that go are locked: FOR UPDATE on the
- * walk itself locked all $8 rows it passed (38 ms a prediction at 500). SKIP LOCKED: a prediction
+ * walk itself locked all $8 rows it passed (15 ms a batch at 500). SKIP LOCKED: a prediction
  * being answered meanwhile is left alone, and two batches of one client never wait on each other;
  * `feedback_review_id IS NULL` is checked again on each row as it is when deleted (READ
  * COMMITTED), so an answered prediction always stays.
