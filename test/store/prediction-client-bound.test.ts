@@ -100,4 +100,24 @@ describe.each(STORE_KINDS)('the bound on unanswered predictions per client, on %
     expect(otherAnswer.status).toBe(201);
     expect(await t.store.countReviews()).toBe(2);
   });
+
+  it("counts the API's predictions by client too: feedback on a client's older one beyond the bound is a 404 not_found", async () => {
+    const t = await makeApp({ config: { predictionMaxPerClient: 1 } });
+    const predict = () => request(t.app).post('/api/v1/predict').send({ review: POSITIVE_REVIEW }).expect(200);
+    const first = await predict();
+    const second = await predict();
+
+    const late = await request(t.app)
+      .post('/api/v1/feedback')
+      .send({ predictionId: first.body.predictionId, correct: true });
+    const onTime = await request(t.app)
+      .post('/api/v1/feedback')
+      .send({ predictionId: second.body.predictionId, correct: true });
+
+    expect(late.status).toBe(404);
+    expect(late.body).toMatchObject({
+      error: { code: 'not_found', message: expect.stringContaining('predict again') },
+    });
+    expect(onTime.status).toBe(201);
+  });
 });
