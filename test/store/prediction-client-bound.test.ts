@@ -1,3 +1,4 @@
+import pg from 'pg';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 
@@ -52,6 +53,38 @@ describe.each(STORE_KINDS)('the bound on unanswered predictions per client, on %
     expect(await store.getPrediction(answered.id)).toMatchObject({ feedbackReviewId: 1 });
     expect(await kept(store, others)).toEqual(others.map((row) => row.id));
   });
+
+  it.runIf(kind === 'PostgreSQL')(
+    'leaves a prediction another transaction holds (being answered) and does not wait for it; it goes on a later write',
+    async () => {
+      // Arrange: client A at its bound of 2; another connection holds A's oldest row, as recordFeedback does.
+      const url = await logs.newLog();
+      const store = await logs.open(url, { maxUnansweredPerClient: 2 });
+      const older = [prediction('a', 0), prediction('a', 1)];
+      await store.insertPredictions(older);
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT id FROM predictions WHERE id = $1 FOR UPDATE', [older[0].id]);
+
+        // Act: a new prediction of A while the row is held, then another after it is let go.
+        const during = prediction('a', 2);
+        await store.insertPredictions([during]);
+        const keptWhileHeld = await kept(store, older);
+        await other.query('COMMIT');
+        const after = prediction('a', 3);
+        await store.insertPredictions([after]);
+
+        // Assert
+        // The held one was due to go (A had 3); it was skipped, not waited for.
+        expect(keptWhileHeld).toEqual([older[0].id, older[1].id]);
+        expect(await kept(store, [...older, during, after])).toEqual([during.id, after.id]);
+      } finally {
+        await other.end();
+      }
+    },
+  );
 
   it('deletes nothing with the bound off (0), as before the bound existed', async () => {
     const store = await logs.openNew({ maxUnansweredPerClient: 0 });
