@@ -74,6 +74,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     busyTimeoutMs: SERVER_LOCK_WAIT_MS,
     autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES,
     poolSize: config.dbPoolSize,
+    maxUnansweredPerClient: config.predictionMaxPerClient,
   });
   const { store, checkpoints } = storage;
   const model = await loadServedModel(storage, config.checkpointDir);

@@ -112,7 +112,7 @@ export async function createLearner({
 
     async predict(
       review: string,
-      { segments: withSegments = true, segmentFloor = 0 }: PredictOptions = {},
+      { segments: withSegments = true, segmentFloor = 0, client = null }: PredictOptions = {},
     ): Promise<PredictOutcome> {
       const { prediction, contributions, segments } = explain(state.model.model, review, {
         segments: withSegments,
@@ -127,6 +127,7 @@ export async function createLearner({
         probability: prediction.probability,
         modelVersion,
         createdAt: new Date().toISOString(),
+        client,
       });
       return { ...prediction, predictionId: id, explanation: contributions, segments, modelVersion };
     },

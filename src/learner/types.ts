@@ -17,6 +17,8 @@ export interface PredictOptions {
   segments?: boolean;
   /** Words below this share of the strongest push are laid back as plain text (`ExplainOptions.segmentFloor`). @default 0 */
   segmentFloor?: number;
+  /** Who asked: the keyed hash of the client's address, stored with the prediction for the per-client bound. @default null */
+  client?: string | null;
 }
 
 export interface PredictOutcome extends Prediction {

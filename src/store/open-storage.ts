@@ -30,6 +30,8 @@ export interface OpenStorageOptions {
   autoCheckpointPages?: number;
   /** PostgreSQL: most connections of the pool (DB_POOL_SIZE). */
   poolSize?: number;
+  /** PREDICTION_MAX_PER_CLIENT: unanswered predictions kept per client, the oldest going first; 0: no bound. @default 0 */
+  maxUnansweredPerClient?: number;
 }
 
 export type Engine = 'SQLite' | 'PostgreSQL';
@@ -98,7 +100,11 @@ async function openPostgresStorage(
   shippedModelPath: string,
   options: OpenStorageOptions,
 ): Promise<Storage> {
-  const store = await openPostgresStore(url, { verdictRule: options.verdictRule, poolSize: options.poolSize });
+  const store = await openPostgresStore(url, {
+    verdictRule: options.verdictRule,
+    poolSize: options.poolSize,
+    maxUnansweredPerClient: options.maxUnansweredPerClient,
+  });
   const model = publishedModelHome(store, shippedModelPath);
   let startedFrom: string | null = null;
   return {

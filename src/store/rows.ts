@@ -35,6 +35,15 @@ export function assertNewPrediction(prediction: NewPrediction): void {
   }
 }
 
+/** Refuses a per-client bound on unanswered predictions that is not a whole number >= 0 (0: no bound). */
+export function assertPerClientBound(maxUnansweredPerClient: number): void {
+  if (!Number.isSafeInteger(maxUnansweredPerClient) || maxUnansweredPerClient < 0) {
+    throw new InvalidInputError(
+      `maxUnansweredPerClient must be a whole number >= 0 (0: no bound); got ${maxUnansweredPerClient}`,
+    );
+  }
+}
+
 /** Refuses a log row's label or source that review_db would not hold from this app (either store). */
 export function assertNewRow(sentiment: unknown, source: unknown): void {
   assertLabel(sentiment, 'sentiment');

@@ -76,7 +76,13 @@ export type VerdictRule = ((candidate: WriteCandidate, history: LogHistory) => V
 };
 
 /** A prediction as handed to the store, before any feedback. */
-export type NewPrediction = Omit<StoredPrediction, 'feedbackReviewId'>;
+export type NewPrediction = Omit<StoredPrediction, 'feedbackReviewId'> & {
+  /**
+   * Keyed hash of the address that asked (as review_db.client), which the per-client bound on
+   * unanswered predictions counts by; null or absent for predictions no client asked for (tools).
+   */
+  client?: string | null;
+};
 
 /** A row of the feedback log `review_db`, in the classic columns plus id and provenance. */
 export interface ReviewRow {
@@ -159,7 +165,11 @@ export interface LogStore {
   readonly databaseId: string;
   /** Stores one prediction, committed on return. A repeated id throws InvalidInputError. */
   insertPrediction(prediction: NewPrediction): Awaitable<void>;
-  /** Stores predictions in one transaction (all or none): what the prediction batcher calls. */
+  /**
+   * Stores predictions in one transaction (all or none): what the prediction batcher calls. With
+   * a per-client bound (the store's `maxUnansweredPerClient`), the same transaction deletes the
+   * oldest unanswered predictions of each client in the batch beyond the newest that many.
+   */
   insertPredictions(predictions: readonly NewPrediction[]): Awaitable<void>;
   getPrediction(id: string): Awaitable<StoredPrediction | undefined>;
   /**

@@ -77,7 +77,8 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'predict',
         summary: 'Classify a review',
         description:
-          'Stores the prediction (unanswered ones expire after PREDICTION_TTL_HOURS) so that feedback can name it. ' +
+          'Stores the prediction so that feedback can name it. Unanswered ones expire after PREDICTION_TTL_HOURS, and ' +
+          "beyond the client's newest PREDICTION_MAX_PER_CLIENT (default 500) unanswered ones the oldest go first. " +
           'Counts against the prediction rate limit (RATE_LIMIT_PREDICT_PER_MIN) shared with the form.',
         requestBody: { required: true, content: json(ref('PredictRequest')) },
         responses: {

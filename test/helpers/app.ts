@@ -71,7 +71,12 @@ export async function makeApp(options: MakeAppOptions = {}): Promise<TestApp> {
   const config = testConfig(options.config);
   // As src/server.ts composes them: the moderation rule decides each row's verdict, and the
   // test model is kept as the checkpoint a verdict change rebuilds from.
-  const store = options.store ?? openStore(':memory:', { verdictRule: moderationRule(config.moderation) });
+  const store =
+    options.store ??
+    openStore(':memory:', {
+      verdictRule: moderationRule(config.moderation),
+      maxUnansweredPerClient: config.predictionMaxPerClient,
+    });
   const checkpointDir = mkdtempSync(join(tmpdir(), 'movieclassifier-app-checkpoints-'));
   return composeApp(store, openCheckpoints(checkpointDir), config, options, async () => {
     await store.close();
@@ -88,7 +93,10 @@ export async function makePostgresApp(
   options: Omit<MakeAppOptions, 'store'> = {},
 ): Promise<TestApp<PostgresStore>> {
   const config = testConfig({ databaseUrl: url, ...options.config });
-  const store = await openPostgresStore(url, { verdictRule: moderationRule(config.moderation) });
+  const store = await openPostgresStore(url, {
+    verdictRule: moderationRule(config.moderation),
+    maxUnansweredPerClient: config.predictionMaxPerClient,
+  });
   return composeApp(store, databaseCheckpoints(store), config, options, () => store.close());
 }
 

@@ -23,6 +23,8 @@ export interface OpenLogOptions {
   verdictRule?: VerdictRule;
   /** SQLite: open the file read-only (a server may be writing it); PostgreSQL has no such mode. */
   readonly?: boolean;
+  /** PREDICTION_MAX_PER_CLIENT, as the server opens the store with it. @default 0 (no bound) */
+  maxUnansweredPerClient?: number;
 }
 
 /** Logs of one kind for the tests of a describe block; every store opened here is closed after its test. */
@@ -67,11 +69,14 @@ export function useLogStores(kind: StoreKind): LogStores {
     opened.push(store);
     return store;
   };
-  const open = async (where: string, { readonly, verdictRule }: OpenLogOptions = {}): Promise<LogStore> =>
+  const open = async (
+    where: string,
+    { readonly, verdictRule, maxUnansweredPerClient }: OpenLogOptions = {},
+  ): Promise<LogStore> =>
     adopt(
       kind === 'PostgreSQL'
-        ? await openPostgresStore(where, { verdictRule })
-        : openStore(where, { readonly, verdictRule }),
+        ? await openPostgresStore(where, { verdictRule, maxUnansweredPerClient })
+        : openStore(where, { readonly, verdictRule, maxUnansweredPerClient }),
     );
   return {
     kind,

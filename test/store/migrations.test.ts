@@ -8,7 +8,12 @@ import { MIGRATIONS, SCHEMA_VERSION, migrate, openStore, readSchemaVersion } fro
 import { createClassicDatabase } from '../helpers/classic-db.js';
 import { logRows } from '../helpers/stores.js';
 import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
-import { CLIENT_ACCEPTED_SINCE_SQL, PHRASE_CORRECTIONS_SQL } from '../../src/store/sqlite/log-store.js';
+import {
+  CLIENT_ACCEPTED_SINCE_SQL,
+  PHRASE_CORRECTIONS_SQL,
+  TRIM_CLIENT_PREDICTIONS_SQL,
+} from '../../src/store/sqlite/log-store.js';
+import { checkedSchemaVersion } from '../../src/store/migration-numbers.js';
 import { POSTGRES_SCHEMA_VERSION, POSTGRES_STEPS } from '../../src/store/postgres/index.js';
 
 let dir: string;
@@ -67,7 +72,7 @@ const indexNames = (db: Database.Database): string[] =>
     .all();
 
 describe('migrations list', () => {
-  it('numbers the migrations 1, 2, ... with no gap but the reserved numbers, and the last one is the schema version', () => {
+  it('numbers the migrations 1, 2, ... with no gap, and the last one is the schema version', () => {
     const expected = Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1);
     expect(MIGRATIONS.map((m) => m.version)).toEqual(expected);
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)?.version);
@@ -80,6 +85,7 @@ describe('migrations list', () => {
       '006-console',
       '007-client-accepted-index',
       '008-correction-phrases',
+      '009-prediction-client',
     ]);
   });
 
@@ -117,6 +123,7 @@ describe('migrate on a fresh database', () => {
       'correction_phrases_phrase_date',
       'model_events_at',
       'predictions_feedback_review_id',
+      'predictions_unanswered_client',
       'predictions_unanswered_created_at',
       'review_bands_key',
       'review_db_client_accepted',
@@ -490,5 +497,75 @@ describe('migration 8', () => {
     expect(steps).toMatch(/SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     // No sort of a phrase's rows (the index gives the date order) and no scan of either table.
     expect(steps).not.toMatch(/TEMP B-TREE FOR ORDER BY\n.*SEARCH p|SCAN [pr]\b/);
+  });
+});
+
+describe('migration numbers', () => {
+  it('refuses a gap or a repeat, naming the step', () => {
+    const list = (...versions: number[]) => versions.map((version) => ({ version, name: `00${version}-step` }));
+    expect(checkedSchemaVersion(list(1, 2, 3))).toBe(3);
+    expect(() => checkedSchemaVersion(list(1, 3))).toThrow('migration 003-step has version 3; expected 2');
+    expect(() => checkedSchemaVersion(list(1, 1))).toThrow('expected 2');
+  });
+});
+
+describe('migration 9 (prediction client)', () => {
+  it('keeps the predictions of a version-7 database, with no client, answered or not', async () => {
+    // Arrange: a database at version 7 with an answered and an unanswered prediction.
+    const file = path.join(dir, 'reviews.sqlite');
+    const db = new Database(file);
+    registerReviewHash(db);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 7)) migration.up(db);
+    db.pragma('user_version = 7');
+    const insert = db.prepare(
+      `INSERT INTO predictions (id, review, label, probability, model_version, created_at) VALUES (?, ?, 1, 0.9, 'v', ?)`,
+    );
+    insert.run('p-answered', 'A review someone answered', '2024-05-01T00:00:00.000Z');
+    insert.run('p-open', 'A review nobody answered yet', '2024-05-01T00:01:00.000Z');
+    db.close();
+    const store = openStore(file);
+    await store.recordFeedback('p-answered', 1, 'feedback');
+    await store.close();
+
+    // Act
+    const upgraded = openStore(file, { maxUnansweredPerClient: 1 });
+    await upgraded.insertPredictions([
+      {
+        id: 'p-new',
+        review: 'A new one',
+        sentiment: 0,
+        probability: 0.8,
+        modelVersion: 'v',
+        createdAt: '2024-05-02T00:00:00.000Z',
+        client: 'c0ffee',
+      },
+    ]);
+    await upgraded.close();
+
+    // Assert
+    expect(inspect(file, readSchemaVersion)).toBe(SCHEMA_VERSION);
+    const rows = inspect(file, (db) =>
+      db.prepare('SELECT id, client, feedback_review_id AS answer FROM predictions ORDER BY id').all(),
+    );
+    expect(rows).toEqual([
+      { id: 'p-answered', client: null, answer: 1 },
+      { id: 'p-new', client: 'c0ffee', answer: null },
+      { id: 'p-open', client: null, answer: null },
+    ]);
+  });
+
+  it("finds a client's unanswered predictions beyond the bound through its partial index", async () => {
+    const file = path.join(dir, 'reviews.sqlite');
+    await openStore(file).close();
+
+    const plan = inspect(file, (db) =>
+      db
+        .prepare<[string, number], { detail: string }>(`EXPLAIN QUERY PLAN ${TRIM_CLIENT_PREDICTIONS_SQL}`)
+        .all('c0ffee', 500)
+        .map((step) => step.detail),
+    );
+
+    expect(plan.join('\n')).toMatch(/USING (COVERING )?INDEX predictions_unanswered_client \(client=\?\)/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 });

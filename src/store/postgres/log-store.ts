@@ -3,7 +3,7 @@ import pg from 'pg';
 import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint } from '../../moderation/fingerprint.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow } from '../rows.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, assertPerClientBound } from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
@@ -52,9 +52,48 @@ export interface OpenPostgresStoreOptions {
   poolSize?: number;
   /** Seconds a caller is told to wait (Retry-After) while the database is away. @default 2 */
   retryAfterSeconds?: number;
+  /**
+   * PREDICTION_MAX_PER_CLIENT: each batch of predictions also deletes, in its statement, the
+   * oldest unanswered predictions of each client in it beyond the newest this many; 0: no bound.
+   * @default 0
+   */
+  maxUnansweredPerClient?: number;
 }
 
 const LOG_CHANNEL = 'movieclassifier_log';
+
+const INSERT_PREDICTIONS = `
+  INSERT INTO predictions (id, review, label, probability, model_version, created_at, client)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::text[], $7::text[])`;
+
+/*
+ * The insert and the per-client bound in one statement (one round trip, all or none). Its reads
+ * see the table as it was before the statement, without the rows being inserted, so for a client
+ * that sends n in this batch it keeps the newest `$8 - n` of those before: with the n new ones
+ * (newer than any before), the newest $8. A batch holding more than $8 of one client's
+ * predictions leaves its own extra ones to that client's next batch. The cutoff (the newest of
+ * those that go) is found without locks, then only the rows that go are locked: FOR UPDATE on the
+ * walk itself locked all $8 rows it passed (15 ms a batch at 500). SKIP LOCKED: a prediction
+ * being answered meanwhile is left alone, and two batches of one client never wait on each other;
+ * `feedback_review_id IS NULL` is checked again on each row as it is when deleted (READ
+ * COMMITTED), so an answered prediction always stays.
+ */
+const INSERT_PREDICTIONS_BOUNDED = `
+  WITH inserted AS (${INSERT_PREDICTIONS} RETURNING client),
+  arrivals AS (SELECT client, COUNT(*) AS n FROM inserted WHERE client IS NOT NULL GROUP BY client),
+  cutoffs AS (
+    SELECT arrivals.client, first_gone.created_at AS cutoff FROM arrivals CROSS JOIN LATERAL (
+      SELECT created_at FROM predictions
+      WHERE client = arrivals.client AND feedback_review_id IS NULL
+      ORDER BY created_at DESC OFFSET GREATEST($8::int - arrivals.n, 0) LIMIT 1
+    ) AS first_gone
+  )
+  DELETE FROM predictions WHERE feedback_review_id IS NULL AND id IN (
+    SELECT gone.id FROM cutoffs JOIN predictions AS gone
+      ON gone.client = cutoffs.client AND gone.feedback_review_id IS NULL AND gone.created_at <= cutoffs.cutoff
+    FOR UPDATE OF gone SKIP LOCKED
+  )`;
+
 const MODEL_CHANNEL = 'movieclassifier_model';
 /** Rows per query of reviewsAfter: a replay streams the log without holding it in memory. */
 const PAGE = 1000;
@@ -85,6 +124,8 @@ const TYPES = {
 export async function openPostgresStore(url: string, options: OpenPostgresStoreOptions = {}): Promise<PostgresStore> {
   const where = describeUrl(url);
   const retryAfter = options.retryAfterSeconds ?? 2;
+  const { maxUnansweredPerClient = 0 } = options;
+  assertPerClientBound(maxUnansweredPerClient);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 8,
@@ -176,18 +217,17 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       predictions.forEach(assertNewPrediction);
       if (predictions.length === 0) return;
       try {
-        await query(
-          `INSERT INTO predictions (id, review, label, probability, model_version, created_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::text[], $6::text[])`,
-          [
-            predictions.map((p) => p.id),
-            predictions.map((p) => p.review),
-            predictions.map((p) => p.sentiment),
-            predictions.map((p) => p.probability),
-            predictions.map((p) => p.modelVersion),
-            predictions.map((p) => p.createdAt),
-          ],
-        );
+        const columns = [
+          predictions.map((p) => p.id),
+          predictions.map((p) => p.review),
+          predictions.map((p) => p.sentiment),
+          predictions.map((p) => p.probability),
+          predictions.map((p) => p.modelVersion),
+          predictions.map((p) => p.createdAt),
+          predictions.map((p) => p.client ?? null),
+        ];
+        if (maxUnansweredPerClient === 0) await query(INSERT_PREDICTIONS, columns);
+        else await query(INSERT_PREDICTIONS_BOUNDED, [...columns, maxUnansweredPerClient]);
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
           throw new InvalidInputError(

@@ -14,6 +14,7 @@ import {
   CANDIDATES_PER_BAND,
   countsAgainstPhrases,
   indexesBands,
+  assertPerClientBound,
   PHRASE_ROWS_PER_LOOKUP,
 } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
@@ -64,6 +65,12 @@ export interface OpenStoreOptions {
    * @default 1000 (SQLite's)
    */
   autoCheckpointPages?: number;
+  /**
+   * PREDICTION_MAX_PER_CLIENT: each batch of predictions also deletes, in its transaction, the
+   * oldest unanswered predictions of each client in it beyond the newest this many; 0: no bound.
+   * @default 0
+   */
+  maxUnansweredPerClient?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -75,6 +82,9 @@ const OPEN_LOCK_WAIT_MS = 5000;
 const INCREMENTAL_VACUUM = 2;
 
 const isInMemory = (path: string): boolean => path === ':memory:' || path === '';
+
+/** A prediction's row as bound to the insert: every column named, the client null when none asked. */
+type PredictionColumns = Required<NewPrediction>;
 
 interface PredictionLink {
   review: string;
@@ -126,6 +136,20 @@ export const PHRASE_CORRECTIONS_SQL = `
 // The packing above holds a count below 1024 only.
 if (PHRASE_ROWS_PER_LOOKUP >= 1024)
   throw new Error(`PHRASE_ROWS_PER_LOOKUP is ${PHRASE_ROWS_PER_LOOKUP}; at most 1023`);
+
+/**
+ * Deletes one client's unanswered predictions beyond its newest `keep` (the second parameter),
+ * through migration 9's partial index: a walk of `keep` index entries and the deletes, however
+ * many rows the table holds. INDEXED BY, because without statistics SQLite chose the index on
+ * feedback_review_id (every unanswered row of every client, then a sort).
+ */
+export const TRIM_CLIENT_PREDICTIONS_SQL = `
+  DELETE FROM predictions WHERE rowid IN (
+    SELECT rowid FROM predictions INDEXED BY predictions_unanswered_client
+    WHERE client = ? AND feedback_review_id IS NULL
+    ORDER BY created_at DESC LIMIT -1 OFFSET ?
+  )
+`;
 
 /** The log before a row being written, as the verdict rule may query it (same connection, same transaction). */
 function logHistory(db: Database.Database): LogHistory {
@@ -207,7 +231,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): LogStor
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new InvalidInputError(`busyTimeoutMs must be a whole number of milliseconds >= 0; got ${busyTimeoutMs}`);
   }
-  const { autoCheckpointPages } = options;
+  const { autoCheckpointPages, maxUnansweredPerClient = 0 } = options;
+  assertPerClientBound(maxUnansweredPerClient);
   if (autoCheckpointPages !== undefined && !(Number.isSafeInteger(autoCheckpointPages) && autoCheckpointPages >= 1)) {
     throw new InvalidInputError(`autoCheckpointPages must be a whole number of pages >= 1; got ${autoCheckpointPages}`);
   }
@@ -245,18 +270,25 @@ export function openStore(path: string, options: OpenStoreOptions = {}): LogStor
     db.pragma('foreign_keys = ON');
     migrate(db, path);
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    return createStore(db, path, options.verdictRule ?? ACCEPT_EVERY_ROW);
+    return createStore(db, path, options.verdictRule ?? ACCEPT_EVERY_ROW, maxUnansweredPerClient);
   } catch (error) {
     db.close();
     throw error instanceof MovieClassifierError ? error : describeOpenFailure(path, error);
   }
 }
 
-function createStore(db: Database.Database, path: string, verdictRule: VerdictRule): LogStore {
-  const insertPredictionStmt = db.prepare<[NewPrediction]>(`
-    INSERT INTO predictions (id, review, label, probability, model_version, created_at)
-    VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt)
+function createStore(
+  db: Database.Database,
+  path: string,
+  verdictRule: VerdictRule,
+  maxUnansweredPerClient: number,
+): LogStore {
+  const insertPredictionStmt = db.prepare<[PredictionColumns]>(`
+    INSERT INTO predictions (id, review, label, probability, model_version, created_at, client)
+    VALUES (@id, @review, @sentiment, @probability, @modelVersion, @createdAt, @client)
   `);
+  const trimClientStmt =
+    maxUnansweredPerClient === 0 ? undefined : db.prepare<[string, number]>(TRIM_CLIENT_PREDICTIONS_SQL);
   const getPredictionStmt = db.prepare<[string], StoredPrediction>(`
     SELECT id, review, label AS sentiment, probability,
            model_version AS modelVersion, created_at AS createdAt, feedback_review_id AS feedbackReviewId
@@ -407,8 +439,12 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
       insertReviewRow({ review, sentiment, date, predictionId: null, source, client, correction: null }, print).id,
   );
 
-  const insertPredictionsTx = db.transaction((rows: readonly NewPrediction[]) => {
+  const insertPredictionsTx = db.transaction((rows: readonly PredictionColumns[]) => {
     for (const row of rows) insertPredictionStmt.run(row);
+    if (trimClientStmt === undefined) return;
+    const clients = new Set<string>();
+    for (const { client } of rows) if (client !== null) clients.add(client);
+    for (const client of clients) trimClientStmt.run(client, maxUnansweredPerClient);
   });
   const insertPredictionRows = (rows: readonly NewPrediction[]): void => {
     try {
@@ -421,14 +457,15 @@ function createStore(db: Database.Database, path: string, verdictRule: VerdictRu
     }
   };
   // Bind only the columns we know: extra properties on the object must not reach SQLite.
-  const columns = ({ id, review, sentiment, probability, modelVersion, createdAt }: NewPrediction): NewPrediction => ({
+  const columns = ({
     id,
     review,
     sentiment,
     probability,
     modelVersion,
     createdAt,
-  });
+    client = null,
+  }: NewPrediction): PredictionColumns => ({ id, review, sentiment, probability, modelVersion, createdAt, client });
 
   function* reviewsAfter(afterId: number, upTo?: number): Generator<ReviewRow, void, undefined> {
     // A generator, so the query starts on the first next() and a `break` releases it.

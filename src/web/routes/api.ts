@@ -35,7 +35,7 @@ export function apiRoutes({ learner, limits, clientOf, versionShown = (full) => 
 
   router
     .route('/predict')
-    .post(limits.predict, jsonBody(), predictApiRules(), rejectInvalid, predict(learner, versionShown))
+    .post(limits.predict, jsonBody(), predictApiRules(), rejectInvalid, predict(learner, clientOf, versionShown))
     .all(methodNotAllowed('POST'));
 
   router
@@ -46,11 +46,12 @@ export function apiRoutes({ learner, limits, clientOf, versionShown = (full) => 
   return router;
 }
 
-function predict(learner: Learner, versionShown: (fullVersion: string) => string): RequestHandler {
+function predict(learner: Learner, clientOf: ClientOf, versionShown: (fullVersion: string) => string): RequestHandler {
   return async (req, res) => {
     const { review } = checkedData<{ review: string }>(req);
-    // The answer names the top terms; it does not highlight the text.
-    const outcome = await learner.predict(review, { segments: false });
+    // The answer names the top terms; it does not highlight the text. The client is stored with
+    // the prediction: its oldest unanswered ones go beyond PREDICTION_MAX_PER_CLIENT.
+    const outcome = await learner.predict(review, { segments: false, client: clientOf(req) });
     res.setHeader('Cache-Control', 'no-store');
     sendJson(res, {
       label: outcome.label,

@@ -40,7 +40,7 @@ export function reviewPageRoutes({ learner, csrf, limits, clientOf }: ReviewPage
 
   router
     .route('/results')
-    .post(limits.predict, formBody(), reviewRule(), noStore, showResults(learner, csrf))
+    .post(limits.predict, formBody(), reviewRule(), noStore, showResults(learner, csrf, clientOf))
     .all(methodNotAllowed('POST'));
 
   router
@@ -55,13 +55,14 @@ const showForm: RequestHandler = (_req, res, next) => {
   renderPage(res, 'pages/index', { minLength: MIN_REVIEW_LENGTH, maxLength: REVIEW_MAX_LENGTH }, next);
 };
 
-function showResults(learner: Learner, csrf: Csrf): RequestHandler {
+function showResults(learner: Learner, csrf: Csrf, clientOf: ClientOf): RequestHandler {
   return async (req, res, next) => {
     const error = firstValidationError(req);
     if (error !== undefined) return showFormAgain(req, res, next, String(error.msg));
 
     const { review } = checkedData<{ review: string }>(req);
-    const outcome = await learner.predict(review, { segmentFloor: HIGHLIGHT_FLOOR });
+    // Stored with its client: that client's oldest unanswered predictions go beyond PREDICTION_MAX_PER_CLIENT.
+    const outcome = await learner.predict(review, { segmentFloor: HIGHLIGHT_FLOOR, client: clientOf(req) });
     renderPage(
       res,
       'pages/results',

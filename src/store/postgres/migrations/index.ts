@@ -8,6 +8,8 @@ import { step5 } from './005-database-identity-and-expiry.js';
 import { step6 } from './006-console.js';
 import { step7 } from './007-client-accepted-index.js';
 import { step8 } from './008-correction-phrases.js';
+import { step9 } from './009-prediction-client.js';
+import { checkedSchemaVersion } from '../../migration-numbers.js';
 import type { PostgresStep } from './step.js';
 
 /**
@@ -16,9 +18,9 @@ import type { PostgresStep } from './step.js';
  * which on SQLite are files beside the database: with several machines there is no shared folder.
  */
 /** Every step, in order. Append only: never edit, reorder or remove a shipped one. */
-export const POSTGRES_STEPS: readonly PostgresStep[] = [step1, step2, step3, step4, step5, step6, step7, step8];
+export const POSTGRES_STEPS: readonly PostgresStep[] = [step1, step2, step3, step4, step5, step6, step7, step8, step9];
 
-export const POSTGRES_SCHEMA_VERSION = POSTGRES_STEPS.length;
+export const POSTGRES_SCHEMA_VERSION: number = checkedSchemaVersion(POSTGRES_STEPS);
 
 /** Advisory-lock keys (any two fixed numbers; they name the locks of this app). */
 export const MIGRATION_LOCK = 7_240_001;
@@ -56,7 +58,7 @@ export async function migratePostgres(
       );
     }
     const to = Math.max(found, target);
-    for (const step of POSTGRES_STEPS.slice(found, to)) await client.query(step.sql);
+    for (const step of POSTGRES_STEPS.filter((s) => s.version > found && s.version <= to)) await client.query(step.sql);
     if (found < to) {
       await client.query('DELETE FROM movieclassifier_schema');
       await client.query('INSERT INTO movieclassifier_schema (version) VALUES ($1)', [to]);

@@ -8,6 +8,8 @@ import { updateToSchemaVersion5 } from './005-database-identity-and-expiry.js';
 import { updateToSchemaVersion6 } from './006-console.js';
 import { updateToSchemaVersion7 } from './007-client-accepted-index.js';
 import { updateToSchemaVersion8 } from './008-correction-phrases.js';
+import { updateToSchemaVersion9 } from './009-prediction-client.js';
+import { checkedSchemaVersion } from '../../migration-numbers.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
 export interface Migration {
@@ -26,17 +28,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006-console', up: updateToSchemaVersion6 },
   { version: 7, name: '007-client-accepted-index', up: updateToSchemaVersion7 },
   { version: 8, name: '008-correction-phrases', up: updateToSchemaVersion8 },
+  { version: 9, name: '009-prediction-client', up: updateToSchemaVersion9 },
 ];
 
-// A gap or a repeat would make `user_version` lie about what was applied: fail at import.
-MIGRATIONS.forEach((migration, i) => {
-  if (migration.version !== i + 1) {
-    throw new Error(`migration ${migration.name} has version ${migration.version}; expected ${i + 1}`);
-  }
-});
-
-/** The schema version this build writes and understands. */
-export const SCHEMA_VERSION: number = MIGRATIONS.length;
+/** The schema version this build writes and understands (checked at import: no gap, no repeat). */
+export const SCHEMA_VERSION: number = checkedSchemaVersion(MIGRATIONS);
 
 /** Read `PRAGMA user_version` (0 for a database no migration has touched). */
 export function readSchemaVersion(db: BetterSqlite3.Database): number {
