@@ -105,8 +105,8 @@ export interface Config {
   predictionMaxTotal: number;
   /**
    * PREDICTION_MAX_PER_CLIENT: at most this many unanswered predictions are kept per client (an
-   * address; an IPv6 /64), the client's oldest going first as each new one is stored; answered
-   * ones always stay. 0 for no bound per client. A reader answers within a few predictions; a
+   * address; an IPv6 /64), the client's oldest going first (trimmed on its first prediction, then
+   * once every 5% of the bound: up to 5% over per worker between trims); answered ones always stay. 0 for no bound per client. A reader answers within a few predictions; a
    * client that asks for thousands and answers none costs at most this many review texts (about
    * 1 MB of typical ones at 500, 20 MB at the 10,000-character limit) instead of 1.7 GB a day.
    * @default 500

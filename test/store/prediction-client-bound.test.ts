@@ -54,6 +54,26 @@ describe.each(STORE_KINDS)('the bound on unanswered predictions per client, on %
     expect(await kept(store, others)).toEqual(others.map((row) => row.id));
   });
 
+  it('trims a client at a large bound once per bound/20 of its predictions: it never holds more than 5% over', async () => {
+    // Arrange: a bound of 100 trims a client on its first batch, then after every 5 more.
+    const store = await logs.openNew({ maxUnansweredPerClient: 100 });
+    const sent: NewPrediction[] = [];
+
+    // Act: 300 predictions, one a batch, as one address loading the server sends them.
+    const held: number[] = [];
+    for (let second = 0; second < 300; second++) {
+      const row = prediction('a', second);
+      sent.push(row);
+      await store.insertPredictions([row]);
+      if (second >= 100) held.push((await kept(store, sent.slice(-110))).length);
+    }
+
+    // Assert: between 100 and 104 held at every step past the bound, and the newest 100 always among them.
+    expect(Math.min(...held)).toBeGreaterThanOrEqual(100);
+    expect(Math.max(...held)).toBeLessThanOrEqual(104);
+    expect(await kept(store, sent.slice(-100))).toHaveLength(100);
+  });
+
   it.runIf(kind === 'PostgreSQL')(
     'leaves a prediction another transaction holds (being answered) and does not wait for it; it goes on a later write',
     async () => {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint } from '../../moderation/fingerprint.js';
+import { createTrimSchedule } from '../client-trim.js';
 import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, assertPerClientBound } from '../rows.js';
 import {
   VERDICTS,
@@ -80,7 +81,7 @@ const INSERT_PREDICTIONS = `
  */
 const INSERT_PREDICTIONS_BOUNDED = `
   WITH inserted AS (${INSERT_PREDICTIONS} RETURNING client),
-  arrivals AS (SELECT client, COUNT(*) AS n FROM inserted WHERE client IS NOT NULL GROUP BY client),
+  arrivals AS (SELECT client, COUNT(*) AS n FROM inserted WHERE client = ANY($9::text[]) GROUP BY client),
   cutoffs AS (
     SELECT arrivals.client, first_gone.created_at AS cutoff FROM arrivals CROSS JOIN LATERAL (
       SELECT created_at FROM predictions
@@ -126,6 +127,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
   const retryAfter = options.retryAfterSeconds ?? 2;
   const { maxUnansweredPerClient = 0 } = options;
   assertPerClientBound(maxUnansweredPerClient);
+  const trimSchedule = createTrimSchedule(maxUnansweredPerClient);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 8,
@@ -226,8 +228,9 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
           predictions.map((p) => p.createdAt),
           predictions.map((p) => p.client ?? null),
         ];
-        if (maxUnansweredPerClient === 0) await query(INSERT_PREDICTIONS, columns);
-        else await query(INSERT_PREDICTIONS_BOUNDED, [...columns, maxUnansweredPerClient]);
+        const due = maxUnansweredPerClient === 0 ? [] : trimSchedule.due(predictions.map((p) => p.client ?? null));
+        if (due.length === 0) await query(INSERT_PREDICTIONS, columns);
+        else await query(INSERT_PREDICTIONS_BOUNDED, [...columns, maxUnansweredPerClient, due]);
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
           throw new InvalidInputError(

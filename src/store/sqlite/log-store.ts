@@ -19,6 +19,7 @@ import {
 } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
+import { createTrimSchedule } from '../client-trim.js';
 import { VERDICTS } from '../types.js';
 import type {
   FeedbackListRow,
@@ -289,6 +290,7 @@ function createStore(
   `);
   const trimClientStmt =
     maxUnansweredPerClient === 0 ? undefined : db.prepare<[string, number]>(TRIM_CLIENT_PREDICTIONS_SQL);
+  const trimSchedule = createTrimSchedule(maxUnansweredPerClient);
   const getPredictionStmt = db.prepare<[string], StoredPrediction>(`
     SELECT id, review, label AS sentiment, probability,
            model_version AS modelVersion, created_at AS createdAt, feedback_review_id AS feedbackReviewId
@@ -442,9 +444,8 @@ function createStore(
   const insertPredictionsTx = db.transaction((rows: readonly PredictionColumns[]) => {
     for (const row of rows) insertPredictionStmt.run(row);
     if (trimClientStmt === undefined) return;
-    const clients = new Set<string>();
-    for (const { client } of rows) if (client !== null) clients.add(client);
-    for (const client of clients) trimClientStmt.run(client, maxUnansweredPerClient);
+    for (const client of trimSchedule.due(rows.map((row) => row.client)))
+      trimClientStmt.run(client, maxUnansweredPerClient);
   });
   const insertPredictionRows = (rows: readonly NewPrediction[]): void => {
     try {
