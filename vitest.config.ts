@@ -22,6 +22,11 @@ export default defineConfig({
     // longer than vitest's 5 s default; unit tests finish in milliseconds either way.
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Two files at a time, whatever the cores: vitest's default (cores - 1) is one on a two-core
+    // machine, and most of the suite's time is spent waiting on servers, PostgreSQL and
+    // Chromium that run in other processes.
+    maxWorkers: 2,
+    minWorkers: 1,
     // `npx vitest run --project unit` (npm run test:unit) while working; `npm test` runs them all.
     projects: [
       {

@@ -15,6 +15,14 @@ afterEach(async () => {
 });
 
 /** Connections to the database `url` names, other than the one asking. */
+/** Polls `ready` every 20 ms, for at most 10 s. */
+async function waitFor(ready: () => Promise<boolean>): Promise<void> {
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function connectionsTo(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -53,12 +61,24 @@ describe('DATABASE_URL settings', { timeout: 60_000 }, () => {
       });
       cleanups.push(() => server.close());
 
-      // GET /healthz with details counts the reviews: one query each, all at once.
-      await Promise.all(
+      // GET /healthz with details counts the reviews: one query each, all at once. A lock on the
+      // table holds every count until all 40 are waiting, so the pool grows to its size however
+      // slowly the requests arrive (on a loaded machine they could otherwise finish one by one).
+      const locker = new pg.Client({ connectionString: url });
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE review_db IN ACCESS EXCLUSIVE MODE');
+      const answers = Promise.all(
         Array.from({ length: 40 }, () => fetch(`http://127.0.0.1:${server.port}/healthz`).then((res) => res.json())),
       );
+      await waitFor(async () => (await connectionsTo(url)) >= expected + 1);
+      const whileHeld = (await connectionsTo(url)) - 1; // the locker's own connection
+      await locker.query('COMMIT');
+      await locker.end();
+      await answers;
 
-      expect(await connectionsTo(url)).toBe(expected);
+      expect(whileHeld).toBe(expected);
+      expect(await connectionsTo(url)).toBeLessThanOrEqual(expected);
     },
   );
 
