@@ -216,7 +216,7 @@ export const OPENAPI_DOCUMENT = {
           review: {
             type: 'string',
             maxLength: REVIEW_MAX_LENGTH,
-            description: `The review: at most ${REVIEW_MAX_LENGTH} characters, at least ${MIN_REVIEW_LENGTH} once trimmed`,
+            description: `The review: at most ${REVIEW_MAX_LENGTH} characters, at least ${MIN_REVIEW_LENGTH} once trimmed, no NUL (U+0000)`,
           },
         },
       },

@@ -87,14 +87,16 @@ function acceptReview(fields: Record<string, unknown>): string | undefined {
   const value = fields.review;
   if (typeof value !== 'string' || typedLength(value) > REVIEW_MAX_LENGTH) return undefined;
   const review = value.trim();
-  if (review.length < MIN_REVIEW_LENGTH || LENGTH_COUNTS_DIFFERENTLY.test(review)) return undefined;
+  if (review.length < MIN_REVIEW_LENGTH || LENGTH_COUNTS_DIFFERENTLY.test(review) || review.includes(NUL)) {
+    return undefined;
+  }
   fields.review = review;
   return review;
 }
 
 /**
- * The review: a string of at most 10,000 characters (code units, as typed), then trimmed, at least
- * 15 characters. Same rule for the form and the API. The minimum is the learner's, so a review the
+ * The review: a string of at most 10,000 characters (code units, as typed) with no NUL, then
+ * trimmed, at least 15 characters. Same rule for the form and the API. The minimum is the learner's, so a review the
  * form accepts is one the model learns from.
  */
 export const reviewRule = (): RuleSet =>
@@ -103,10 +105,17 @@ export const reviewRule = (): RuleSet =>
     return review === undefined ? undefined : { review };
   });
 
+// PostgreSQL's text cannot hold U+0000: stored there, one such review failed the insert of every
+// prediction batched with it (other readers' too). Refused on both engines, so they answer alike.
+const NUL = '\u0000';
+
 const reviewChain = () =>
   body('review')
     .isString()
     .withMessage('Please enter your review as text.')
+    .bail()
+    .custom((value: string) => !value.includes(NUL))
+    .withMessage('Please remove the NUL character (U+0000) from the review: it cannot be stored.')
     .bail()
     // Not isLength: it counts an emoji as one character and skips variation selectors, so a
     // "10,000-character" review could be any size on the wire and overflow the body limit.

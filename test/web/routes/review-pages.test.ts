@@ -118,6 +118,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
         ['only spaces around a short text', `     ${'a'.repeat(14)}      `, 'at least 15 characters'],
         ['empty', '', 'at least 15 characters'],
         ['longer than 10,000 characters', 'great '.repeat(1700), 'at most 10,000 characters'],
+        ['holding a NUL character', 'This film was great \u0000 and I loved it.', 'NUL character'],
       ])(
         'answers 422 for a review %s, with the message under the field and the text kept',
         async (_case, review, message) => {
