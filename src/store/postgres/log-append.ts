@@ -52,7 +52,7 @@ export interface AppendDatabase {
  *    prediction's link; notify; commit. The lock is never held while a message crosses the network or waits for
  *    this process's event loop (which, under load, was most of the ~12 ms a write held it).
  * 3. When something after the snapshot could matter (rare: concurrent writes of near-duplicates
- *    or of one client), the rule is asked again under the lock, as before this split.
+ *    or of one client), the same snapshot is read again under the lock, and the rule asked again.
  * So the rule always sees exactly the rows before the one it judges.
  */
 export async function appendRow(
@@ -81,14 +81,21 @@ export async function appendRow(
   if (fast !== 'stale') return fast;
   const outcome = await database.transaction(async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)`, [LOG_LOCK]);
-    const locked = await gatherHistory(client, row.fingerprint, row.client, row.date, asksPhrases);
-    const retried = verdictRule(candidateOf(row), locked);
+    // Under the lock the same questions see every row before this one: no check is needed after.
+    const locked = await snapshotHistory(rowsOn(client), row.fingerprint, row.client, row.date, asksPhrases);
+    const retried = verdictRule(candidateOf(row), locked.history);
     const [statement, values] = insertStatement(row, retried, channel, null);
     return outcomeOf(row, retried, (await client.query<InsertResult>(statement, values)).rows[0]);
   });
   await waitUntilDurable(database.query);
   if (outcome === 'stale') throw new Error('a log append decided under the lock found the log changed under it');
   return outcome;
+}
+
+/** {@link Query} on one connection (inside its transaction). */
+function rowsOn(client: pg.PoolClient): Query {
+  return async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+    (await client.query<R>(text, values)).rows;
 }
 
 /** A WAL record in a transaction of its own: committing it flushes the WAL (see waitUntilDurable). */
@@ -394,74 +401,4 @@ function outcomeOf(row: NewLogRow, decision: VerdictDecision, result: InsertResu
   if (result.linked !== null) return { status: 'duplicate', id: Number(result.linked) };
   if (result.stale) return 'stale';
   return { status: 'recorded', id: Number(result.id), ...decision };
-}
-
-/**
- * The verdict rule's questions about the rows before a new one, answered under the log lock the
- * caller holds: the slow path, when rows written after the snapshot could change the answer.
- */
-async function gatherHistory(
-  client: pg.PoolClient,
-  print: Fingerprint,
-  clientId: string | null,
-  date: string,
-  asksPhrases: boolean,
-): Promise<LogHistory> {
-  const same = await client.query<{ id: number | null }>(
-    'SELECT MIN(id) AS id FROM review_db WHERE normalized_hash = $1',
-    [print.normalizedHash],
-  );
-  const near =
-    print.bandKeys.length === 0
-      ? []
-      : (
-          await client.query<{ id: number; signature: Buffer }>(
-            // The newest CANDIDATES_PER_BAND rows of each band: bounded whatever the log holds.
-            `SELECT id, signature FROM review_db
-             WHERE id IN (SELECT b.review_id FROM unnest($1::bigint[]) AS k(key)
-                          CROSS JOIN LATERAL (SELECT review_id FROM review_bands WHERE band_key = k.key
-                                              ORDER BY review_id DESC LIMIT $2) AS b)
-               AND signature IS NOT NULL ORDER BY id`,
-            [print.bandKeys, CANDIDATES_PER_BAND],
-          )
-        ).rows;
-  const since = clientWindowStart(date);
-  const counts =
-    clientId === null
-      ? { rows: 0, corrections: 0 }
-      : (
-          await client.query<{ rows: number; corrections: number | null }>(
-            `SELECT COUNT(*) AS rows, SUM(correction) AS corrections FROM review_db
-             WHERE client = $1 AND date >= $2 AND verdict = 'accepted'`,
-            [clientId, since],
-          )
-        ).rows[0];
-  const phrases = !asksPhrases
-    ? []
-    : (
-        await client.query<{ phrase: string; toNegative: string; toPositive: string }>(
-          `SELECT k.phrase, COUNT(*) - SUM(c.sentiment) AS "toNegative", SUM(c.sentiment) AS "toPositive"
-           FROM unnest($1::bigint[]) WITH ORDINALITY AS k (phrase, position)
-           CROSS JOIN LATERAL (${phraseRowsSql('k.phrase', '$2', '$3')}) AS c
-           GROUP BY k.position, k.phrase ORDER BY k.position`,
-          [print.phraseKeys, since, PHRASE_ROWS_PER_LOOKUP],
-        )
-      ).rows.map((found) => ({
-        phrase: Number(found.phrase),
-        toNegative: Number(found.toNegative),
-        toPositive: Number(found.toPositive),
-      }));
-  return {
-    firstWithNormalizedHash: () =>
-      same.rows[0]?.id === null || same.rows[0]?.id === undefined ? null : Number(same.rows[0].id),
-    sharingBands: () => near.map((found) => ({ id: found.id, signature: signatureOf(found.signature) })),
-    acceptedFromClientSince: (askedClient, askedSince) => {
-      assertAsked('client window', `${askedClient} since ${askedSince}`, `${clientId} since ${since}`);
-      return { rows: Number(counts.rows), corrections: Number(counts.corrections ?? 0) };
-    },
-    correctionsWithPhrasesSince: (askedKeys, askedSince) => {
-      assertAskedPhrases(asksPhrases, askedKeys, print, askedSince, since);
-      return phrases;
-    },
-  };
 }
