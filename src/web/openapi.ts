@@ -43,6 +43,17 @@ const SHARED_RESPONSES = {
 const refs = (...names: Array<keyof typeof SHARED_RESPONSES>) =>
   Object.fromEntries(names.map((name) => [SHARED_RESPONSES[name], { $ref: `#/components/responses/${name}` }]));
 
+/** What the public JSON POST routes (predict, feedback) may answer besides their own outcomes. */
+const PUBLIC_POST_ERRORS = refs(
+  'BadRequest',
+  'PayloadTooLarge',
+  'UnsupportedMediaType',
+  'RateLimited',
+  'Unavailable',
+  'InternalError',
+  'MethodNotAllowed',
+);
+
 /**
  * The OpenAPI 3.1 description of the JSON API (/api/v1): what each endpoint takes and answers,
  * errors included, and the admin API's bearer token. Written by hand next to the routes it
@@ -83,15 +94,7 @@ export const OPENAPI_DOCUMENT = {
         requestBody: { required: true, content: json(ref('PredictRequest')) },
         responses: {
           '200': { description: 'The prediction', content: json(ref('Prediction')) },
-          ...refs(
-            'BadRequest',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'RateLimited',
-            'Unavailable',
-            'InternalError',
-            'MethodNotAllowed',
-          ),
+          ...PUBLIC_POST_ERRORS,
         },
       },
     },
@@ -109,15 +112,7 @@ export const OPENAPI_DOCUMENT = {
           '201': { description: 'The row added to the log', content: json(ref('FeedbackRecorded')) },
           '404': error('No such prediction (unanswered predictions expire): predict again'),
           '409': error('Feedback on this prediction was already recorded (code already_recorded)'),
-          ...refs(
-            'BadRequest',
-            'PayloadTooLarge',
-            'UnsupportedMediaType',
-            'RateLimited',
-            'Unavailable',
-            'InternalError',
-            'MethodNotAllowed',
-          ),
+          ...PUBLIC_POST_ERRORS,
         },
       },
     },
