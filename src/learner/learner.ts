@@ -136,7 +136,9 @@ export async function createLearner({
       const prediction = await store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
-      const outcome = await writes.run(() => store.recordFeedback(predictionId, sentiment, source, { client }));
+      const outcome = await writes.run(() =>
+        store.recordFeedback(predictionId, sentiment, source, { client, prediction }),
+      );
       // The row is stored from here on: a failure to apply it now (the database went away between
       // the two) must not tell the reader it was not stored. The next look at the log applies it.
       // GET /healthz says so meanwhile (foldFailure), and the answer does not claim it was learned.

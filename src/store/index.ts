@@ -12,6 +12,7 @@ export type {
   Awaitable,
   NewPrediction,
   ReviewRow,
+  FeedbackOptions,
   RowOptions,
   StoredPrediction,
   Verdict,

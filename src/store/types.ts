@@ -127,6 +127,15 @@ export interface RowOptions {
   client?: string | null;
 }
 
+export interface FeedbackOptions extends RowOptions {
+  /**
+   * The prediction as the caller has just read it (getPrediction): spares the store reading it
+   * again before its write lock. The write still checks, under the lock, that the prediction is
+   * stored and not yet answered; a prediction's text and label never change.
+   */
+  prediction?: Pick<StoredPrediction, 'review' | 'sentiment'>;
+}
+
 /** One change of a row's verdict after it was written (an operator, or update's check set). */
 export interface VerdictChange {
   /** Position in the verdict_changes table: processes remember the last one they applied. */
@@ -182,7 +191,7 @@ export interface LogStore {
     predictionId: string,
     sentiment: Label,
     source: string,
-    options?: RowOptions,
+    options?: FeedbackOptions,
   ): Awaitable<FeedbackOutcome>;
   /** Append a labelled review that did not come from a prediction (imports, tests). Returns its id. */
   insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<number>;

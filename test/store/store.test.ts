@@ -137,6 +137,24 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(await store.countReviews()).toBe(0);
     });
 
+    it('checks under its lock what a caller-read prediction cannot say: answered meanwhile, or gone', async () => {
+      // Arrange: the caller read the prediction (as the learner does), then another request answered it.
+      const store = await open();
+      const input = prediction();
+      await store.insertPrediction(input);
+      const read = (await store.getPrediction(input.id))!;
+      await store.recordFeedback(input.id, 1, 'feedback');
+
+      // Act
+      const late = await store.recordFeedback(input.id, 0, 'api', { prediction: read });
+      const forged = await store.recordFeedback('forged-id', 1, 'api', { prediction: read });
+
+      // Assert
+      expect(late).toEqual({ status: 'duplicate', reviewId: 1, sentiment: 1, verdict: 'accepted', reason: null });
+      expect(forged).toEqual({ status: 'unknown' });
+      expect(await store.countReviews()).toBe(1);
+    });
+
     it('refuses a sentiment other than 0/1 or an empty source before touching the database', async () => {
       const store = await open();
       const input = prediction();

@@ -11,6 +11,7 @@ import {
   type FeedbackListRow,
   type LogStore,
   type ReviewRow,
+  type FeedbackOptions,
   type RowOptions,
   type StoredPrediction,
   type Verdict,
@@ -261,14 +262,18 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       return rows[0];
     },
 
-    async recordFeedback(predictionId, sentiment, source, rowOptions: RowOptions = {}) {
+    async recordFeedback(predictionId, sentiment, source, rowOptions: FeedbackOptions = {}) {
       assertNewRow(sentiment, source);
       const date = rowOptions.date ?? new Date().toISOString();
-      // Read and fingerprinted before the log lock: nothing here depends on the rows before it.
-      const [prediction] = await query<{ review: string; sentiment: Label; linked: number | null }>(
-        'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
-        [predictionId],
-      );
+      // Read (unless the caller just did) and fingerprinted before the log lock: nothing here
+      // depends on the rows before it. Whether it is still unanswered is asked under the lock.
+      const [prediction] =
+        rowOptions.prediction === undefined
+          ? await query<{ review: string; sentiment: Label; linked: number | null }>(
+              'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
+              [predictionId],
+            )
+          : [{ ...rowOptions.prediction, linked: null }];
       if (prediction === undefined) return { status: 'unknown' };
       const outcome =
         prediction.linked !== null

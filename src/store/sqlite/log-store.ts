@@ -491,11 +491,16 @@ function createStore(
       return getPredictionStmt.get(id);
     },
 
-    recordFeedback(predictionId, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {
+    recordFeedback(
+      predictionId,
+      sentiment,
+      source,
+      { date = new Date().toISOString(), client = null, prediction: known } = {},
+    ) {
       assertNewRow(sentiment, source);
       // The fingerprint (a MinHash, ~0.3 ms) depends on nothing but the text, which a stored
       // prediction never changes: it is made before the write lock, which other processes wait for.
-      const prediction = getPredictionLinkStmt.get(predictionId);
+      const prediction = known ?? getPredictionLinkStmt.get(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const print = fingerprint(prediction.review);
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
