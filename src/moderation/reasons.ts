@@ -25,7 +25,7 @@ export const reasonWords = {
   clientRows: (perDay: number): string => `client over its ${perDay} rows a day`,
   clientCorrections: (perDay: number): string => `client over its ${perDay} corrections a day`,
   phraseCorrections: (phrase: string, label: 'negative' | 'positive', net: number, perDay: number): string =>
-    `phrase "${phrase}" already corrected to ${label} ${net} times more than back in 24 hours (budget ${perDay})`,
+    `phrase "${phrase}" already pushed toward ${label} by ${net.toFixed(2)} corrections' worth more than back in 24 hours (budget ${perDay})`,
   byOperator: (verdict: string): string => `${verdict} by an operator`,
   clientByOperator: (client: string): string => `every row of client ${client} rejected by an operator`,
   rollback: (checkpoint: string): string => `rollback to checkpoint ${checkpoint} by an operator`,
@@ -41,7 +41,8 @@ const PATTERNS: ReadonlyArray<[ReasonCode, RegExp]> = [
   ['client-corrections', /^client over its \d+ corrections a day$/],
   [
     'phrase-corrections',
-    /^phrase "[^"]*" already corrected to (negative|positive) \d+ times more than back in 24 hours/,
+    // The second form: rows written before every answer was weighed (only corrections counted).
+    /^phrase "[^"]*" already (pushed toward (negative|positive) by [\d.]+ corrections' worth|corrected to (negative|positive) \d+ times) more than back in 24 hours/,
   ],
   ['operator', / by an operator$/],
   ['check-set', /check set/],

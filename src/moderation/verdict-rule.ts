@@ -22,18 +22,19 @@ export interface ModerationSettings {
    */
   clientCorrectionsPerDay: number;
   /**
-   * How many more accepted corrections toward one label than toward the other any phrase (word
-   * 3-shingle) may gather in 24 hours, from all clients together; a correction that would exceed
-   * it is held. 0: no budget. @default PHRASE_BUDGET_DEFAULT
+   * How far accepted feedback may push any phrase (word 3-shingle) toward one label more than
+   * toward the other in 24 hours, from all clients together, in confident corrections' worth
+   * (a row pushes by 1 - the predicted probability of its label; see WriteCandidate.push); a row
+   * that would push it further is held. 0: no budget. @default PHRASE_BUDGET_DEFAULT
    */
   phraseCorrectionsPerDay: number;
 }
 
 /**
- * The phrase budget's default: the smallest that binds (below 7 the noise term below decides,
- * since one-sided corrections are held from net 6.25). Measured with `npm run moderation:bars` on
- * the shipped model (online step 0.5): the target sentence falls to 0.9351 after 7 accepted
- * corrections, 0.9146 after 8 and 0.8872 after 9.
+ * The phrase budget's default, in confident corrections' worth: the smallest that binds (below 7
+ * the noise term below decides, since one-sided corrections are held from net 6.25). Measured
+ * with `npm run moderation:bars` on the shipped model (online step 0.5): the target sentence
+ * falls to 0.9351 after 7 accepted corrections, 0.9146 after 8 and 0.8872 after 9.
  */
 export const PHRASE_BUDGET_DEFAULT = 7;
 
@@ -46,9 +47,10 @@ export const DEFAULT_MODERATION: ModerationSettings = {
 };
 
 /**
- * How many standard deviations of an even split a phrase's net corrections must reach before the
- * budget holds: n corrections that go either way at random differ by about sqrt(n), so a phrase
- * honest readers correct both ways does not trip the budget, however common. Measured with
+ * How many standard deviations of an even split a phrase's net push must reach before the budget
+ * holds: n pushes p_i that go either way at random sum to about sqrt(sum p_i^2) (sqrt(n) for
+ * corrections), so a phrase honest readers push both ways does not trip the budget, however
+ * common. Measured with
  * `npm run evaluate -- --feedback-loop --seed 1` (472 truthful corrections in one day): 2 held 16
  * of them (gain +0.40 points instead of +0.60), 2.5 held 3 (+0.56). Not 3: corrections all one
  * way are held from net >= max(budget, 2.5² = 6.25), and at 3 that floor would be 9, which
@@ -68,16 +70,20 @@ const PHRASE_NOISE_SIGMAS = 2.5;
  * 5. the client already has `clientRowsPerDay` accepted rows in the 24 hours before -> held;
  * 6. the answer says the model was wrong and the client already has `clientCorrectionsPerDay`
  *    accepted corrections in the 24 hours before -> held;
- * 7. the answer says the model was wrong, toward label L, and some phrase (word 3-shingle) of the
- *    review already has, among the accepted corrections of the 24 hours before, `net` more toward
- *    L than toward the other label, with net >= max(`phraseCorrectionsPerDay`, 2.5·sqrt(n)) for n
- *    corrections of that phrase in all -> held.
+ * 7. the row answers a prediction, labelled L, and some phrase (word 3-shingle) of the review
+ *    already has, among the accepted answers of the 24 hours before, a push toward L that exceeds
+ *    its push toward the other label by `net` >= max(`phraseCorrectionsPerDay`, 2.5·sqrt(sum of
+ *    the squared pushes)) -> held. A row's push is how far learning it moves the model toward its
+ *    label: 1 - the predicted probability of that label (a confident prediction corrected: ~1;
+ *    an unsure one confirmed: ~0.5).
  * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
  * rarely told the model was wrong (it is right ~91% of the time), while turning a confident
  * prediction around takes dozens of corrections. Rows without a client (imports) skip them.
  * Rule 7 bounds what all clients together can teach about one phrase in a day: forty /64s, or
  * two hundred addresses in as many networks, each sending a few corrections of one sentence
  * wrapped in different words, each pass rules 3 to 6; they all share that sentence's phrases.
+ * It weighs every answer, not only corrections: wrapped in words that make the model unsure the
+ * other way, a sentence is taught as well by "Correct" answers (rule 6 counts none of them).
  *
  * @example
  *   const store = openStore('data/reviews.sqlite', { verdictRule: moderationRule(DEFAULT_MODERATION) });
@@ -114,7 +120,7 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
         return { verdict: 'held', reason: reasonWords.clientCorrections(settings.clientCorrectionsPerDay) };
       }
     }
-    if (row.correction === true && settings.phraseCorrectionsPerDay > 0) {
+    if (row.push !== null && settings.phraseCorrectionsPerDay > 0) {
       const spent = overspentPhrase(row, history, settings.phraseCorrectionsPerDay);
       if (spent !== null) return { verdict: 'held', reason: spent };
     }
@@ -123,17 +129,17 @@ export function moderationRule(settings: ModerationSettings): VerdictRule {
   return Object.assign(rule, { asksPhrases: settings.phraseCorrectionsPerDay > 0 });
 }
 
-/** Rule 7: the reason words for the first phrase of a correction that is over its budget, or null. */
+/** Rule 7: the reason words for the first phrase of the row that is over its budget, or null. */
 function overspentPhrase(row: WriteCandidate, history: LogHistory, perDay: number): string | null {
   const { phraseKeys } = row.fingerprint;
   if (phraseKeys.length === 0 || !isLabel(row.sentiment)) return null;
   const toPositive = row.sentiment === 1;
-  for (const counts of history.correctionsWithPhrasesSince(phraseKeys, clientWindowStart(row.date))) {
-    const toward = toPositive ? counts.toPositive : counts.toNegative;
-    const away = toPositive ? counts.toNegative : counts.toPositive;
+  for (const pushed of history.feedbackWithPhrasesSince(phraseKeys, clientWindowStart(row.date))) {
+    const toward = toPositive ? pushed.toPositive : pushed.toNegative;
+    const away = toPositive ? pushed.toNegative : pushed.toPositive;
     const net = toward - away;
-    if (net >= Math.max(perDay, PHRASE_NOISE_SIGMAS * Math.sqrt(toward + away))) {
-      const words = phraseText(row.review, counts.phrase) ?? `#${counts.phrase}`;
+    if (net >= Math.max(perDay, PHRASE_NOISE_SIGMAS * Math.sqrt(pushed.squares))) {
+      const words = phraseText(row.review, pushed.phrase) ?? `#${pushed.phrase}`;
       return reasonWords.phraseCorrections(words, toPositive ? 'positive' : 'negative', net, perDay);
     }
   }

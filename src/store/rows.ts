@@ -14,6 +14,13 @@ export interface LogRowInput {
   client: string | null;
   /** The answer said the prediction was wrong (null when there was no prediction). */
   correction: boolean | null;
+  /** How far learning the row moves the model (WriteCandidate.push); null without a prediction. */
+  push: number | null;
+}
+
+/** WriteCandidate.push of an answer labelled `sentiment` to a prediction of `predicted` with `probability`. */
+export function pushOf(sentiment: Label, prediction: { sentiment: Label; probability: number }): number {
+  return sentiment === prediction.sentiment ? 1 - prediction.probability : prediction.probability;
 }
 
 /** What both engines check of a row before they write it. */
@@ -66,16 +73,15 @@ export const ACCEPT_EVERY_ROW: VerdictRule = () => ({ verdict: 'accepted', reaso
 export const CANDIDATES_PER_BAND = 32;
 
 /**
- * Accepted corrections the phrase budget reads per phrase: the newest of the window. Bounded, so
- * a phrase that many corrections hold ("one of the") costs the same as a rare one inside the
- * write transaction; the budget then judges a common phrase by its newest 256 corrections, where
- * its 2.5·sqrt(n) term is 40, above any budget worth setting.
+ * Accepted rows the phrase budget reads per phrase: the newest of the window. Bounded, so a
+ * phrase that many rows hold ("one of the") costs the same as a rare one inside the write
+ * transaction; the budget then judges a common phrase by its newest 256 rows.
  */
 export const PHRASE_ROWS_PER_LOOKUP = 256;
 
-/** Whether a new row's phrases go into the correction budget: an accepted correction moves the model's weights. */
-export function countsAgainstPhrases(row: { correction: boolean | null }, decision: VerdictDecision): boolean {
-  return row.correction === true && decision.verdict === 'accepted';
+/** Whether a new row's phrases go into the phrase budget: an accepted row that answers a prediction moves the model's weights. */
+export function countsAgainstPhrases(row: { push: number | null }, decision: VerdictDecision): boolean {
+  return row.push !== null && decision.verdict === 'accepted';
 }
 
 /**

@@ -38,6 +38,13 @@ export interface WriteCandidate {
   client: string | null;
   /** The answer said the prediction was wrong (null when there was no prediction). */
   correction: boolean | null;
+  /**
+   * How far learning the row moves the model toward its label, from the prediction it answers:
+   * 1 - the predicted probability of that label (about 1 for a confident prediction corrected,
+   * 0.5 for an unsure one either way, about 0 for a confident one confirmed), the factor online
+   * SGD scales its step by. Null for a row that answers no prediction (an import).
+   */
+  push: number | null;
   /** ISO-8601 time of the row. */
   date: string;
   fingerprint: Fingerprint;
@@ -52,23 +59,27 @@ export interface LogHistory {
   /** A client's accepted rows dated at or after `since` (ISO-8601), and how many of them were corrections. */
   acceptedFromClientSince(client: string, since: string): { rows: number; corrections: number };
   /**
-   * For each of `phraseKeys` that any is found for: the accepted corrections dated at or after
-   * `since` that hold it, by the label they gave (the newest PHRASE_ROWS_PER_LOOKUP per phrase,
-   * so the lookup is bounded; see src/store/rows.ts).
+   * For each of `phraseKeys` that any is found for: the accepted rows with a push dated at or
+   * after `since` that hold it, their pushes summed by the label they gave (the newest
+   * PHRASE_ROWS_PER_LOOKUP per phrase, so the lookup is bounded; see src/store/rows.ts).
    */
-  correctionsWithPhrasesSince(phraseKeys: readonly number[], since: string): PhraseCorrections[];
+  feedbackWithPhrasesSince(phraseKeys: readonly number[], since: string): PhraseFeedback[];
 }
 
-/** Accepted corrections of a window that hold one phrase, by the label they gave. */
-export interface PhraseCorrections {
+/** Accepted rows of a window that hold one phrase: how far they pushed the model, by label. */
+export interface PhraseFeedback {
   phrase: number;
+  /** Sum of the pushes of the rows labelled negative. */
   toNegative: number;
+  /** Sum of the pushes of the rows labelled positive. */
   toPositive: number;
+  /** Sum of the squared pushes of all of them (the spread of a random walk of those steps). */
+  squares: number;
 }
 
 /**
  * Decides a row's verdict once, when it is written, from the row and the log before it.
- * `asksPhrases` says whether it may ask `correctionsWithPhrasesSince` about a correction: a store
+ * `asksPhrases` says whether it may ask `feedbackWithPhrasesSince` about a row with a push: a store
  * that answers the rule's questions ahead of time (PostgreSQL) skips that query when it is false.
  */
 export type VerdictRule = ((candidate: WriteCandidate, history: LogHistory) => VerdictDecision) & {
@@ -133,7 +144,7 @@ export interface FeedbackOptions extends RowOptions {
    * again before its write lock. The write still checks, under the lock, that the prediction is
    * stored and not yet answered; a prediction's text and label never change.
    */
-  prediction?: Pick<StoredPrediction, 'review' | 'sentiment'>;
+  prediction?: Pick<StoredPrediction, 'review' | 'sentiment' | 'probability'>;
 }
 
 /** One change of a row's verdict after it was written (an operator, or update's check set). */
@@ -229,6 +240,11 @@ export interface LogStore {
   deleteUnansweredPredictionsBefore(before: string, limit: number): Awaitable<number>;
   /** Deletes up to `limit` unanswered predictions beyond the newest `keep`, the oldest first; returns how many. */
   deleteUnansweredPredictionsBeyond(keep: number, limit: number): Awaitable<number>;
+  /**
+   * Deletes up to `limit` of the phrase budget's rows (phrase_feedback) dated before `before`
+   * (ISO-8601); returns how many. The budget reads only the 24 hours before a new row.
+   */
+  deletePhraseFeedbackBefore(before: string, limit: number): Awaitable<number>;
   /** Gives pages freed by deletions back to the file system (SQLite); returns how many (0 where that is automatic). */
   reclaimFreePages(maxPages: number): Awaitable<number>;
   /** A small write: throws if the database cannot be written now. */

@@ -74,7 +74,7 @@ async function answer(
   text: string,
   predicted: 0 | 1,
   given: 0 | 1,
-  options: { client?: string | null; date?: string },
+  options: { client?: string | null; date?: string; probability?: number },
 ) {
   predictionCounter += 1;
   const id = `00000000-0000-4000-8000-${String(predictionCounter).padStart(12, '0')}`;
@@ -82,7 +82,7 @@ async function answer(
     id,
     review: text,
     sentiment: predicted,
-    probability: 0.9,
+    probability: options.probability ?? 0.9,
     modelVersion: 'test',
     createdAt: options.date ?? NOW,
   });
@@ -369,13 +369,14 @@ describe('moderationRule: disabled caps and rows without a client', () => {
         asked.push(client);
         return { rows: 0, corrections: 0 };
       },
-      correctionsWithPhrasesSince: () => [],
+      feedbackWithPhrasesSince: () => [],
     };
     const candidate = (correction: boolean) => ({
       review: LONG_REVIEW,
       sentiment: 1,
       client: CLIENT_A,
       correction,
+      push: correction ? 0.9 : 0.1,
       date: NOW,
       fingerprint: fingerprint(LONG_REVIEW),
     });
@@ -437,7 +438,7 @@ describe('moderationRule: sentiment', () => {
     firstWithNormalizedHash: () => null,
     sharingBands: () => [],
     acceptedFromClientSince: () => ({ rows: 0, corrections: 0 }),
-    correctionsWithPhrasesSince: () => [],
+    feedbackWithPhrasesSince: () => [],
   };
 
   it.each([[2], [0.5], ['maybe'], [null]])('rejects a sentiment of %j', (sentiment) => {
@@ -447,6 +448,7 @@ describe('moderationRule: sentiment', () => {
       sentiment,
       client: null,
       correction: null,
+      push: null,
       date: NOW,
       fingerprint: fingerprint(LONG_REVIEW),
     };
@@ -489,18 +491,21 @@ describe('moderationRule: settings', () => {
   });
 });
 
-describe('moderationRule: corrections per phrase per day', () => {
+describe('moderationRule: push per phrase per day', () => {
   /** A made-up word for number `k`: letters only, so it counts as a word. */
   const word = (k: number) => `${String.fromCharCode(97 + (k % 26))}${String.fromCharCode(97 + Math.floor(k / 26))}ble`;
   /** The k-th of many reviews sharing "the ending felt rushed", wrapped in words of its own: never near-duplicates. */
   const wrappedReview = (k: number) =>
     `${word(k)} ${word(k + 100)} said the ending felt rushed to ${word(k + 200)} ${word(k + 300)}.`;
   const PHRASE = { clientRowsPerDay: 0, clientCorrectionsPerDay: 0, phraseCorrectionsPerDay: 7 };
-  /** A correction to `given` on review k from its own client. */
+  /** A correction to `given` of a confident prediction (push 1) on review k from its own client. */
   const correct = (store: LogStore, k: number, given: 0 | 1, date = NOW) =>
-    answer(store, wrappedReview(k), given === 1 ? 0 : 1, given, { client: `client-${k}`, date });
+    answer(store, wrappedReview(k), given === 1 ? 0 : 1, given, { client: `client-${k}`, date, probability: 1 });
+  /** A "Correct" answer to a prediction of `given` with `probability` (push 1 - probability). */
+  const confirm = (store: LogStore, k: number, given: 0 | 1, probability: number) =>
+    answer(store, wrappedReview(k), given, given, { client: `client-${k}`, date: NOW, probability });
 
-  it('holds a correction, from any client, once a phrase of it has phraseCorrectionsPerDay more the same way', async () => {
+  it('holds an answer, from any client, once a phrase of it has been pushed phraseCorrectionsPerDay more the same way', async () => {
     // Arrange
     const store = storeWith(PHRASE);
     const spent = await inOrder([0, 1, 2, 3, 4, 5, 6], (k) => correct(store, k, 0));
@@ -508,16 +513,38 @@ describe('moderationRule: corrections per phrase per day', () => {
     // Act
     const over = await correct(store, 7, 0);
     const otherWay = await correct(store, 8, 1);
-    const confirmation = await answer(store, wrappedReview(9), 0, 0, { client: 'client-9', date: NOW });
+    const confirmation = await confirm(store, 9, 0, 0.9);
 
     // Assert
     for (const outcome of spent) expect(outcome).toMatchObject(ACCEPTED);
-    expect(over).toMatchObject({
+    const held = {
       verdict: 'held',
-      reason: 'phrase "said the ending" already corrected to negative 7 times more than back in 24 hours (budget 7)',
-    });
+      reason:
+        'phrase "said the ending" already pushed toward negative by 7.00 corrections\' worth more than back in 24 hours (budget 7)',
+    };
+    expect(over).toMatchObject(held);
     expect(otherWay).toMatchObject(ACCEPTED);
+    // Net 6 after the correction the other way: the confirmation (push 0.1) is accepted.
     expect(confirmation).toMatchObject(ACCEPTED);
+  });
+
+  it('weighs a "Correct" answer by how unsure its prediction was: 14 unsure ones spend the budget, 50 sure ones do not', async () => {
+    // Unsure predictions confirmed push 0.5 each: a group can teach a phrase with them as with corrections.
+    const unsure = storeWith(PHRASE);
+    const spent = await inOrder(
+      Array.from({ length: 14 }, (_, k) => k),
+      (k) => confirm(unsure, k, 0, 0.5),
+    );
+    const over = await confirm(unsure, 14, 0, 0.5);
+    // Sure predictions confirmed push 0.02 each: 50 of them are 1 correction's worth.
+    const sure = storeWith(PHRASE);
+    const confirmed = await inOrder(
+      Array.from({ length: 50 }, (_, k) => k),
+      (k) => confirm(sure, k, 0, 0.98),
+    );
+
+    for (const outcome of [...spent, ...confirmed]) expect(outcome).toMatchObject(ACCEPTED);
+    expect(over).toMatchObject({ verdict: 'held', reason: expect.stringMatching(/by 7\.00 corrections' worth/) });
   });
 
   it('does not hold a phrase honest readers correct both ways: net 7 of 39 is within 2.5·sqrt(39)', async () => {
@@ -547,7 +574,7 @@ describe('moderationRule: corrections per phrase per day', () => {
       firstWithNormalizedHash: () => null,
       sharingBands: () => [],
       acceptedFromClientSince: () => ({ rows: 0, corrections: 0 }),
-      correctionsWithPhrasesSince: () => {
+      feedbackWithPhrasesSince: () => {
         throw new Error('asked about phrases');
       },
     };
@@ -556,6 +583,7 @@ describe('moderationRule: corrections per phrase per day', () => {
       sentiment: 0,
       client: CLIENT_A,
       correction: true,
+      push: 1,
       date: NOW,
       fingerprint: fingerprint(LONG_REVIEW),
     };

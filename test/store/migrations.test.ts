@@ -10,7 +10,7 @@ import { logRows } from '../helpers/stores.js';
 import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
 import {
   CLIENT_ACCEPTED_SINCE_SQL,
-  PHRASE_CORRECTIONS_SQL,
+  PHRASE_FEEDBACK_SQL,
   TRIM_CLIENT_PREDICTIONS_SQL,
 } from '../../src/store/sqlite/log-store.js';
 import { checkedSchemaVersion } from '../../src/store/migration-numbers.js';
@@ -47,10 +47,10 @@ const CURRENT_TABLES = [
   'admin_login_failures',
   'admin_signed_out',
   'client_summary',
-  'correction_phrases',
   'database_identity',
   'feedback_hourly',
   'model_events',
+  'phrase_feedback',
   'prediction_hourly',
   'predictions',
   'review_bands',
@@ -86,6 +86,7 @@ describe('migrations list', () => {
       '007-client-accepted-index',
       '008-correction-phrases',
       '009-prediction-client',
+      '010-phrase-feedback',
     ]);
   });
 
@@ -120,8 +121,9 @@ describe('migrate on a fresh database', () => {
     expect(indexNames(db)).toEqual([
       'admin_login_failures_client_at',
       'client_summary_rows',
-      'correction_phrases_phrase_date',
       'model_events_at',
+      'phrase_feedback_date',
+      'phrase_feedback_phrase_date',
       'predictions_feedback_review_id',
       'predictions_unanswered_client',
       'predictions_unanswered_created_at',
@@ -475,9 +477,9 @@ describe('migration 7', () => {
   });
 });
 
-describe('migration 8', () => {
+describe('migrations 8 and 10', () => {
   it("makes the phrase budget's lookup a range scan of one phrase's rows by date, newest first", async () => {
-    // Arrange: the lookup runs once per phrase of a correction, inside the write transaction.
+    // Arrange: the lookup runs once per phrase of an answer, inside the write transaction.
     const dbFile = path.join(dir, 'reviews.sqlite');
     await openStore(dbFile).close();
 
@@ -485,7 +487,7 @@ describe('migration 8', () => {
     const plan = inspect(dbFile, (db) =>
       db
         .prepare<[{ phrases: string; since: string; limit: number }], { detail: string }>(
-          `EXPLAIN QUERY PLAN ${PHRASE_CORRECTIONS_SQL}`,
+          `EXPLAIN QUERY PLAN ${PHRASE_FEEDBACK_SQL}`,
         )
         .all({ phrases: '[123456, 7890]', since: '2024-05-01T00:00:00.000Z', limit: 256 })
         .map((step) => step.detail),
@@ -493,7 +495,7 @@ describe('migration 8', () => {
 
     // Assert
     const steps = plan.join('\n');
-    expect(steps).toMatch(/SEARCH p USING INDEX correction_phrases_phrase_date \(phrase=\? AND date>\?\)/);
+    expect(steps).toMatch(/SEARCH p USING INDEX phrase_feedback_phrase_date \(phrase=\? AND date>\?\)/);
     expect(steps).toMatch(/SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     // No sort of a phrase's rows (the index gives the date order) and no scan of either table.
     expect(steps).not.toMatch(/TEMP B-TREE FOR ORDER BY\n.*SEARCH p|SCAN [pr]\b/);

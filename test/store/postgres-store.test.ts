@@ -151,7 +151,7 @@ describe('the PostgreSQL store', () => {
           id,
           review: `${words(k)} said the ending felt rushed and ${words(k + 20)} agreed`,
           sentiment: 1 as const,
-          probability: 0.9,
+          probability: 1, // each correction pushes 1: seven spend the budget
           modelVersion: 'test',
           createdAt: new Date().toISOString(),
         })),

@@ -18,7 +18,7 @@ import {
 } from '../../src/store/index.js';
 import { CANDIDATES_PER_BAND } from '../../src/store/rows.js';
 import { fingerprint } from '../../src/moderation/fingerprint.js';
-import type { PhraseCorrections } from '../../src/store/types.js';
+import type { PhraseFeedback } from '../../src/store/types.js';
 import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
 
 let counter = 0;
@@ -467,7 +467,7 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
     });
   });
 
-  describe('the correction budget by phrase', () => {
+  describe('the phrase budget', () => {
     const NOW = '2026-03-01T12:00:00.000Z';
     const SHARED = 'the ending felt rushed';
     const sharedKey = fingerprint(SHARED).phraseKeys[1]; // "ending felt rushed"
@@ -475,12 +475,12 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
     const holding = (k: number) => `Word${'abcdefghij'[k]}x told me ${SHARED} and ${'klmnopqrst'[k]}y agreed fully`;
     /** A rule that accepts every row and records what the store answers about the shared phrase. */
     const recording = () => {
-      const answers: PhraseCorrections[][] = [];
+      const answers: PhraseFeedback[][] = [];
       const rule: VerdictRule = Object.assign(
         (row: Parameters<VerdictRule>[0], history: Parameters<VerdictRule>[1]) => {
-          if (row.correction === true) {
-            const found = history.correctionsWithPhrasesSince(row.fingerprint.phraseKeys, clientWindowStart(row.date));
-            answers.push(found.filter((counts) => counts.phrase === sharedKey));
+          if (row.push !== null) {
+            const found = history.feedbackWithPhrasesSince(row.fingerprint.phraseKeys, clientWindowStart(row.date));
+            answers.push(found.filter((sums) => sums.phrase === sharedKey));
           }
           return row.review.includes('hold me')
             ? { verdict: 'held' as const, reason: 'test' }
@@ -490,62 +490,93 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       );
       return { rule, answers };
     };
-    /** An answer on a prediction of `predicted`, stored as `given`: a correction when they differ. */
-    const answer = async (store: LogStore, text: string, predicted: 0 | 1, given: 0 | 1, date = NOW) => {
-      const p = prediction({ review: text, sentiment: predicted, createdAt: date });
+    /**
+     * An answer on a prediction of `predicted` with `probability`, stored as `given`: a
+     * correction when they differ. Its push is 1 - probability for a confirmation, probability
+     * for a correction.
+     */
+    const answer = async (
+      store: LogStore,
+      text: string,
+      predicted: 0 | 1,
+      given: 0 | 1,
+      { date = NOW, probability = 0.75 }: { date?: string; probability?: number } = {},
+    ) => {
+      const p = prediction({ review: text, sentiment: predicted, probability, createdAt: date });
       await store.insertPrediction(p);
       const outcome = await store.recordFeedback(p.id, given, 'api', { client: `client-${counter}`, date });
       if (outcome.status !== 'recorded') throw new Error(`feedback on ${p.id} was ${outcome.status}`);
       return outcome.reviewId;
     };
 
-    it("counts the day's accepted corrections holding a phrase by the label they gave, and no other row", async () => {
-      // Arrange: two corrections to negative, one to positive; a confirmation, a held correction
-      // and a correction of two days ago, all holding the phrase, do not count.
+    it("sums the day's accepted answers holding a phrase, each by its push, by the label it gave, and no other row", async () => {
+      // Arrange: two corrections to negative (pushes 0.75 and 1), one to positive (0.75), a
+      // confirmation of negative (0.25); a held correction, an import and a correction of two
+      // days ago, all holding the phrase, do not count.
       const { rule, answers } = recording();
       const store = await open({ verdictRule: rule });
       await answer(store, holding(0), 1, 0);
-      await answer(store, holding(1), 1, 0);
+      await answer(store, holding(1), 1, 0, { probability: 1 });
       await answer(store, holding(2), 0, 1);
       await answer(store, holding(3), 0, 0);
       await answer(store, `${holding(4)} hold me`, 1, 0);
-      await answer(store, holding(5), 1, 0, '2026-02-27T12:00:00.000Z');
+      await store.insertReview(holding(7), 0, 'import', { date: NOW });
+      await answer(store, holding(5), 1, 0, { date: '2026-02-27T12:00:00.000Z' });
 
       // Act
       await answer(store, holding(6), 1, 0);
 
       // Assert
-      expect(answers.at(-1)).toEqual([{ phrase: sharedKey, toNegative: 2, toPositive: 1 }]);
-    });
-
-    it('stops counting a correction once an operator rejects it, and counts it again once accepted', async () => {
-      const { rule, answers } = recording();
-      const store = await open({ verdictRule: rule });
-      const first = await answer(store, holding(0), 1, 0);
-      await answer(store, holding(1), 1, 0);
-
-      await store.changeVerdicts([first], 'rejected', 'by an operator');
-      await answer(store, holding(2), 1, 0);
-      await store.changeVerdicts([first], 'accepted', 'by an operator');
-      await answer(store, holding(3), 1, 0);
-
-      expect(answers.slice(-2)).toEqual([
-        [{ phrase: sharedKey, toNegative: 1, toPositive: 0 }],
-        [{ phrase: sharedKey, toNegative: 3, toPositive: 0 }],
+      expect(answers.at(-1)).toEqual([
+        { phrase: sharedKey, toNegative: 0.75 + 1 + 0.25, toPositive: 0.75, squares: 0.5625 * 2 + 1 + 0.0625 },
       ]);
     });
 
-    it('with the moderation rule, holds a correction once a phrase is over its budget, from any number of clients', async () => {
+    it('stops counting an answer once an operator rejects it, and counts it again once accepted', async () => {
+      const { rule, answers } = recording();
+      const store = await open({ verdictRule: rule });
+      const first = await answer(store, holding(0), 1, 0, { probability: 1 });
+      await answer(store, holding(1), 1, 0, { probability: 1 });
+
+      await store.changeVerdicts([first], 'rejected', 'by an operator');
+      await answer(store, holding(2), 1, 0, { probability: 1 });
+      await store.changeVerdicts([first], 'accepted', 'by an operator');
+      await answer(store, holding(3), 1, 0, { probability: 1 });
+
+      expect(answers.slice(-2)).toEqual([
+        [{ phrase: sharedKey, toNegative: 1, toPositive: 0, squares: 1 }],
+        [{ phrase: sharedKey, toNegative: 3, toPositive: 0, squares: 3 }],
+      ]);
+    });
+
+    it('with the moderation rule, holds an answer once a phrase is over its budget, corrections and unsure confirmations alike', async () => {
       const store = await open({ verdictRule: moderationRule({ ...DEFAULT_MODERATION, phraseCorrectionsPerDay: 7 }) });
 
+      // Five confident corrections (push 1 each), then unsure confirmations (push 0.5 each).
       const ids = [];
-      for (let k = 0; k < 9; k++) ids.push(await answer(store, holding(k), 1, 0));
+      for (let k = 0; k < 5; k++) ids.push(await answer(store, holding(k), 1, 0, { probability: 1 }));
+      for (let k = 5; k < 10; k++) ids.push(await answer(store, holding(k), 0, 0, { probability: 0.5 }));
 
       const verdicts = await Promise.all(ids.map(async (id) => (await store.getReview(id))!.verdict));
-      expect(verdicts).toEqual([...Array<string>(7).fill('accepted'), 'held', 'held']);
-      expect((await store.getReview(ids[7]))!.reason).toBe(
-        'phrase "told me the" already corrected to negative 7 times more than back in 24 hours (budget 7)',
+      expect(verdicts).toEqual([...Array<string>(9).fill('accepted'), 'held']);
+      expect((await store.getReview(ids[9]))!.reason).toBe(
+        'phrase "told me the" already pushed toward negative by 7.00 corrections\' worth more than back in 24 hours (budget 7)',
       );
+    });
+
+    it('deletes the rows of phrases dated before a time, and only those', async () => {
+      const { rule, answers } = recording();
+      const store = await open({ verdictRule: rule });
+      await answer(store, holding(0), 1, 0, { date: '2026-02-27T12:00:00.000Z', probability: 1 });
+      await answer(store, holding(1), 1, 0, { date: '2026-02-28T12:00:00.000Z', probability: 1 });
+      const phraseRows = fingerprint(holding(0)).phraseKeys.length;
+
+      expect(await store.deletePhraseFeedbackBefore('2026-02-28T00:00:00.000Z', 3)).toBe(3);
+      expect(await store.deletePhraseFeedbackBefore('2026-02-28T00:00:00.000Z', 1000)).toBe(phraseRows - 3);
+      expect(await store.deletePhraseFeedbackBefore('2026-02-28T00:00:00.000Z', 1000)).toBe(0);
+      // The newer row's phrases are still there: the budget still counts it, over any window.
+      await answer(store, holding(2), 1, 0, { date: '2026-02-28T13:00:00.000Z' });
+      expect(answers.at(-1)).toEqual([{ phrase: sharedKey, toNegative: 1, toPositive: 0, squares: 1 }]);
     });
   });
 

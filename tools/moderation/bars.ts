@@ -9,7 +9,9 @@
  *      without moderation (needs --data and a model trained with --holdout; see the README);
  *   5. 200 "Incorrect" answers on the target wrapped in four random words, five from each of 40
  *      IPv6 /64s in one /56, leave P(positive) of the target >= 0.9;
- *   6. the same from 200 IPv4 addresses in 200 different /16s.
+ *   6. the same from 200 IPv4 addresses in 200 different /16s;
+ *   7. the same addresses, each sending its day's rows of the target wrapped in words that make
+ *      the model unsure but negative, each answered "Correct", leave P(positive) >= 0.9.
  * Two learners on one database stand for two processes (test/durability covers real ones).
  * Prints key=value lines; exits 1 when a bar is missed.
  */
@@ -258,6 +260,72 @@ async function groupAttackBar(modelPath: string, rule: VerdictRule, name: string
   return pass;
 }
 
+/** Words the shipped model reads as negative, for bar 7's wraps. */
+const NEGATIVE_WORDS = [
+  'awful',
+  'boring',
+  'worst',
+  'waste',
+  'terrible',
+  'dull',
+  'poorly',
+  'horrible',
+  'stupid',
+  'mess',
+  'pointless',
+  'lame',
+  'weak',
+  'ridiculous',
+  'dreadful',
+  'bland',
+  'tedious',
+  'unwatchable',
+  'garbage',
+  'cheap',
+];
+
+/**
+ * Bar 7: "Correct" answers instead of "Incorrect" ones. Each address sends, up to its daily rows,
+ * the target wrapped in four random words and as many negative words (drawn at random) as make the
+ * model call the whole text negative, but only just; then confirms it. A confirmation of an unsure
+ * prediction moves the target's weights about half as far as a correction, and is no correction.
+ * The target's P(positive) must stay >= 0.9 in both processes.
+ */
+async function confirmationAttackBar(modelPath: string, settings: ModerationSettings, addresses: string[]) {
+  const w = await world(modelPath, moderationRule(settings));
+  const [a, b] = w.learners;
+  const before = a.positiveProbability(TARGET);
+  const rng = mulberry32(7);
+  const clients = clientsOf(addresses);
+  const rowsEach = settings.clientRowsPerDay > 0 ? settings.clientRowsPerDay : 30;
+  const verdicts: string[] = [];
+  let pushed = 0;
+  for (let round = 0; round < rowsEach; round++) {
+    for (const client of clients) {
+      const words = wrapped(rng).split(' ');
+      let text = words.join(' ');
+      while (a.positiveProbability(text) >= 0.5) {
+        words.splice(randomInt(rng, words.length + 1), 0, NEGATIVE_WORDS[randomInt(rng, NEGATIVE_WORDS.length)]);
+        text = words.join(' ');
+      }
+      pushed += a.positiveProbability(text);
+      verdicts.push(await answer(a, text, 'negative', client));
+    }
+    if (a.positiveProbability(TARGET) < 0.5) break;
+  }
+  await b.catchUp();
+  const after = [a, b].map((learner) => learner.positiveProbability(TARGET));
+  const pass = after.every((p) => p >= 0.9);
+  console.log(
+    `bar7_unsure_confirmations clients=${new Set(clients).size} sent=${verdicts.length} ` +
+      `mean_p_positive_sent=${(pushed / verdicts.length).toFixed(3)} target_before=${before.toFixed(4)} ` +
+      `target_after=${after[0].toFixed(4)} other_process=${after[1].toFixed(4)} accepted=${count(verdicts, 'accepted')} ` +
+      `held=${count(verdicts, 'held')} rejected=${count(verdicts, 'rejected')} pass=${pass}`,
+  );
+  await w.close();
+  return pass;
+}
+
 /**
  * Truthful feedback on half of the held-out reviews (from many clients), accuracy measured on the
  * other half, with and without moderation.
@@ -334,6 +402,7 @@ const settings: ModerationSettings = {
 let ok = await attackBars(values.model, settings);
 ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar5_one_slash_56', ONE_SLASH_56)) && ok;
 ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar6_200_slash_16s', TWO_HUNDRED_SLASH_16S)) && ok;
+ok = (await confirmationAttackBar(values.model, settings, TWO_HUNDRED_SLASH_16S)) && ok;
 if (values.data !== undefined && values['truth-model'] !== undefined) {
   ok =
     (await truthfulBar(

@@ -55,8 +55,31 @@ export async function sweepExpiredPredictions(
   return result;
 }
 
+/** The phrase budget reads 24 hours back; its rows are kept an hour longer, for clocks that differ. */
+const PHRASE_FEEDBACK_KEPT_MS = 25 * HOUR_MS;
+
+/** Deletes the phrase budget's rows older than it reads, in batches; returns how many went. */
+export async function prunePhraseFeedback(
+  store: Pick<LogStore, 'deletePhraseFeedbackBefore'>,
+  before = new Date(Date.now() - PHRASE_FEEDBACK_KEPT_MS).toISOString(),
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await store.deletePhraseFeedbackBefore(before, DELETE_BATCH * 10);
+    total += deleted;
+    if (deleted < DELETE_BATCH * 10) return total;
+    await nextTurn();
+  }
+}
+
 export interface PredictionExpiryOptions {
-  store: Pick<LogStore, 'deleteUnansweredPredictionsBefore' | 'deleteUnansweredPredictionsBeyond' | 'reclaimFreePages'>;
+  store: Pick<
+    LogStore,
+    | 'deleteUnansweredPredictionsBefore'
+    | 'deleteUnansweredPredictionsBeyond'
+    | 'reclaimFreePages'
+    | 'deletePhraseFeedbackBefore'
+  >;
   /** PREDICTION_TTL_HOURS: unanswered predictions older than this go. */
   ttlHours: number;
   /** PREDICTION_MAX_TOTAL: the oldest unanswered predictions beyond this many go too; 0: no bound. @default 0 */
@@ -81,7 +104,9 @@ export function startPredictionExpiry(options: PredictionExpiryOptions): { stop(
   const sweep = (): void => {
     if (running) return;
     running = true;
-    sweepExpiredPredictions(store, new Date(Date.now() - ttlMs).toISOString(), maxTotal)
+    // Phrase rows first: the sweep reclaims free pages after deleting predictions.
+    prunePhraseFeedback(store)
+      .then(() => sweepExpiredPredictions(store, new Date(Date.now() - ttlMs).toISOString(), maxTotal))
       .then(({ deleted, pagesFreed }) => {
         const beyond = maxTotal > 0 ? ` or beyond the newest ${maxTotal}` : '';
         if (deleted > 0)

@@ -10,7 +10,7 @@ import {
   PHRASE_ROWS_PER_LOOKUP,
   type LogRowInput,
 } from '../rows.js';
-import type { LogHistory, PhraseCorrections, VerdictDecision, VerdictRule } from '../types.js';
+import type { LogHistory, PhraseFeedback, VerdictDecision, VerdictRule } from '../types.js';
 import { LOG_LOCK } from './migrations/index.js';
 
 /** A log row as the store hands it to the append, with its fingerprint made before any lock. */
@@ -47,8 +47,8 @@ export interface AppendDatabase {
  * 2. One round trip sends the transaction whole (simple protocol, several statements): take the
  *    lock; check that no row after the snapshot could change what the rule was told (the same
  *    normalized text, a shared band, a row of the same client or any verdict change when the
- *    rule asked about the client, an accepted correction or any verdict change when it asked
- *    about phrases); insert the row, its band keys, its phrases (an accepted correction) and the
+ *    rule asked about the client, an accepted answer or any verdict change when it asked about
+ *    phrases); insert the row, its band keys, its phrases (an accepted answer) and the
  *    prediction's link; notify; commit. The lock is never held while a message crosses the network or waits for
  *    this process's event loop (which, under load, was most of the ~12 ms a write held it).
  * 3. When something after the snapshot could matter (rare: concurrent writes of near-duplicates
@@ -61,8 +61,8 @@ export async function appendRow(
   row: NewLogRow,
   channel: string,
 ): Promise<AppendOutcome> {
-  // The phrase budget's question, only for a correction judged by a rule that asks it.
-  const asksPhrases = row.correction === true && verdictRule.asksPhrases === true;
+  // The phrase budget's question, only for an answer to a prediction judged by a rule that asks it.
+  const asksPhrases = row.push !== null && verdictRule.asksPhrases === true;
   const snapshot = await snapshotHistory(database.query, row.fingerprint, row.client, row.date, asksPhrases);
   const decision = verdictRule(candidateOf(row), snapshot.history);
   const fast = await database.withConnection(async (client) => {
@@ -165,8 +165,8 @@ function literal(value: unknown): string {
 }
 
 function candidateOf(row: NewLogRow) {
-  const { review, sentiment, client, correction, date, fingerprint } = row;
-  return { review, sentiment, client, correction, date, fingerprint };
+  const { review, sentiment, client, correction, push, date, fingerprint } = row;
+  return { review, sentiment, client, correction, push, date, fingerprint };
 }
 
 /** The rule's answers read from one snapshot, and which of them the rule asked for. */
@@ -187,8 +187,9 @@ interface SnapshotRow {
   client_rows: number;
   client_corrections: number | null;
   phrase_keys: string[] | null;
-  phrase_negative: string[] | null;
-  phrase_positive: string[] | null;
+  phrase_negative: number[] | null;
+  phrase_positive: number[] | null;
+  phrase_squares: number[] | null;
 }
 
 async function snapshotHistory(
@@ -211,7 +212,8 @@ async function snapshotHistory(
        SELECT COUNT(*) AS client_rows, SUM(correction) AS client_corrections FROM review_db
        WHERE $4::text IS NOT NULL AND client = $4 AND date >= $5 AND verdict = 'accepted'
      ), phrases AS (
-       SELECT k.position, k.phrase, COUNT(*) - SUM(c.sentiment) AS to_negative, SUM(c.sentiment) AS to_positive
+       SELECT k.position, k.phrase, SUM(c.push * (1 - c.sentiment)) AS to_negative,
+              SUM(c.push * c.sentiment) AS to_positive, SUM(c.push * c.push) AS squares
        FROM unnest($6::bigint[]) WITH ORDINALITY AS k (phrase, position)
        CROSS JOIN LATERAL (${phraseRowsSql('k.phrase', '$5', '$7')}) AS c
        GROUP BY k.position, k.phrase
@@ -224,7 +226,8 @@ async function snapshotHistory(
             client_rows, client_corrections,
             (SELECT array_agg(phrase ORDER BY position) FROM phrases) AS phrase_keys,
             (SELECT array_agg(to_negative ORDER BY position) FROM phrases) AS phrase_negative,
-            (SELECT array_agg(to_positive ORDER BY position) FROM phrases) AS phrase_positive
+            (SELECT array_agg(to_positive ORDER BY position) FROM phrases) AS phrase_positive,
+            (SELECT array_agg(squares ORDER BY position) FROM phrases) AS phrase_squares
      FROM client_counts`,
     [
       print.normalizedHash,
@@ -237,10 +240,11 @@ async function snapshotHistory(
     ],
   );
   const asked = { sameText: false, bands: false, client: false, phrases: false };
-  const phrases = (found.phrase_keys ?? []).map((phrase, i): PhraseCorrections => ({
+  const phrases = (found.phrase_keys ?? []).map((phrase, i): PhraseFeedback => ({
     phrase: Number(phrase),
     toNegative: Number(found.phrase_negative![i]),
     toPositive: Number(found.phrase_positive![i]),
+    squares: Number(found.phrase_squares![i]),
   }));
   const candidates = (found.candidate_ids ?? []).map((id, i) => ({
     id: Number(id),
@@ -265,7 +269,7 @@ async function snapshotHistory(
         asked.client = true;
         return { rows: Number(found.client_rows), corrections: Number(found.client_corrections ?? 0) };
       },
-      correctionsWithPhrasesSince: (askedKeys, askedSince) => {
+      feedbackWithPhrasesSince: (askedKeys, askedSince) => {
         assertAskedPhrases(asksPhrases, askedKeys, print, askedSince, since);
         asked.phrases = true;
         return phrases;
@@ -275,7 +279,7 @@ async function snapshotHistory(
 }
 
 /**
- * The accepted corrections of a window holding one phrase: of its newest PHRASE_ROWS_PER_LOOKUP
+ * The accepted answers of a window holding one phrase: of its newest PHRASE_ROWS_PER_LOOKUP
  * rows (a backward range scan of migration 8's index), those whose row is still accepted; for a
  * LATERAL join over a review's phrases. The phrase's rows are taken first, in a subquery the
  * planner cannot flatten, and each one's verdict is looked up by id: written as a join, the plan
@@ -284,8 +288,8 @@ async function snapshotHistory(
  * one correction at 300 rows), or hashed all of them once per phrase (8 ms); now 1-2 ms.
  */
 function phraseRowsSql(phrase: string, since: string, limit: string): string {
-  return `SELECT p.sentiment FROM (
-            SELECT review_id, sentiment FROM correction_phrases
+  return `SELECT p.sentiment, p.push FROM (
+            SELECT review_id, sentiment, push FROM phrase_feedback
             WHERE phrase = ${phrase} AND date >= ${since} ORDER BY date DESC LIMIT ${limit}
           ) AS p WHERE (SELECT verdict FROM review_db WHERE id = p.review_id) = 'accepted'`;
 }
@@ -301,7 +305,7 @@ function assertAskedPhrases(
   if (!gathered || askedKeys !== print.phraseKeys) {
     throw new InvalidInputError(
       `the verdict rule asked about ${askedKeys.length} phrases, which the store did not gather ` +
-        `(it gathers the row's own phrases, for a correction, when the rule's asksPhrases is true)`,
+        `(it gathers the row's own phrases, for an answer to a prediction, when the rule's asksPhrases is true)`,
     );
   }
   assertAsked('phrase window since', askedSince, since);
@@ -345,8 +349,8 @@ function insertStatement(
            OR ($3::boolean AND EXISTS (SELECT 1 FROM review_bands WHERE band_key = ANY($14::bigint[]) AND review_id > $12))
            OR ($4::boolean AND (EXISTS (SELECT 1 FROM review_db WHERE client = $8 AND id > $12)
                                 OR EXISTS (SELECT 1 FROM verdict_changes WHERE id > $13)))
-           -- An accepted correction since that shares a phrase, or any verdict change, may change the counts.
-           OR ($20::boolean AND (EXISTS (SELECT 1 FROM correction_phrases WHERE review_id > $12 AND phrase = ANY($22::bigint[]))
+           -- An accepted answer since that shares a phrase, or any verdict change, may change the sums.
+           OR ($20::boolean AND (EXISTS (SELECT 1 FROM phrase_feedback WHERE review_id > $12 AND phrase = ANY($22::bigint[]))
                                  OR EXISTS (SELECT 1 FROM verdict_changes WHERE id > $13))) AS stale
      ), allowed AS (
        SELECT 1 FROM stale
@@ -359,8 +363,8 @@ function insertStatement(
      ), banded AS (
        INSERT INTO review_bands (band_key, review_id) SELECT k, inserted.id FROM inserted, unnest($18::bigint[]) AS k
      ), phrased AS (
-       INSERT INTO correction_phrases (phrase, date, review_id, sentiment)
-       SELECT k, $9, inserted.id, $7 FROM inserted, unnest($21::bigint[]) AS k
+       INSERT INTO phrase_feedback (phrase, date, review_id, sentiment, push)
+       SELECT k, $9, inserted.id, $7, $23 FROM inserted, unnest($21::bigint[]) AS k
      ), linked AS (
        UPDATE predictions SET feedback_review_id = inserted.id FROM inserted WHERE predictions.id = $1
      ), notified AS (
@@ -392,6 +396,7 @@ function insertStatement(
       asked.phrases,
       countsAgainstPhrases(row, decision) ? print.phraseKeys : [],
       asked.phrases ? print.phraseKeys : [],
+      row.push ?? 0,
     ],
   ];
 }

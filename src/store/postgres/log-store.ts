@@ -4,7 +4,7 @@ import { InvalidInputError, DatabaseUnavailableError } from '../../errors.js';
 import type { Label } from '../../model/types.js';
 import { fingerprint } from '../../moderation/fingerprint.js';
 import { createTrimSchedule } from '../client-trim.js';
-import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, assertPerClientBound } from '../rows.js';
+import { ACCEPT_EVERY_ROW, assertNewPrediction, assertNewRow, assertPerClientBound, pushOf } from '../rows.js';
 import {
   VERDICTS,
   type FeedbackLinks,
@@ -269,8 +269,8 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
       // depends on the rows before it. Whether it is still unanswered is asked under the lock.
       const [prediction] =
         rowOptions.prediction === undefined
-          ? await query<{ review: string; sentiment: Label; linked: number | null }>(
-              'SELECT review, label AS sentiment, feedback_review_id AS linked FROM predictions WHERE id = $1',
+          ? await query<{ review: string; sentiment: Label; probability: number; linked: number | null }>(
+              'SELECT review, label AS sentiment, probability, feedback_review_id AS linked FROM predictions WHERE id = $1',
               [predictionId],
             )
           : [{ ...rowOptions.prediction, linked: null }];
@@ -289,6 +289,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
                 source,
                 client: rowOptions.client ?? null,
                 correction: sentiment !== prediction.sentiment,
+                push: pushOf(sentiment, prediction),
                 fingerprint: fingerprint(prediction.review),
               },
               LOG_CHANNEL,
@@ -317,6 +318,7 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
           source,
           client: rowOptions.client ?? null,
           correction: null,
+          push: null,
           fingerprint: fingerprint(review),
         },
         LOG_CHANNEL,
@@ -441,6 +443,17 @@ export async function openPostgresStore(url: string, options: OpenPostgresStoreO
         [before, limit],
       );
       return rows.length;
+    },
+
+    async deletePhraseFeedbackBefore(before, limit) {
+      const rows = await query<{ n: string }>(
+        `WITH gone AS (
+           DELETE FROM phrase_feedback WHERE ctid IN (SELECT ctid FROM phrase_feedback WHERE date < $1 LIMIT $2)
+           RETURNING 1
+         ) SELECT COUNT(*) AS n FROM gone`,
+        [before, limit],
+      );
+      return Number(rows[0].n);
     },
 
     async deleteUnansweredPredictionsBeyond(keep, limit) {

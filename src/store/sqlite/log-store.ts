@@ -16,6 +16,7 @@ import {
   indexesBands,
   assertPerClientBound,
   PHRASE_ROWS_PER_LOOKUP,
+  pushOf,
 } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
 import { fingerprint, type Fingerprint } from '../../moderation/fingerprint.js';
@@ -28,7 +29,7 @@ import type {
   FeedbackOutcome,
   LogHistory,
   NewPrediction,
-  PhraseCorrections,
+  PhraseFeedback,
   ReviewRow,
   LogStore,
   StoredPrediction,
@@ -90,11 +91,12 @@ type PredictionColumns = Required<NewPrediction>;
 interface PredictionLink {
   review: string;
   sentiment: Label;
+  probability: number;
   feedbackReviewId: number | null;
 }
 
 /** A log row as it is bound into the INSERT. */
-interface ReviewInsert extends Omit<LogRowInput, 'correction'> {
+interface ReviewInsert extends Omit<LogRowInput, 'correction' | 'push'> {
   correction: 0 | 1 | null;
   verdict: Verdict;
   reason: string | null;
@@ -113,30 +115,27 @@ export const CLIENT_ACCEPTED_SINCE_SQL = `
 `;
 
 /**
- * For each phrase of a JSON array that any is found for, in the array's order: the accepted
- * corrections of a window holding it, the newest PHRASE_ROWS_PER_LOOKUP, as `found` = count +
- * 1024 × those toward positive (one scalar per phrase; the count is at most 256). One statement for
- * all of a review's phrases: a statement per phrase took 3.9 ms for a 240-phrase review against
- * 650,000 phrase rows, this 1.3 ms. MATERIALIZED: else SQLite runs the count twice, for the WHERE
- * and for the result. Each phrase is a backward range scan of migration 8's index, each row's
- * verdict read by its primary key.
+ * For each phrase of a JSON array that any is found for, in the array's order: the accepted rows
+ * with a push of a window holding it, the newest PHRASE_ROWS_PER_LOOKUP, as `found` = a JSON
+ * array [rows, push toward positive, push toward negative, squared pushes] (a scalar subquery
+ * gives one value per phrase). One statement for all of a review's phrases: a statement per
+ * phrase took 3.9 ms for a 240-phrase review against 650,000 phrase rows, one statement 1.3 ms.
+ * MATERIALIZED: else SQLite runs the sums twice, for the WHERE and for the result. Each phrase is
+ * a backward range scan of migration 8's index, each row's verdict read by its primary key.
  */
-export const PHRASE_CORRECTIONS_SQL = `
+export const PHRASE_FEEDBACK_SQL = `
   WITH counted AS MATERIALIZED (
     SELECT k.id AS position, k.value AS phrase, (
-      SELECT COUNT(*) + 1024 * COALESCE(SUM(sentiment), 0) FROM (
-        SELECT p.sentiment FROM correction_phrases AS p JOIN review_db AS r ON r.id = p.review_id
+      SELECT json_array(COUNT(*), TOTAL(push * sentiment), TOTAL(push * (1 - sentiment)), TOTAL(push * push)) FROM (
+        SELECT p.sentiment, p.push FROM phrase_feedback AS p JOIN review_db AS r ON r.id = p.review_id
         WHERE p.phrase = k.value AND p.date >= @since AND r.verdict = 'accepted'
         ORDER BY p.date DESC LIMIT @limit
       )
     ) AS found
     FROM json_each(@phrases) AS k
   )
-  SELECT phrase, found FROM counted WHERE found > 0 ORDER BY position
+  SELECT phrase, found FROM counted WHERE found ->> 0 > 0 ORDER BY position
 `;
-// The packing above holds a count below 1024 only.
-if (PHRASE_ROWS_PER_LOOKUP >= 1024)
-  throw new Error(`PHRASE_ROWS_PER_LOOKUP is ${PHRASE_ROWS_PER_LOOKUP}; at most 1023`);
 
 /**
  * Deletes one client's unanswered predictions beyond its newest `keep` (the second parameter),
@@ -174,8 +173,8 @@ function logHistory(db: Database.Database): LogHistory {
   const byClient = db.prepare<[string, string], { rows: number; corrections: number | null }>(
     CLIENT_ACCEPTED_SINCE_SQL,
   );
-  const byPhrases = db.prepare<[{ phrases: string; since: string; limit: number }], { phrase: number; found: number }>(
-    PHRASE_CORRECTIONS_SQL,
+  const byPhrases = db.prepare<[{ phrases: string; since: string; limit: number }], { phrase: number; found: string }>(
+    PHRASE_FEEDBACK_SQL,
   );
   return {
     firstWithNormalizedHash: (hash) => byHash.get(hash) ?? null,
@@ -192,12 +191,12 @@ function logHistory(db: Database.Database): LogHistory {
       const counts = byClient.get(client, since)!;
       return { rows: counts.rows, corrections: counts.corrections ?? 0 };
     },
-    correctionsWithPhrasesSince: (phraseKeys, since) =>
+    feedbackWithPhrasesSince: (phraseKeys, since) =>
       byPhrases
         .all({ phrases: JSON.stringify(phraseKeys), since, limit: PHRASE_ROWS_PER_LOOKUP })
-        .map(({ phrase, found }): PhraseCorrections => {
-          const toPositive = Math.floor(found / 1024);
-          return { phrase, toNegative: (found % 1024) - toPositive, toPositive };
+        .map(({ phrase, found }): PhraseFeedback => {
+          const [, toPositive, toNegative, squares] = JSON.parse(found) as number[];
+          return { phrase, toNegative, toPositive, squares };
         }),
   };
 }
@@ -297,7 +296,7 @@ function createStore(
     FROM predictions WHERE id = ?
   `);
   const getPredictionLinkStmt = db.prepare<[string], PredictionLink>(`
-    SELECT review, label AS sentiment, feedback_review_id AS feedbackReviewId FROM predictions WHERE id = ?
+    SELECT review, label AS sentiment, probability, feedback_review_id AS feedbackReviewId FROM predictions WHERE id = ?
   `);
   const getFeedbackStmt = db.prepare<[number], { sentiment: Label; verdict: Verdict; reason: string | null }>(
     `SELECT sentiment, verdict, verdict_reason AS reason FROM review_db WHERE id = ?`,
@@ -309,8 +308,8 @@ function createStore(
             @verdict, @reason, @client, @correction, @normalizedHash, @signature)
   `);
   const insertBandStmt = db.prepare<[number, number]>(`INSERT INTO review_bands (band_key, review_id) VALUES (?, ?)`);
-  const insertPhraseStmt = db.prepare<[number, string, number, Label]>(
-    `INSERT INTO correction_phrases (phrase, date, review_id, sentiment) VALUES (?, ?, ?, ?)`,
+  const insertPhraseStmt = db.prepare<[number, string, number, Label, number]>(
+    `INSERT INTO phrase_feedback (phrase, date, review_id, sentiment, push) VALUES (?, ?, ?, ?, ?)`,
   );
   const linkPredictionStmt = db.prepare<[number, string]>(`
     UPDATE predictions SET feedback_review_id = ? WHERE id = ? AND feedback_review_id IS NULL
@@ -388,15 +387,19 @@ function createStore(
       SELECT rowid FROM predictions WHERE feedback_review_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?
     )
   `);
+  const deletePhrasesStmt = db.prepare<[string, number]>(`
+    DELETE FROM phrase_feedback WHERE rowid IN (SELECT rowid FROM phrase_feedback WHERE date < ? LIMIT ?)
+  `);
   const writeCheckStmt = db.prepare<[string]>(`UPDATE database_identity SET write_checked_at = ?`);
   const incrementalVacuum = db.pragma('auto_vacuum', { simple: true }) === INCREMENTAL_VACUUM;
 
   const history = logHistory(db);
   const insertReviewRow = (row: LogRowInput, print: Fingerprint): { id: number } & VerdictDecision => {
     const decision = verdictRule({ ...row, fingerprint: print }, history);
+    const { push, ...columns } = row;
     const id = Number(
       insertReviewStmt.run({
-        ...row,
+        ...columns,
         correction: row.correction === null ? null : row.correction ? 1 : 0,
         verdict: decision.verdict,
         reason: decision.reason,
@@ -406,7 +409,7 @@ function createStore(
     );
     if (indexesBands(decision)) for (const key of print.bandKeys) insertBandStmt.run(key, id);
     if (countsAgainstPhrases(row, decision))
-      for (const phrase of print.phraseKeys) insertPhraseStmt.run(phrase, row.date, id, row.sentiment);
+      for (const phrase of print.phraseKeys) insertPhraseStmt.run(phrase, row.date, id, row.sentiment, push!);
     return { id, ...decision };
   };
 
@@ -428,8 +431,9 @@ function createStore(
         return { status: 'duplicate', reviewId: prediction.feedbackReviewId, ...existing };
       }
       const correction = sentiment !== prediction.sentiment;
+      const push = pushOf(sentiment, prediction);
       const { id, verdict, reason } = insertReviewRow(
-        { review: prediction.review, sentiment, date, predictionId, source, client, correction },
+        { review: prediction.review, sentiment, date, predictionId, source, client, correction, push },
         print,
       );
       linkPredictionStmt.run(id, predictionId);
@@ -438,7 +442,10 @@ function createStore(
   );
   const insertReviewTx = db.transaction(
     (review: string, sentiment: Label, source: string, date: string, client: string | null, print: Fingerprint) =>
-      insertReviewRow({ review, sentiment, date, predictionId: null, source, client, correction: null }, print).id,
+      insertReviewRow(
+        { review, sentiment, date, predictionId: null, source, client, correction: null, push: null },
+        print,
+      ).id,
   );
 
   const insertPredictionsTx = db.transaction((rows: readonly PredictionColumns[]) => {
@@ -560,6 +567,10 @@ function createStore(
 
     deleteUnansweredPredictionsBeyond(keep, limit) {
       return db.transaction(() => deleteBeyondStmt.run(keep, limit).changes).immediate();
+    },
+
+    deletePhraseFeedbackBefore(before, limit) {
+      return db.transaction(() => deletePhrasesStmt.run(before, limit).changes).immediate();
     },
 
     reclaimFreePages(maxPages) {

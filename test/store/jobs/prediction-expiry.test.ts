@@ -6,7 +6,10 @@ import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { openStore, type NewPrediction, type LogStore } from '../../../src/store/index.js';
+import { clientWindowStart } from '../../../src/moderation/client-window.js';
+import { fingerprint } from '../../../src/moderation/fingerprint.js';
+import { ACCEPT_EVERY_ROW, openStore, type NewPrediction, type LogStore } from '../../../src/store/index.js';
+import type { LogHistory, VerdictRule, WriteCandidate } from '../../../src/store/types.js';
 import { startPredictionExpiry, sweepExpiredPredictions } from '../../../src/store/jobs/prediction-expiry.js';
 import { POSITIVE_REVIEW, submitReview, useApps } from '../../helpers/app.js';
 import { waitFor } from '../../helpers/server-process.js';
@@ -106,6 +109,45 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       await store.insertPrediction(late);
       await waitFor('a later sweep', async () => (await store.getPrediction(late.id)) === undefined, 2000);
       expiry.stop(); // before the store closes (afterEach), not after
+    });
+
+    it("deletes the phrase budget's rows once they are older than the 24 hours it reads (and an hour)", async () => {
+      // Arrange: a rule that accepts every row and records the budget's sums for the phrase the
+      // rows share; an answer of 30 hours ago (push 0.9) and one of now (push 0.6).
+      const phrase = fingerprint('the ending felt rushed').phraseKeys[1];
+      const seen: number[] = [];
+      const verdictRule: VerdictRule = Object.assign(
+        (row: WriteCandidate, history: LogHistory) => {
+          if (row.push !== null) {
+            const sums = history.feedbackWithPhrasesSince(row.fingerprint.phraseKeys, clientWindowStart(row.date));
+            seen.push(sums.find((found) => found.phrase === phrase)?.toNegative ?? 0);
+          }
+          return ACCEPT_EVERY_ROW(row, history);
+        },
+        { asksPhrases: true },
+      );
+      const store = await logs.openNew({ verdictRule });
+      const answer = async (k: number, date: string, probability: number) => {
+        const made = { ...prediction(date, `word${k}x said the ending felt rushed to me${k}y`), probability };
+        await store.insertPrediction(made);
+        await store.recordFeedback(made.id, 0, 'api', { date });
+      };
+      await answer(1, ago(30), 0.9);
+      await answer(2, ago(0), 0.6);
+      // A confirmation of a sure prediction (push 0) dated 29.5 hours ago: its window holds both rows.
+      const sumSeenNow = async () => {
+        await answer(counter + 100, ago(29.5), 1);
+        return seen[seen.length - 1];
+      };
+      expect(await sumSeenNow()).toBeCloseTo(0.9 + 0.6, 6);
+
+      // Act
+      const expiry = startPredictionExpiry({ store, ttlHours: 48, intervalMs: 20 });
+      cleanups.push(expiry.stop);
+
+      // Assert: the row of 30 hours ago no longer counts; the one of now still does.
+      await waitFor('the old phrase rows deleted', async () => Math.abs((await sumSeenNow()) - 0.6) < 1e-6, 2000);
+      expiry.stop();
     });
   });
 

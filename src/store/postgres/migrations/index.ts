@@ -9,6 +9,7 @@ import { step6 } from './006-console.js';
 import { step7 } from './007-client-accepted-index.js';
 import { step8 } from './008-correction-phrases.js';
 import { step9 } from './009-prediction-client.js';
+import { step10 } from './010-phrase-feedback.js';
 import { checkedSchemaVersion } from '../../migration-numbers.js';
 import type { PostgresStep } from './step.js';
 
@@ -18,7 +19,18 @@ import type { PostgresStep } from './step.js';
  * which on SQLite are files beside the database: with several machines there is no shared folder.
  */
 /** Every step, in order. Append only: never edit, reorder or remove a shipped one. */
-export const POSTGRES_STEPS: readonly PostgresStep[] = [step1, step2, step3, step4, step5, step6, step7, step8, step9];
+export const POSTGRES_STEPS: readonly PostgresStep[] = [
+  step1,
+  step2,
+  step3,
+  step4,
+  step5,
+  step6,
+  step7,
+  step8,
+  step9,
+  step10,
+];
 
 export const POSTGRES_SCHEMA_VERSION: number = checkedSchemaVersion(POSTGRES_STEPS);
 

@@ -9,6 +9,7 @@ import { updateToSchemaVersion6 } from './006-console.js';
 import { updateToSchemaVersion7 } from './007-client-accepted-index.js';
 import { updateToSchemaVersion8 } from './008-correction-phrases.js';
 import { updateToSchemaVersion9 } from './009-prediction-client.js';
+import { updateToSchemaVersion10 } from './010-phrase-feedback.js';
 import { checkedSchemaVersion } from '../../migration-numbers.js';
 
 /** One forward-only schema step: after `up` runs, the database is at `version`. */
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '007-client-accepted-index', up: updateToSchemaVersion7 },
   { version: 8, name: '008-correction-phrases', up: updateToSchemaVersion8 },
   { version: 9, name: '009-prediction-client', up: updateToSchemaVersion9 },
+  { version: 10, name: '010-phrase-feedback', up: updateToSchemaVersion10 },
 ];
 
 /** The schema version this build writes and understands (checked at import: no gap, no repeat). */
