@@ -3,8 +3,9 @@
 // 1. Serves the empty log on 127.0.0.1 (this process; rate limits off, as the finding had them):
 //    four clients send predictions and "Incorrect" answers on variants of one review as fast as
 //    they come, while GET / is probed every 20 ms. Prints GET /'s median, p99 and max (ms).
-// 2. Writes REPEATS exact repeats of that review (each rejected), then 300 variants of it from
-//    different clients, and prints the variants' write time: median, p99, max (ms).
+// 2. Answers REPEATS predictions of that review "Incorrect" (each a repeat, rejected), then 300
+//    of variants of it, from different clients, and prints the variants' answer time (the
+//    store's recordFeedback): median, p99, max (ms).
 // 3. Serves the log again as in 1: the same figures, after the flood.
 // The clients and the prober run in worker threads of their own, so their event loops do not
 // count against the server's.
@@ -21,16 +22,37 @@ import { createLearner, openCheckpoints } from '../../src/learner/index.js';
 import { decodeModel } from '../../src/model/model-file.js';
 import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
 import { openStore } from '../../src/store/index.js';
+import { startWalCheckpointer } from '../../src/store/jobs/wal-checkpointer.js';
 import { createApp } from '../../src/web/app.js';
 
 const SERVE_SECONDS = 10;
 const repeats = Number(process.argv[2] ?? 20_000);
 const folder = mkdtempSync(join(tmpdir(), 'movieclassifier-flood-'));
-const store = openStore(join(folder, 'reviews.sqlite'), { verdictRule: moderationRule(DEFAULT_MODERATION) });
+const dbPath = join(folder, 'reviews.sqlite');
+// As the server opens it: commits do not checkpoint the WAL; a thread does (see src/server.ts).
+const store = openStore(dbPath, { verdictRule: moderationRule(DEFAULT_MODERATION), autoCheckpointPages: 16_384 });
+const checkpointer = startWalCheckpointer(dbPath);
 const review = 'This movie was great, I really loved it. The cast is superb and the story moving from start to end.';
 const words = ['apple', 'river', 'stone', 'cloud', 'maple', 'ocean', 'tiger', 'piano', 'lemon', 'candle'];
 const client = (k: number) => k.toString(16).padStart(16, '0');
 const say = (line: string) => void process.stdout.write(`${line}\n`);
+
+let predictions = 0;
+/** Stores a prediction of positive for `text`, then an "Incorrect" answer from `from`; returns the answer's time (ms). */
+async function feedback(text: string, from: string): Promise<number> {
+  const id = `00000000-0000-4000-8000-${(++predictions).toString(16).padStart(12, '0')}`;
+  await store.insertPrediction({
+    id,
+    review: text,
+    sentiment: 1,
+    probability: 0.9,
+    modelVersion: 'flood',
+    createdAt: new Date().toISOString(),
+  });
+  const started = performance.now();
+  await store.recordFeedback(id, 0, 'api', { client: from });
+  return performance.now() - started;
+}
 
 /** Four clients: predict a variant, answer "Incorrect", again, until the shared flag is set. */
 const CLIENTS = `
@@ -122,17 +144,16 @@ async function served(phase: string, offset: number): Promise<void> {
 
 try {
   await served('before_flood', 0);
-  for (let k = 0; k < repeats; k++) await store.insertReview(review, 0, 'api', { client: client(k) });
+  for (let k = 0; k < repeats; k++) await feedback(review, client(k));
   const times: number[] = [];
   for (let k = 0; k < 300; k++) {
     const variant = `${words[k % 10]} ${words[(k * 7) % 10]} ${review} ${words[(k * 3) % 10]} ${k}`;
-    const started = performance.now();
-    await store.insertReview(variant, 0, 'api', { client: client(repeats + k) });
-    times.push(performance.now() - started);
+    times.push(await feedback(variant, client(repeats + k)));
   }
   say(`repeats=${repeats} variants=${times.length} ${quantiles(times)}`);
   await served('after_flood', 1_000_000);
 } finally {
+  await checkpointer.stop();
   await store.close();
   rmSync(folder, { recursive: true, force: true });
 }
