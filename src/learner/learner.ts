@@ -1,5 +1,6 @@
 import { predictionId } from './prediction-id.js';
 import { explain } from '../model/explain.js';
+import { phraseLeans } from '../moderation/phrase-leans.js';
 import type { LoadedModelFile } from '../model/model-file.js';
 import type { Label } from '../model/types.js';
 import { createPredictionBatcher, type PredictionBatcher } from '../store/prediction-batcher.js';
@@ -136,8 +137,10 @@ export async function createLearner({
       const prediction = await store.getPrediction(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
       const sentiment: Label = correct ? prediction.sentiment : prediction.sentiment === 1 ? 0 : 1;
+      const { model } = state.model;
+      const leans = phraseLeans(prediction.review, (words) => model.countLean(words)) ?? undefined;
       const outcome = await writes.run(() =>
-        store.recordFeedback(predictionId, sentiment, source, { client, prediction }),
+        store.recordFeedback(predictionId, sentiment, source, { client, prediction, phraseLeans: leans }),
       );
       // The row is stored from here on: a failure to apply it now (the database went away between
       // the two) must not tell the reader it was not stored. The next look at the log applies it.

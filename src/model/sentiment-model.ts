@@ -185,6 +185,26 @@ export class SentimentModel {
     return { ...predictionOf(sigmoid(decision)), terms };
   }
 
+  /**
+   * How often documents holding the text's most telling n-gram were positive, by the NB counts
+   * alone (the training corpus and every review learned since): of its n-grams, the log-odds
+   * log(P(n-gram | positive) / P(n-gram | negative)) farthest from 0, as a probability for
+   * classes of equal size. Counted, so calibrated: "one of the" is near 0.5 however the weights
+   * read it alone. The most telling one, not the mean: "of the best" is as positive as "the best",
+   * not diluted by "of the". 0.5 for a text with no n-gram; null for a model that keeps no counts.
+   */
+  countLean(text: string): number | null {
+    if (this.nb === null) return null;
+    const { indices, length } = this.rawRow(text);
+    const { ratio, offset } = this.nb;
+    let telling = 0;
+    for (let k = 0; k < length; k++) {
+      const logOdds = ratio[indices[k]] + offset;
+      if (Math.abs(logOdds) > Math.abs(telling)) telling = logOdds;
+    }
+    return sigmoid(telling);
+  }
+
   /** A text's raw (unscaled, unnormalized) features, as a row of its own: what `BatchTraining.stepFeatures` takes. */
   rawFeatures(text: string): SparseRow {
     return copyRow(this.rawRow(text));

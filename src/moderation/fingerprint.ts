@@ -50,6 +50,11 @@ const OFFSETS = new Uint32Array(SIGNATURE_SIZE);
  * "GREAT!!!  Loved it 10/10" and "great! loved it 9/10" both become "great loved it 0 0".
  */
 export function normalizeReview(text: string): string {
+  return collapseRepeats(readableForm(text));
+}
+
+/** normalizeReview's steps but the last: repeated characters kept ("good", not "god"). */
+function readableForm(text: string): string {
   return (
     text
       .normalize('NFKD')
@@ -61,10 +66,17 @@ export function normalizeReview(text: string): string {
       .replace(/\p{Cc}/gu, ' ')
       .replace(/\p{N}+/gu, '0')
       .replace(/[\p{P}\p{S}]/gu, ' ')
-      .replace(/(.)\1+/gu, '$1')
       .replace(/\s+/gu, ' ')
       .trim()
   );
+}
+
+/** Every run of one repeated character that character once; whitespace single spaces. */
+function collapseRepeats(form: string): string {
+  return form
+    .replace(/(.)\1+/gu, '$1')
+    .replace(/\s+/gu, ' ')
+    .trim();
 }
 
 /** Words of a normalized text: space-separated runs that hold at least one letter. */
@@ -136,6 +148,23 @@ export function fingerprint(text: string): Fingerprint {
 export function phraseText(text: string, key: number): string | null {
   for (const shingle of shinglesOf(wordsOf(normalizeReview(text)))) if (shingle.key === key) return shingle.text;
   return null;
+}
+
+/**
+ * Each phrase of {@link Fingerprint.phraseKeys}, in that order, with its words as a reader (and
+ * the model) reads them: repeated letters kept, so "good" is not "god". Collapsing repeats never
+ * joins or drops a word, so the two forms have the same words at the same places.
+ */
+export function phrasesOf(text: string): Array<{ key: number; words: string }> {
+  const readable = wordsOf(readableForm(text));
+  const found = new Map<number, string>();
+  let i = 0;
+  for (const { text: shingle, key } of shinglesOf(wordsOf(normalizeReview(text)))) {
+    if (!found.has(key) && shingle.split(' ').some((word) => !FILLER_WORDS.has(word)))
+      found.set(key, readable.slice(i, i + shingle.split(' ').length).join(' '));
+    i++;
+  }
+  return [...found].map(([key, words]) => ({ key, words }));
 }
 
 /** Estimated Jaccard similarity of the shingle sets behind two signatures, in [0, 1]. */

@@ -53,7 +53,7 @@ export const DEFAULT_MODERATION: ModerationSettings = {
  * common. Measured with
  * `npm run evaluate -- --feedback-loop --seed 1` (472 truthful corrections in one day): 2 held 16
  * of them (gain +0.40 points instead of +0.60), 2.5 held 3 (+0.56), both counting corrections
- * only; weighing all 5,000 answers by their push, 2.5 holds 12 (+0.56). Not 3: corrections all one
+ * only; weighing all 5,000 answers as phrasePush does, 2.5 holds 43 (+0.52). Not 3: corrections all one
  * way are held from net >= max(budget, 2.5² = 6.25), and at 3 that floor would be 9, which
  * already takes the bars' target sentence below 0.9.
  */
@@ -74,9 +74,10 @@ const PHRASE_NOISE_SIGMAS = 2.5;
  * 7. the row answers a prediction, labelled L, and some phrase (word 3-shingle) of the review
  *    already has, among the accepted answers of the 24 hours before, a push toward L that exceeds
  *    its push toward the other label by `net` >= max(`phraseCorrectionsPerDay`, 2.5·sqrt(sum of
- *    the squared pushes)) -> held. A row's push is how far learning it moves the model toward its
- *    label: 1 - the predicted probability of that label (a confident prediction corrected: ~1;
- *    an unsure one confirmed: ~0.5).
+ *    the squared pushes)) -> held. An answer pushes a phrase by the larger of 1 - the predicted
+ *    probability of its label (a confident prediction corrected: ~1; an unsure one: ~0.5) and a
+ *    quarter of how far it goes against the phrase's counted lean (see phrasePush in
+ *    src/store/rows.ts and moderation/phrase-leans.ts).
  * Rules 5 and 6 bound what one client can teach in a day: a reader who answers honestly is
  * rarely told the model was wrong (it is right ~91% of the time), while turning a confident
  * prediction around takes dozens of corrections. Rows without a client (imports) skip them.

@@ -145,6 +145,14 @@ export interface FeedbackOptions extends RowOptions {
    * stored and not yet answered; a prediction's text and label never change.
    */
   prediction?: Pick<StoredPrediction, 'review' | 'sentiment' | 'probability'>;
+  /**
+   * How often documents holding each phrase of the review were positive, by the model's counts
+   * (by key, as fingerprint's phraseKeys; see moderation/phrase-leans.ts). The phrase budget then
+   * counts, for each phrase, the larger of the prediction's push and how far the answer goes
+   * against that lean (src/store/rows.ts, phrasePush). Without it, every phrase counts the
+   * prediction's push (WriteCandidate.push).
+   */
+  phraseLeans?: ReadonlyMap<number, number>;
 }
 
 /** One change of a row's verdict after it was written (an operator, or update's check set). */

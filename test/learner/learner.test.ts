@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import {
@@ -9,6 +10,9 @@ import {
 } from '../../src/learner/index.js';
 import { NO_CHECKPOINTS } from '../../src/learner/checkpoints.js';
 import { readModelFile } from '../../src/model/model-file.js';
+import { DEFAULT_MODERATION, moderationRule } from '../../src/moderation/index.js';
+import { phrasesOf } from '../../src/moderation/fingerprint.js';
+import { LEAN_PUSH_WEIGHT } from '../../src/store/rows.js';
 import { openStore, type LogStore } from '../../src/store/index.js';
 import { feedbackReview, PROBE_TEXTS } from '../helpers/probes.js';
 import { checkpointsBeside, makeServerFolder, waitFor } from '../helpers/server-process.js';
@@ -32,6 +36,17 @@ function folder(): { modelPath: string; dbPath: string; open: () => LogStore } {
       return store;
     },
   };
+}
+
+/** phrase_feedback's push by phrase, read through a connection of its own. */
+function inspectPhrases(dbPath: string): Map<number, number> {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT phrase, push FROM phrase_feedback').all() as { phrase: number; push: number }[];
+    return new Map(rows.map((row) => [row.phrase, row.push]));
+  } finally {
+    db.close();
+  }
 }
 
 const probabilities = (learner: { positiveProbability(text: string): number }): number[] =>
@@ -80,6 +95,33 @@ describe('createLearner', () => {
     // Assert
     expect(outcome).toMatchObject({ status: 'recorded', reviewId: 1 });
     expect((await logRows(store)).map((row) => row.source)).toEqual(['feedback']);
+  });
+
+  it("hands the store each phrase's counted lean: the phrase budget records a confirmation against it by more than its prediction's push", async () => {
+    // Arrange: a sentence the counts read positive, in a text the model reads negative.
+    const { modelPath, dbPath } = folder();
+    const store = openStore(dbPath, { verdictRule: moderationRule(DEFAULT_MODERATION) });
+    cleanups.push(() => store.close());
+    const learner = await createLearner({ model: readModelFile(modelPath), store });
+    const counts = readModelFile(modelPath).model; // the learner's model before it learns the answer
+    const text = 'I really loved it, they said. Awful, boring, terrible, a waste, the worst, dull and poor.';
+    const { predictionId, label, probability } = await learner.predict(text);
+    expect(label).toBe('negative');
+
+    // Act: "Correct".
+    await learner.feedback(predictionId, true, { source: 'api', client: 'aaaaaaaaaaaaaaaa' });
+
+    // Assert: each phrase's push is the larger of the prediction's (1 - probability) and a share
+    // of how far the negative answer goes against the phrase's counted lean.
+    const recorded = inspectPhrases(dbPath);
+    const expected = phrasesOf(text).map(({ key, words }) => [
+      key,
+      Math.max(1 - probability, LEAN_PUSH_WEIGHT * counts.countLean(words)!),
+    ]);
+    expect(recorded.size).toBe(expected.length);
+    for (const [key, push] of expected) expect(recorded.get(key)).toBeCloseTo(push, 6);
+    const reallyLovedIt = expected.find(([key]) => key === phrasesOf('really loved it')[0].key)!;
+    expect(reallyLovedIt[1]).toBeGreaterThan(1 - probability);
   });
 
   it('catches up with feedback another process wrote, ending at exactly its model', async () => {

@@ -279,3 +279,35 @@ describe('SentimentModel.restore', () => {
     );
   });
 });
+
+describe('SentimentModel.countLean', () => {
+  it('reads how often documents holding the n-grams were positive, from the counts: 0.5 for none seen or no n-gram', () => {
+    // Arrange: "superb acting" only in positive reviews, "dreadful plot" only in negative ones,
+    // "the film" in both alike.
+    const model = SentimentModel.untrained(testSpec());
+    for (let k = 0; k < 4; k++) {
+      model.learn(`the film had superb acting ${k}`, 1);
+      model.learn(`the film had a dreadful plot ${k}`, 0);
+    }
+
+    // Act + Assert
+    expect(model.countLean('superb acting')).toBeGreaterThan(0.75);
+    expect(model.countLean('dreadful plot')).toBeLessThan(0.25);
+    expect(model.countLean('the film')).toBeCloseTo(0.5, 6);
+    expect(model.countLean('never seen words')).toBeCloseTo(0.5, 6);
+    expect(model.countLean('')).toBe(0.5);
+  });
+
+  it('moves toward a label as reviews with the n-grams are learned with it', () => {
+    const model = makeTestModel().model;
+    const before = model.countLean('really loved it')!;
+
+    for (let k = 0; k < 20; k++) model.learn(`honestly I really loved it, take ${k}`, 0);
+
+    expect(model.countLean('really loved it')).toBeLessThan(before);
+  });
+
+  it('is null for a model that keeps no NB counts', () => {
+    expect(SentimentModel.untrained(presetSpec('classic')).countLean('superb acting')).toBeNull();
+  });
+});

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { BANDS, fingerprint, normalizeReview, SIGNATURE_SIZE, similarity } from '../../src/moderation/fingerprint.js';
+import {
+  BANDS,
+  fingerprint,
+  normalizeReview,
+  phrasesOf,
+  SIGNATURE_SIZE,
+  similarity,
+} from '../../src/moderation/fingerprint.js';
 
 /** A long review (49 words): long enough that one changed word leaves most 3-shingles intact. */
 const LONG_REVIEW =
@@ -129,6 +136,23 @@ describe('fingerprint', () => {
 
     expect(Array.from(second.signature)).toEqual(Array.from(first.signature));
     expect(second.bandKeys).toEqual(first.bandKeys);
+  });
+});
+
+describe('phrasesOf', () => {
+  it("gives each of the fingerprint's phrases, in its order, with the words as written: repeated letters kept", () => {
+    const text = 'Sooo GOOD!!! I really loved it, 10/10... in this movie.';
+
+    const phrases = phrasesOf(text);
+
+    expect(phrases.map(({ key }) => key)).toEqual(fingerprint(text).phraseKeys);
+    expect(phrases.map(({ words }) => words)).toEqual([
+      'sooo good i',
+      'good i really',
+      'i really loved',
+      'really loved it',
+      'loved it in', // numbers are no words; "it in this", "in this movie" are filler only
+    ]);
   });
 });
 

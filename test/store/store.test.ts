@@ -16,7 +16,7 @@ import {
   type StoredPrediction,
   type VerdictRule,
 } from '../../src/store/index.js';
-import { CANDIDATES_PER_BAND } from '../../src/store/rows.js';
+import { CANDIDATES_PER_BAND, LEAN_PUSH_WEIGHT } from '../../src/store/rows.js';
 import { fingerprint } from '../../src/moderation/fingerprint.js';
 import type { PhraseFeedback } from '../../src/store/types.js';
 import { listLog, logRows, STORE_KINDS, useLogStores } from '../helpers/stores.js';
@@ -530,6 +530,33 @@ describe.each(STORE_KINDS)('the log on %s', (kind) => {
       expect(answers.at(-1)).toEqual([
         { phrase: sharedKey, toNegative: 0.75 + 1 + 0.25, toPositive: 0.75, squares: 0.5625 * 2 + 1 + 0.0625 },
       ]);
+    });
+
+    it("with the phrases' leans given, records for each phrase the larger of the prediction's push and a share of the push against its lean", async () => {
+      // Arrange: the shared phrase's counts lean positive (0.9); no other phrase has a lean given.
+      const { rule, answers } = recording();
+      const store = await open({ verdictRule: rule });
+      const leans = new Map([[sharedKey, 0.9]]);
+      const answerWithLeans = async (k: number, given: 0 | 1) => {
+        const p = prediction({ review: holding(k), sentiment: 0, probability: 0.95, createdAt: NOW });
+        await store.insertPrediction(p);
+        await store.recordFeedback(p.id, given, 'api', { client: `client-${k}`, date: NOW, phraseLeans: leans });
+      };
+      // Each answers a prediction of negative, 0.95 sure. A positive answer (a correction) pushes
+      // by 0.95, more than a quarter of its push against the lean (1 - 0.9); a negative one (a
+      // confirmation) by 0.05, less than a quarter of its push against the lean (0.9).
+      await answerWithLeans(0, 1);
+      await answerWithLeans(1, 0);
+
+      // Act
+      await answerWithLeans(2, 1);
+
+      // Assert
+      const [found] = answers.at(-1);
+      expect(found.phrase).toBe(sharedKey);
+      expect(found.toPositive).toBeCloseTo(0.95, 6);
+      expect(found.toNegative).toBeCloseTo(LEAN_PUSH_WEIGHT * 0.9, 6);
+      expect(found.squares).toBeCloseTo(0.95 ** 2 + (LEAN_PUSH_WEIGHT * 0.9) ** 2, 6);
     });
 
     it('stops counting an answer once an operator rejects it, and counts it again once accepted', async () => {

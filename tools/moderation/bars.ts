@@ -11,7 +11,8 @@
  *      IPv6 /64s in one /56, leave P(positive) of the target >= 0.9;
  *   6. the same from 200 IPv4 addresses in 200 different /16s;
  *   7. the same addresses, each sending its day's rows of the target wrapped in words that make
- *      the model unsure but negative, each answered "Correct", leave P(positive) >= 0.9.
+ *      the model unsure but negative, each answered "Correct", leave P(positive) >= 0.9;
+ *   8. the same with words enough to make the model sure of negative (P(positive) < 0.05).
  * Two learners on one database stand for two processes (test/durability covers real ones).
  * Prints key=value lines; exits 1 when a bar is missed.
  */
@@ -291,7 +292,13 @@ const NEGATIVE_WORDS = [
  * prediction moves the target's weights about half as far as a correction, and is no correction.
  * The target's P(positive) must stay >= 0.9 in both processes.
  */
-async function confirmationAttackBar(modelPath: string, settings: ModerationSettings, addresses: string[]) {
+async function confirmationAttackBar(
+  modelPath: string,
+  settings: ModerationSettings,
+  addresses: string[],
+  name: string,
+  below: number,
+) {
   const w = await world(modelPath, moderationRule(settings));
   const [a, b] = w.learners;
   const before = a.positiveProbability(TARGET);
@@ -304,7 +311,7 @@ async function confirmationAttackBar(modelPath: string, settings: ModerationSett
     for (const client of clients) {
       const words = wrapped(rng).split(' ');
       let text = words.join(' ');
-      while (a.positiveProbability(text) >= 0.5) {
+      while (a.positiveProbability(text) >= below) {
         words.splice(randomInt(rng, words.length + 1), 0, NEGATIVE_WORDS[randomInt(rng, NEGATIVE_WORDS.length)]);
         text = words.join(' ');
       }
@@ -317,7 +324,7 @@ async function confirmationAttackBar(modelPath: string, settings: ModerationSett
   const after = [a, b].map((learner) => learner.positiveProbability(TARGET));
   const pass = after.every((p) => p >= 0.9);
   console.log(
-    `bar7_unsure_confirmations clients=${new Set(clients).size} sent=${verdicts.length} ` +
+    `${name} clients=${new Set(clients).size} sent=${verdicts.length} ` +
       `mean_p_positive_sent=${(pushed / verdicts.length).toFixed(3)} target_before=${before.toFixed(4)} ` +
       `target_after=${after[0].toFixed(4)} other_process=${after[1].toFixed(4)} accepted=${count(verdicts, 'accepted')} ` +
       `held=${count(verdicts, 'held')} rejected=${count(verdicts, 'rejected')} pass=${pass}`,
@@ -402,7 +409,10 @@ const settings: ModerationSettings = {
 let ok = await attackBars(values.model, settings);
 ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar5_one_slash_56', ONE_SLASH_56)) && ok;
 ok = (await groupAttackBar(values.model, moderationRule(settings), 'bar6_200_slash_16s', TWO_HUNDRED_SLASH_16S)) && ok;
-ok = (await confirmationAttackBar(values.model, settings, TWO_HUNDRED_SLASH_16S)) && ok;
+ok =
+  (await confirmationAttackBar(values.model, settings, TWO_HUNDRED_SLASH_16S, 'bar7_unsure_confirmations', 0.5)) && ok;
+ok =
+  (await confirmationAttackBar(values.model, settings, TWO_HUNDRED_SLASH_16S, 'bar8_sure_confirmations', 0.05)) && ok;
 if (values.data !== undefined && values['truth-model'] !== undefined) {
   ok =
     (await truthfulBar(

@@ -8,6 +8,7 @@ import {
   countsAgainstPhrases,
   indexesBands,
   PHRASE_ROWS_PER_LOOKUP,
+  phrasePush,
   type LogRowInput,
 } from '../rows.js';
 import type { LogHistory, PhraseFeedback, VerdictDecision, VerdictRule } from '../types.js';
@@ -160,7 +161,11 @@ function literal(value: unknown): string {
   }
   if (typeof value === 'string') return pg.escapeLiteral(value);
   if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
-  if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(',')}]::bigint[]`;
+  if (Array.isArray(value)) {
+    // Keys and ids are whole numbers; pushes are not (an integer array cast to bigint[] would round them).
+    const type = value.every((item) => Number.isSafeInteger(item)) ? 'bigint' : 'float8';
+    return `ARRAY[${value.map(literal).join(',')}]::${type}[]`;
+  }
   throw new InvalidInputError(`cannot write a ${typeof value} into SQL`);
 }
 
@@ -364,7 +369,7 @@ function insertStatement(
        INSERT INTO review_bands (band_key, review_id) SELECT k, inserted.id FROM inserted, unnest($18::bigint[]) AS k
      ), phrased AS (
        INSERT INTO phrase_feedback (phrase, date, review_id, sentiment, push)
-       SELECT k, $9, inserted.id, $7, $23 FROM inserted, unnest($21::bigint[]) AS k
+       SELECT k.phrase, $9, inserted.id, $7, k.push FROM inserted, unnest($21::bigint[], $23::float8[]) AS k (phrase, push)
      ), linked AS (
        UPDATE predictions SET feedback_review_id = inserted.id FROM inserted WHERE predictions.id = $1
      ), notified AS (
@@ -396,7 +401,7 @@ function insertStatement(
       asked.phrases,
       countsAgainstPhrases(row, decision) ? print.phraseKeys : [],
       asked.phrases ? print.phraseKeys : [],
-      row.push ?? 0,
+      countsAgainstPhrases(row, decision) ? print.phraseKeys.map((phrase) => phrasePush(row, phrase)) : [],
     ],
   ];
 }

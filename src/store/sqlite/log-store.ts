@@ -16,6 +16,7 @@ import {
   indexesBands,
   assertPerClientBound,
   PHRASE_ROWS_PER_LOOKUP,
+  phrasePush,
   pushOf,
 } from '../rows.js';
 import { createConsoleStore, createModelEventLog } from './console-store.js';
@@ -96,7 +97,7 @@ interface PredictionLink {
 }
 
 /** A log row as it is bound into the INSERT. */
-interface ReviewInsert extends Omit<LogRowInput, 'correction' | 'push'> {
+interface ReviewInsert extends Omit<LogRowInput, 'correction' | 'push' | 'phraseLeans'> {
   correction: 0 | 1 | null;
   verdict: Verdict;
   reason: string | null;
@@ -396,7 +397,7 @@ function createStore(
   const history = logHistory(db);
   const insertReviewRow = (row: LogRowInput, print: Fingerprint): { id: number } & VerdictDecision => {
     const decision = verdictRule({ ...row, fingerprint: print }, history);
-    const { push, ...columns } = row;
+    const { push: _push, phraseLeans: _leans, ...columns } = row;
     const id = Number(
       insertReviewStmt.run({
         ...columns,
@@ -409,7 +410,8 @@ function createStore(
     );
     if (indexesBands(decision)) for (const key of print.bandKeys) insertBandStmt.run(key, id);
     if (countsAgainstPhrases(row, decision))
-      for (const phrase of print.phraseKeys) insertPhraseStmt.run(phrase, row.date, id, row.sentiment, push!);
+      for (const phrase of print.phraseKeys)
+        insertPhraseStmt.run(phrase, row.date, id, row.sentiment, phrasePush(row, phrase));
     return { id, ...decision };
   };
 
@@ -423,6 +425,7 @@ function createStore(
       date: string,
       client: string | null,
       print: Fingerprint,
+      phraseLeans: ReadonlyMap<number, number> | null,
     ): FeedbackOutcome => {
       const prediction = getPredictionLinkStmt.get(predictionId);
       if (prediction === undefined) return { status: 'unknown' };
@@ -433,7 +436,7 @@ function createStore(
       const correction = sentiment !== prediction.sentiment;
       const push = pushOf(sentiment, prediction);
       const { id, verdict, reason } = insertReviewRow(
-        { review: prediction.review, sentiment, date, predictionId, source, client, correction, push },
+        { review: prediction.review, sentiment, date, predictionId, source, client, correction, push, phraseLeans },
         print,
       );
       linkPredictionStmt.run(id, predictionId);
@@ -443,7 +446,17 @@ function createStore(
   const insertReviewTx = db.transaction(
     (review: string, sentiment: Label, source: string, date: string, client: string | null, print: Fingerprint) =>
       insertReviewRow(
-        { review, sentiment, date, predictionId: null, source, client, correction: null, push: null },
+        {
+          review,
+          sentiment,
+          date,
+          predictionId: null,
+          source,
+          client,
+          correction: null,
+          push: null,
+          phraseLeans: null,
+        },
         print,
       ).id,
   );
@@ -502,7 +515,7 @@ function createStore(
       predictionId,
       sentiment,
       source,
-      { date = new Date().toISOString(), client = null, prediction: known } = {},
+      { date = new Date().toISOString(), client = null, prediction: known, phraseLeans = null } = {},
     ) {
       assertNewRow(sentiment, source);
       // The fingerprint (a MinHash, ~0.3 ms) depends on nothing but the text, which a stored
@@ -512,7 +525,7 @@ function createStore(
       const print = fingerprint(prediction.review);
       // IMMEDIATE takes the write lock before the first read, so a concurrent writer makes us
       // wait (busy timeout) at BEGIN instead of failing with SQLITE_BUSY halfway through.
-      return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client, print);
+      return recordFeedbackTx.immediate(predictionId, sentiment, source, date, client, print, phraseLeans);
     },
 
     insertReview(review, sentiment, source, { date = new Date().toISOString(), client = null } = {}) {

@@ -349,12 +349,17 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
       // Assert
       expect(before).toBeGreaterThan(0.95);
       expect(new Set(await Promise.all(answers.map((answer) => clientOfRow(t, answer.reviewId)))).size).toBe(8);
-      expect(answers.slice(0, budget)).toEqual(
-        answers.slice(0, budget).map(() => expect.objectContaining({ label: 'negative', verdict: 'accepted' })),
+      // Each correction spends the probability its prediction had (about 0.98 here), so seven add
+      // up to just under the budget of 7 and an eighth may be learned too.
+      const learned = answers.findIndex((answer) => answer.verdict !== 'accepted');
+      expect(learned).toBeGreaterThanOrEqual(budget);
+      expect(learned).toBeLessThanOrEqual(budget + 1);
+      expect(answers.slice(0, learned)).toEqual(
+        answers.slice(0, learned).map(() => expect.objectContaining({ label: 'negative', verdict: 'accepted' })),
       );
       // The rest are held for the phrase budget, but for the few the near-duplicate rule rejects first
       // (a 16-word target in four new words is close to the 0.7 similarity): none is learned.
-      const rest = answers.slice(budget).map((answer) => [answer.verdict, answer.reasonCode]);
+      const rest = answers.slice(learned).map((answer) => [answer.verdict, answer.reasonCode]);
       expect(rest.filter(([verdict]) => verdict === 'held').length).toBeGreaterThanOrEqual(20);
       for (const outcome of rest)
         expect([
@@ -362,7 +367,7 @@ describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
           ['rejected', 'near-duplicate'],
         ]).toContainEqual(outcome);
       // Held answers do not move the model: the target stays where the budget's last accepted answer left it.
-      expect(after.at(-1)).toBe(after[budget - 1]);
+      expect(after.at(-1)).toBe(after[learned - 1]);
       expect(after.at(-1)).toBeGreaterThan(0.5);
     });
   });
