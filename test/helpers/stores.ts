@@ -113,8 +113,10 @@ export async function listLog(
 }
 
 /**
- * The stores an HTTP suite that is not about storage runs on: SQLite only. The store contract,
- * console, admin-API and durability suites run on both engines; running the page and API suites
- * on PostgreSQL as well tested the same store calls again and took most of their time.
+ * The stores an HTTP test that is not about storage runs on: SQLite only. The store contract and
+ * durability suites run on both engines, and so do the few console and admin-API tests whose
+ * outcome rests on the database (state workers share through it, published models, a model
+ * rebuilt from the log); running the route tests on PostgreSQL as well tested the same store
+ * calls again and took most of their time. `logStores(HTTP_STORE_KINDS)` starts no PostgreSQL.
  */
 export const HTTP_STORE_KINDS: readonly StoreKind[] = ['SQLite'];

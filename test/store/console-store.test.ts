@@ -273,8 +273,11 @@ describe.each(kinds)('the console store on $name', (kind: StoreKind) => {
       ['from a day on', { fromDay: '2026-04-03' }, [7, 6, 5]],
       ['up to a day', { toDay: '2026-04-01' }, [1, 0]],
       ['a day with no rows', { fromDay: '2026-05-01', toDay: '2026-05-09' }, []],
+      // The last day there is: the day after it would be written +010000-01-01, before every date.
+      ['up to 9999-12-31', { toDay: '9999-12-31' }, [7, 6, 5, 4, 3, 2, 1, 0]],
       ['a word, ignoring case and accents', { words: ['cafe'] }, [2]],
       ['the start of a word', { words: ['cafe*'] }, [6, 2]],
+      ['three word starts', { words: ['caf*', 'num*', 'wor*'] }, [6, 2]],
       ['two words', { words: ['cafe', 'scene'] }, [2]],
       [
         'everything at once',

@@ -4,9 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/web/app.js';
 import { hiddenField, makeApp, POSITIVE_REVIEW, testConfig, type TestApp } from '../../helpers/app.js';
 import { logStores, type StoreKind } from '../../helpers/log-stores.js';
+import { HTTP_STORE_KINDS } from '../../helpers/stores.js';
 import { consoleApp, loginToken, pageToken, PASSWORD, setCookies, signIn, type ConsoleAppOptions } from './helpers.js';
 
 const kinds = logStores();
+/** The engines of the tests about the routes themselves (HTTP_STORE_KINDS): SQLite. */
+const routeKinds = kinds.filter((kind) => HTTP_STORE_KINDS.includes(kind.name));
 const apps: TestApp[] = [];
 afterEach(async () => {
   for (const t of apps.splice(0)) await t.close();
@@ -49,7 +52,10 @@ describe('the console without ADMIN_PASSWORD', () => {
   );
 });
 
-describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+// Redirects, the sign-in form, cookies, CSRF, sessions' signatures and the pages' headers do not
+// depend on the engine: SQLite only. The store calls behind them (login failures counted and
+// forgotten, signed-out sessions) run on both engines in store/console-store.test.ts.
+describe.each(routeKinds)('the console on $name', (kind: StoreKind) => {
   const open = (options?: ConsoleAppOptions) => consoleApp(kind, options);
 
   describe('the console when signed out', () => {
@@ -157,40 +163,6 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       await agent.get('/admin').expect(303);
     });
 
-    it('refuses a client after ADMIN_LOGIN_FAILURES wrong passwords, even the right one, in every worker, with Retry-After', async () => {
-      // Arrange: two app instances on one database, as two workers are.
-      const t = await open({ config: { adminLoginFailures: 3 } });
-      const other = createApp({
-        learner: t.learner,
-        store: t.store,
-        config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 3 }),
-        checkpoints: t.checkpoints,
-      });
-      const agent = request.agent(t.app);
-      const _csrf = await loginToken(agent);
-      for (const password of ['wrong password 1', 'wrong password 2']) {
-        await agent.post('/admin/login').type('form').send({ _csrf, password }).expect(401);
-      }
-      const last = await agent.post('/admin/login').type('form').send({ _csrf, password: 'wrong password 3' });
-
-      // Act: the right password, through the other worker (same client address, same CSRF cookie)
-      const otherAgent = request.agent(other);
-      const page = await otherAgent.get('/admin/login');
-      const refused = await otherAgent
-        .post('/admin/login')
-        .type('form')
-        .send({ _csrf: hiddenField(page.text, '_csrf'), password: PASSWORD });
-
-      // Assert
-      expect(last.status).toBe(401);
-      expect(last.text).toContain('that was the last try: wait 15 minutes before the next.');
-      expect(refused.status).toBe(429);
-      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(800);
-      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(900);
-      expect(refused.text).toContain('Too many wrong passwords from your address. Wait 15 minutes, then try again.');
-      expect(setCookies(refused).has('mc_admin')).toBe(false);
-    });
-
     it('lets the client try again once its failures are 15 minutes old', async () => {
       let now = new Date('2026-05-01T10:00:00.000Z');
       const t = await open({ config: { adminLoginFailures: 1 } });
@@ -265,33 +237,6 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       await request(app).get('/admin').set('Cookie', cookie).expect(303);
     });
 
-    it('ends on sign-out in every worker: a copy of the cookie is refused afterwards', async () => {
-      // Arrange: signed in, with a copy of the session cookie that works in another worker too.
-      const t = await open();
-      const agent = request.agent(t.app);
-      const _csrf = await loginToken(agent);
-      const signedIn = await agent.post('/admin/login').type('form').send({ _csrf, password: PASSWORD }).expect(303);
-      const copy = setCookies(signedIn).get('mc_admin')!.split(';')[0];
-      const other = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD }) });
-      await request(other).get('/admin').set('Cookie', copy).expect(200);
-      const overview = await agent.get('/admin').expect(200);
-
-      // Act
-      const out = await agent
-        .post('/admin/logout')
-        .type('form')
-        .send({ _csrf: hiddenField(overview.text, '_csrf') });
-
-      // Assert
-      expect(out.status).toBe(303);
-      expect(out.headers.location).toBe('/admin/login?signed-out=1');
-      expect(setCookies(out).get('mc_admin')).toMatch(/Expires=Thu, 01 Jan 1970/);
-      await request(t.app).get('/admin').set('Cookie', copy).expect(303);
-      await request(other).get('/admin').set('Cookie', copy).expect(303);
-      const form = await agent.get('/admin/login?signed-out=1').expect(200);
-      expect(form.text).toContain('You are signed out.');
-    });
-
     it('refuses sign-out without the CSRF token, and the session stays', async () => {
       const t = await open();
       const agent = await signIn(t.app);
@@ -352,6 +297,77 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       for (const [form] of forms) expect(form).toContain('name="_csrf"');
       for (const res of responses) expect(res.status).toBe(403);
       expect((await t.store.getReview(id))?.verdict).toBe('accepted');
+    });
+  });
+});
+
+// Workers share what they know of sign-ins only through the database (login failures, signed-out
+// sessions): both engines.
+describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+  const open = (options?: ConsoleAppOptions) => consoleApp(kind, options);
+
+  describe('POST /admin/login', () => {
+    it('refuses a client after ADMIN_LOGIN_FAILURES wrong passwords, even the right one, in every worker, with Retry-After', async () => {
+      // Arrange: two app instances on one database, as two workers are.
+      const t = await open({ config: { adminLoginFailures: 3 } });
+      const other = createApp({
+        learner: t.learner,
+        store: t.store,
+        config: testConfig({ adminPassword: PASSWORD, adminLoginFailures: 3 }),
+        checkpoints: t.checkpoints,
+      });
+      const agent = request.agent(t.app);
+      const _csrf = await loginToken(agent);
+      for (const password of ['wrong password 1', 'wrong password 2']) {
+        await agent.post('/admin/login').type('form').send({ _csrf, password }).expect(401);
+      }
+      const last = await agent.post('/admin/login').type('form').send({ _csrf, password: 'wrong password 3' });
+
+      // Act: the right password, through the other worker (same client address, same CSRF cookie)
+      const otherAgent = request.agent(other);
+      const page = await otherAgent.get('/admin/login');
+      const refused = await otherAgent
+        .post('/admin/login')
+        .type('form')
+        .send({ _csrf: hiddenField(page.text, '_csrf'), password: PASSWORD });
+
+      // Assert
+      expect(last.status).toBe(401);
+      expect(last.text).toContain('that was the last try: wait 15 minutes before the next.');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(800);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(900);
+      expect(refused.text).toContain('Too many wrong passwords from your address. Wait 15 minutes, then try again.');
+      expect(setCookies(refused).has('mc_admin')).toBe(false);
+    });
+  });
+
+  describe('the console session', () => {
+    it('ends on sign-out in every worker: a copy of the cookie is refused afterwards', async () => {
+      // Arrange: signed in, with a copy of the session cookie that works in another worker too.
+      const t = await open();
+      const agent = request.agent(t.app);
+      const _csrf = await loginToken(agent);
+      const signedIn = await agent.post('/admin/login').type('form').send({ _csrf, password: PASSWORD }).expect(303);
+      const copy = setCookies(signedIn).get('mc_admin')!.split(';')[0];
+      const other = createApp({ learner: t.learner, store: t.store, config: testConfig({ adminPassword: PASSWORD }) });
+      await request(other).get('/admin').set('Cookie', copy).expect(200);
+      const overview = await agent.get('/admin').expect(200);
+
+      // Act
+      const out = await agent
+        .post('/admin/logout')
+        .type('form')
+        .send({ _csrf: hiddenField(overview.text, '_csrf') });
+
+      // Assert
+      expect(out.status).toBe(303);
+      expect(out.headers.location).toBe('/admin/login?signed-out=1');
+      expect(setCookies(out).get('mc_admin')).toMatch(/Expires=Thu, 01 Jan 1970/);
+      await request(t.app).get('/admin').set('Cookie', copy).expect(303);
+      await request(other).get('/admin').set('Cookie', copy).expect(303);
+      const form = await agent.get('/admin/login?signed-out=1').expect(200);
+      expect(form.text).toContain('You are signed out.');
     });
   });
 });

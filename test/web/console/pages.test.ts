@@ -6,11 +6,14 @@ import { createLearner } from '../../../src/learner/index.js';
 import { decodeModel } from '../../../src/model/model-file.js';
 import { hiddenField } from '../../helpers/app.js';
 import { logStores, type StoreKind } from '../../helpers/log-stores.js';
+import { HTTP_STORE_KINDS } from '../../helpers/stores.js';
 import { makeTestModel } from '../../helpers/model.js';
 import { feedbackReview, PROBE_TEXTS } from '../../helpers/probes.js';
 import { consoleApp, pageToken, signIn } from './helpers.js';
 
 const kinds = logStores();
+/** The engines of the tests about the pages themselves (HTTP_STORE_KINDS): SQLite. */
+const pageKinds = kinds.filter((kind) => HTTP_STORE_KINDS.includes(kind.name));
 
 const CLIENT_A = 'aaaaaaaaaaaaaaaa';
 const CLIENT_B = 'bbbbbbbbbbbbbbbb';
@@ -44,7 +47,12 @@ function wordOf(text: string): string {
   return words.reduce((a, b) => (b.length > a.length ? b : a));
 }
 
-describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+// The pages (filters read from the query, paging links, rendering, redirects, flashes, CSV
+// quoting) do not depend on the engine: SQLite only. What they ask the store runs on both engines
+// in store/console-store.test.ts (summaries, feedbackPage's filters and pages, exportChunks,
+// clients, the model timeline); a verdict change's rebuild runs on both in
+// web/routes/admin-api.test.ts, and on two PostgreSQL instances in postgres-instances.test.ts.
+describe.each(pageKinds)('the console on $name', (kind: StoreKind) => {
   describe('GET /admin (overview)', () => {
     it('draws the charts on the server, with the day’s counts in them and the readers’ accuracy beside', async () => {
       const { agent, today } = await withLog(kind);
@@ -329,60 +337,6 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       expect(res.text).toMatch(/<td>trained<\/td>/);
     });
 
-    it('rolls back to a checkpoint: asks first, then rejects every accepted row after it and serves the checkpoint’s model', async () => {
-      // Arrange
-      const { t, agent, rows } = await withLog(kind);
-      const base = basename((await t.checkpoints.list())[0].path);
-      const fresh = await consoleApp(kind);
-      const trained = PROBE_TEXTS.map((text) => fresh.learner.positiveProbability(text));
-
-      // Act
-      const confirm = await agent.get(`/admin/model/rollback?checkpoint=${encodeURIComponent(base)}`).expect(200);
-      const res = await agent
-        .post('/admin/model/rollback')
-        .type('form')
-        .send({ _csrf: hiddenField(confirm.text, '_csrf'), checkpoint: base });
-      const next = await agent.get(res.headers.location).expect(200);
-
-      // Assert
-      expect(confirm.text).toContain('Rolling back rejects the 7 accepted rows after it');
-      expect(res.headers.location).toBe('/admin/model');
-      const after = await Promise.all(rows.map(async (r) => (await t.store.getReview(r.id))!.verdict));
-      expect(after).not.toContain('accepted');
-      expect((await t.store.getReview(rows[2].id))?.verdict).toBe('held');
-      expect(PROBE_TEXTS.map((text) => t.learner.positiveProbability(text))).toEqual(trained);
-      expect(next.text).toContain(`Rollback to ${base}: 7 rows now rejected.`);
-      // With PostgreSQL the checkpoint is also published (below); a file's model stays where it is.
-      expect(next.text.includes(`${base} is now the published model`)).toBe(kind.name === 'PostgreSQL');
-    });
-
-    it.runIf(kind.name === 'PostgreSQL')(
-      'publishes the checkpoint rolled back to: an instance that starts afterwards serves the same model',
-      async () => {
-        // Arrange
-        const { t, agent } = await withLog(kind);
-        const checkpoint = (await t.checkpoints.list())[0];
-        const base = basename(checkpoint.path);
-        const _csrf = await pageToken(agent, '/admin/model');
-
-        // Act
-        await agent.post('/admin/model/rollback').type('form').send({ _csrf, checkpoint: base }).expect(303);
-
-        // Assert: a new instance starts from the newest published model, then replays the log.
-        const published = await kind.postgres(t.store)!.latestPublishedModel();
-        expect(`postgres:${published?.checksum}`).toBe(checkpoint.path);
-        const started = await createLearner({
-          model: decodeModel(published!.bytes, 'published'),
-          store: t.store,
-          checkpoints: t.checkpoints,
-        });
-        expect(PROBE_TEXTS.map((text) => started.positiveProbability(text))).toEqual(
-          PROBE_TEXTS.map((text) => t.learner.positiveProbability(text)),
-        );
-        expect(started.modelInfo().appliedThrough).toBe(t.learner.modelInfo().appliedThrough);
-      },
-    );
-
     it('answers 404 for a checkpoint that is not kept', async () => {
       const { agent } = await withLog(kind);
 
@@ -480,5 +434,65 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       expect(res.status).toBe(200);
       expect(res.body).toBe(3_001);
     });
+  });
+});
+
+// Rolling back on PostgreSQL also publishes the checkpoint, the model every instance starts
+// from: both engines.
+describe.each(kinds)('the console on $name', (kind: StoreKind) => {
+  describe('GET /admin/model and rolling back', () => {
+    it('rolls back to a checkpoint: asks first, then rejects every accepted row after it and serves the checkpoint’s model', async () => {
+      // Arrange
+      const { t, agent, rows } = await withLog(kind);
+      const base = basename((await t.checkpoints.list())[0].path);
+      const fresh = await consoleApp(kind);
+      const trained = PROBE_TEXTS.map((text) => fresh.learner.positiveProbability(text));
+
+      // Act
+      const confirm = await agent.get(`/admin/model/rollback?checkpoint=${encodeURIComponent(base)}`).expect(200);
+      const res = await agent
+        .post('/admin/model/rollback')
+        .type('form')
+        .send({ _csrf: hiddenField(confirm.text, '_csrf'), checkpoint: base });
+      const next = await agent.get(res.headers.location).expect(200);
+
+      // Assert
+      expect(confirm.text).toContain('Rolling back rejects the 7 accepted rows after it');
+      expect(res.headers.location).toBe('/admin/model');
+      const after = await Promise.all(rows.map(async (r) => (await t.store.getReview(r.id))!.verdict));
+      expect(after).not.toContain('accepted');
+      expect((await t.store.getReview(rows[2].id))?.verdict).toBe('held');
+      expect(PROBE_TEXTS.map((text) => t.learner.positiveProbability(text))).toEqual(trained);
+      expect(next.text).toContain(`Rollback to ${base}: 7 rows now rejected.`);
+      // With PostgreSQL the checkpoint is also published (below); a file's model stays where it is.
+      expect(next.text.includes(`${base} is now the published model`)).toBe(kind.name === 'PostgreSQL');
+    });
+
+    it.runIf(kind.name === 'PostgreSQL')(
+      'publishes the checkpoint rolled back to: an instance that starts afterwards serves the same model',
+      async () => {
+        // Arrange
+        const { t, agent } = await withLog(kind);
+        const checkpoint = (await t.checkpoints.list())[0];
+        const base = basename(checkpoint.path);
+        const _csrf = await pageToken(agent, '/admin/model');
+
+        // Act
+        await agent.post('/admin/model/rollback').type('form').send({ _csrf, checkpoint: base }).expect(303);
+
+        // Assert: a new instance starts from the newest published model, then replays the log.
+        const published = await kind.postgres(t.store)!.latestPublishedModel();
+        expect(`postgres:${published?.checksum}`).toBe(checkpoint.path);
+        const started = await createLearner({
+          model: decodeModel(published!.bytes, 'published'),
+          store: t.store,
+          checkpoints: t.checkpoints,
+        });
+        expect(PROBE_TEXTS.map((text) => started.positiveProbability(text))).toEqual(
+          PROBE_TEXTS.map((text) => t.learner.positiveProbability(text)),
+        );
+        expect(started.modelInfo().appliedThrough).toBe(t.learner.modelInfo().appliedThrough);
+      },
+    );
   });
 });

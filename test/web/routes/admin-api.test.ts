@@ -5,53 +5,62 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODERATION } from '../../../src/moderation/index.js';
 import type { LogStore } from '../../../src/store/index.js';
 import { NEGATIVE_REVIEW, POSITIVE_REVIEW, type MakeAppOptions, type TestApp, useApps } from '../../helpers/app.js';
-import { STORE_KINDS } from '../../helpers/stores.js';
+import { HTTP_STORE_KINDS, STORE_KINDS, type StoreKind } from '../../helpers/stores.js';
 import { PROBE_TEXTS } from '../../helpers/probes.js';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
 const AUTH = `Bearer ${TOKEN}`;
 
-describe.each(STORE_KINDS)('on %s', (kind) => {
+const CLIENT_A = 'aaaaaaaaaaaaaaaa';
+const CLIENT_B = 'bbbbbbbbbbbbbbbb';
+
+/**
+ * For a describe block on `kind`: makes the real app on a new log, with the admin API on unless
+ * `adminToken: undefined` is given.
+ */
+function useAdminApps(kind: StoreKind) {
   const makeApp = useApps(kind);
+  return (config: MakeAppOptions['config'] = {}) => makeApp({ config: { adminToken: TOKEN, ...config } });
+}
 
-  /** The real app on the block’s store, with the admin API on unless `adminToken: undefined` is given. */
-  const open = (config: MakeAppOptions['config'] = {}) => makeApp({ config: { adminToken: TOKEN, ...config } });
+interface ListedRow {
+  id: number;
+  review: string;
+  sentiment: number;
+  date: string;
+  verdict: string;
+  client: string | null;
+}
 
-  interface ListedRow {
-    id: number;
-    review: string;
-    sentiment: number;
-    date: string;
-    verdict: string;
-    client: string | null;
-  }
+async function list(app: Express, query: string): Promise<ListedRow[]> {
+  const res = await request(app).get(`/api/v1/admin/feedback${query}`).set('Authorization', AUTH).expect(200);
+  return (res.body as { rows: ListedRow[] }).rows;
+}
 
-  async function list(app: Express, query: string): Promise<ListedRow[]> {
-    const res = await request(app).get(`/api/v1/admin/feedback${query}`).set('Authorization', AUTH).expect(200);
-    return (res.body as { rows: ListedRow[] }).rows;
-  }
+function expectJsonError(res: request.Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+}
 
-  function expectJsonError(res: request.Response, status: number, code: string) {
-    expect(res.status).toBe(status);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
-  }
+/** Predict through the API and answer, as a reader at `address` (seen only when trustProxy is on). */
+async function predictAndAnswer(app: Express, review: string, correct: boolean, address?: string) {
+  const withAddress = (req: request.Test) => (address === undefined ? req : req.set('X-Forwarded-For', address));
+  const predicted = await withAddress(request(app).post('/api/v1/predict')).send({ review }).expect(200);
+  const { predictionId } = predicted.body as { predictionId: string };
+  const answered = await withAddress(request(app).post('/api/v1/feedback')).send({ predictionId, correct }).expect(201);
+  return answered.body as { reviewId: number; verdict: string; learned: boolean; label: string };
+}
 
-  /** Predict through the API and answer, as a reader at `address` (seen only when trustProxy is on). */
-  async function predictAndAnswer(app: Express, review: string, correct: boolean, address?: string) {
-    const withAddress = (req: request.Test) => (address === undefined ? req : req.set('X-Forwarded-For', address));
-    const predicted = await withAddress(request(app).post('/api/v1/predict')).send({ review }).expect(200);
-    const { predictionId } = predicted.body as { predictionId: string };
-    const answered = await withAddress(request(app).post('/api/v1/feedback'))
-      .send({ predictionId, correct })
-      .expect(201);
-    return answered.body as { reviewId: number; verdict: string; learned: boolean; label: string };
-  }
+const probabilities = (t: TestApp<LogStore>) => PROBE_TEXTS.map((text) => t.learner.positiveProbability(text));
 
-  const probabilities = (t: TestApp<LogStore>) => PROBE_TEXTS.map((text) => t.learner.positiveProbability(text));
-
-  const CLIENT_A = 'aaaaaaaaaaaaaaaa';
-  const CLIENT_B = 'bbbbbbbbbbbbbbbb';
+// What the routes do with a request (the token, the parameters, status codes, JSON, what a
+// verdict change answers) does not depend on the engine: SQLite only (HTTP_STORE_KINDS). The store
+// suites run what is behind them on both (store/console-store.test.ts: feedbackPage's filters,
+// words and pages; store/store.test.ts: verdict changes), and durability/moderation.test.ts
+// rejects a client through this API, on every worker and through kill -9, on both.
+describe.each(HTTP_STORE_KINDS)('on %s', (kind) => {
+  const open = useAdminApps(kind);
 
   describe('the admin API without ADMIN_TOKEN', () => {
     it.each([
@@ -284,28 +293,6 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
       expect((await list(t.app, '?verdict=rejected')).map((row) => row.id)).toEqual([reviewId]);
     });
 
-    it('un-learns a row in the middle of the log: the model equals one that only ever learned the others', async () => {
-      const t = await open();
-      const first = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
-      const middle = await predictAndAnswer(
-        t.app,
-        'The soundtrack was loud and the ending surprised me completely.',
-        false,
-      );
-      const last = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true);
-      expect([first.verdict, middle.verdict, last.verdict]).toEqual(['accepted', 'accepted', 'accepted']);
-      const reference = await open();
-      await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
-      await predictAndAnswer(reference.app, NEGATIVE_REVIEW, true);
-
-      await request(t.app)
-        .post(`/api/v1/admin/feedback/${middle.reviewId}/reject`)
-        .set('Authorization', AUTH)
-        .expect(200);
-
-      expect(probabilities(t)).toEqual(probabilities(reference));
-    });
-
     it('answers 404 for an id that names no row, and changes nothing', async () => {
       const t = await open();
       await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
@@ -335,49 +322,6 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
 
       expectJsonError(res, 405, 'method_not_allowed');
       expect(res.headers.allow).toBe('POST');
-    });
-  });
-
-  describe('POST /api/v1/admin/feedback/:id/accept', () => {
-    it('learns a held row: the model moves towards its label, as if the row had been accepted when written', async () => {
-      // Arrange: one correction a day per client, so the second Incorrect answer is held.
-      const t = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 } });
-      await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
-      const held = await predictAndAnswer(t.app, NEGATIVE_REVIEW, false);
-      expect(held).toMatchObject({ verdict: 'held', learned: false });
-      const before = { p: t.learner.positiveProbability(NEGATIVE_REVIEW), version: t.learner.modelInfo().version };
-      const reference = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 0 } });
-      await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
-      expect(await predictAndAnswer(reference.app, NEGATIVE_REVIEW, false)).toMatchObject({ verdict: 'accepted' });
-
-      // Act
-      const res = await request(t.app)
-        .post(`/api/v1/admin/feedback/${held.reviewId}/accept`)
-        .set('Authorization', AUTH);
-
-      // Assert
-      expect(res.status).toBe(200);
-      const { modelVersion } = res.body as { modelVersion: string };
-      expect(modelVersion).not.toBe(before.version);
-      expect(modelVersion).toBe(t.learner.modelInfo().version);
-      expect(t.learner.positiveProbability(NEGATIVE_REVIEW)).toBeGreaterThan(before.p);
-      expect(probabilities(t)).toEqual(probabilities(reference));
-      expect(await t.store.getReview(held.reviewId)).toMatchObject({ verdict: 'accepted' });
-    });
-
-    it('learns a row it had rejected again, and rejecting it once more restores the model exactly', async () => {
-      const t = await open();
-      const before = probabilities(t);
-      const { reviewId } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
-      const learned = probabilities(t);
-      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/reject`).set('Authorization', AUTH).expect(200);
-
-      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/accept`).set('Authorization', AUTH).expect(200);
-      const reaccepted = probabilities(t);
-      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/reject`).set('Authorization', AUTH).expect(200);
-
-      expect(reaccepted).toEqual(learned);
-      expect(probabilities(t)).toEqual(before);
     });
   });
 
@@ -449,5 +393,79 @@ describe.each(STORE_KINDS)('on %s', (kind) => {
         expectJsonError(res, 400, 'invalid_request');
       },
     );
+  });
+});
+
+// A verdict change rebuilds the model from a checkpoint and replays the log after it; on
+// PostgreSQL both come from the database (databaseCheckpoints, reviewsAfter), and
+// learner/undo.test.ts, which pins these rebuilds, runs on SQLite only: both engines.
+describe.each(STORE_KINDS)('on %s', (kind) => {
+  const open = useAdminApps(kind);
+
+  describe('POST /api/v1/admin/feedback/:id/reject', () => {
+    it('un-learns a row in the middle of the log: the model equals one that only ever learned the others', async () => {
+      const t = await open();
+      const first = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
+      const middle = await predictAndAnswer(
+        t.app,
+        'The soundtrack was loud and the ending surprised me completely.',
+        false,
+      );
+      const last = await predictAndAnswer(t.app, NEGATIVE_REVIEW, true);
+      expect([first.verdict, middle.verdict, last.verdict]).toEqual(['accepted', 'accepted', 'accepted']);
+      const reference = await open();
+      await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
+      await predictAndAnswer(reference.app, NEGATIVE_REVIEW, true);
+
+      await request(t.app)
+        .post(`/api/v1/admin/feedback/${middle.reviewId}/reject`)
+        .set('Authorization', AUTH)
+        .expect(200);
+
+      expect(probabilities(t)).toEqual(probabilities(reference));
+    });
+  });
+
+  describe('POST /api/v1/admin/feedback/:id/accept', () => {
+    it('learns a held row: the model moves towards its label, as if the row had been accepted when written', async () => {
+      // Arrange: one correction a day per client, so the second Incorrect answer is held.
+      const t = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 1 } });
+      await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
+      const held = await predictAndAnswer(t.app, NEGATIVE_REVIEW, false);
+      expect(held).toMatchObject({ verdict: 'held', learned: false });
+      const before = { p: t.learner.positiveProbability(NEGATIVE_REVIEW), version: t.learner.modelInfo().version };
+      const reference = await open({ moderation: { ...DEFAULT_MODERATION, clientCorrectionsPerDay: 0 } });
+      await predictAndAnswer(reference.app, POSITIVE_REVIEW, false);
+      expect(await predictAndAnswer(reference.app, NEGATIVE_REVIEW, false)).toMatchObject({ verdict: 'accepted' });
+
+      // Act
+      const res = await request(t.app)
+        .post(`/api/v1/admin/feedback/${held.reviewId}/accept`)
+        .set('Authorization', AUTH);
+
+      // Assert
+      expect(res.status).toBe(200);
+      const { modelVersion } = res.body as { modelVersion: string };
+      expect(modelVersion).not.toBe(before.version);
+      expect(modelVersion).toBe(t.learner.modelInfo().version);
+      expect(t.learner.positiveProbability(NEGATIVE_REVIEW)).toBeGreaterThan(before.p);
+      expect(probabilities(t)).toEqual(probabilities(reference));
+      expect(await t.store.getReview(held.reviewId)).toMatchObject({ verdict: 'accepted' });
+    });
+
+    it('learns a row it had rejected again, and rejecting it once more restores the model exactly', async () => {
+      const t = await open();
+      const before = probabilities(t);
+      const { reviewId } = await predictAndAnswer(t.app, POSITIVE_REVIEW, false);
+      const learned = probabilities(t);
+      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/reject`).set('Authorization', AUTH).expect(200);
+
+      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/accept`).set('Authorization', AUTH).expect(200);
+      const reaccepted = probabilities(t);
+      await request(t.app).post(`/api/v1/admin/feedback/${reviewId}/reject`).set('Authorization', AUTH).expect(200);
+
+      expect(reaccepted).toEqual(learned);
+      expect(probabilities(t)).toEqual(before);
+    });
   });
 });
