@@ -96,6 +96,11 @@ const FILLER_WORDS: ReadonlySet<string> = new Set(
   [...ENGLISH_STOP_WORDS, 'movie', 'movies', 'film', 'films', 's', 't'].map((word) => normalizeReview(word)),
 );
 
+/** Whether a shingle counts as a phrase for the budget: it holds a word other than a filler word. */
+function isPhrase(shingle: string): boolean {
+  return shingle.split(' ').some((word) => !FILLER_WORDS.has(word));
+}
+
 /** Each shingle of the words (3 words, or all of them when fewer) with its hash, in text order. */
 function* shinglesOf(words: readonly string[]): Generator<{ text: string; key: number }> {
   const encoder = new TextEncoder();
@@ -114,7 +119,7 @@ export function fingerprint(text: string): Fingerprint {
   const phrases = new Set<number>();
   for (const { text, key } of shinglesOf(words)) {
     shingles.add(key);
-    if (text.split(' ').some((word) => !FILLER_WORDS.has(word))) phrases.add(key);
+    if (isPhrase(text)) phrases.add(key);
   }
   const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
   for (const shingle of shingles) {
@@ -160,8 +165,8 @@ export function phrasesOf(text: string): Array<{ key: number; words: string }> {
   const found = new Map<number, string>();
   let i = 0;
   for (const { text: shingle, key } of shinglesOf(wordsOf(normalizeReview(text)))) {
-    if (!found.has(key) && shingle.split(' ').some((word) => !FILLER_WORDS.has(word)))
-      found.set(key, readable.slice(i, i + shingle.split(' ').length).join(' '));
+    // Every shingle of a text of three words or more has three; a shorter text's one has them all.
+    if (!found.has(key) && isPhrase(shingle)) found.set(key, readable.slice(i, i + SHINGLE_WORDS).join(' '));
     i++;
   }
   return [...found].map(([key, words]) => ({ key, words }));
