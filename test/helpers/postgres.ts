@@ -13,3 +13,25 @@ export const POSTGRES_OFF = process.env.TEST_POSTGRES === 'off';
 export function skipWithoutPostgres(): void {
   if (POSTGRES_OFF) beforeEach((context) => context.skip());
 }
+
+/**
+ * In a file whose blocks run on both engines (`describe.each(logStores())('… on $name')`): with
+ * TEST_POSTGRES=off, each test under a block named for PostgreSQL is skipped and the SQLite ones
+ * run. A PostgreSQL block not so named fails, asking for a PostgreSQL that was not started.
+ */
+export function skipPostgresBlocksWithoutPostgres(): void {
+  if (POSTGRES_OFF)
+    beforeEach((context) => {
+      if (namesPostgres(context.task)) context.skip();
+    });
+}
+
+interface NamedTask {
+  name: string;
+  suite?: NamedTask;
+}
+
+function namesPostgres(task: NamedTask | undefined): boolean {
+  for (let at = task; at !== undefined; at = at.suite) if (at.name.includes('PostgreSQL')) return true;
+  return false;
+}
