@@ -18,11 +18,23 @@ export type ClientOf = (req: Request) => string;
  */
 export function clientIdentity(secret: string): ClientOf {
   const key = createHmac('sha256', secret).update('movieclassifier client identity v1').digest();
+  // Every prediction asks, and an HMAC costs several microseconds; a server sees few addresses at
+  // a time. Forgotten all at once when full: an address seen again is hashed again, same answer.
+  const known = new Map<string, string>();
   return (req) => {
-    const address = networkOf(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-    return createHmac('sha256', key).update(address).digest('hex').slice(0, 16);
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    let id = known.get(address);
+    if (id === undefined) {
+      id = createHmac('sha256', key).update(networkOf(address)).digest('hex').slice(0, 16);
+      if (known.size >= REMEMBERED_ADDRESSES) known.clear();
+      known.set(address, id);
+    }
+    return id;
   };
 }
+
+/** Addresses whose ids are kept (about 100 bytes each). */
+const REMEMBERED_ADDRESSES = 10_000;
 
 function networkOf(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
