@@ -69,14 +69,13 @@ export interface ClientSummary {
 
 export type ClientOrder = 'rows' | 'held' | 'rejected';
 
-/**
- * What the operator's console reads (and the little it writes), over migration 6's tables: SQLite
- * answers at once, PostgreSQL later, so every result may be a promise and every caller awaits it.
- * {@link SyncConsoleStore} is SQLite's synchronous form (as `Store` is of `LogStore`).
- */
 /** What {@link ConsoleStore.claimLoginTry} answers: go on and check the password, or wait. */
 export type LoginTry = { allowed: true; failuresBefore: number } | { allowed: false; oldest: string };
 
+/**
+ * What the operator's console reads (and the little it writes), over migration 6's tables: SQLite
+ * answers at once, PostgreSQL later, so every result may be a promise and every caller awaits it.
+ */
 export interface ConsoleStore {
   /** review_db rows counted by period between two hours ('YYYY-MM-DDTHH', from inclusive, to exclusive). */
   feedbackCounts(range: { fromHour: string; toHour: string; by: 'hour' | 'day' }): Awaitable<FeedbackCount[]>;

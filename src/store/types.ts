@@ -216,7 +216,7 @@ export interface LogStore {
   insertReview(review: string, sentiment: Label, source: string, options?: RowOptions): Awaitable<number>;
   /**
    * review_db rows with id > afterId (and <= upTo when given), in id order, streamed with .iterate().
-   * While the iterator is open the same Store can read but not write (the connection is busy):
+   * While the iterator is open the same SQLite store can read but not write (the connection is busy):
    * finish or break out of the loop before recording anything.
    */
   reviewsAfter(afterId: number, upTo?: number): Iterable<ReviewRow> | AsyncIterable<ReviewRow>;
