@@ -136,4 +136,9 @@ describe('formatCaseLine', () => {
 
     expect(line).toContain('non-2xx 7 (409: 5, 500: 2)');
   });
+
+  it("shows the server's CPU time per response when the run measured it, and nothing otherwise", () => {
+    expect(formatCaseLine(2, 'predict', { ...predict, cpuMsPerResponse: 0.4261 })).toMatch(/cpu 0\.426 ms\/response$/);
+    expect(formatCaseLine(2, 'predict', predict)).not.toContain('cpu');
+  });
 });

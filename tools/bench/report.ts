@@ -103,7 +103,8 @@ export function formatCaseLine(workers: number, name: CaseName, summary: CaseSum
   return (
     `workers=${workers}  ${CASE_LABELS[name].padEnd(22)} ${fmt(summary.rps, 0).padStart(7)} req/s  ` +
     `p50 ${fmt(l.p50, 2)} ms  p99 ${fmt(l.p99, 2)} ms  max ${fmt(l.max, 1)} ms  ` +
-    `${failures}  errors ${summary.errors} (timeouts ${summary.timeouts})`
+    `${failures}  errors ${summary.errors} (timeouts ${summary.timeouts})` +
+    (summary.cpuMsPerResponse === undefined ? '' : `  cpu ${fmt(summary.cpuMsPerResponse, 3)} ms/response`)
   );
 }
 

@@ -20,6 +20,7 @@ import {
   type FeedbackSummary,
   type ServerRun,
 } from './report.js';
+import { treeCpuMs } from './cpu.js';
 import { sampleTreeRss, treeRss, type TreeRss } from './rss.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
 import { ensureBuild } from './build.js';
@@ -198,12 +199,15 @@ async function runServer(
     const rssMedianDuringCase: Partial<Record<CaseName, TreeRss>> = {};
     for (const name of options.cases) {
       const sampler = sampleTreeRss(server.pid);
+      const cpuBefore = treeCpuMs(server.pid);
       if (name === 'feedback') {
-        cases.feedback = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
+        const summary = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
+        cases.feedback = withCpu(summary, treeCpuMs(server.pid) - cpuBefore);
         log(formatCaseLine(workers, name, cases.feedback));
         log(formatFeedbackCheck(workers, cases.feedback));
       } else {
-        cases[name] = await fixedCase(server, name, review, options, context);
+        const summary = await fixedCase(server, name, review, options, context);
+        cases[name] = withCpu(summary, treeCpuMs(server.pid) - cpuBefore);
         log(formatCaseLine(workers, name, cases[name]));
       }
       rssMedianDuringCase[name] = sampler.stop();
@@ -289,6 +293,11 @@ function signedMb(mb: number): string {
 
 function largest(rss: TreeRss): number {
   return rss.processes.reduce((max, p) => Math.max(max, p.rssMb), 0);
+}
+
+/** A case's summary with the server's CPU time per response (none when nothing answered). */
+function withCpu<T extends CaseSummary>(summary: T, cpuMs: number): T {
+  return summary.responses > 0 ? { ...summary, cpuMsPerResponse: round(cpuMs / summary.responses, 3) } : summary;
 }
 
 async function fixedCase(

@@ -105,6 +105,11 @@ export interface CaseSummary {
   statusCodes: Record<string, number>;
   /** Of the 2xx answers, in ms. */
   latencyMs: LatencySummary;
+  /**
+   * The server's CPU time (user + system, all its processes) over the case, per response, in ms:
+   * steadier than requests/s on a machine the load generator and other work share. Set by the run.
+   */
+  cpuMsPerResponse?: number;
 }
 
 /** Turns the counts of one autocannon run and its recorded latencies into the reported figures. */
