@@ -199,15 +199,12 @@ async function runServer(
     const rssMedianDuringCase: Partial<Record<CaseName, TreeRss>> = {};
     for (const name of options.cases) {
       const sampler = sampleTreeRss(server.pid);
-      const cpuBefore = treeCpuMs(server.pid);
       if (name === 'feedback') {
-        const summary = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
-        cases.feedback = withCpu(summary, treeCpuMs(server.pid) - cpuBefore);
+        cases.feedback = await feedbackCase(server, workers, review, options, context, cases.predict?.rps);
         log(formatCaseLine(workers, name, cases.feedback));
         log(formatFeedbackCheck(workers, cases.feedback));
       } else {
-        const summary = await fixedCase(server, name, review, options, context);
-        cases[name] = withCpu(summary, treeCpuMs(server.pid) - cpuBefore);
+        cases[name] = await fixedCase(server, name, review, options, context);
         log(formatCaseLine(workers, name, cases[name]));
       }
       rssMedianDuringCase[name] = sampler.stop();
@@ -295,8 +292,14 @@ function largest(rss: TreeRss): number {
   return rss.processes.reduce((max, p) => Math.max(max, p.rssMb), 0);
 }
 
-/** A case's summary with the server's CPU time per response (none when nothing answered). */
-function withCpu<T extends CaseSummary>(summary: T, cpuMs: number): T {
+/**
+ * A case's summary with the server's CPU time per response over `load` alone (none when nothing
+ * answered): what the case does before its load, as the feedback case's predictions, is not in it.
+ */
+async function withCpu<T extends CaseSummary>(server: BenchServer, load: () => Promise<T>): Promise<T> {
+  const before = treeCpuMs(server.pid);
+  const summary = await load();
+  const cpuMs = treeCpuMs(server.pid) - before;
   return summary.responses > 0 ? { ...summary, cpuMsPerResponse: round(cpuMs / summary.responses, 3) } : summary;
 }
 
@@ -308,23 +311,25 @@ async function fixedCase(
   context: BenchContext,
 ): Promise<CaseSummary> {
   const request = caseRequest(name, review);
-  if (options.tool === 'wrk') {
-    return runWrk({
+  return withCpu(server, async () => {
+    if (options.tool === 'wrk') {
+      return runWrk({
+        url: server.url,
+        request,
+        connections: options.connections,
+        duration: options.duration,
+        cleanup: context.cleanup,
+      });
+    }
+    const run = await runLoad({
       url: server.url,
-      request,
       connections: options.connections,
       duration: options.duration,
       cleanup: context.cleanup,
+      requests: [toAutocannon(request)],
     });
-  }
-  const run = await runLoad({
-    url: server.url,
-    connections: options.connections,
-    duration: options.duration,
-    cleanup: context.cleanup,
-    requests: [toAutocannon(request)],
+    return summarizeCase(request, run.counts, run.latencies);
   });
-  return summarizeCase(request, run.counts, run.latencies);
 }
 
 async function feedbackCase(
@@ -350,27 +355,29 @@ async function feedbackCase(
   // Read-only: the server alone writes; WAL lets this connection read beside it.
   const feedbackLog = openStore(server.dbPath, { readonly: true });
   try {
-    const before = await feedbackLog.maxReviewId();
-    const run = await runFeedbackLoad({
-      url: server.url,
-      ids: pool.ids,
-      connections: options.connections,
-      duration: options.duration,
-      cleanup: context.cleanup,
+    return await withCpu(server, async () => {
+      const before = await feedbackLog.maxReviewId();
+      const run = await runFeedbackLoad({
+        url: server.url,
+        ids: pool.ids,
+        connections: options.connections,
+        duration: options.duration,
+        cleanup: context.cleanup,
+      });
+      await waitForQuietLog(feedbackLog);
+      const stored = await checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
+      return {
+        ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
+        pool: {
+          created: pool.ids.length,
+          seconds: round(pool.seconds, 2),
+          failed: pool.failed,
+          used: run.used,
+          exhausted: run.exhausted,
+        },
+        stored,
+      };
     });
-    await waitForQuietLog(feedbackLog);
-    const stored = await checkFeedbackRows(feedbackLog, before, run.reviewIds, options.connections);
-    return {
-      ...summarizeCase({ method: 'POST', path: '/api/v1/feedback' }, run.counts, run.latencies),
-      pool: {
-        created: pool.ids.length,
-        seconds: round(pool.seconds, 2),
-        failed: pool.failed,
-        used: run.used,
-        exhausted: run.exhausted,
-      },
-      stored,
-    };
   } finally {
     await feedbackLog.close();
   }
