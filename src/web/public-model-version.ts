@@ -14,9 +14,9 @@ export function publicModelVersion(secret: string): (fullVersion: string) => str
   const key = createHmac('sha256', secret).update('movieclassifier public model version v1').digest();
   // Every API answer asks, and the version only changes when the model learns: the last answer is
   // kept, so a run of predictions between two feedbacks pays for one HMAC, not one each.
-  let last = { full: '', shown: '' };
+  let last: { full: string; shown: string } | undefined;
   return (fullVersion) => {
-    if (fullVersion !== last.full || last.shown === '') {
+    if (last?.full !== fullVersion) {
       last = { full: fullVersion, shown: createHmac('sha256', key).update(fullVersion).digest('hex').slice(0, 12) };
     }
     return last.shown;
