@@ -123,9 +123,12 @@ async function startOnce(options: BenchServerOptions, port: number): Promise<Ben
     WORKERS: String(workers),
     RATE_LIMIT: 'off',
     // The load comes from one address standing in for many readers: no per-client moderation
-    // limits (the near-duplicate and word rules still apply to every row).
+    // limits (the near-duplicate and word rules still apply to every row), and no per-client bound
+    // on unanswered predictions, which kept the feedback case's pool at its newest 500 and answered
+    // every other feedback 404.
     MODERATION_CLIENT_ROWS_PER_DAY: '0',
     MODERATION_CLIENT_CORRECTIONS_PER_DAY: '0',
+    PREDICTION_MAX_PER_CLIENT: '0',
     LOG_LEVEL: options.logLevel,
     CSRF_SECRET: randomBytes(32).toString('hex'),
   };
