@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
 
 import type { Config } from './config.js';
-import { MovieClassifierError } from './errors.js';
+import { DatabaseUnavailableError, MovieClassifierError } from './errors.js';
 import { createLearner, followChanges, modelJournal } from './learner/index.js';
 import { moderationRule } from './moderation/index.js';
 import { decodeModel, type LoadedModelFile } from './model/model-file.js';
@@ -97,7 +97,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     learner,
     events: store.modelEvents,
     changes: store.console,
-    onError: (error) => logger.error({ err: error }, `could not write the model timeline: ${(error as Error).message}`),
+    // A database that is away (another process holding SQLite's write lock) is not the journal's
+    // fault: its next look writes the same event.
+    onError: (error) =>
+      logger[error instanceof DatabaseUnavailableError ? 'warn' : 'error'](
+        { err: error },
+        `could not write the model timeline: ${(error as Error).message}`,
+      ),
   });
   await journal.note();
   const metrics = config.metricsPort === undefined ? undefined : createMetrics();

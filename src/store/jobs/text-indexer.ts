@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '../../errors.js';
 import type { ConsoleStore } from '../console.js';
 
 /** Review texts added to the console's full-text index per look. */
@@ -36,10 +37,11 @@ export function startTextIndexer(
         await store.indexText(TEXT_INDEX_BATCH);
       })
       .catch((error: unknown) => {
-        // Another process holding the write lock is the usual reason: the next look indexes them.
-        const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
+        // "Not now" (another process holds SQLite's write lock, PostgreSQL is away) is no error of
+        // the indexer's: the next look indexes the same rows, and the write gate and /healthz
+        // report a database that stays away.
         const message = `could not index review texts for the console: ${(error as Error).message}`;
-        if (busy) options.log.debug({ err: error }, message);
+        if (error instanceof DatabaseUnavailableError) options.log.debug({ err: error }, message);
         else options.log.error({ err: error }, message);
       })
       .finally(() => (indexing = undefined));
