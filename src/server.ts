@@ -98,9 +98,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     events: store.modelEvents,
     changes: store.console,
     // A database that is away (another process holding SQLite's write lock) is not the journal's
-    // fault: its next look writes the same event.
+    // fault: its next look, after the next poll, writes the same event; /healthz reports a
+    // database that stays away.
     onError: (error) =>
-      logger[error instanceof DatabaseUnavailableError ? 'warn' : 'error'](
+      logger[error instanceof DatabaseUnavailableError ? 'debug' : 'error'](
         { err: error },
         `could not write the model timeline: ${(error as Error).message}`,
       ),
