@@ -11,7 +11,7 @@ import { MovieClassifierError } from '../../src/errors.js';
 import { SERVER_ENTRY, SERVER_HOST, spawnServer, type StartUpLine } from '../server-process.js';
 import type { Cleanup } from './cleanup.js';
 
-/** The bench could not start, reach or stop a server, or build it. */
+/** The bench could not start, reach, stop or measure a server, or build it. */
 export class BenchError extends MovieClassifierError {
   override name = 'BenchError' as const;
 }

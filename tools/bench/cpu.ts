@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { BenchError } from './bench-server.js';
 import { processTree } from './rss.js';
 
 /**
@@ -17,7 +18,7 @@ const USER_HZ = 100;
  */
 export function cpuTicksOf(stat: string): number {
   const close = stat.lastIndexOf(')');
-  if (close < 0) throw new Error(`unexpected /proc stat text '${stat.slice(0, 60)}': no ')' after the name`);
+  if (close < 0) throw new BenchError(`unexpected /proc stat text '${stat.slice(0, 60)}': no ')' after the name`);
   // After the name: state (field 3), ... utime (field 14), stime (field 15).
   const fields = stat
     .slice(close + 1)
@@ -25,7 +26,7 @@ export function cpuTicksOf(stat: string): number {
     .split(/\s+/);
   const [utime, stime] = [Number(fields[11]), Number(fields[12])];
   if (!Number.isSafeInteger(utime) || !Number.isSafeInteger(stime))
-    throw new Error(`unexpected /proc stat text '${stat.slice(0, 60)}': no utime and stime`);
+    throw new BenchError(`unexpected /proc stat text '${stat.slice(0, 60)}': no utime and stime`);
   return utime + stime;
 }
 

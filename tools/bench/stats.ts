@@ -106,8 +106,8 @@ export interface CaseSummary {
   /** Of the 2xx answers, in ms. */
   latencyMs: LatencySummary;
   /**
-   * The server's CPU time (user + system, all its processes) over the case, per response, in ms:
-   * steadier than requests/s on a machine the load generator and other work share. Set by the run.
+   * The server's CPU time (user + system, all its processes) over the case's load, per response, in
+   * ms: steadier than requests/s on a machine the load generator and other work share. Set by the run.
    */
   cpuMsPerResponse?: number;
 }

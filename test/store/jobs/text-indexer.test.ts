@@ -22,7 +22,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A store with one answered review waiting for the index, opened as a second server would not wait for the lock. */
+/** A store with one answered review waiting for the index; it does not wait for a lock another connection holds. */
 async function storeWithOneReview(): Promise<{ store: LogStore; path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'movieclassifier-indexer-'));
   dirs.push(dir);
