@@ -35,6 +35,29 @@ const READERS = `
   Promise.all(Array.from({ length: exports }, read)).then((lines) => parentPort.postMessage(lines));
 `;
 
+/** Two exports read from a thread of their own while /healthz is asked again and again from this one. */
+async function exportWhileProbing(
+  base: string,
+  cookie: string,
+): Promise<{ lines: number[]; probes: number[]; exportMs: number }> {
+  // Read on this thread, the exports would pause whenever the server held it, since no one would
+  // empty the sockets; this thread is the server's, so the probes wait for whatever holds it.
+  const started = performance.now();
+  const readers = new Worker(READERS, { eval: true, workerData: { base, cookie, exports: 2 } });
+  let running = true;
+  const exported = (once(readers, 'message') as Promise<[number[]]>).finally(() => (running = false));
+  const probes: number[] = [];
+  while (running) {
+    const t0 = performance.now();
+    await (await fetch(`${base}/healthz`)).arrayBuffer();
+    probes.push(performance.now() - t0);
+  }
+  const [lines] = await exported;
+  const exportMs = performance.now() - started;
+  await readers.terminate();
+  return { lines, probes, exportMs };
+}
+
 describe.each(kinds)('the console on $name', (kind: StoreKind) => {
   it('answers /healthz while CSV exports stream to fast readers: no answer waits for a whole export', async () => {
     // Arrange: a log of ROWS reviews (about 1 KB each), served for real on 127.0.0.1.
@@ -48,29 +71,22 @@ describe.each(kinds)('the console on $name', (kind: StoreKind) => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const cookie = await signIn(base, PASSWORD);
 
-      // Act: two exports read as fast as they come, from a thread of their own (read on this
-      // thread, the exports would pause whenever the server held it, since no one would empty the
-      // sockets), and /healthz asked again and again meanwhile from here, the server's thread.
-      const started = performance.now();
-      const readers = new Worker(READERS, { eval: true, workerData: { base, cookie, exports: 2 } });
-      let running = true;
-      const exported = (once(readers, 'message') as Promise<[number[]]>).finally(() => (running = false));
-      const probes: number[] = [];
-      while (running) {
-        const t0 = performance.now();
-        await (await fetch(`${base}/healthz`)).arrayBuffer();
-        probes.push(performance.now() - t0);
-      }
-      const [lines] = await exported;
-      const exportMs = performance.now() - started;
-      await readers.terminate();
+      // Act: twice, so that one pause of the machine (another test file, a collector) is not taken
+      // for the route holding the thread.
+      const rounds = [await exportWhileProbing(base, cookie), await exportWhileProbing(base, cookie)];
 
       // Assert: every row exported; /healthz answered many times, none waiting for a good part of the
-      // exports. Measured here: with the turn taken, the longest answer is 1-3% of the exports' time
-      // (4% with two CPU hogs beside); without it (stream-chunks.ts's takeTurn removed), 27-37%.
-      expect(lines).toEqual([ROWS + 1, ROWS + 1]);
-      expect(probes.length).toBeGreaterThanOrEqual(5);
-      expect(Math.max(...probes)).toBeLessThan(exportMs / 8);
+      // exports in at least one round. Measured here, the longest answer over the exports' time: with
+      // the turn taken 2-3% (4% with two CPU hogs beside, 15% once inside a whole npm test); without
+      // it (stream-chunks.ts's takeTurn removed) 17-55%, in every round.
+      for (const { lines, probes } of rounds) {
+        expect(lines).toEqual([ROWS + 1, ROWS + 1]);
+        expect(probes.length).toBeGreaterThanOrEqual(5);
+      }
+      const shares = rounds.map(({ probes, exportMs }) => Math.max(...probes) / exportMs);
+      expect(Math.min(...shares), `longest /healthz answers over the exports' time: ${shares.join(', ')}`).toBeLessThan(
+        1 / 8,
+      );
     } finally {
       server.closeAllConnections();
       server.close();
